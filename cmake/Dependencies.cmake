@@ -1,0 +1,18 @@
+# All dependencies are Debian packages; nothing is downloaded at build time.
+
+# Debian's PocoDataPostgreSQLTargets.cmake links PostgreSQL::client, which nothing defines.
+find_package(PostgreSQL REQUIRED)
+if(NOT TARGET PostgreSQL::client)
+  add_library(PostgreSQL::client INTERFACE IMPORTED)
+  target_link_libraries(PostgreSQL::client INTERFACE PostgreSQL::PostgreSQL)
+endif()
+
+find_package(Poco 1.11 REQUIRED COMPONENTS
+  Foundation Net NetSSL Util JSON Crypto JWT Data DataSQLite DataPostgreSQL)
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
+find_package(yaml-cpp REQUIRED)
+find_package(prometheus-cpp REQUIRED)
+find_package(Threads REQUIRED)
+
+find_library(ARGON2_LIBRARY NAMES argon2 REQUIRED)
+find_path(ARGON2_INCLUDE_DIR argon2.h REQUIRED)

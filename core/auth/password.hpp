@@ -1,0 +1,33 @@
+#pragma once
+// Password hashing and small secret-handling helpers for the auth layer.
+// Hashes are argon2id PHC strings, so parameters travel with each hash and can be raised
+// later without a migration: old hashes keep verifying with the parameters they carry.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace cc::core {
+
+/// argon2id (OWASP minimum: m=19456 KiB, t=2, p=1), 16-byte salt from getrandom(2), 32-byte
+/// hash; returns the PHC string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>".
+/// Throws std::runtime_error / std::system_error only if argon2 or the kernel RNG fails.
+std::string hashPassword(const std::string& password);
+
+/// Verifies against a PHC string using argon2's own constant-time verify. Only argon2id
+/// hashes are accepted (no silent downgrade to argon2i/argon2d). Returns false for
+/// malformed hashes; never throws.
+bool verifyPassword(const std::string& password, const std::string& encodedHash);
+
+/// A valid hash (same parameters as hashPassword) of a random, discarded password, so a
+/// login for an unknown email costs the same time as a real one. Computed once, on first use.
+const std::string& dummyPasswordHash();
+
+/// Constant-time comparison for secrets: the time depends on the lengths only, never on
+/// where the contents differ. Lengths are not treated as secret.
+bool constantTimeEquals(std::string_view a, std::string_view b);
+
+/// `bytes` random bytes from getrandom(2), lowercase hex-encoded (2 * bytes characters).
+/// Throws std::system_error if the kernel RNG fails.
+std::string randomHex(std::size_t bytes);
+
+}  // namespace cc::core

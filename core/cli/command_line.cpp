@@ -1,0 +1,132 @@
+#include "core/cli/command_line.hpp"
+
+#include "core/config/host_config.hpp"
+#include "core/host/host.hpp"
+
+#include <csignal>
+#include <iostream>
+#include <stdexcept>
+
+namespace cc::core {
+
+CommandLine parseCommandLine(const std::vector<std::string>& argv) {
+  CommandLine cl;
+  bool haveCommand = false;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    auto takeValue = [&](const std::string& name, std::string& into) {
+      if (a == name) {
+        if (i + 1 >= argv.size()) throw std::invalid_argument(name + " needs a value");
+        into = argv[++i];
+        return true;
+      }
+      if (a.rfind(name + "=", 0) == 0) {
+        into = a.substr(name.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    if (takeValue("--config", cl.configFile) || takeValue("--env", cl.environment)) continue;
+    if (a == "--help" || a == "-h") {
+      cl.help = true;
+      continue;
+    }
+    if (!haveCommand) {
+      cl.command = a;
+      haveCommand = true;
+    } else {
+      cl.args.push_back(a);
+    }
+  }
+  return cl;
+}
+
+std::string optionValue(const std::vector<std::string>& args, const std::string& name) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == name && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind(name + "=", 0) == 0) return args[i].substr(name.size() + 1);
+  }
+  return {};
+}
+
+namespace {
+
+void printUsage(std::ostream& out, Host* host) {
+  out << "usage: codecouncil [--config FILE] [--env NAME] <command>\n\n"
+         "commands:\n"
+         "  serve                     run the HTTP host (default)\n"
+         "  migrate                   apply database migrations and exit\n"
+         "  plugins                   list the plugins that would load, with routes and jobs\n"
+         "  users promote --email E   make a user an admin\n"
+         "  version                   print the version\n";
+  if (host)
+    for (auto& [name, summary] : host->pluginCommands()) out << "  " << name << "  " << summary << "\n";
+  out << "\n--config defaults to config/codecouncil.yaml (config/<env>.yaml for --env NAME);\n"
+         "--env defaults to $CODECOUNCIL_ENV, else development.\n";
+}
+
+// SIGTERM/SIGINT are blocked in every thread and taken by sigwait() in the main thread,
+// so no library thread is interrupted by them.
+void blockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+}  // namespace
+
+int runCommandLine(const CommandLine& cl) {
+  if (cl.command == "version") {
+    std::cout << "codecouncil " << CODECOUNCIL_VERSION << " (SDK " << kSdkVersion << ", ABI " << kSdkAbiVersion
+              << ", " << kBuildSignature << ")\n";
+    return 0;
+  }
+  if (cl.command == "serve") blockTerminationSignals();
+  HostConfig config = loadHostConfig({cl.configFile, cl.environment});
+  setupLogging(config.logging.level);
+  Host host(std::move(config));
+
+  if (cl.help || cl.command == "help") {
+    try {
+      host.prepare(false);
+    } catch (const std::exception&) {
+      // Usage without plugin commands is still useful.
+    }
+    printUsage(std::cout, &host);
+    return 0;
+  }
+  if (cl.command == "serve") {
+    host.prepare(true);
+    host.start();
+    host.waitForTermination();
+    host.shutdown();
+    return 0;
+  }
+  if (cl.command == "migrate") return host.runMigrationsOnly();
+  if (cl.command == "plugins") return host.listPlugins(std::cout);
+  if (cl.command == "users") {
+    if (cl.args.empty() || cl.args[0] != "promote") {
+      std::cerr << "usage: codecouncil users promote --email E\n";
+      return 2;
+    }
+    std::string email = optionValue(cl.args, "--email");
+    if (email.empty()) {
+      std::cerr << "usage: codecouncil users promote --email E\n";
+      return 2;
+    }
+    return host.promoteUser(email, std::cout);
+  }
+  host.prepare(true);
+  int rc = host.runPluginCommand(cl.command, cl.args);
+  if (rc == -1) {
+    std::cerr << "codecouncil: unknown command '" << cl.command << "'\n\n";
+    printUsage(std::cerr, &host);
+    return 2;
+  }
+  return rc;
+}
+
+}  // namespace cc::core

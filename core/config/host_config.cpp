@@ -1,0 +1,436 @@
+#include "core/config/host_config.hpp"
+
+#include "core/config/dotenv.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+#include <utility>
+
+namespace cc::core {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kDefaultDataDir = "../data";
+const char* const kDefaultPluginDir = "../build/plugins";
+const char* const kDefaultMigrationsDir = "../migrations";
+
+const std::set<std::string> kLogLevels = {"trace",   "debug", "information", "notice",
+                                          "warning", "error", "critical",    "fatal"};
+const std::set<std::string> kMailTlsModes = {"starttls", "none"};
+
+std::string childPath(const ConfigNode& parent, const std::string& key) {
+  return parent.path().empty() ? key : parent.path() + "." + key;
+}
+
+/// The node's 1-based line, or its parent's when it is absent; -1 when unknown. Read from
+/// location() because ConfigNode keeps the inherited line private.
+int lineOf(const ConfigNode& node) {
+  std::string location = node.location();
+  auto colon = location.rfind(':');
+  if (colon == std::string::npos || colon + 1 == location.size()) return -1;
+  std::string digits = location.substr(colon + 1);
+  if (digits.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(digits);
+}
+
+/// parent.child(key), but safe to query when the key is absent. ConfigNode::child() then
+/// holds a yaml-cpp "zombie" node on which isMap(), has(), items() and keys() throw
+/// YAML::InvalidNode; an explicitly undefined node answers "no" instead. Plugins receive
+/// their `config:` node through here too, so an absent one is harmless to them.
+ConfigNode childOf(const ConfigNode& parent, const std::string& key, const std::shared_ptr<const std::string>& file) {
+  if (parent.defined() && parent.isMap() && parent.yaml()[key].IsDefined()) return parent.child(key);
+  return ConfigNode(YAML::Node(YAML::NodeType::Undefined), childPath(parent, key), file, lineOf(parent));
+}
+
+// ---------------------------------------------------------------------------------------
+// SectionReader: one declaration per key drives both the check and the typed read, so a
+// range can never be checked with one bound and read with another.
+//
+// Types, ranges and required keys go through cc::ConfigSchema, so the host's messages
+// read like the plugins'. Unknown and repeated keys are checked here instead: the schema
+// locates an unknown key by its value, which for a nested map or list sits on the line
+// *after* the key, and yaml-cpp silently keeps only the first of two equal keys.
+// ---------------------------------------------------------------------------------------
+class SectionReader {
+ public:
+  SectionReader(ConfigNode node, std::shared_ptr<const std::string> file)
+      : node_(std::move(node)), file_(std::move(file)) {}
+
+  template <class T>
+  SectionReader& integer(const std::string& key, std::int64_t min, std::int64_t max, T& target) {
+    schema_.integer(key, min, max);
+    return read(key, [=, &target](const ConfigNode& n) {
+      std::int64_t v = n.asInt();
+      if (v >= min && v <= max) target = static_cast<T>(v);
+    });
+  }
+  SectionReader& string(const std::string& key, std::string& target, bool required = false) {
+    schema_.string(key, required);
+    return read(key, [&target](const ConfigNode& n) { target = n.asString(); });
+  }
+  SectionReader& oneOf(const std::string& key, const std::set<std::string>& allowed, std::string& target) {
+    schema_.oneOf(key, allowed);
+    return read(key, [&allowed, &target](const ConfigNode& n) {
+      if (std::string v = n.asString(); allowed.count(v)) target = v;
+    });
+  }
+  SectionReader& boolean(const std::string& key, bool& target) {
+    schema_.boolean(key);
+    return read(key, [&target](const ConfigNode& n) { target = n.asBool(); });
+  }
+  /// A key the caller checks and reads itself (a nested section, a plugin's own config).
+  SectionReader& other(const std::string& key) {
+    schema_.any(key);
+    known_.insert(key);
+    return *this;
+  }
+  SectionReader& list(const std::string& key) {
+    schema_.list(key);
+    known_.insert(key);
+    return *this;
+  }
+
+  /// Reports every problem in the section, then stores the values that were valid. An
+  /// invalid value leaves the field at its default, so it cannot cause follow-up errors.
+  void apply(ConfigErrors& errors) const {
+    if (node_.defined() && node_.isMap()) {
+      checkKeyNames(errors);
+      schema_.check(knownKeysOnly(), errors);
+    } else {
+      schema_.check(node_, errors);  // absent: only required keys matter; else "expected a map"
+    }
+    if (!node_.defined() || !node_.isMap()) return;
+    for (const auto& [key, readValue] : reads_) {
+      if (!node_.has(key)) continue;
+      try {
+        readValue(node_.child(key));
+      } catch (const ConfigError&) {
+        // Reported by the schema check above.
+      }
+    }
+  }
+
+ private:
+  SectionReader& read(const std::string& key, std::function<void(const ConfigNode&)> fn) {
+    known_.insert(key);
+    reads_.emplace_back(key, std::move(fn));
+    return *this;
+  }
+
+  void checkKeyNames(ConfigErrors& errors) const {
+    std::set<std::string> seen;
+    for (auto it = node_.yaml().begin(); it != node_.yaml().end(); ++it) {
+      std::string key = it->first.Scalar();
+      ConfigNode at(it->first, childPath(node_, key), file_);  // the key itself: its own line
+      if (!known_.count(key)) errors.add(at, "unknown key '" + key + "'");
+      else if (!seen.insert(key).second) errors.add(at, "is defined more than once");
+    }
+  }
+
+  /// The section without unknown or repeated keys, for the schema's type and range checks.
+  ConfigNode knownKeysOnly() const {
+    YAML::Node filtered(YAML::NodeType::Map);
+    for (auto it = node_.yaml().begin(); it != node_.yaml().end(); ++it) {
+      std::string key = it->first.Scalar();
+      // Values are shared, not copied, so they keep their file positions.
+      if (known_.count(key) && !filtered[key].IsDefined()) filtered[key] = it->second;
+    }
+    return ConfigNode(filtered, node_.path(), file_, lineOf(node_));
+  }
+
+  ConfigNode node_;
+  std::shared_ptr<const std::string> file_;
+  ConfigSchema schema_;
+  std::set<std::string> known_;
+  std::vector<std::pair<std::string, std::function<void(const ConfigNode&)>>> reads_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Choosing and reading the file
+// ---------------------------------------------------------------------------------------
+
+[[noreturn]] void fail(ConfigErrors& errors, std::string message) {
+  errors.addRaw(std::move(message));
+  throw ConfigLoadError(errors);
+}
+
+void loadDotenvReporting(const fs::path& file, ConfigErrors& errors) {
+  for (auto& problem : loadDotenv(file).errors) errors.addRaw(problem);
+}
+
+std::string chooseEnvironment(const LoadOptions& options, ConfigErrors& errors) {
+  std::string env = options.environment;
+  if (env.empty())
+    if (const char* fromEnv = std::getenv("CODECOUNCIL_ENV")) env = fromEnv;
+  if (env.empty()) return "development";
+  // The name becomes part of a path (config/<env>.yaml), so keep it to a plain word.
+  static const std::regex plain("[A-Za-z0-9_-]+");
+  if (!std::regex_match(env, plain))
+    fail(errors, "environment name '" + env + "' may only contain letters, digits, '_' and '-'");
+  return env;
+}
+
+fs::path chooseConfigFile(const LoadOptions& options, const std::string& environment) {
+  if (!options.configFile.empty()) return options.configFile;
+  if (environment == "development") return "config/codecouncil.yaml";
+  return "config/" + environment + ".yaml";
+}
+
+void requireFile(const fs::path& file, const fs::path& absolute, const std::string& environment,
+                 const LoadOptions& options, ConfigErrors& errors) {
+  std::error_code ec;
+  if (fs::is_regular_file(absolute, ec)) return;
+  std::string why = fs::exists(absolute, ec) ? "is not a regular file" : "not found";
+  std::string hint = options.configFile.empty() ? " (chosen for environment '" + environment + "')" : "";
+  fail(errors, "config file " + file.string() + " " + why + ": " + absolute.string() + hint);
+}
+
+YAML::Node parseYaml(const fs::path& file, const fs::path& absolute, ConfigErrors& errors) {
+  try {
+    return YAML::LoadFile(absolute.string());
+  } catch (const YAML::ParserException& e) {
+    // yaml-cpp counts from 0; editors count from 1.
+    fail(errors, file.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                     ": " + e.msg);
+  } catch (const YAML::Exception& e) {
+    fail(errors, file.string() + ": cannot read: " + e.what());
+  }
+}
+
+/// Absolute and lexically normal, relative paths taken from `base` (the config folder).
+std::string resolvePath(const fs::path& base, const std::string& value) {
+  fs::path p(value);
+  if (p.is_relative()) p = base / p;
+  p = p.lexically_normal();
+  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();  // drop a trailing '/'
+  return p.string();
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------
+
+struct Context {
+  std::shared_ptr<const std::string> file;
+  fs::path configDir;
+  ConfigErrors& errors;
+};
+
+void loadTls(const ConfigNode& node, TlsConfig& tls, const Context& ctx) {
+  if (node.defined() && !node.isMap()) {
+    ctx.errors.add(node, "expected a map");
+    return;
+  }
+  SectionReader(node, ctx.file)
+      .boolean("enabled", tls.enabled)
+      .integer("port", 1, 65535, tls.port)
+      .string("certificate", tls.certificateFile)
+      .string("private_key", tls.privateKeyFile)
+      .apply(ctx.errors);
+  if (!tls.certificateFile.empty()) tls.certificateFile = resolvePath(ctx.configDir, tls.certificateFile);
+  if (!tls.privateKeyFile.empty()) tls.privateKeyFile = resolvePath(ctx.configDir, tls.privateKeyFile);
+  if (!tls.enabled) return;
+  // Fail at load time with a location, not later inside the TLS context setup.
+  if (tls.certificateFile.empty()) ctx.errors.add(childOf(node, "certificate", ctx.file), "is required when TLS is enabled");
+  if (tls.privateKeyFile.empty()) ctx.errors.add(childOf(node, "private_key", ctx.file), "is required when TLS is enabled");
+}
+
+void loadServer(const ConfigNode& node, ServerConfig& server, const Context& ctx) {
+  SectionReader(node, ctx.file)
+      .string("host", server.host)
+      .integer("port", 1, 65535, server.port)
+      .integer("threads", 1, 1024, server.threads)
+      .integer("queue", 1, 100000, server.queue)
+      .boolean("keep_alive", server.keepAlive)
+      .integer("max_body_bytes", 1, 1073741824, server.maxBodyBytes)
+      .boolean("access_log", server.accessLog)
+      .integer("shutdown_grace_seconds", 0, 3600, server.shutdownGraceSeconds)
+      .other("tls")
+      .apply(ctx.errors);
+  if (node.isMap()) loadTls(childOf(node, "tls", ctx.file), server.tls, ctx);
+  if (server.tls.enabled && server.tls.port == server.port)
+    ctx.errors.add(childOf(childOf(node, "tls", ctx.file), "port", ctx.file), "must differ from server.port (" +
+                                                        std::to_string(server.port) + ")");
+}
+
+bool hasKnownDatabaseScheme(const std::string& url) {
+  for (const char* scheme : {"sqlite://", "postgresql://", "postgres://"})
+    if (url.rfind(scheme, 0) == 0) return true;
+  return false;
+}
+
+void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string& dataDir, const Context& ctx) {
+  std::string migrations;
+  SectionReader(node, ctx.file)
+      .string("url", db.url)
+      .integer("pool_min", 1, 1000, db.poolMin)
+      .integer("pool_max", 1, 1000, db.poolMax)
+      .integer("busy_timeout_ms", 0, 600000, db.busyTimeoutMs)
+      .string("migrations_dir", migrations)
+      .apply(ctx.errors);
+  if (db.poolMax < db.poolMin) {
+    ConfigNode at = childOf(node, node.has("pool_max") ? "pool_max" : "pool_min", ctx.file);
+    ctx.errors.add(at, "pool_max (" + std::to_string(db.poolMax) + ") must not be below pool_min (" +
+                           std::to_string(db.poolMin) + ")");
+  }
+  // Never echo the URL: it usually carries a password.
+  if (!db.url.empty() && !hasKnownDatabaseScheme(db.url))
+    ctx.errors.add(childOf(node, "url", ctx.file), "must start with sqlite://, postgresql:// or postgres://");
+  if (db.url.empty()) db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
+  db.migrationsDir = resolvePath(ctx.configDir, migrations.empty() ? kDefaultMigrationsDir : migrations);
+}
+
+void loadAuth(const ConfigNode& node, AuthConfig& auth, const Context& ctx) {
+  SectionReader(node, ctx.file)
+      .string("jwt_secret", auth.jwtSecret)
+      .integer("token_ttl_seconds", 60, 31536000, auth.tokenTtlSeconds)
+      .string("issuer", auth.issuer)
+      .apply(ctx.errors);
+}
+
+void loadMail(const ConfigNode& node, MailConfig& mail, const Context& ctx) {
+  SectionReader(node, ctx.file)
+      .string("smtp_host", mail.smtpHost)
+      .integer("smtp_port", 1, 65535, mail.smtpPort)
+      .string("smtp_user", mail.smtpUser)
+      .string("smtp_password", mail.smtpPassword)
+      .string("from", mail.from)
+      .oneOf("tls", kMailTlsModes, mail.tls)
+      .integer("retry_interval_seconds", 1, 86400, mail.retryIntervalSeconds)
+      .integer("max_attempts", 1, 1000, mail.maxAttempts)
+      .apply(ctx.errors);
+}
+
+void loadLogging(const ConfigNode& node, LoggingConfig& logging, const Context& ctx) {
+  SectionReader(node, ctx.file).oneOf("level", kLogLevels, logging.level).apply(ctx.errors);
+}
+
+// ---------------------------------------------------------------------------------------
+// Plugins
+// ---------------------------------------------------------------------------------------
+
+bool isValidPluginName(const std::string& name) {
+  static const std::regex pattern("[a-z0-9_]+");
+  return std::regex_match(name, pattern);
+}
+
+/// Fills one entry; returns false when its name is unusable (so no defaults can be derived).
+bool loadPluginEntry(const ConfigNode& node, PluginEntryConfig& entry, const HostConfig& host,
+                     const Context& ctx) {
+  std::string path, migrations;
+  bool migrationsGiven = node.has("migrations");
+  SectionReader(node, ctx.file)
+      .string("name", entry.name, /*required=*/true)
+      .boolean("enabled", entry.enabled)
+      .boolean("optional", entry.optional)
+      .string("path", path)
+      .string("migrations", migrations)
+      .other("config")
+      .apply(ctx.errors);
+  entry.node = node;
+  entry.config = childOf(node, "config", ctx.file);
+  if (!node.has("name") || !node.child("name").isScalar()) return false;  // already reported
+  if (!isValidPluginName(entry.name)) {
+    ctx.errors.add(childOf(node, "name", ctx.file), "must match [a-z0-9_]+ (got '" + entry.name + "')");
+    return false;
+  }
+  // The host keeps its own migrations in <migrations_dir>/core, where a plugin named
+  // "core" would look for its own.
+  if (entry.name == "core") {
+    ctx.errors.add(childOf(node, "name", ctx.file), "'core' is reserved for the host");
+    return false;
+  }
+  entry.path = path.empty() ? (fs::path(host.pluginDir) / ("libcc_" + entry.name + ".so")).string()
+                            : resolvePath(ctx.configDir, path);
+  if (!migrations.empty()) {
+    entry.migrationsDir = resolvePath(ctx.configDir, migrations);
+  } else if (!migrationsGiven) {
+    // An explicit `migrations: ""` means "none"; otherwise use the conventional folder if any.
+    fs::path conventional = fs::path(host.database.migrationsDir) / entry.name;
+    std::error_code ec;
+    if (fs::is_directory(conventional, ec)) entry.migrationsDir = conventional.string();
+  }
+  return true;
+}
+
+void loadPlugins(const ConfigNode& node, HostConfig& host, const Context& ctx) {
+  std::map<std::string, ConfigNode> firstByName;
+  for (const ConfigNode& item : node.items()) {
+    PluginEntryConfig entry;
+    if (loadPluginEntry(item, entry, host, ctx)) {
+      auto [first, inserted] = firstByName.emplace(entry.name, item);
+      if (!inserted)
+        ctx.errors.add(childOf(item, "name", ctx.file),
+                       "duplicate plugin name '" + entry.name + "' (first at " + first->second.where() + ")");
+    }
+    host.plugins.push_back(std::move(entry));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The document
+// ---------------------------------------------------------------------------------------
+
+void loadDocument(HostConfig& config, const Context& ctx) {
+  const ConfigNode& root = config.root;
+  std::string dataDir, pluginDir;
+  SectionReader(root, ctx.file)
+      .other("server")
+      .other("database")
+      .other("auth")
+      .other("mail")
+      .other("logging")
+      .string("data_dir", dataDir)
+      .string("plugin_dir", pluginDir)
+      .list("plugins")
+      .apply(ctx.errors);
+  if (root.defined() && !root.isMap()) return;  // reported; nothing further to read
+
+  // Empty (e.g. an unset ${VAR}) means "the default", like an absent key.
+  config.dataDir = resolvePath(ctx.configDir, dataDir.empty() ? kDefaultDataDir : dataDir);
+  config.pluginDir = resolvePath(ctx.configDir, pluginDir.empty() ? kDefaultPluginDir : pluginDir);
+  auto section = [&](const char* key) { return childOf(root, key, ctx.file); };
+  loadServer(section("server"), config.server, ctx);
+  loadDatabase(section("database"), config.database, config.dataDir, ctx);
+  loadAuth(section("auth"), config.auth, ctx);
+  loadMail(section("mail"), config.mail, ctx);
+  loadLogging(section("logging"), config.logging, ctx);
+  loadPlugins(section("plugins"), config, ctx);
+}
+
+}  // namespace
+
+HostConfig loadHostConfig(const LoadOptions& options) {
+  ConfigErrors errors;
+  // The working directory's .env comes first: it may set CODECOUNCIL_ENV, which picks the file.
+  const fs::path cwdEnv = fs::current_path() / ".env";
+  loadDotenvReporting(cwdEnv, errors);
+
+  HostConfig config;
+  config.environment = chooseEnvironment(options, errors);
+  const fs::path file = chooseConfigFile(options, config.environment);
+  const fs::path absolute = fs::absolute(file).lexically_normal();
+  requireFile(file, absolute, config.environment, options, errors);
+
+  // The project's .env sits beside the config folder (config/../.env).
+  const fs::path projectEnv = absolute.parent_path().parent_path() / ".env";
+  if (projectEnv.lexically_normal() != cwdEnv.lexically_normal()) loadDotenvReporting(projectEnv, errors);
+
+  YAML::Node document = parseYaml(file, absolute, errors);
+  config.file = absolute.string();
+  config.configDir = absolute.parent_path().string();
+  // Messages name the file as the user gave it: shorter, and what they typed.
+  auto displayName = std::make_shared<const std::string>(file.string());
+  config.root = ConfigNode(document, "", displayName, 1);
+
+  loadDocument(config, Context{displayName, absolute.parent_path(), errors});
+  if (!errors.empty()) throw ConfigLoadError(errors);
+  return config;
+}
+
+}  // namespace cc::core

@@ -1,0 +1,106 @@
+#pragma once
+// The host's typed configuration, built from YAML by loadHostConfig(). Plugins' own
+// `config:` nodes stay as ConfigNode and are validated by each plugin.
+#include <codecouncil/sdk/config.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cc::core {
+
+struct TlsConfig {
+  bool enabled = false;
+  int port = 5443;
+  std::string certificateFile;  // absolute after loading
+  std::string privateKeyFile;   // absolute after loading
+};
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  int port = 5000;
+  int threads = 16;
+  int queue = 256;
+  bool keepAlive = true;
+  std::int64_t maxBodyBytes = 1048576;
+  bool accessLog = true;
+  int shutdownGraceSeconds = 10;
+  TlsConfig tls;
+};
+
+struct DatabaseConfig {
+  std::string url;  // "sqlite:///abs/path.db" or "postgresql://user:pass@host:port/db"; never logged
+  int poolMin = 1;
+  int poolMax = 16;
+  int busyTimeoutMs = 5000;
+  std::string migrationsDir;  // absolute after loading
+};
+
+struct AuthConfig {
+  std::string jwtSecret;  // empty: a development secret is generated under data_dir
+  std::int64_t tokenTtlSeconds = 86400;
+  std::string issuer = "codecouncil";
+};
+
+struct MailConfig {
+  std::string smtpHost;  // empty: mail stays in the outbox and is logged
+  int smtpPort = 587;
+  std::string smtpUser;
+  std::string smtpPassword;
+  std::string from = "CodeCouncil <no-reply@codecouncil.local>";
+  std::string tls = "starttls";  // "starttls" (when offered), "none"
+  int retryIntervalSeconds = 30;
+  int maxAttempts = 10;
+};
+
+struct LoggingConfig {
+  std::string level = "information";  // Poco priority names
+};
+
+struct PluginEntryConfig {
+  std::string name;
+  bool enabled = true;
+  bool optional = false;
+  std::string path;           // absolute .so path after loading
+  std::string migrationsDir;  // absolute; empty when the plugin ships none
+  ConfigNode config;          // the plugin's own node, validated by the plugin
+  ConfigNode node;            // the whole entry, for error locations
+};
+
+struct HostConfig {
+  std::string file;         // absolute path of the loaded YAML file
+  std::string configDir;    // its folder
+  std::string environment;  // "development" unless --env / CODECOUNCIL_ENV
+  std::string dataDir;      // absolute
+  std::string pluginDir;    // absolute
+  ServerConfig server;
+  DatabaseConfig database;
+  AuthConfig auth;
+  MailConfig mail;
+  LoggingConfig logging;
+  std::vector<PluginEntryConfig> plugins;
+  ConfigNode root;          // the whole document
+};
+
+struct LoadOptions {
+  std::string configFile;   // empty: config/codecouncil.yaml, or config/<env>.yaml for another env
+  std::string environment;  // empty: $CODECOUNCIL_ENV, else "development"
+};
+
+/// Reads .env (beside the config folder's parent and in the working directory; existing
+/// variables win), picks the file for the environment, parses it and checks every key.
+/// Throws ConfigLoadError listing every problem with its key path and file:line.
+HostConfig loadHostConfig(const LoadOptions& options);
+
+class ConfigLoadError : public std::runtime_error {
+ public:
+  explicit ConfigLoadError(const ConfigErrors& errors)
+      : std::runtime_error("invalid configuration:\n  " + errors.joined("\n  ")), errors_(errors) {}
+  const ConfigErrors& errors() const { return errors_; }
+
+ private:
+  ConfigErrors errors_;
+};
+
+}  // namespace cc::core

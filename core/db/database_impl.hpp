@@ -1,0 +1,56 @@
+#pragma once
+// cc::Database over a Poco::Data::SessionPool, for SQLite files and PostgreSQL servers.
+#include <codecouncil/sdk/database.hpp>
+
+#include "core/config/host_config.hpp"
+
+#include <Poco/Data/SessionPool.h>
+
+#include <memory>
+#include <string>
+
+namespace cc::core {
+
+/// Parsed form of database.url. Never logged whole: describe() hides the password.
+struct DatabaseUrl {
+  Engine engine = Engine::SQLite;
+  std::string sqlitePath;        // SQLite: absolute file path
+  std::string connectorString;   // Poco connector string ("host=... dbname=..." for PostgreSQL)
+  std::string describe() const;  // safe for logs: "sqlite:/path" or "postgresql://user@host:port/db"
+};
+
+/// Accepts "sqlite:///abs/file.db", "sqlite://relative/file.db" (relative to baseDir),
+/// "postgresql://user:pass@host:port/db?sslmode=..." (also "postgres://").
+/// Throws std::invalid_argument naming what is wrong (never echoing the password).
+DatabaseUrl parseDatabaseUrl(const std::string& url, const std::string& baseDir);
+
+class PooledDatabase : public Database {
+ public:
+  PooledDatabase(const DatabaseUrl& url, int poolMin, int poolMax, int busyTimeoutMs);
+  ~PooledDatabase() override;
+
+  Engine engine() const override { return url_.engine; }
+  Poco::Data::Session session() override;
+  std::string sql(std::string_view text) const override;
+  std::string nowSql() const override;
+  void begin(Poco::Data::Session& s) override;
+  void commit(Poco::Data::Session& s) override;
+  void rollback(Poco::Data::Session& s) noexcept override;
+  int poolUsed() const override;
+  int poolAvailable() const override;
+
+  const DatabaseUrl& url() const { return url_; }
+  /// Runs a trivial query; false when the database cannot be reached.
+  bool ping() noexcept;
+
+ private:
+  class Pool;
+  DatabaseUrl url_;
+  std::unique_ptr<Pool> pool_;
+};
+
+/// Opens the database from config (creating the SQLite file's folder). Registers the Poco
+/// connectors once per process.
+std::unique_ptr<PooledDatabase> openDatabase(const DatabaseConfig& config, const std::string& baseDir);
+
+}  // namespace cc::core

@@ -1,0 +1,89 @@
+// Parsing of database.url into what Poco's connectors expect.
+#include "core/db/database_impl.hpp"
+
+#include <Poco/URI.h>
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+namespace cc::core {
+namespace {
+
+// Values in a libpq connection string are single-quoted with \ and ' escaped.
+std::string quoteLibpq(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+DatabaseUrl parseSqlite(const std::string& rest, const std::string& baseDir) {
+  if (rest.empty()) throw std::invalid_argument("database.url: sqlite URL has no file path");
+  std::filesystem::path p(rest);
+  if (p.is_relative()) p = std::filesystem::path(baseDir) / p;
+  DatabaseUrl url;
+  url.engine = Engine::SQLite;
+  url.sqlitePath = p.lexically_normal().string();
+  url.connectorString = url.sqlitePath;
+  return url;
+}
+
+DatabaseUrl parsePostgres(const std::string& text) {
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(text);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("database.url: not a valid postgresql:// URL");
+  }
+  std::string user, password;
+  const std::string& info = uri.getUserInfo();  // already percent-decoded by Poco
+  if (auto colon = info.find(':'); colon != std::string::npos) {
+    user = info.substr(0, colon);
+    password = info.substr(colon + 1);
+  } else {
+    user = info;
+  }
+  std::string db = uri.getPath();
+  if (!db.empty() && db.front() == '/') db.erase(0, 1);
+  if (uri.getHost().empty()) throw std::invalid_argument("database.url: postgresql URL has no host");
+  if (db.empty()) throw std::invalid_argument("database.url: postgresql URL has no database name");
+
+  DatabaseUrl url;
+  url.engine = Engine::PostgreSQL;
+  std::string cs = "host=" + quoteLibpq(uri.getHost()) + " port=" + std::to_string(uri.getPort() ? uri.getPort() : 5432) +
+                   " dbname=" + quoteLibpq(db);
+  if (!user.empty()) cs += " user=" + quoteLibpq(user);
+  if (!password.empty()) cs += " password=" + quoteLibpq(password);
+  for (auto& [key, value] : uri.getQueryParameters()) {
+    static const std::map<std::string, bool> allowed{{"sslmode", true}, {"connect_timeout", true},
+                                                     {"application_name", true}, {"sslrootcert", true}};
+    if (!allowed.count(key)) throw std::invalid_argument("database.url: unsupported parameter '" + key + "'");
+    cs += " " + key + "=" + quoteLibpq(value);
+  }
+  if (cs.find("connect_timeout") == std::string::npos) cs += " connect_timeout='5'";
+  url.connectorString = cs;
+  url.sqlitePath = "postgresql://" + (user.empty() ? "" : user + "@") + uri.getHost() + ":" +
+                   std::to_string(uri.getPort() ? uri.getPort() : 5432) + "/" + db;
+  return url;
+}
+
+}  // namespace
+
+std::string DatabaseUrl::describe() const {
+  // For PostgreSQL sqlitePath holds the password-free form built in parsePostgres().
+  return engine == Engine::SQLite ? "sqlite:" + sqlitePath : sqlitePath;
+}
+
+DatabaseUrl parseDatabaseUrl(const std::string& url, const std::string& baseDir) {
+  static const std::string kSqlite = "sqlite://";
+  if (url.rfind(kSqlite, 0) == 0) return parseSqlite(url.substr(kSqlite.size()), baseDir);
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return parsePostgres(url);
+  auto scheme = url.substr(0, url.find(':'));
+  throw std::invalid_argument("database.url: unsupported scheme '" + scheme +
+                              "' (use sqlite:///path/to.db or postgresql://user:pass@host:port/db)");
+}
+
+}  // namespace cc::core

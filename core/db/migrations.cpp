@@ -1,0 +1,150 @@
+#include "core/db/migrations.hpp"
+
+#include "core/db/sql_script.hpp"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+using namespace Poco::Data::Keywords;
+namespace fs = std::filesystem;
+
+namespace cc::core {
+namespace {
+
+// Any constant works; it only has to be the same for every host sharing the database.
+constexpr long long kMigrationLockKey = 0x636f756e63696cLL;  // "council"
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw MigrationError("cannot read migration " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string sha256Hex(const std::string& data) {
+  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+  engine.update(data);
+  return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+void ensureLedger(Database& db, Poco::Data::Session& s) {
+  s << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+       " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+       " checksum TEXT NOT NULL, \"appliedAt\" TEXT NOT NULL, PRIMARY KEY (component, version))",
+      now;
+  (void)db;
+}
+
+// Returns the recorded checksum, or "" when the migration was never applied.
+std::string recordedChecksum(Database& db, Poco::Data::Session& s, const MigrationFile& m) {
+  std::vector<std::string> sums;
+  std::string component = m.component;
+  int version = m.version;
+  s << db.sql("SELECT checksum FROM schema_migrations WHERE component = ? AND version = ?"), into(sums),
+      use(component), use(version), now;
+  return sums.empty() ? std::string() : sums.front();
+}
+
+// True when it ran, false when another host (or an earlier start) applied it.
+bool applyOne(Database& db, Poco::Data::Session& s, const MigrationFile& m) {
+  db.begin(s);
+  try {
+    std::string recorded = recordedChecksum(db, s, m);
+    if (!recorded.empty()) {
+      db.rollback(s);
+      if (recorded != m.checksum)
+        throw MigrationError("migration " + m.path + " was changed after it was applied (recorded checksum " +
+                             recorded.substr(0, 12) + "..., file now " + m.checksum.substr(0, 12) +
+                             "...); add a new migration instead of editing an applied one");
+      return false;
+    }
+    for (const auto& statement : splitSqlScript(readFile(m.path))) {
+      try {
+        s << statement, now;
+      } catch (const Poco::Exception& e) {
+        throw MigrationError("migration " + m.path + " failed: " + e.displayText());
+      }
+    }
+    std::string component = m.component, name = m.name, checksum = m.checksum;
+    int version = m.version;
+    s << db.sql("INSERT INTO schema_migrations (component, version, name, checksum, \"appliedAt\") VALUES (?, ?, ?, ?, " +
+                db.nowSql() + ")"),
+        use(component), use(version), use(name), use(checksum), now;
+    db.commit(s);
+    return true;
+  } catch (...) {
+    db.rollback(s);
+    throw;
+  }
+}
+
+// Serialises hosts that start together on one PostgreSQL; the lock lives with the session.
+void advisoryLock(Poco::Data::Session& s, const std::string& function) {
+  int one = 0;
+  s << "SELECT 1 FROM (SELECT " + function + "(" + std::to_string(kMigrationLockKey) + ")) AS l", into(one), now;
+}
+
+}  // namespace
+
+std::vector<MigrationFile> listMigrations(const MigrationSource& source, Engine engine) {
+  std::vector<MigrationFile> out;
+  fs::path dir = fs::path(source.directory) / (engine == Engine::SQLite ? "sqlite" : "postgresql");
+  if (!fs::is_directory(dir)) return out;
+  static const std::regex kName(R"(^(\d{4})_([a-z0-9_]+)\.sql$)");
+  std::map<int, std::string> seen;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::string file = entry.path().filename().string();
+    std::smatch m;
+    if (!std::regex_match(file, m, kName))
+      throw MigrationError("migration file name " + entry.path().string() +
+                           " must look like 0001_create_things.sql (four digits, lower-case name)");
+    MigrationFile mf;
+    mf.component = source.component;
+    mf.version = std::stoi(m[1]);
+    mf.name = m[2];
+    mf.path = entry.path().string();
+    mf.checksum = sha256Hex(readFile(mf.path));
+    if (seen.count(mf.version))
+      throw MigrationError("migrations " + seen[mf.version] + " and " + mf.path + " share version " + std::string(m[1]));
+    seen[mf.version] = mf.path;
+    out.push_back(std::move(mf));
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.version < b.version; });
+  return out;
+}
+
+MigrationReport applyMigrations(Database& db, const std::vector<MigrationSource>& sources, Poco::Logger& log) {
+  MigrationReport report;
+  Poco::Data::Session s = db.session();
+  const bool pg = db.engine() == Engine::PostgreSQL;
+  if (pg) advisoryLock(s, "pg_advisory_lock");
+  try {
+    ensureLedger(db, s);
+    for (const auto& source : sources) {
+      for (const auto& m : listMigrations(source, db.engine())) {
+        if (applyOne(db, s, m)) {
+          ++report.applied;
+          log.information("applied migration %s/%04d_%s", m.component, m.version, m.name);
+        } else {
+          ++report.alreadyApplied;
+        }
+      }
+    }
+  } catch (...) {
+    if (pg) try { advisoryLock(s, "pg_advisory_unlock"); } catch (...) {}
+    throw;
+  }
+  if (pg) advisoryLock(s, "pg_advisory_unlock");
+  return report;
+}
+
+}  // namespace cc::core

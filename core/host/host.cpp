@@ -1,0 +1,281 @@
+#include "core/host/host.hpp"
+
+#include "core/auth/auth_routes.hpp"
+#include "core/auth/password.hpp"
+#include "core/host/core_routes.hpp"
+
+#include <Poco/AsyncChannel.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/PatternFormatter.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+#include <sys/stat.h>
+
+namespace cc::core {
+
+void setupLogging(const std::string& level) {
+  Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+  formatter->setProperty("times", "UTC");
+  Poco::AutoPtr<Poco::FormattingChannel> formatting(new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
+  Poco::AutoPtr<Poco::AsyncChannel> async(new Poco::AsyncChannel(formatting));
+  Poco::Logger::root().setChannel(async);
+  Poco::Logger::root().setLevel(level);
+  // Loggers created before this point keep their old settings; align them.
+  Poco::Logger::setChannel("", async);
+  Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
+}
+
+Host::Host(HostConfig config) : config_(std::move(config)), log_(Poco::Logger::get("codecouncil")) {}
+
+Host::~Host() { shutdown(); }
+
+void Host::setupJwt() {
+  std::string secret = config_.auth.jwtSecret;
+  if (secret.empty() && config_.environment == "production")
+    throw std::runtime_error("auth.jwt_secret is empty: set JWT_SECRET (at least 32 bytes) for production");
+  if (secret.empty()) {
+    // Development convenience: one generated secret kept under data/, so tokens survive a
+    // restart. Production configs must set JWT_SECRET.
+    auto file = std::filesystem::path(config_.dataDir) / "jwt-secret";
+    if (std::filesystem::exists(file)) {
+      std::ifstream in(file);
+      std::getline(in, secret);
+    }
+    if (secret.size() < 32) {
+      std::filesystem::create_directories(config_.dataDir);
+      secret = randomHex(32);
+      std::ofstream out(file, std::ios::trunc);
+      out << secret << "\n";
+      out.close();
+      ::chmod(file.c_str(), 0600);
+    }
+    log_.warning("JWT_SECRET is not set: using a generated development secret kept in %s", file.string());
+  }
+  if (secret.size() < 32) throw std::runtime_error("auth.jwt_secret must be at least 32 bytes long");
+  jwt_ = std::make_unique<JwtService>(secret, config_.auth.issuer, config_.auth.tokenTtlSeconds);
+}
+
+void Host::prepare(bool applyMigrations) {
+  HostInfo info;
+  info.version = CODECOUNCIL_VERSION;
+  info.environment = config_.environment;
+  info.instanceId = randomHex(8);
+  info.configDir = config_.configDir;
+  info.dataDir = config_.dataDir;
+  info.configFile = config_.file;
+
+  // Envoy's rule: validate everything before creating anything. Plugins load and validate
+  // their config before the database is touched.
+  plugins_ = std::make_unique<PluginManager>(config_, Poco::Logger::get("codecouncil.plugins"));
+  plugins_->load();
+
+  try {
+    db_ = openDatabase(config_.database, config_.configDir);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot open the database: ") + e.what());
+  }
+  log_.information("database: %s", db_->url().describe());
+  if (!db_->ping()) throw std::runtime_error("cannot reach the database at " + db_->url().describe());
+
+  if (applyMigrations) {
+    std::string coreDir = config_.database.migrationsDir + "/core";
+    if (!std::filesystem::is_directory(coreDir))
+      throw std::runtime_error("database.migrations_dir: " + coreDir + " does not exist (" +
+                               config_.root.child("database").child("migrations_dir").where() + ")");
+    std::vector<MigrationSource> sources{{"core", coreDir}};
+    for (auto& s : plugins_->migrationSources()) sources.push_back(s);
+    auto report = cc::core::applyMigrations(*db_, sources, Poco::Logger::get("codecouncil.migrations"));
+    log_.information("migrations: %d applied, %d already there", report.applied, report.alreadyApplied);
+  }
+
+  pipeline_ = std::make_unique<Pipeline>(Poco::Logger::get("codecouncil.http"));
+  pipeline_->setMaxBodyBytes(static_cast<std::size_t>(config_.server.maxBodyBytes));
+  bus_ = std::make_unique<EventBus>(Poco::Logger::get("codecouncil.events"));
+  registry_ = std::make_unique<ServiceRegistry>();
+  scheduler_ = std::make_unique<JobScheduler>(*db_, info.instanceId, Poco::Logger::get("codecouncil.scheduler"));
+  mailer_ = std::make_unique<OutboxMailer>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));
+  metrics_ = std::make_shared<prometheus::Registry>();
+  users_ = std::make_unique<UserStore>(*db_);
+
+  services_.info = info;
+  services_.hostConfig = config_.root;
+  services_.db = db_.get();
+  services_.pipeline = pipeline_.get();
+  services_.scheduler = scheduler_.get();
+  services_.bus = bus_.get();
+  services_.services = registry_.get();
+  services_.mailer = mailer_.get();
+  services_.metrics = metrics_.get();
+  services_.pluginActive = [this](const std::string& name) { return plugins_->active(name); };
+  collectPluginCommands();
+}
+
+void Host::start() {
+  started_ = true;  // from here on, shutdown() has something to undo even if start throws
+  setupJwt();
+  pipeline_->setAuthenticator(makeAuthenticator(*users_, *jwt_));
+  registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_);
+  registerCoreRoutes();
+  plugins_->start(services_);
+  scheduler_->start();
+  dispatcher_ = std::make_unique<OutboxDispatcher>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));
+  dispatcher_->start();
+  mailer_->onQueued([d = dispatcher_.get()] { d->notify(); });
+  server_ = std::make_unique<HttpServer>(config_.server, *pipeline_, Poco::Logger::get("codecouncil.access"), log_);
+  server_->start();
+  std::string base = "http://localhost:" + std::to_string(server_->port());
+  log_.information("codecouncil %s (%s) listening on %s:%d", std::string(CODECOUNCIL_VERSION), config_.environment,
+                   config_.server.host, server_->port());
+  log_.information("API: %s/api   health: %s/healthz   metrics: %s/metrics   admin: %s/admin", base, base, base, base);
+}
+
+void Host::waitForTermination() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  log_.information("received %s, shutting down", std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+}
+
+void Host::shutdown() {
+  if (!started_) {
+    if (plugins_) plugins_->stop();
+    return;
+  }
+  started_ = false;
+  if (mailer_) mailer_->onQueued(nullptr);
+  if (server_) server_->stop();          // stop accepting, drain in-flight requests
+  if (scheduler_) scheduler_->stop();    // no new job runs; wait for running ones
+  if (dispatcher_) dispatcher_->stop();
+  if (plugins_) plugins_->stop();        // reverse start order
+  log_.information("shutdown complete");
+}
+
+int Host::runMigrationsOnly() {
+  prepare(true);
+  return 0;
+}
+
+int Host::listPlugins(std::ostream& out) {
+  plugins_ = std::make_unique<PluginManager>(config_, Poco::Logger::get("codecouncil.plugins"));
+  int rc = 0;
+  try {
+    plugins_->load();
+  } catch (const std::exception& e) {
+    out << e.what() << "\n\n";
+    rc = 1;
+  }
+  // Routes and jobs are only known once a plugin starts; start them against a scratch
+  // pipeline and scheduler that never serve or run, with the real database.
+  for (auto& p : plugins_->plugins()) {
+    out << p.name << " " << (p.version.empty() ? "-" : p.version) << " [" << toString(p.status) << "]"
+        << (p.optional ? " optional" : "") << "\n";
+    out << "  path: " << p.path << "\n";
+    std::string deps;
+    for (auto& d : p.dependencies) deps += (deps.empty() ? "" : ", ") + d;
+    for (auto& d : p.optionalDependencies) deps += (deps.empty() ? "" : ", ") + d + " (optional)";
+    out << "  dependencies: " << (deps.empty() ? "none" : deps) << "\n";
+    if (!p.error.empty()) out << "  error: " << p.error << "\n";
+  }
+  if (rc != 0) return rc;
+  try {
+    db_ = openDatabase(config_.database, config_.configDir);
+    pipeline_ = std::make_unique<Pipeline>(Poco::Logger::get("codecouncil.http"));
+    bus_ = std::make_unique<EventBus>(Poco::Logger::get("codecouncil.events"));
+    registry_ = std::make_unique<ServiceRegistry>();
+    scheduler_ = std::make_unique<JobScheduler>(*db_, "plugins-listing", Poco::Logger::get("codecouncil.scheduler"));
+    mailer_ = std::make_unique<OutboxMailer>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));
+    metrics_ = std::make_shared<prometheus::Registry>();
+    services_ = HostServices{};
+    services_.info.environment = config_.environment;
+    services_.info.configDir = config_.configDir;
+    services_.info.dataDir = config_.dataDir;
+    services_.hostConfig = config_.root;
+    services_.db = db_.get();
+    services_.pipeline = pipeline_.get();
+    services_.scheduler = scheduler_.get();
+    services_.bus = bus_.get();
+    services_.services = registry_.get();
+    services_.mailer = mailer_.get();
+    services_.metrics = metrics_.get();
+    services_.pluginActive = [this](const std::string& n) { return plugins_->active(n); };
+    plugins_->start(services_);
+  } catch (const std::exception& e) {
+    out << "\n(routes and jobs unknown: " << e.what() << ")\n";
+    return 1;
+  }
+  out << "\nroutes:\n";
+  for (auto& r : pipeline_->router().routes()) out << "  " << r.method << " " << r.pattern << "  (" << r.owner << ")\n";
+  out << "jobs:\n";
+  for (auto& j : scheduler_->jobs()) out << "  " << j.name << "  " << j.schedule << "\n";
+  plugins_->stop();
+  return 0;
+}
+
+int Host::promoteUser(const std::string& email, std::ostream& out) {
+  prepare(true);
+  if (!users_->promote(email)) {
+    out << "no user with email " << email << "\n";
+    return 1;
+  }
+  out << email << " is now an admin\n";
+  return 0;
+}
+
+namespace {
+class CommandCollector : public Commands {
+ public:
+  CommandCollector(std::string plugin, std::function<void(std::string, std::string, std::string, Command)> sink)
+      : plugin_(std::move(plugin)), sink_(std::move(sink)) {}
+  void add(const std::string& name, const std::string& summary, Command command) override {
+    sink_(plugin_, name, summary, std::move(command));
+  }
+
+ private:
+  std::string plugin_;
+  std::function<void(std::string, std::string, std::string, Command)> sink_;
+};
+}  // namespace
+
+void Host::collectPluginCommands() {
+  for (auto& p : plugins_->plugins()) {
+    if (p.status != PluginStatus::Loaded) continue;
+    CommandCollector collector(p.name, [this](std::string plugin, std::string name, std::string summary, Command c) {
+      if (commands_.count(name))
+        throw std::runtime_error("command '" + name + "' is provided by both " + commands_[name].plugin + " and " + plugin);
+      commands_[name] = {plugin, summary, std::move(c)};
+    });
+    plugins_->registerCommands(p.name, collector);
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> Host::pluginCommands() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& [name, c] : commands_) out.emplace_back(name, c.summary + " (" + c.plugin + ")");
+  return out;
+}
+
+int Host::runPluginCommand(const std::string& name, const std::vector<std::string>& args) {
+  auto it = commands_.find(name);
+  if (it == commands_.end()) return -1;
+  auto ctx = plugins_->commandContext(it->second.plugin, services_);
+  try {
+    return it->second.command(*ctx, args);
+  } catch (const std::exception& e) {
+    std::cerr << "codecouncil " << name << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace cc::core
+
+namespace cc::core {
+void Host::registerCoreRoutes() { registerHealthRoutes(*pipeline_, *db_, *plugins_); }
+}  // namespace cc::core

@@ -1,0 +1,80 @@
+#pragma once
+// The running host: config -> logging -> database -> plugins loaded and validated ->
+// migrations -> routes -> plugins started -> scheduler -> HTTP. Shutdown runs the other way:
+// stop accepting, drain, stop the scheduler, stop plugins in reverse, close the database.
+#include "core/auth/jwt.hpp"
+#include "core/auth/user_store.hpp"
+#include "core/config/host_config.hpp"
+#include "core/db/database_impl.hpp"
+#include "core/events/event_bus.hpp"
+#include "core/http/http_server.hpp"
+#include "core/http/pipeline.hpp"
+#include "core/mail/outbox_dispatcher.hpp"
+#include "core/mail/outbox_mailer.hpp"
+#include "core/plugins/plugin_manager.hpp"
+#include "core/scheduler/job_scheduler.hpp"
+#include "core/services/service_registry.hpp"
+
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+
+namespace cc::core {
+
+class Host {
+ public:
+  explicit Host(HostConfig config);
+  ~Host();
+
+  /// Everything up to (not including) starting plugins and serving: open the database, load
+  /// and validate plugins, apply migrations. Throws with a message for the operator.
+  void prepare(bool applyMigrations = true);
+  /// Starts plugins, the scheduler and HTTP; returns once listening.
+  void start();
+  /// Blocks until SIGTERM/SIGINT, then shuts down.
+  void waitForTermination();
+  void shutdown();
+
+  int runMigrationsOnly();
+  int listPlugins(std::ostream& out);
+  int promoteUser(const std::string& email, std::ostream& out);
+  /// Runs a plugin-provided subcommand; returns -1 when no plugin provides `name`.
+  int runPluginCommand(const std::string& name, const std::vector<std::string>& args);
+  std::vector<std::pair<std::string, std::string>> pluginCommands();
+
+  const HostConfig& config() const { return config_; }
+  int port() const { return server_ ? server_->port() : 0; }
+
+ private:
+  void setupJwt();
+  void registerCoreRoutes();
+  void collectPluginCommands();
+
+  HostConfig config_;
+  Poco::Logger& log_;
+  HostServices services_;
+  std::unique_ptr<PooledDatabase> db_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<EventBus> bus_;
+  std::unique_ptr<ServiceRegistry> registry_;
+  std::unique_ptr<JobScheduler> scheduler_;
+  std::unique_ptr<OutboxMailer> mailer_;
+  std::unique_ptr<OutboxDispatcher> dispatcher_;
+  std::shared_ptr<prometheus::Registry> metrics_;
+  std::unique_ptr<UserStore> users_;
+  std::unique_ptr<JwtService> jwt_;
+  std::unique_ptr<PluginManager> plugins_;
+  std::unique_ptr<HttpServer> server_;
+  struct CommandEntry {
+    std::string plugin, summary;
+    Command command;
+  };
+  std::map<std::string, CommandEntry> commands_;
+  bool started_ = false;
+};
+
+/// Logging to stderr through an async channel, at the configured level.
+void setupLogging(const std::string& level);
+
+}  // namespace cc::core

@@ -1,0 +1,25 @@
+// codecouncil: the host binary. Everything lives in cc_core; this only reports failures.
+#include "core/cli/command_line.hpp"
+
+#include <Poco/Crypto/Crypto.h>
+#include <Poco/Logger.h>
+#include <Poco/Net/SSLManager.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  int rc = 1;
+  // OpenSSL set up once for the whole process: Poco's lazy per-object init races under threads.
+  Poco::Crypto::initializeCrypto();
+  Poco::Net::initializeSSL();
+  try {
+    rc = cc::core::runCommandLine(cc::core::parseCommandLine(std::vector<std::string>(argv + 1, argv + argc)));
+  } catch (const std::exception& e) {
+    std::cerr << "codecouncil: " << e.what() << "\n";
+    rc = 1;
+  }
+  Poco::Logger::shutdown();  // flushes the async log channel
+  Poco::Net::uninitializeSSL();
+  Poco::Crypto::uninitializeCrypto();
+  return rc;
+}

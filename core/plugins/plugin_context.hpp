@@ -1,0 +1,76 @@
+#pragma once
+// The cc::Context each plugin receives: host services seen through the plugin's name, so
+// every route, middleware, job, subscription and service is recorded against its owner.
+#include "core/events/event_bus.hpp"
+#include "core/http/pipeline.hpp"
+#include "core/scheduler/job_scheduler.hpp"
+#include "core/services/service_registry.hpp"
+
+#include <codecouncil/sdk/context.hpp>
+
+#include <functional>
+
+namespace cc::core {
+
+/// What the host shares with every plugin. Owned by the host; outlives every plugin.
+struct HostServices {
+  HostInfo info;
+  ConfigNode hostConfig;
+  Database* db = nullptr;
+  Pipeline* pipeline = nullptr;
+  JobScheduler* scheduler = nullptr;
+  EventBus* bus = nullptr;
+  ServiceRegistry* services = nullptr;
+  Mailer* mailer = nullptr;
+  prometheus::Registry* metrics = nullptr;
+  std::function<bool(const std::string&)> pluginActive;
+};
+
+class PluginRoutes : public Routes {
+ public:
+  PluginRoutes(Pipeline& p, std::string owner) : pipeline_(p), owner_(std::move(owner)) {}
+  void add(const std::string& method, const std::string& pattern, Handler handler, RouteOptions options) override {
+    pipeline_.router().add(Route{method, pattern, owner_, std::move(handler), options});
+  }
+  void use(const std::string& name, int priority, Middleware middleware) override {
+    pipeline_.addMiddleware(MiddlewareEntry{name, owner_, priority, std::move(middleware)});
+  }
+
+ private:
+  Pipeline& pipeline_;
+  std::string owner_;
+};
+
+class PluginContext : public Context {
+ public:
+  PluginContext(HostServices& host, std::string name, ConfigNode config);
+
+  const std::string& pluginName() const override { return name_; }
+  const ConfigNode& config() const override { return config_; }
+  const ConfigNode& hostConfig() const override { return host_.hostConfig; }
+  const HostInfo& host() const override { return host_.info; }
+  bool pluginActive(const std::string& name) const override { return host_.pluginActive && host_.pluginActive(name); }
+  Database& db() override { return *host_.db; }
+  Routes& http() override { return routes_; }
+  Scheduler& scheduler() override { return scheduler_; }
+  Events& events() override { return events_; }
+  Services& services() override { return services_; }
+  Mailer& mailer() override { return *host_.mailer; }
+  Poco::Logger& logger() override { return logger_; }
+  prometheus::Registry& metrics() override { return *host_.metrics; }
+
+  /// Removes everything this plugin registered (used on stop and on a failed start).
+  void unregisterAll();
+
+ private:
+  HostServices& host_;
+  std::string name_;
+  ConfigNode config_;
+  PluginRoutes routes_;
+  PluginScheduler scheduler_;
+  PluginEvents events_;
+  PluginServices services_;
+  Poco::Logger& logger_;
+};
+
+}  // namespace cc::core

@@ -1,0 +1,41 @@
+# Shared by scripts/run and scripts/test: install what is missing, then build.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+JOBS="${JOBS:-2}"
+
+# Debian packages the host needs to build and run.
+BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
+  libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev prometheus-cpp-dev
+  libsqlite3-dev sqlite3 libpq-dev libargon2-dev libssl-dev libgtest-dev libgmock-dev)
+# Only the test suite needs these.
+TEST_PACKAGES=(postgresql curl)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the packages that are not installed yet (one apt-get update, only when needed).
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  local type="${CMAKE_BUILD_TYPE:-RelWithDebInfo}"
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    log "configuring $BUILD_DIR ($type)"
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@"
+  fi
+  log "building with -j$JOBS"
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+}

@@ -1,0 +1,287 @@
+#pragma once
+// Read-only view of a YAML config node that remembers where it came from, so every
+// error can say "plugins[2].config.port (config/codecouncil.yaml:14): ...".
+//
+// Scalars are expanded on read: ${VAR} is the environment variable (empty when unset),
+// ${VAR:-default} falls back to `default` when VAR is unset or empty. Expansion happens
+// at read time so the YAML tree keeps its line numbers.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cc {
+
+/// Expands ${VAR} and ${VAR:-default} in `text` from the process environment.
+inline std::string expandEnv(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      std::size_t close = text.find('}', i + 2);
+      if (close != std::string::npos) {
+        std::string inner = text.substr(i + 2, close - i - 2);
+        std::string name = inner, fallback;
+        bool hasDefault = false;
+        if (auto p = inner.find(":-"); p != std::string::npos) {
+          name = inner.substr(0, p);
+          fallback = inner.substr(p + 2);
+          hasDefault = true;
+        }
+        const char* value = std::getenv(name.c_str());
+        if (value && *value) out += value;
+        else if (hasDefault) out += fallback;
+        i = close + 1;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+/// A config problem, located. what() is "location: message".
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string where, std::string message)
+      : std::runtime_error(where + ": " + message), where_(std::move(where)), message_(std::move(message)) {}
+  const std::string& where() const { return where_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string where_, message_;
+};
+
+class ConfigNode {
+ public:
+  ConfigNode() = default;
+  ConfigNode(YAML::Node node, std::string keyPath, std::shared_ptr<const std::string> file, int line = -1)
+      : node_(std::move(node)), path_(std::move(keyPath)), file_(std::move(file)), line_(line) {}
+
+  bool defined() const { return node_.IsDefined() && !node_.IsNull(); }
+  bool isMap() const { return node_.IsDefined() && node_.IsMap(); }
+  bool isSequence() const { return node_.IsDefined() && node_.IsSequence(); }
+  bool isScalar() const { return node_.IsDefined() && node_.IsScalar(); }
+  const YAML::Node& yaml() const { return node_; }
+
+  /// Key path from the root, e.g. "plugins[1].config.tiers".
+  const std::string& path() const { return path_; }
+  /// "file:line" of this node (or of its parent when the key is absent).
+  std::string location() const {
+    int line = line_;
+    if (node_.IsDefined() && node_.Mark().line >= 0) line = node_.Mark().line + 1;
+    std::string f = file_ ? *file_ : std::string("<config>");
+    return line > 0 ? f + ":" + std::to_string(line) : f;
+  }
+  /// "path (file:line)", the prefix of every error about this node.
+  std::string where() const { return (path_.empty() ? std::string("<root>") : path_) + " (" + location() + ")"; }
+
+  bool has(const std::string& key) const { return child(key).defined(); }
+
+  ConfigNode child(const std::string& key) const {
+    // A missing key yields yaml-cpp's "zombie" node, on which most calls throw; replace it
+    // with a plain undefined node so absent keys simply read as absent.
+    YAML::Node n(YAML::NodeType::Undefined);
+    if (node_.IsDefined() && node_.IsMap()) {
+      YAML::Node found = static_cast<const YAML::Node&>(node_)[key];
+      if (found.IsDefined()) n = found;
+    }
+    return ConfigNode(n, path_.empty() ? key : path_ + "." + key, file_, currentLine());
+  }
+  ConfigNode operator[](const std::string& key) const { return child(key); }
+
+  std::vector<ConfigNode> items() const {
+    std::vector<ConfigNode> out;
+    if (!isSequence()) return out;
+    for (std::size_t i = 0; i < node_.size(); ++i)
+      out.emplace_back(node_[i], path_ + "[" + std::to_string(i) + "]", file_, currentLine());
+    return out;
+  }
+
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    if (!isMap()) return out;
+    for (auto it = node_.begin(); it != node_.end(); ++it) out.push_back(it->first.as<std::string>());
+    return out;
+  }
+
+  /// This node as an env-expanded string; throws ConfigError when it is not a scalar.
+  std::string asString() const {
+    if (!isScalar()) throw ConfigError(where(), defined() ? "expected a string" : "is missing");
+    return expandEnv(node_.Scalar());
+  }
+  std::int64_t asInt() const {
+    std::string s = asString();
+    try {
+      std::size_t used = 0;
+      long long v = std::stoll(s, &used, 10);
+      if (used != s.size()) throw std::invalid_argument(s);
+      return v;
+    } catch (const std::exception&) {
+      throw ConfigError(where(), "expected an integer, got '" + s + "'");
+    }
+  }
+  double asDouble() const {
+    std::string s = asString();
+    try {
+      std::size_t used = 0;
+      double v = std::stod(s, &used);
+      if (used != s.size()) throw std::invalid_argument(s);
+      return v;
+    } catch (const std::exception&) {
+      throw ConfigError(where(), "expected a number, got '" + s + "'");
+    }
+  }
+  bool asBool() const {
+    std::string s = asString();
+    if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
+    if (s == "false" || s == "no" || s == "off" || s == "0") return false;
+    throw ConfigError(where(), "expected true or false, got '" + s + "'");
+  }
+  std::vector<std::string> asStringList() const {
+    std::vector<std::string> out;
+    if (!defined()) return out;
+    if (!isSequence()) throw ConfigError(where(), "expected a list");
+    for (auto& item : items()) out.push_back(item.asString());
+    return out;
+  }
+
+  std::string getString(const std::string& key, const std::string& fallback = "") const {
+    return has(key) ? child(key).asString() : fallback;
+  }
+  std::int64_t getInt(const std::string& key, std::int64_t fallback) const {
+    return has(key) ? child(key).asInt() : fallback;
+  }
+  double getDouble(const std::string& key, double fallback) const {
+    return has(key) ? child(key).asDouble() : fallback;
+  }
+  bool getBool(const std::string& key, bool fallback) const {
+    return has(key) ? child(key).asBool() : fallback;
+  }
+
+ private:
+  int currentLine() const { return node_.IsDefined() && node_.Mark().line >= 0 ? node_.Mark().line + 1 : line_; }
+
+  YAML::Node node_{YAML::NodeType::Undefined};
+  std::string path_;
+  std::shared_ptr<const std::string> file_;
+  int line_ = -1;
+};
+
+/// Collects every config problem so they can be reported together (Envoy/Kong style).
+class ConfigErrors {
+ public:
+  void add(const ConfigNode& at, const std::string& message) { errors_.push_back(at.where() + ": " + message); }
+  void add(const ConfigError& e) { errors_.push_back(e.what()); }
+  void addRaw(std::string message) { errors_.push_back(std::move(message)); }
+  bool empty() const { return errors_.empty(); }
+  const std::vector<std::string>& list() const { return errors_; }
+  std::string joined(const std::string& sep = "\n") const {
+    std::string out;
+    for (std::size_t i = 0; i < errors_.size(); ++i) out += (i ? sep : "") + errors_[i];
+    return out;
+  }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+/// A small declarative schema for a plugin's config map (Kong's per-plugin schema, in C++).
+///   ConfigSchema s;
+///   s.string("api_base").integer("timeout_seconds", 1, 300).boolean("enabled").map("tiers");
+///   s.check(config, errors);   // unknown keys, wrong types, out-of-range values, missing required keys
+class ConfigSchema {
+ public:
+  enum class Type { String, Integer, Number, Boolean, Map, List, Any };
+
+  ConfigSchema& field(const std::string& key, Type type, bool required = false) {
+    fields_.push_back({key, type, required, 0, 0, false, {}});
+    return *this;
+  }
+  ConfigSchema& string(const std::string& key, bool required = false) { return field(key, Type::String, required); }
+  ConfigSchema& oneOf(const std::string& key, std::set<std::string> allowed, bool required = false) {
+    field(key, Type::String, required);
+    fields_.back().allowed = std::move(allowed);
+    return *this;
+  }
+  ConfigSchema& integer(const std::string& key, std::int64_t min, std::int64_t max, bool required = false) {
+    fields_.push_back({key, Type::Integer, required, min, max, true, {}});
+    return *this;
+  }
+  ConfigSchema& number(const std::string& key, bool required = false) { return field(key, Type::Number, required); }
+  ConfigSchema& boolean(const std::string& key, bool required = false) { return field(key, Type::Boolean, required); }
+  ConfigSchema& map(const std::string& key, bool required = false) { return field(key, Type::Map, required); }
+  ConfigSchema& list(const std::string& key, bool required = false) { return field(key, Type::List, required); }
+  ConfigSchema& any(const std::string& key, bool required = false) { return field(key, Type::Any, required); }
+
+  void check(const ConfigNode& node, ConfigErrors& errors) const {
+    if (!node.defined()) {
+      for (auto& f : fields_)
+        if (f.required) errors.add(node.child(f.key), "is required");
+      return;
+    }
+    if (!node.isMap()) {
+      errors.add(node, "expected a map");
+      return;
+    }
+    std::set<std::string> known;
+    for (auto& f : fields_) known.insert(f.key);
+    for (auto& key : node.keys())
+      if (!known.count(key)) errors.add(node.child(key), "unknown key '" + key + "'");
+    for (auto& f : fields_) {
+      ConfigNode c = node.child(f.key);
+      if (!c.defined()) {
+        if (f.required) errors.add(c, "is required");
+        continue;
+      }
+      try {
+        switch (f.type) {
+          case Type::String:
+            if (!f.allowed.empty() && !f.allowed.count(c.asString())) {
+              std::string list;
+              for (auto& a : f.allowed) list += (list.empty() ? "" : ", ") + a;
+              errors.add(c, "must be one of: " + list + " (got '" + c.asString() + "')");
+            } else {
+              c.asString();
+            }
+            break;
+          case Type::Integer: {
+            auto v = c.asInt();
+            if (f.ranged && (v < f.min || v > f.max))
+              errors.add(c, "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max));
+            break;
+          }
+          case Type::Number: c.asDouble(); break;
+          case Type::Boolean: c.asBool(); break;
+          case Type::Map:
+            if (!c.isMap()) errors.add(c, "expected a map");
+            break;
+          case Type::List:
+            if (!c.isSequence()) errors.add(c, "expected a list");
+            break;
+          case Type::Any: break;
+        }
+      } catch (const ConfigError& e) {
+        errors.add(e);
+      }
+    }
+  }
+
+ private:
+  struct Field {
+    std::string key;
+    Type type;
+    bool required;
+    std::int64_t min, max;
+    bool ranged;
+    std::set<std::string> allowed;
+  };
+  std::vector<Field> fields_;
+};
+
+}  // namespace cc

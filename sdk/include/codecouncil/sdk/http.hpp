@@ -1,0 +1,141 @@
+#pragma once
+// Request, response, handlers, middleware and route registration.
+#include <codecouncil/sdk/http_error.hpp>
+#include <codecouncil/sdk/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cc {
+
+/// The authenticated caller, loaded from the "User" row on every request, so a
+/// suspension or a tier change takes effect on the next request.
+struct User {
+  std::string id;
+  std::string email;
+  bool isAdmin = false;
+  bool suspended = false;
+  std::string tier = "free";
+};
+
+/// Header names are stored lower-case; lookups are case-insensitive.
+inline std::string lowerAscii(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+struct Request {
+  std::string method;         ///< "GET", "POST", ...
+  std::string path;           ///< decoded path without the query string
+  std::string rawQuery;       ///< the query string as received
+  std::string body;           ///< raw body bytes, exactly as received (signatures are checked on it)
+  std::string routeTemplate;  ///< the matched pattern, e.g. "/api/admin/users/:userId"; empty when none matched
+  std::string requestId;      ///< X-Request-Id (the client's when sane, else generated)
+  std::string remoteAddress;  ///< peer IP
+  std::map<std::string, std::string> headers;  ///< lower-case names
+  std::map<std::string, std::string> params;   ///< path parameters by name
+  std::multimap<std::string, std::string> query;  ///< decoded query parameters
+  std::optional<User> user;   ///< set when a valid bearer token came with the request
+  std::map<std::string, std::string> attributes;  ///< scratch space for middleware
+
+  std::string header(const std::string& name, const std::string& fallback = "") const {
+    auto it = headers.find(lowerAscii(name));
+    return it == headers.end() ? fallback : it->second;
+  }
+  std::string param(const std::string& name) const {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  }
+  std::optional<std::string> queryParam(const std::string& name) const {
+    auto it = query.find(name);
+    if (it == query.end()) return std::nullopt;
+    return it->second;
+  }
+  /// The body parsed as a JSON object (400 on anything else).
+  json::ObjectPtr jsonBody() const { return json::parseObject(body); }
+  /// The authenticated user; 401 when there is none.
+  const User& requireUser() const {
+    if (!user) throw HttpError(401, "authentication required");
+    return *user;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string contentType = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  void setHeader(const std::string& name, const std::string& value) {
+    std::string key = lowerAscii(name);
+    for (auto& h : headers)
+      if (lowerAscii(h.first) == key) {
+        h.second = value;
+        return;
+      }
+    headers.emplace_back(name, value);
+  }
+  std::string header(const std::string& name) const {
+    std::string key = lowerAscii(name);
+    for (auto& h : headers)
+      if (lowerAscii(h.first) == key) return h.second;
+    return {};
+  }
+  void json(int code, const Poco::Dynamic::Var& value) {
+    status = code;
+    contentType = "application/json";
+    body = json::stringify(value);
+  }
+  void error(int code, const std::string& message) {
+    json::ObjectPtr o = json::object();
+    o->set("error", message);
+    json(code, o);
+  }
+  void text(int code, std::string content, std::string type = "text/plain; charset=utf-8") {
+    status = code;
+    contentType = std::move(type);
+    body = std::move(content);
+  }
+};
+
+using Handler = std::function<void(Request&, Response&)>;
+using Next = std::function<void()>;
+/// Middleware runs around every request (matched or not) in ascending priority order,
+/// ties broken by name. Call next() to continue; skip it to answer early.
+using Middleware = std::function<void(Request&, Response&, const Next& next)>;
+
+enum class Access {
+  Public,  ///< no token needed; req.user is set when a valid one comes anyway
+  User,    ///< a valid token of a non-suspended user (401 / 403)
+  Admin,   ///< as User, and isAdmin (403)
+};
+
+struct RouteOptions {
+  Access access = Access::User;
+  std::size_t maxBodyBytes = 0;  ///< 0: the host's server.max_body_bytes (a route can only lower it)
+};
+
+/// Well-known middleware priorities; lower runs first (outermost).
+namespace priority {
+inline constexpr int kMetrics = 100;    ///< sees every request and its final status
+inline constexpr int kRateLimit = 500;  ///< after authentication, before handlers
+inline constexpr int kDefault = 1000;
+}  // namespace priority
+
+class Routes {
+ public:
+  virtual ~Routes() = default;
+  /// Pattern segments: literal, ":name" (one segment), or a final "*name" (the rest of the path).
+  /// A duplicate method+pattern is an error.
+  virtual void add(const std::string& method, const std::string& pattern, Handler handler,
+                   RouteOptions options = {}) = 0;
+  virtual void use(const std::string& name, int priority, Middleware middleware) = 0;
+};
+
+}  // namespace cc

@@ -1,0 +1,198 @@
+// Plugin loading through the real binary: good plugins answer; broken ones are refused with
+// the plugin's name, path and cause; optional ones are skipped loudly; order is exact.
+#include "support/host_process.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace cc::test;
+
+namespace {
+
+std::string entry(const std::string& name, const std::string& extra = "") {
+  return "  - name: " + name + "\n    path: " + testPluginDir() + "/libcc_" + name + ".so\n" + extra;
+}
+
+std::string echoEntry(const std::string& config = "{ greeting: hi }", const std::string& extra = "") {
+  return entry("tp_echo", "    migrations: " + sourceDir() + "/tests/plugins/tp_echo/migrations\n    config: " + config +
+                              "\n" + extra);
+}
+
+// Starts a host expected to refuse to start; returns its output.
+std::string failedStart(const std::string& plugins) {
+  HostProcess host(plugins);
+  EXPECT_FALSE(host.start()) << "host started although it should not have";
+  return host.output();
+}
+
+}  // namespace
+
+TEST(PluginLoading, GoodPluginsServeRoutesServicesAndMiddleware) {
+  HostProcess host(echoEntry() + entry("tp_dependent"));
+  ASSERT_TRUE(host.start()) << host.output();
+  auto echo = host.get("/api/test/echo/world");
+  ASSERT_EQ(echo.status, 200) << echo.body;
+  EXPECT_EQ(jsonField(echo.body, "greeting"), "hi, world");
+  EXPECT_EQ(jsonField(echo.body, "route"), "/api/test/echo/:word");
+  EXPECT_EQ(echo.header("x-echo-route"), "/api/test/echo/:word");
+  auto greet = host.get("/api/test/greet");
+  EXPECT_EQ(jsonField(greet.body, "message"), "hi, dependent");  // through tp_echo's service
+  auto ready = host.get("/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_NE(ready.body.find("\"tp_dependent\""), std::string::npos);
+  EXPECT_EQ(host.stop(), 0);
+}
+
+TEST(PluginLoading, AccessLevelsBodyLimitsAndHandlerErrors) {
+  HostProcess host(echoEntry());
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_EQ(host.post("/api/test/body", R"({"text":"x"})").status, 401);
+  std::string token = host.signup("user@example.com");
+  auto ok = host.post("/api/test/body", R"({"text":"x"})", token);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(jsonField(ok.body, "user"), "user@example.com");
+  auto big = host.post("/api/test/body", R"({"text":")" + std::string(100, 'y') + "\"}", token);
+  EXPECT_EQ(big.status, 413) << big.body;
+  EXPECT_EQ(host.post("/api/test/body", R"({"text":1})", token).status, 400);
+  EXPECT_EQ(host.get("/api/test/admin", token).status, 403);
+  auto boom = host.get("/api/test/throw");
+  EXPECT_EQ(boom.status, 500);
+  EXPECT_EQ(jsonField(boom.body, "error").find("boom"), std::string::npos) << "internal details leaked";
+  EXPECT_NE(host.output().find("boom"), std::string::npos) << "the cause must be logged";
+  EXPECT_EQ(host.stop(), 0);
+}
+
+TEST(PluginLoading, EventsReachSubscribers) {
+  HostProcess host(echoEntry());
+  ASSERT_TRUE(host.start()) << host.output();
+  std::string token = host.signup("evented@example.com");
+  std::string userId = jsonField(host.get("/api/auth/me", token).body, "user.id");
+  EXPECT_EQ(host.stop(), 0);
+  auto rows = queryStrings(host.databaseUrl(), "SELECT \"userId\" FROM tp_events WHERE topic = 'user_signup'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], userId);
+}
+
+TEST(PluginLoading, MissingSymbolIsRefusedWithPath) {
+  auto out = failedStart(entry("tp_missing_symbol"));
+  EXPECT_NE(out.find("plugin tp_missing_symbol (" + testPluginDir() + "/libcc_tp_missing_symbol.so)"), std::string::npos) << out;
+  EXPECT_NE(out.find("missing symbol codecouncil_plugin_entry"), std::string::npos) << out;
+}
+
+TEST(PluginLoading, AbiMismatchSaysExpectedAndGot) {
+  auto out = failedStart(entry("tp_abi_mismatch"));
+  EXPECT_NE(out.find("expected 1, got 999"), std::string::npos) << out;
+}
+
+TEST(PluginLoading, MissingLibraryNamesThePath) {
+  auto out = failedStart("  - name: nosuchplugin\n    path: /nonexistent/libcc_nosuchplugin.so\n");
+  EXPECT_NE(out.find("/nonexistent/libcc_nosuchplugin.so"), std::string::npos) << out;
+  EXPECT_NE(out.find("not found"), std::string::npos) << out;
+}
+
+TEST(PluginLoading, NotALibraryGivesTheLoaderMessage) {
+  TempDir dir;
+  writeFile(dir.path() / "libcc_junk.so", "this is not an ELF file");
+  auto out = failedStart("  - name: junk\n    path: " + (dir.path() / "libcc_junk.so").string() + "\n");
+  EXPECT_NE(out.find("cannot load library"), std::string::npos) << out;
+  EXPECT_NE(out.find("libcc_junk.so"), std::string::npos) << out;
+}
+
+TEST(PluginLoading, RequiredPluginThatThrowsInStartStopsTheHost) {
+  auto out = failedStart(echoEntry() + entry("tp_throwing_start"));
+  EXPECT_NE(out.find("plugin tp_throwing_start"), std::string::npos) << out;
+  EXPECT_NE(out.find("database of wishes unavailable"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugin tp_echo stopped"), std::string::npos) << "started plugins must be stopped: " << out;
+}
+
+TEST(PluginLoading, OptionalPluginThatThrowsIsSkippedLoudly) {
+  HostProcess host(echoEntry() + entry("tp_throwing_start", "    optional: true\n"));
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_EQ(host.get("/api/test/half-started").status, 404) << "a failed plugin's routes must be rolled back";
+  EXPECT_EQ(host.get("/api/test/echo/ok").status, 200);
+  auto ready = host.get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_NE(ready.body.find("skipped"), std::string::npos) << ready.body;
+  EXPECT_NE(host.output().find("database of wishes unavailable"), std::string::npos);
+  EXPECT_EQ(host.stop(), 0);
+}
+
+TEST(PluginLoading, DependencyCycleNamesThePlugins) {
+  auto out = failedStart(entry("tp_cycle_a") + entry("tp_cycle_b"));
+  EXPECT_NE(out.find("dependency cycle"), std::string::npos) << out;
+  EXPECT_NE(out.find("tp_cycle_a"), std::string::npos) << out;
+  EXPECT_NE(out.find("tp_cycle_b"), std::string::npos) << out;
+}
+
+TEST(PluginLoading, MissingDependencyIsNamed) {
+  auto out = failedStart(entry("tp_dependent"));
+  EXPECT_NE(out.find("plugin tp_dependent requires plugin tp_echo, which is not listed"), std::string::npos) << out;
+}
+
+TEST(PluginLoading, DisabledDependencyAffectsOnlyDependents) {
+  HostProcess host(echoEntry("{}", "    enabled: false\n") + entry("tp_dependent", "    optional: true\n") +
+                   entry("tp_bad_config", "    config: { limit: 5 }\n"));
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_NE(host.output().find("plugin tp_dependent requires plugin tp_echo, which is disabled"), std::string::npos)
+      << host.output();
+  EXPECT_EQ(host.get("/api/test/greet").status, 404);
+  EXPECT_EQ(host.stop(), 0);
+}
+
+TEST(PluginLoading, AllConfigErrorsAreReportedTogetherWithLocations) {
+  auto out = failedStart(entry("tp_bad_config", "    config:\n      limit: 50\n      mode: reckless\n      extra: 1\n") +
+                         echoEntry("{ job_seconds: nope }"));
+  EXPECT_NE(out.find("plugins[0].config.limit"), std::string::npos) << out;
+  EXPECT_NE(out.find("must be between 1 and 10"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[0].config.mode"), std::string::npos) << out;
+  EXPECT_NE(out.find("unknown key 'extra'"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[1].config.job_seconds"), std::string::npos) << out;
+  EXPECT_NE(out.find("codecouncil.yaml:"), std::string::npos) << "errors must carry file:line: " << out;
+}
+
+TEST(PluginLoading, ShutdownIsExactReverseOfStart) {
+  HostProcess host(echoEntry() + entry("tp_dependent"));
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_EQ(host.stop(), 0);
+  std::string out = host.output();
+  auto startEcho = out.find("plugin tp_echo 1.2.3 started");
+  auto startDep = out.find("plugin tp_dependent 0.1.0 started");
+  auto stopDep = out.find("plugin tp_dependent stopped");
+  auto stopEcho = out.find("plugin tp_echo stopped");
+  ASSERT_NE(stopEcho, std::string::npos) << out;
+  EXPECT_LT(startEcho, startDep);
+  EXPECT_LT(startDep, stopDep);
+  EXPECT_LT(stopDep, stopEcho);
+  EXPECT_EQ(readFile(host.dir().path() / "data" / "lifecycle.log"), "start tp_dependent\nstop tp_dependent\n");
+}
+
+TEST(PluginLoading, SigtermDrainsInFlightRequests) {
+  HostProcess host(echoEntry());
+  ASSERT_TRUE(host.start()) << host.output();
+  HttpResult slow;
+  std::thread client([&] { slow = host.get("/api/test/slow"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(host.stop(), 0);
+  client.join();
+  EXPECT_EQ(slow.status, 200);
+  EXPECT_EQ(slow.body, "slow done");
+}
+
+TEST(PluginLoading, PluginsCommandListsRoutesAndJobs) {
+  HostProcess host(echoEntry("{ job_seconds: 60 }") + entry("tp_dependent"));
+  auto r = runHost({"plugins", "--config", host.configPath()});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("tp_echo 1.2.3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("dependencies: tp_echo, tp_optional_absent (optional)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("GET /api/test/echo/:word  (tp_echo)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tp_echo.tick  every 60s"), std::string::npos) << r.output;
+}
+
+TEST(PluginLoading, PluginCommandsRunFromTheBinary) {
+  HostProcess host(echoEntry());
+  auto r = runHost({"echo-count", "a", "b", "--config", host.configPath()});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("echo-count 0 args=2"), std::string::npos) << r.output;
+  auto unknown = runHost({"no-such-command", "--config", host.configPath()});
+  EXPECT_EQ(unknown.exitCode, 2);
+  EXPECT_NE(unknown.output.find("echo-count"), std::string::npos) << "usage lists plugin commands: " << unknown.output;
+}

@@ -1,0 +1,98 @@
+// Test plugin exercising every SDK facility: config schema, routes with params, middleware,
+// a service, events, a scheduled job with a database effect, its own migrations, a command.
+#include <codecouncil/sdk/sdk.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+struct Greeter {
+  static constexpr const char* kServiceName = "tp_echo.greeter";
+  std::string greeting;
+  std::string greet(const std::string& who) const { return greeting + ", " + who; }
+};
+
+class EchoPlugin : public cc::Plugin {
+ public:
+  std::string name() const override { return "tp_echo"; }
+  std::string version() const override { return "1.2.3"; }
+
+  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
+    cc::ConfigSchema().string("greeting").integer("job_seconds", 0, 3600).boolean("fail_start").check(config, errors);
+  }
+
+  void registerCommands(cc::Commands& commands) override {
+    commands.add("echo-count", "count rows written by the echo job", [](cc::Context& ctx, const std::vector<std::string>& args) {
+      auto s = ctx.db().session();
+      int n = 0;
+      s << "SELECT COUNT(*) FROM tp_job_effects", into(n), now;
+      std::printf("echo-count %d args=%zu\n", n, args.size());
+      return 0;
+    });
+  }
+
+  void start(cc::Context& ctx) override {
+    auto greeter = std::make_shared<Greeter>();
+    greeter->greeting = ctx.config().getString("greeting", "hello");
+    ctx.services().provide<Greeter>(greeter);
+
+    ctx.http().add("GET", "/api/test/echo/:word", [greeter](cc::Request& req, cc::Response& res) {
+      auto o = cc::json::object();
+      o->set("word", req.param("word"));
+      o->set("greeting", greeter->greet(req.param("word")));
+      o->set("route", req.routeTemplate);
+      res.json(200, o);
+    }, {cc::Access::Public});
+
+    ctx.http().add("POST", "/api/test/body", [](cc::Request& req, cc::Response& res) {
+      auto body = req.jsonBody();
+      auto o = cc::json::object();
+      o->set("text", cc::json::requireString(body, "text"));
+      o->set("user", req.requireUser().email);
+      res.json(200, o);
+    }, {cc::Access::User, 64});
+
+    ctx.http().add("GET", "/api/test/admin", [](cc::Request&, cc::Response& res) { res.text(200, "admin ok"); },
+                   {cc::Access::Admin});
+    ctx.http().add("GET", "/api/test/throw", [](cc::Request&, cc::Response&) { throw std::runtime_error("boom"); },
+                   {cc::Access::Public});
+    ctx.http().add("GET", "/api/test/slow", [](cc::Request&, cc::Response& res) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      res.text(200, "slow done");
+    }, {cc::Access::Public});
+
+    // Middleware: tags every response, and records the order it ran in.
+    ctx.http().use("tp_echo.tag", cc::priority::kDefault, [](cc::Request& req, cc::Response& res, const cc::Next& next) {
+      next();
+      res.setHeader("X-Echo-Route", req.routeTemplate.empty() ? "-" : req.routeTemplate);
+    });
+
+    // Events: every user_signup is recorded in the plugin's own table.
+    cc::Database* db = &ctx.db();
+    ctx.events().subscribe("user_signup", [db](const cc::Event& e) {
+      auto s = db->session();
+      std::string userId = e.payload->getValue<std::string>("userId");
+      std::string topic = e.topic;
+      s << db->sql("INSERT INTO tp_events (topic, \"userId\") VALUES (?, ?)"), use(topic), use(userId), now;
+    });
+
+    int seconds = static_cast<int>(ctx.config().getInt("job_seconds", 0));
+    if (seconds > 0) {
+      std::string instance = ctx.host().instanceId;
+      ctx.scheduler().every("tick", std::chrono::seconds(seconds), [db, instance](const cc::JobRun& run) {
+        auto s = db->session();
+        std::string slot = run.slot, inst = instance;
+        s << db->sql("INSERT INTO tp_job_effects (slot, instance) VALUES (?, ?)"), use(slot), use(inst), now;
+      });
+    }
+    if (ctx.config().getBool("fail_start", false)) throw std::runtime_error("tp_echo was told to fail");
+  }
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(EchoPlugin)

@@ -1,0 +1,66 @@
+#pragma once
+// Starts the real `codecouncil` binary on a free loopback port with a config written for
+// the test, and talks HTTP to it.
+#include "support/test_env.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cc::test {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string header(const std::string& name) const;
+};
+
+/// One HTTP request to 127.0.0.1:port (a new connection each time).
+HttpResult http(int port, const std::string& method, const std::string& path, const std::string& body = "",
+                const std::map<std::string, std::string>& headers = {});
+
+struct ProcessResult {
+  int exitCode = -1;
+  std::string output;  // stdout and stderr together
+};
+
+/// Runs the host binary to completion with extra environment variables.
+ProcessResult runHost(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                      int timeoutSeconds = 60);
+
+class HostProcess {
+ public:
+  /// `pluginsYaml` is the text of the `plugins:` list (already indented by two spaces),
+  /// `extraYaml` more top-level YAML. The database defaults to a SQLite file in the temp dir.
+  HostProcess(std::string pluginsYaml = "  []", std::string extraYaml = "", std::string databaseUrl = "");
+  ~HostProcess();
+
+  /// Starts and waits for /healthz; false (with output()) when the host exited or timed out.
+  bool start(const std::map<std::string, std::string>& env = {});
+  /// SIGTERM and wait; returns the exit code.
+  int stop();
+  void kill9();
+
+  int port() const { return port_; }
+  std::string output() const;
+  const TempDir& dir() const { return dir_; }
+  std::string configPath() const { return (dir_.path() / "codecouncil.yaml").string(); }
+  std::string databaseUrl() const { return databaseUrl_; }
+
+  HttpResult get(const std::string& path, const std::string& token = "") const;
+  HttpResult post(const std::string& path, const std::string& body, const std::string& token = "") const;
+  /// Signs up (or logs in) and returns the token.
+  std::string signup(const std::string& email, const std::string& password = "correct horse battery");
+
+ private:
+  TempDir dir_;
+  int port_;
+  std::string databaseUrl_;
+  int pid_ = -1;
+};
+
+/// Parses a JSON object body; throws on anything else.
+std::string jsonField(const std::string& body, const std::string& path);
+
+}  // namespace cc::test

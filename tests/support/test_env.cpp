@@ -1,0 +1,109 @@
+#include "support/test_env.hpp"
+
+#include "core/db/database_impl.hpp"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/URI.h>
+
+#include <atomic>
+#include <mutex>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <unistd.h>
+
+namespace cc::test {
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() /
+          ("cc-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd() % 100000));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (!std::getenv("CC_KEEP_TEST_DIRS")) std::filesystem::remove_all(path_, ec);
+}
+
+int freePort() {
+  Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return s.address().port();
+}
+
+std::string postgresAdminUrl() {
+  const char* url = std::getenv("CC_TEST_POSTGRES_URL");
+  return url ? url : "";
+}
+
+std::string createPostgresDatabase(const std::string& prefix) {
+  std::string admin = postgresAdminUrl();
+  if (admin.empty()) return "";
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Data::PostgreSQL::Connector::registerConnector(); });
+  Poco::URI uri(admin);
+  static std::atomic<int> counter{0};
+  std::string name = prefix + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  std::string user = uri.getUserInfo().substr(0, uri.getUserInfo().find(':'));
+  std::string cs = "host=" + uri.getHost() + " port=" + std::to_string(uri.getPort()) + " dbname=" +
+                   uri.getPath().substr(1) + (user.empty() ? "" : " user=" + user);
+  Poco::Data::Session s("PostgreSQL", cs);
+  s << "DROP DATABASE IF EXISTS " + name, Poco::Data::Keywords::now;
+  s << "CREATE DATABASE " + name, Poco::Data::Keywords::now;
+  Poco::URI out(uri);
+  out.setPath("/" + name);
+  return out.toString();
+}
+
+namespace {
+std::unique_ptr<cc::core::PooledDatabase> openUrl(const std::string& url) {
+  cc::core::DatabaseConfig c;
+  c.url = url;
+  c.poolMin = 1;
+  c.poolMax = 2;
+  return cc::core::openDatabase(c, "/");
+}
+}  // namespace
+
+std::vector<std::string> queryStrings(const std::string& databaseUrl, const std::string& sql) {
+  auto db = openUrl(databaseUrl);
+  auto s = db->session();
+  Poco::Data::Statement st(s);
+  st << sql;
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(rs.value(0, i).toString());
+  return out;
+}
+
+void execute(const std::string& databaseUrl, const std::string& sql) {
+  auto db = openUrl(databaseUrl);
+  auto s = db->session();
+  s << sql, Poco::Data::Keywords::now;
+}
+
+std::string sourceDir() { return CC_SOURCE_DIR; }
+std::string hostBinary() { return CC_HOST_BINARY; }
+std::string pluginDir() { return CC_PLUGIN_DIR; }
+std::string testPluginDir() { return CC_TEST_PLUGIN_DIR; }
+
+std::string readFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void writeFile(const std::filesystem::path& p, const std::string& text) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+}  // namespace cc::test

@@ -1,0 +1,45 @@
+#pragma once
+// Paths and environment for tests: where the built host and plugins are, temp folders,
+// the throwaway PostgreSQL started by scripts/test.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cc::test {
+
+/// A fresh folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int freePort();
+
+/// CC_TEST_POSTGRES_URL (set by scripts/test), or "" when no PostgreSQL is available.
+std::string postgresAdminUrl();
+
+/// Creates an empty database on the test PostgreSQL and returns its URL ("" without one).
+std::string createPostgresDatabase(const std::string& prefix);
+
+/// Runs a query on a database URL (sqlite:// or postgresql://) and returns the first column as text.
+std::vector<std::string> queryStrings(const std::string& databaseUrl, const std::string& sql);
+/// Runs a statement on a database URL.
+void execute(const std::string& databaseUrl, const std::string& sql);
+
+std::string sourceDir();
+std::string hostBinary();
+std::string pluginDir();
+std::string testPluginDir();
+std::string readFile(const std::filesystem::path& p);
+void writeFile(const std::filesystem::path& p, const std::string& text);
+
+}  // namespace cc::test
