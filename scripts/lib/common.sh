@@ -34,7 +34,10 @@ build() {
   local type="${CMAKE_BUILD_TYPE:-RelWithDebInfo}"
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     log "configuring $BUILD_DIR ($type)"
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@"
+    local launcher=()
+    # ccache, when the machine has it, makes rebuilds in fresh clones cheap; it is optional.
+    command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "$@"
   fi
   log "building with -j$JOBS"
   cmake --build "$BUILD_DIR" -j "$JOBS"
