@@ -15,8 +15,10 @@
 #include <Poco/Message.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/String.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -177,6 +179,42 @@ void expectExactlyOnceDelivery(cc::Database& host1, cc::Database& host2, Poco::L
     EXPECT_EQ(r.status, "sent") << "row " << r.id;
     EXPECT_EQ(r.attempts, 1) << "row " << r.id;
   }
+}
+
+struct TlsFiles {
+  std::filesystem::path dir;
+  std::string trustedCert, trustedKey;      // what SSL_CERT_FILE trusts
+  std::string untrustedCert, untrustedKey;  // self-signed, trusted by nobody
+  bool ok = false;
+  ~TlsFiles() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+// Self-signed certificates for 127.0.0.1, made once per process with the openssl tool. The
+// client's CA store is pointed at the trusted one through SSL_CERT_FILE (which OpenSSL
+// reads when the sender's TLS context loads the default CAs). Null when openssl is missing.
+const TlsFiles* tlsFiles() {
+  static TlsFiles files = [] {
+    TlsFiles f;
+    f.dir = std::filesystem::temp_directory_path() /
+            ("cc-mail-tls-" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString());
+    std::filesystem::create_directories(f.dir);
+    f.trustedCert = (f.dir / "trusted.pem").string();
+    f.trustedKey = (f.dir / "trusted.key").string();
+    f.untrustedCert = (f.dir / "untrusted.pem").string();
+    f.untrustedKey = (f.dir / "untrusted.key").string();
+    auto make = [](const std::string& cert, const std::string& key) {
+      std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
+                        " -addext subjectAltName=IP:127.0.0.1 -keyout '" + key + "' -out '" + cert + "' >/dev/null 2>&1";
+      return std::system(cmd.c_str()) == 0;
+    };
+    f.ok = make(f.trustedCert, f.trustedKey) && make(f.untrustedCert, f.untrustedKey);
+    if (f.ok) ::setenv("SSL_CERT_FILE", f.trustedCert.c_str(), 1);
+    return f;
+  }();
+  return files.ok ? &files : nullptr;
 }
 
 class MailTest : public ::testing::Test {
@@ -553,6 +591,52 @@ TEST_F(MailTest, OfferedStartTlsThatFailsIsNeverDowngradedToPlainText) {
   EXPECT_NE(std::find(commands.begin(), commands.end(), "STARTTLS"), commands.end());
   EXPECT_EQ(std::find(commands.begin(), commands.end(), "AUTH PLAIN"), commands.end());
   EXPECT_EQ(server.messageCount(), 0u);
+}
+
+TEST_F(MailTest, StartTlsEncryptsBeforeAuthenticating) {
+  const TlsFiles* tls = tlsFiles();
+  if (!tls) GTEST_SKIP() << "openssl tool not available to make a test certificate";
+  auto options = authServer();
+  options.tlsCertificateFile = tls->trustedCert;
+  options.tlsKeyFile = tls->trustedKey;
+  FakeSmtpServer server(options);
+  MailConfig config = smtpConfig(server);
+  OutboxMailer mailer(db(), config, log());
+  OutboxDispatcher dispatcher(db(), config, log());
+  ASSERT_TRUE(mailer.send({"tina@example.com", "over tls", "encrypted text", ""}));
+  dispatcher.runOnce();
+  ASSERT_EQ(server.messageCount(), 1u) << onlyRow(db()).lastError;
+  auto mail = server.messages()[0];
+  EXPECT_TRUE(mail.tls);
+  EXPECT_EQ(mail.authUser, "mailer");  // the server forgets pre-TLS AUTH, so this came after
+  EXPECT_EQ(mail.body, "encrypted text\n");
+  auto commands = server.commands();
+  auto starttls = std::find(commands.begin(), commands.end(), "STARTTLS");
+  auto auth = std::find(commands.begin(), commands.end(), "AUTH PLAIN");
+  ASSERT_NE(starttls, commands.end());
+  EXPECT_GT(auth, starttls);
+  EXPECT_EQ(std::count(commands.begin(), commands.end(), "EHLO"), 2);  // again after TLS
+}
+
+TEST_F(MailTest, StartTlsWithAnUntrustedCertificateDeliversNothing) {
+  const TlsFiles* tls = tlsFiles();
+  if (!tls) GTEST_SKIP() << "openssl tool not available to make a test certificate";
+  auto options = authServer();
+  options.tlsCertificateFile = tls->untrustedCert;
+  options.tlsKeyFile = tls->untrustedKey;
+  FakeSmtpServer server(options);
+  MailConfig config = smtpConfig(server);
+  OutboxMailer mailer(db(), config, log());
+  OutboxDispatcher dispatcher(db(), config, log());
+  ASSERT_TRUE(mailer.send({"uma@example.com", "spoofed server", "text", ""}));
+  dispatcher.runOnce();
+  EXPECT_EQ(server.messageCount(), 0u);
+  auto row = onlyRow(db());
+  EXPECT_EQ(row.status, "pending");
+  EXPECT_EQ(row.attempts, 1);
+  EXPECT_NE(Poco::toLower(row.lastError).find("certificate"), std::string::npos) << row.lastError;
+  auto commands = server.commands();
+  EXPECT_EQ(std::find(commands.begin(), commands.end(), "AUTH PLAIN"), commands.end());
 }
 
 TEST_F(MailTest, TlsNoneNeverAsksForStartTls) {

@@ -218,6 +218,10 @@ std::string HostProcess::signup(const std::string& email, const std::string& pas
   return jsonField(r.body, "token");
 }
 
+std::string bundledPlugin(const std::string& name, const std::string& configYaml, const std::string& extraKeys) {
+  return "  - name: " + name + "\n    config: " + configYaml + "\n" + extraKeys;
+}
+
 std::string jsonField(const std::string& body, const std::string& path) {
   Poco::JSON::Parser parser;
   Poco::Dynamic::Var v = parser.parse(body);

@@ -60,6 +60,11 @@ class HostProcess {
   int pid_ = -1;
 };
 
+/// A `plugins:` entry for a bundled plugin (loaded from build/plugins, migrations from
+/// migrations/<name>), with its config as inline YAML.
+std::string bundledPlugin(const std::string& name, const std::string& configYaml = "{}",
+                          const std::string& extraKeys = "");
+
 /// Parses a JSON object body; throws on anything else.
 std::string jsonField(const std::string& body, const std::string& path);
 

@@ -1,0 +1,54 @@
+#pragma once
+// Services of the billing plugin, for plugins that declare it as a dependency (or check
+// for it with ctx.services().get<...>() when it is optional).
+#include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cc::billing {
+
+struct Plan {
+  std::string id;               ///< "startup_monthly", ...
+  std::string name;             ///< "Startup Audit - Monthly"
+  std::string priceId;          ///< Stripe price id
+  std::string tier;             ///< rate-limit tier: "startup" or "enterprise"
+  std::int64_t amountCents = 0; ///< price per interval, in cents
+  std::string currency = "usd";
+  std::string interval;         ///< "month" or "year"
+  std::int64_t creditsPerMonth = 0;
+};
+
+struct SubscriptionStats {
+  std::int64_t active = 0;                       ///< subscriptions giving access (active, trialing)
+  std::int64_t mrrCents = 0;                     ///< monthly recurring revenue (annual plans / 12)
+  std::map<std::string, std::int64_t> byPlan;    ///< active subscriptions per plan id
+};
+
+/// Plans and subscription figures (for admin and metrics).
+class BillingService {
+ public:
+  static constexpr const char* kServiceName = "billing";
+  virtual ~BillingService() = default;
+  virtual std::vector<Plan> plans() const = 0;
+  virtual SubscriptionStats stats() = 0;
+};
+
+/// The credit ledger ("Transaction" rows). Every change is a row; the balance is their sum.
+class CreditLedger {
+ public:
+  static constexpr const char* kServiceName = "billing.credits";
+  virtual ~CreditLedger() = default;
+  virtual std::int64_t balance(const std::string& userId) = 0;
+  /// Debits inside the caller's transaction. Returns false, writing nothing, when the balance
+  /// is lower than `amount`. `reference` is unique per debit (e.g. "analysis:<id>").
+  virtual bool debit(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
+                     const std::string& reference, const std::string& description) = 0;
+  /// A compensating credit for an earlier debit (never an edit of it), in the caller's transaction.
+  virtual void refund(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
+                      const std::string& reference, const std::string& description) = 0;
+};
+
+}  // namespace cc::billing
