@@ -39,13 +39,16 @@ DatabaseUrl parsePostgres(const std::string& text) {
     throw std::invalid_argument("database.url: not a valid postgresql:// URL");
   }
   std::string user, password;
-  const std::string& info = uri.getUserInfo();  // already percent-decoded by Poco
-  if (auto colon = info.find(':'); colon != std::string::npos) {
-    user = info.substr(0, colon);
-    password = info.substr(colon + 1);
-  } else {
-    user = info;
-  }
+  // Poco 1.11 keeps the user info percent-encoded: split first, then decode each part, so
+  // a password may contain ':' '@' '/' written as %3A %40 %2F.
+  const std::string& info = uri.getUserInfo();
+  auto colon = info.find(':');
+  Poco::URI::decode(info.substr(0, colon), user);
+  if (colon != std::string::npos) Poco::URI::decode(info.substr(colon + 1), password);
+  // Poco's PostgreSQL connector splits its connection string on spaces and ignores libpq
+  // quoting, so a space cannot be passed through; say so instead of failing obscurely.
+  if (user.find(' ') != std::string::npos || password.find(' ') != std::string::npos)
+    throw std::invalid_argument("database.url: user name and password must not contain spaces");
   std::string db = uri.getPath();
   if (!db.empty() && db.front() == '/') db.erase(0, 1);
   if (uri.getHost().empty()) throw std::invalid_argument("database.url: postgresql URL has no host");

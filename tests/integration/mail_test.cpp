@@ -384,6 +384,7 @@ TEST_F(MailTest, TemporaryFailureIsRetriedUntilTheServerRecovers) {
   server.setFailData(true);
   MailConfig config = smtpConfig(server);
   config.maxAttempts = 10;
+  config.retryIntervalSeconds = 2;  // room to look at the row between two attempts
   OutboxMailer mailer(db(), config, log());
   ASSERT_TRUE(mailer.send({"grace@example.com", "retry me", "text", ""}));
 

@@ -1,0 +1,23 @@
+#pragma once
+// The plugin's config keys, their checks and defaults (documented in docs/audit-log.md).
+#include "event_mapping.hpp"
+
+#include <codecouncil/sdk/config.hpp>
+
+#include <string>
+
+namespace cc::audit {
+
+struct AuditSettings {
+  int retentionDays = 0;                        ///< 0: keep forever
+  std::string retentionSchedule = "30 3 * * *";  ///< cron, UTC
+  int maxPageSize = 500;
+  int queueCapacity = 10000;
+  int batchSize = 200;
+};
+
+void validateConfig(const ConfigNode& config, ConfigErrors& errors);
+/// Reads a config that validateConfig() accepted.
+AuditSettings readSettings(const ConfigNode& config);
+
+}  // namespace cc::audit

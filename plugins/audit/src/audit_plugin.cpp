@@ -1,0 +1,118 @@
+// The audit plugin: records every event on the bus and every direct write in a hash-chained
+// "AuditLog" table, serves the query the admin API uses, purges by age, counts severities for
+// Prometheus, and adds `codecouncil audit verify`.
+#include "audit_config.hpp"
+#include "audit_service.hpp"
+#include "audit_store.hpp"
+#include "audit_writer.hpp"
+#include "event_mapping.hpp"
+#include "retention.hpp"
+
+#include <codecouncil/sdk/sdk.hpp>
+
+#include <prometheus/counter.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
+namespace cc::audit {
+namespace {
+
+int verifyCommand(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0] != "verify") {
+    std::fprintf(stderr, "usage: codecouncil audit verify\n");
+    return 2;
+  }
+  AuditStore store(ctx.db());
+  VerifyResult result = store.verify();
+  if (result.ok) {
+    std::printf("audit verify: OK, %lld rows checked, the chain is intact\n",
+                static_cast<long long>(result.rowsChecked));
+    return 0;
+  }
+  std::printf("audit verify: TAMPERED at row %lld (%s): %s\n", static_cast<long long>(result.firstBadId),
+              result.problem.c_str(), result.message.c_str());
+  std::printf("audit verify: %lld rows before it are intact\n", static_cast<long long>(result.rowsChecked));
+  return 1;
+}
+
+class AuditPlugin : public Plugin {
+ public:
+  std::string name() const override { return "audit"; }
+  std::string version() const override { return "1.0.0"; }
+
+  void validate(const ConfigNode& config, ConfigErrors& errors) override { validateConfig(config, errors); }
+
+  void registerCommands(Commands& commands) override {
+    commands.add("audit", "audit verify: check the audit log's hash chain and name the first tampered row",
+                 verifyCommand);
+  }
+
+  void start(Context& ctx) override {
+    AuditSettings settings = readSettings(ctx.config());
+    auto mapping = std::make_shared<EventMapping>(EventMapping::fromConfig(ctx.config()));
+    store_ = std::make_unique<AuditStore>(ctx.db());
+
+    // Every severity exists from the first scrape, so rate() and alerts work at once.
+    auto& events = prometheus::BuildCounter()
+                       .Name("audit_events_total")
+                       .Help("Audit log entries written, by severity")
+                       .Register(ctx.metrics());
+    std::map<std::string, prometheus::Counter*> bySeverity;
+    for (const char* severity : kSeverities) bySeverity[severity] = &events.Add({{"severity", severity}});
+    prometheus::Counter* failures = &prometheus::BuildCounter()
+                                         .Name("audit_write_failures_total")
+                                         .Help("Audit log entries that could not be written after retries")
+                                         .Register(ctx.metrics())
+                                         .Add({});
+
+    WriterCallbacks callbacks;
+    callbacks.written = [bySeverity](const AuditEntry& e) {
+      auto it = bySeverity.find(e.severity);
+      if (it != bySeverity.end()) it->second->Increment();
+    };
+    callbacks.failed = [failures](const AuditEntry&, const std::string&) { failures->Increment(); };
+    WriterOptions options;
+    options.queueCapacity = static_cast<std::size_t>(settings.queueCapacity);
+    options.batchSize = static_cast<std::size_t>(settings.batchSize);
+    writer_ = std::make_unique<AuditWriter>(*store_, ctx.logger(), callbacks, options);
+
+    auto service = std::make_shared<AuditService>(ctx.db(), *writer_, settings.maxPageSize);
+    ctx.services().provide<AuditLog>(service);
+
+    ctx.events().subscribe("*", [mapping, service](const Event& event) {
+      if (auto entry = mapping->toEntry(event)) service->record(*entry);
+    });
+
+    if (settings.retentionDays > 0) {
+      AuditStore* store = store_.get();
+      Poco::Logger* log = &ctx.logger();
+      int days = settings.retentionDays;
+      ctx.scheduler().cron("retention", settings.retentionSchedule, [store, log, days](const JobRun& run) {
+        PurgeResult r = store->purgeBefore(retentionCutoff(run.slot, days));
+        log->information("audit retention: %Ld rows older than %d days purged; the log now starts after row %Ld",
+                         static_cast<Poco::Int64>(r.deleted), days, static_cast<Poco::Int64>(r.anchorId));
+      });
+    }
+    writer_->start();
+    ctx.logger().information("audit log ready (retention: %s, page size up to %d)",
+                             settings.retentionDays > 0 ? std::to_string(settings.retentionDays) + " days"
+                                                        : std::string("keep forever"),
+                             settings.maxPageSize);
+  }
+
+  void stop() override {
+    // Whatever is queued is written before the plugin goes away.
+    if (writer_) writer_->stop();
+  }
+
+ private:
+  std::unique_ptr<AuditStore> store_;
+  std::unique_ptr<AuditWriter> writer_;
+};
+
+}  // namespace
+}  // namespace cc::audit
+
+CODECOUNCIL_PLUGIN(cc::audit::AuditPlugin)

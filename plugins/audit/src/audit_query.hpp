@@ -1,0 +1,34 @@
+#pragma once
+// The filtered, paginated read behind GET /api/admin/audit-logs. Every filter value is
+// checked here and bound as a parameter; nothing from the caller is pasted into SQL except
+// integers this code produced.
+#include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/services/audit.hpp>
+
+#include <string>
+#include <vector>
+
+namespace cc::audit {
+
+/// A WHERE clause (with `?` placeholders, or empty) and its parameters, in order.
+struct SqlFilter {
+  std::string where;
+  std::vector<std::string> params;
+};
+
+/// Checks every filter and bounds limit to [1, maxLimit]; from/to become the stored format
+/// (2025-01-15T00:00:00.000Z). Throws std::invalid_argument with a message for the caller.
+AuditQuery validateQuery(AuditQuery query, int maxLimit);
+
+/// "2025-01-15", "2025-01-15T10:00:00Z", "2025-01-15T10:00:00.5+02:00" -> "2025-01-15T08:00:00.500Z".
+/// Throws std::invalid_argument for anything else.
+std::string normalizeTimestamp(const std::string& text, const std::string& name);
+
+/// The filter of an already validated query. action is a prefix: action >= p AND action < p'
+/// where p' is p with its last character incremented (an index range, no LIKE wildcards).
+SqlFilter buildFilter(const AuditQuery& query);
+
+/// Runs a validated query: the total and one page, newest first.
+AuditPage runQuery(Database& db, const AuditQuery& query);
+
+}  // namespace cc::audit

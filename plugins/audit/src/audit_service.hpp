@@ -1,0 +1,25 @@
+#pragma once
+// cc::audit::AuditLog as other plugins see it: record() normalises and queues, query()
+// validates and reads.
+#include "audit_writer.hpp"
+
+#include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/services/audit.hpp>
+
+namespace cc::audit {
+
+class AuditService : public AuditLog {
+ public:
+  AuditService(Database& db, AuditWriter& writer, int maxPageSize)
+      : db_(db), writer_(writer), maxPageSize_(maxPageSize) {}
+
+  void record(const AuditEntry& entry) override;
+  AuditPage query(const AuditQuery& query) override;
+
+ private:
+  Database& db_;
+  AuditWriter& writer_;
+  int maxPageSize_;
+};
+
+}  // namespace cc::audit

@@ -1,0 +1,44 @@
+#pragma once
+// The "AuditLog" table and its chain head: appending entries under the chain lock, walking
+// the chain for `audit verify`, and purging old rows for retention.
+#include "chain_verifier.hpp"
+
+#include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/services/audit.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cc::audit {
+
+struct PurgeResult {
+  std::int64_t deleted = 0;
+  std::int64_t anchorId = 0;  ///< the last purged row (what remains starts after it)
+};
+
+class AuditStore {
+ public:
+  explicit AuditStore(Database& db) : db_(db) {}
+
+  /// Appends the entries, in order, in one transaction. The chain head row is locked first
+  /// (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the BEGIN IMMEDIATE write lock), so writers
+  /// in any thread or process take turns and every row links to the one before it.
+  /// Entries must already be normalised. Throws on a database error (nothing is written).
+  void append(const std::vector<AuditEntry>& entries);
+
+  /// Walks every row in id order inside one read snapshot and reports the first break.
+  VerifyResult verify();
+
+  /// Removes the rows created before `cutoff` (ISO-8601 UTC) and records the last removed
+  /// row as the anchor, so the rows that remain still verify.
+  PurgeResult purgeBefore(const std::string& cutoff);
+
+  /// The database's current time (ISO-8601 UTC, milliseconds).
+  std::string databaseTime();
+
+ private:
+  Database& db_;
+};
+
+}  // namespace cc::audit

@@ -1,0 +1,128 @@
+#include "event_mapping.hpp"
+
+#include "entry_rules.hpp"
+
+namespace cc::audit {
+
+std::map<std::string, TopicRule> defaultTopicRules() {
+  // topic                      severity    resourceType    resource id field
+  return {
+      {"user_signup",           {"info",     "user",         "userId"}},
+      {"login_failed",          {"warning",  "user",         "userId"}},
+      {"plugin_failed",         {"critical", "system",       "plugin"}},
+      {"subscription_created",  {"info",     "subscription", "subscriptionId"}},
+      {"subscription_updated",  {"info",     "subscription", "subscriptionId"}},
+      {"subscription_canceled", {"info",     "subscription", "subscriptionId"}},
+      {"payment_succeeded",     {"info",     "payment",      "invoiceId"}},
+      {"payment_failed",        {"error",    "payment",      "invoiceId"}},
+      {"credits_granted",       {"info",     "payment",      "reference"}},
+      {"rate_limit_exceeded",   {"warning",  "analysis",     ""}},
+      {"analysis_completed",    {"info",     "analysis",     "analysisId"}},
+      {"analysis_failed",       {"error",    "analysis",     "analysisId"}},
+      {"user_suspended",        {"warning",  "admin",        "userId"}},
+      {"user_reactivated",      {"info",     "admin",        "userId"}},
+      {"backup_succeeded",      {"info",     "backup",       "file"}},
+      {"backup_failed",         {"critical", "backup",       ""}},
+  };
+}
+
+EventMapping::EventMapping(std::map<std::string, TopicRule> rules, std::optional<TopicRule> unknownTopics)
+    : rules_(std::move(rules)), unknown_(std::move(unknownTopics)) {}
+
+namespace {
+
+const std::set<std::string> kSeveritySet(kSeverities.begin(), kSeverities.end());
+const std::set<std::string> kResourceTypeSet(kResourceTypes.begin(), kResourceTypes.end());
+
+ConfigSchema ruleSchema() {
+  return ConfigSchema()
+      .oneOf("severity", kSeveritySet)
+      .oneOf("resourceType", kResourceTypeSet)
+      .string("resourceIdField")
+      .boolean("record");
+}
+
+// Applies the keys present in `node` on top of `rule`.
+TopicRule overlay(TopicRule rule, const ConfigNode& node) {
+  rule.severity = node.getString("severity", rule.severity);
+  rule.resourceType = node.getString("resourceType", rule.resourceType);
+  rule.resourceIdField = node.getString("resourceIdField", rule.resourceIdField);
+  rule.record = node.getBool("record", rule.record);
+  return rule;
+}
+
+const TopicRule kUnknownDefault{"info", "system", "", true};
+
+}  // namespace
+
+void EventMapping::validate(const ConfigNode& config, ConfigErrors& errors) {
+  ConfigNode events = config.child("events");
+  if (events.isMap()) {  // not a map: the plugin's schema already said so
+    for (auto& topic : events.keys()) {
+      ConfigNode rule = events.child(topic);
+      ruleSchema().check(rule, errors);
+      if (!rule.defined()) errors.add(rule, "expected a map (severity, resourceType, resourceIdField, record)");
+      bool records = true;
+      try {
+        records = rule.getBool("record", true);
+      } catch (const ConfigError&) {
+        // already reported by the schema
+      }
+      if (!defaultTopicRules().count(topic) && rule.isMap() && records &&
+          (!rule.has("severity") || !rule.has("resourceType")))
+        errors.add(rule, "topic '" + topic + "' is not in the default table: give severity and resourceType");
+    }
+  }
+  ConfigNode unknown = config.child("unknown_topics");
+  if (unknown.isMap()) ruleSchema().check(unknown, errors);
+}
+
+EventMapping EventMapping::fromConfig(const ConfigNode& config) {
+  auto rules = defaultTopicRules();
+  ConfigNode events = config.child("events");
+  for (auto& topic : events.keys()) {
+    auto base = rules.count(topic) ? rules[topic] : TopicRule{};
+    rules[topic] = overlay(base, events.child(topic));
+  }
+  std::optional<TopicRule> unknown = overlay(kUnknownDefault, config.child("unknown_topics"));
+  if (!unknown->record) unknown.reset();
+  return EventMapping(std::move(rules), std::move(unknown));
+}
+
+std::optional<TopicRule> EventMapping::ruleFor(const std::string& topic) const {
+  auto it = rules_.find(topic);
+  if (it == rules_.end()) return unknown_;
+  if (!it->second.record) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+std::string textField(const json::ObjectPtr& payload, const std::string& key) {
+  if (!payload || key.empty() || !payload->has(key) || payload->isNull(key)) return {};
+  try {
+    return payload->get(key).toString();
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+std::optional<AuditEntry> EventMapping::toEntry(const Event& event) const {
+  auto rule = ruleFor(event.topic);
+  if (!rule) return std::nullopt;
+  AuditEntry entry;
+  entry.action = event.topic;
+  entry.severity = rule->severity;
+  entry.resourceType = rule->resourceType;
+  entry.resourceId = textField(event.payload, rule->resourceIdField);
+  entry.userId = textField(event.payload, "userId");
+  entry.ip = textField(event.payload, "ip");
+  entry.userAgent = textField(event.payload, "userAgent");
+  entry.requestId = textField(event.payload, "requestId");
+  entry.metadata = metadataFromPayload(event.payload, event.source);
+  return entry;
+}
+
+}  // namespace cc::audit

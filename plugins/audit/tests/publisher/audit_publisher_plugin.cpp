@@ -1,0 +1,59 @@
+// Test-only plugin for the audit tests. It stands in for the plugins that publish events
+// (billing, ratelimit, admin, backup...) and for the admin plugin's audit-log route:
+//   POST /api/test/audit/publish  {"topic": "...", "payload": {...}}  -> events.publish(topic, payload, req)
+//   POST /api/test/audit/record   {AuditEntry fields}                 -> AuditLog::record
+//   GET  /api/test/audit/logs?... (the admin route's parameters)      -> AuditLog::query as JSON
+#include <codecouncil/sdk/sdk.hpp>
+#include <codecouncil/sdk/services/audit.hpp>
+
+namespace {
+
+class AuditPublisherPlugin : public cc::Plugin {
+ public:
+  std::string name() const override { return "tp_audit_publisher"; }
+  std::string version() const override { return "0.1.0"; }
+  std::vector<std::string> dependencies() const override { return {"audit"}; }
+
+  void start(cc::Context& ctx) override {
+    auto audit = ctx.services().get<cc::audit::AuditLog>();
+    if (!audit) throw std::runtime_error("the audit service is missing");
+    cc::Events* events = &ctx.events();
+
+    ctx.http().add("POST", "/api/test/audit/publish", [events](cc::Request& req, cc::Response& res) {
+      auto body = req.jsonBody();
+      std::string topic = cc::json::requireString(body, "topic");
+      cc::json::ObjectPtr payload = cc::json::object();
+      if (body->has("payload")) payload = body->getObject("payload");
+      if (!payload) throw cc::HttpError(400, "payload must be an object");
+      events->publish(topic, payload, req);
+      res.json(202, cc::json::object());
+    }, {cc::Access::Public});
+
+    ctx.http().add("POST", "/api/test/audit/record", [audit](cc::Request& req, cc::Response& res) {
+      auto body = req.jsonBody();
+      cc::audit::AuditEntry e;
+      auto text = [&](const char* key, std::string& field) {
+        if (auto v = cc::json::optionalString(body, key)) field = *v;
+      };
+      text("userId", e.userId);
+      text("action", e.action);
+      text("severity", e.severity);
+      text("resourceType", e.resourceType);
+      text("resourceId", e.resourceId);
+      text("metadata", e.metadata);
+      text("ip", e.ip);
+      text("userAgent", e.userAgent);
+      text("requestId", e.requestId);
+      audit->record(e);
+      res.json(202, cc::json::object());
+    }, {cc::Access::Public});
+
+    ctx.http().add("GET", "/api/test/audit/logs", [audit](cc::Request& req, cc::Response& res) {
+      res.json(200, cc::audit::queryJson(*audit, req));
+    }, {cc::Access::Public});
+  }
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(AuditPublisherPlugin)

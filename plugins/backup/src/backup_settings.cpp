@@ -1,0 +1,100 @@
+#include "backup_settings.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace cc::backup {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string firstNonEmpty(std::initializer_list<std::string> values) {
+  for (auto& v : values)
+    if (!v.empty()) return v;
+  return "";
+}
+
+}  // namespace
+
+void validateSettings(const ConfigNode& config, ConfigErrors& errors) {
+  ConfigSchema()
+      .string("backup_dir")
+      .string("schedule")
+      .integer("retention_days", 1, 36500)
+      .integer("keep_verified", 0, 1000)
+      .boolean("verify_after_backup")
+      .string("verify_database_url")
+      .integer("min_dump_bytes", 0, 1LL << 40)
+      .string("pg_dump")
+      .string("psql")
+      .integer("publish_interval_seconds", 1, 3600)
+      .map("s3")
+      .check(config, errors);
+  if (config.has("s3") && config["s3"].isMap()) {
+    ConfigSchema()
+        .string("bucket")
+        .string("prefix")
+        .string("region")
+        .string("endpoint")
+        .oneOf("storage_class", {"STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+                                 "GLACIER_IR", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY"})
+        .boolean("path_style")
+        .integer("timeout_seconds", 1, 86400)
+        .check(config["s3"], errors);
+  }
+  // RETENTION_DAYS comes from the environment when the key is absent: check it here too, so
+  // a typo fails at start-up instead of silently keeping the default.
+  if (!config.has("retention_days") && !env("RETENTION_DAYS").empty()) {
+    try {
+      long v = std::stol(env("RETENTION_DAYS"));
+      if (v < 1 || v > 36500) errors.addRaw("RETENTION_DAYS: must be between 1 and 36500");
+    } catch (const std::exception&) {
+      errors.addRaw("RETENTION_DAYS: expected an integer");
+    }
+  }
+  if (config.has("verify_database_url")) {
+    std::string url = config["verify_database_url"].asString();
+    if (!url.empty() && url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
+      errors.add(config["verify_database_url"], "must be a postgresql:// URL");
+  }
+}
+
+BackupSettings BackupSettings::from(const ConfigNode& config, const std::string& configDir) {
+  BackupSettings s;
+  s.backupDir = config.getString("backup_dir", firstNonEmpty({env("BACKUP_DIR"), s.backupDir}));
+  if (s.backupDir.empty()) s.backupDir = firstNonEmpty({env("BACKUP_DIR"), "/var/backups/codecouncil-ai"});
+  if (std::filesystem::path(s.backupDir).is_relative())
+    s.backupDir = (std::filesystem::path(configDir) / s.backupDir).lexically_normal().string();
+  s.schedule = config.getString("schedule", s.schedule);
+  std::string retention = env("RETENTION_DAYS");
+  s.retentionDays = static_cast<int>(config.getInt("retention_days", retention.empty() ? 30 : std::stol(retention)));
+  s.keepVerified = static_cast<int>(config.getInt("keep_verified", s.keepVerified));
+  s.verifyAfterBackup = config.getBool("verify_after_backup", s.verifyAfterBackup);
+  s.verifyDatabaseUrl = config.getString("verify_database_url", "");
+  s.minDumpBytes = config.getInt("min_dump_bytes", s.minDumpBytes);
+  s.pgDump = config.getString("pg_dump", s.pgDump);
+  s.psql = config.getString("psql", s.psql);
+  s.publishIntervalSeconds = static_cast<int>(config.getInt("publish_interval_seconds", s.publishIntervalSeconds));
+  if (s.pgDump.empty()) s.pgDump = "pg_dump";
+  if (s.psql.empty()) s.psql = "psql";
+
+  ConfigNode s3 = config["s3"];
+  s.s3.bucket = s3.getString("bucket", env("AWS_S3_BACKUP_BUCKET"));
+  s.s3.prefix = s3.getString("prefix", "");
+  s.s3.region = s3.getString("region", firstNonEmpty({env("AWS_REGION"), env("AWS_DEFAULT_REGION"), "us-east-1"}));
+  if (s.s3.region.empty()) s.s3.region = firstNonEmpty({env("AWS_REGION"), env("AWS_DEFAULT_REGION"), "us-east-1"});
+  // The AWS tools read AWS_ENDPOINT_URL_S3 before AWS_ENDPOINT_URL.
+  s.s3.endpoint = s3.getString("endpoint", firstNonEmpty({env("AWS_ENDPOINT_URL_S3"), env("AWS_ENDPOINT_URL")}));
+  if (s.s3.endpoint.empty()) s.s3.endpoint = firstNonEmpty({env("AWS_ENDPOINT_URL_S3"), env("AWS_ENDPOINT_URL")});
+  s.s3.storageClass = s3.getString("storage_class", s.s3.storageClass);
+  if (s.s3.storageClass.empty()) s.s3.storageClass = "GLACIER";
+  // A custom endpoint (MinIO, s3rver, a VPC endpoint by IP) rarely resolves bucket host names.
+  s.s3.pathStyle = s3.getBool("path_style", !s.s3.endpoint.empty());
+  s.s3.timeoutSeconds = static_cast<int>(s3.getInt("timeout_seconds", s.s3.timeoutSeconds));
+  return s;
+}
+
+}  // namespace cc::backup

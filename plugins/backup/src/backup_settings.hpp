@@ -1,0 +1,42 @@
+#pragma once
+// The backup plugin's settings: its `config:` map, with the environment variables the
+// guide names (BACKUP_DIR, RETENTION_DAYS, AWS_*) as fallbacks when a key is absent.
+#include <codecouncil/sdk/config.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace cc::backup {
+
+struct S3Settings {
+  std::string bucket;          ///< empty: no off-site copy
+  std::string prefix;          ///< key prefix, e.g. "codecouncil/"
+  std::string region = "us-east-1";
+  std::string endpoint;        ///< empty: https://s3.<region>.amazonaws.com
+  std::string storageClass = "GLACIER";
+  bool pathStyle = false;      ///< bucket in the path instead of the host name
+  int timeoutSeconds = 300;
+  bool enabled() const { return !bucket.empty(); }
+};
+
+struct BackupSettings {
+  std::string backupDir = "/var/backups/codecouncil-ai";
+  std::string schedule = "0 2 * * *";  ///< empty or "off": no scheduled backup
+  int retentionDays = 30;
+  int keepVerified = 3;
+  bool verifyAfterBackup = false;
+  std::string verifyDatabaseUrl;       ///< PostgreSQL scratch database; empty: a temporary one
+  std::int64_t minDumpBytes = 1024;    ///< smaller uncompressed dumps are refused
+  std::string pgDump = "pg_dump";
+  std::string psql = "psql";
+  int publishIntervalSeconds = 30;
+  S3Settings s3;
+
+  /// Reads `config` (already validated); relative paths resolve against `configDir`.
+  static BackupSettings from(const ConfigNode& config, const std::string& configDir);
+};
+
+/// Reports every problem in the plugin's config.
+void validateSettings(const ConfigNode& config, ConfigErrors& errors);
+
+}  // namespace cc::backup

@@ -1,0 +1,79 @@
+#include "billing_config.hpp"
+
+namespace cc::billing {
+
+std::vector<std::string> splitSecrets(const std::string& text) {
+  std::vector<std::string> out;
+  std::string current;
+  auto flush = [&] {
+    auto b = current.find_first_not_of(" \t");
+    auto e = current.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(current.substr(b, e - b + 1));
+    current.clear();
+  };
+  for (char c : text) {
+    if (c == ',') flush();
+    else current += c;
+  }
+  flush();
+  return out;
+}
+
+void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors) {
+  ConfigSchema()
+      .string("secret_key")
+      .string("webhook_secret")
+      .string("api_base")
+      .string("api_version")
+      .integer("webhook_tolerance_seconds", 1, 86400)
+      .integer("timeout_seconds", 1, 300)
+      .integer("max_retries", 0, 10)
+      .integer("retry_base_ms", 0, 60000)
+      .integer("retry_max_ms", 0, 600000)
+      .oneOf("payment_flow", {"elements", "checkout"})
+      .string("checkout_success_url")
+      .string("checkout_cancel_url")
+      .oneOf("proration_behavior", {"create_prorations", "always_invoice", "none"})
+      .integer("annual_grant_interval_seconds", 1, 86400)
+      .map("plans")
+      .check(config, errors);
+  if (config.has("api_base")) {
+    try {
+      std::string base = config.child("api_base").asString();
+      if (!base.empty() && base.rfind("https://", 0) != 0 && base.rfind("http://", 0) != 0)
+        errors.add(config.child("api_base"), "must start with https:// or http://");
+    } catch (const ConfigError&) {
+    }
+  }
+  PlanCatalog::validate(config.child("plans"), errors);
+}
+
+BillingConfig loadBillingConfig(const ConfigNode& config) {
+  BillingConfig c;
+  // An absent key reads the environment, so a bare `- name: billing` entry works with the
+  // usual STRIPE_* variables; a key present but empty means "not configured".
+  auto str = [&](const char* key, const std::string& variable, const std::string& fallback) {
+    if (config.has(key)) return config.getString(key);
+    return expandEnv("${" + variable + ":-" + fallback + "}");
+  };
+  c.secretKey = str("secret_key", "STRIPE_SECRET_KEY", "");
+  c.webhookSecrets = splitSecrets(str("webhook_secret", "STRIPE_WEBHOOK_SECRET", ""));
+  c.apiBase = str("api_base", "STRIPE_API_BASE", c.apiBase);
+  if (c.apiBase.empty()) c.apiBase = "https://api.stripe.com";
+  while (c.apiBase.size() > 1 && c.apiBase.back() == '/') c.apiBase.pop_back();
+  c.apiVersion = config.getString("api_version", c.apiVersion);
+  c.webhookToleranceSeconds = config.getInt("webhook_tolerance_seconds", c.webhookToleranceSeconds);
+  c.timeoutSeconds = config.getInt("timeout_seconds", c.timeoutSeconds);
+  c.maxRetries = static_cast<int>(config.getInt("max_retries", c.maxRetries));
+  c.retryBaseMs = config.getInt("retry_base_ms", c.retryBaseMs);
+  c.retryMaxMs = config.getInt("retry_max_ms", c.retryMaxMs);
+  c.paymentFlow = config.getString("payment_flow", c.paymentFlow);
+  c.checkoutSuccessUrl = config.getString("checkout_success_url", c.checkoutSuccessUrl);
+  c.checkoutCancelUrl = config.getString("checkout_cancel_url", c.checkoutCancelUrl);
+  c.prorationBehavior = config.getString("proration_behavior", c.prorationBehavior);
+  c.annualGrantIntervalSeconds = config.getInt("annual_grant_interval_seconds", c.annualGrantIntervalSeconds);
+  c.plans = PlanCatalog::fromConfig(config.child("plans"));
+  return c;
+}
+
+}  // namespace cc::billing

@@ -1,0 +1,41 @@
+#pragma once
+// The billing plugin's settings (docs/billing.md lists every key with its default).
+#include "plans.hpp"
+
+#include <codecouncil/sdk/config.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cc::billing {
+
+struct BillingConfig {
+  std::string secretKey;                    ///< sk_...; empty: billing endpoints answer 503
+  std::vector<std::string> webhookSecrets;  ///< whsec_...; several during a rotation
+  std::string apiBase = "https://api.stripe.com";
+  std::string apiVersion = "2025-03-31.basil";
+  std::int64_t webhookToleranceSeconds = 300;
+  std::int64_t timeoutSeconds = 30;
+  int maxRetries = 3;
+  std::int64_t retryBaseMs = 500;
+  std::int64_t retryMaxMs = 5000;
+  std::string paymentFlow = "elements";     ///< "elements" (client secret) or "checkout" (hosted page URL)
+  std::string checkoutSuccessUrl = "http://localhost:5000/billing/success?session_id={CHECKOUT_SESSION_ID}";
+  std::string checkoutCancelUrl = "http://localhost:5000/billing/cancel";
+  std::string prorationBehavior = "create_prorations";
+  std::int64_t annualGrantIntervalSeconds = 3600;
+  PlanCatalog plans;
+
+  bool apiConfigured() const { return !secretKey.empty(); }
+};
+
+void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors);
+/// Reads a config that validateBillingConfig accepted. Unset keys fall back to the STRIPE_*
+/// environment variables, then to the defaults above.
+BillingConfig loadBillingConfig(const ConfigNode& config);
+
+/// "a, b,,c" -> {"a", "b", "c"}
+std::vector<std::string> splitSecrets(const std::string& text);
+
+}  // namespace cc::billing

@@ -1,0 +1,76 @@
+#pragma once
+// SQL for Stripe customers, subscriptions, processed events and the user's tier. Every
+// method runs on the caller's session, so the caller decides the transaction.
+#include "plans.hpp"
+
+#include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/services/billing.hpp>
+
+#include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cc::billing {
+
+struct SubscriptionRow {
+  std::string id;
+  std::string userId;
+  std::string customerId;
+  std::string plan;
+  std::string priceId;
+  std::string itemId;
+  std::string status;
+  std::string currentPeriodStart;  ///< ISO-8601, "" when unknown
+  std::string currentPeriodEnd;
+  bool cancelAtPeriodEnd = false;
+  std::string canceledAt;
+  std::int64_t lastEventAt = 0;    ///< `created` of the event that last wrote it (0: written from an API answer)
+};
+
+class BillingStore {
+ public:
+  BillingStore(Database& db, const PlanCatalog& plans) : db_(db), plans_(plans) {}
+
+  std::optional<std::string> customerForUser(Poco::Data::Session& s, const std::string& userId);
+  std::optional<std::string> userForCustomer(Poco::Data::Session& s, const std::string& customerId);
+  /// Stores the user's customer unless one is stored already; returns the stored one.
+  std::string saveCustomer(Poco::Data::Session& s, const std::string& userId, const std::string& customerId);
+  std::optional<std::string> userEmail(Poco::Data::Session& s, const std::string& userId);
+
+  /// Records a webhook event id; false when it was recorded before (a redelivery).
+  bool recordEvent(Poco::Data::Session& s, const std::string& id, const std::string& type, std::int64_t created);
+  void setEventOutcome(Poco::Data::Session& s, const std::string& id, const std::string& outcome);
+
+  /// The row, locked for the rest of the transaction on PostgreSQL.
+  std::optional<SubscriptionRow> findSubscriptionForUpdate(Poco::Data::Session& s, const std::string& id);
+  /// The user's most relevant subscription: one giving access first, then the latest.
+  std::optional<SubscriptionRow> currentSubscription(Poco::Data::Session& s, const std::string& userId);
+
+  /// Create-or-update from a webhook event. Refuses (returns false) to overwrite a row written
+  /// by a newer event, a row whose status is terminal, or, for the created event, a row
+  /// written by an event of the same second.
+  bool upsertFromEvent(Poco::Data::Session& s, const SubscriptionRow& row, std::int64_t eventCreated,
+                       bool isCreatedEvent);
+  /// From the API's answer to "create": only when no webhook got there first.
+  void insertIfAbsent(Poco::Data::Session& s, const SubscriptionRow& row);
+  void setCancelAtPeriodEnd(Poco::Data::Session& s, const std::string& id, bool value);
+  void markCanceled(Poco::Data::Session& s, const std::string& id, const std::string& canceledAt);
+  void setPlan(Poco::Data::Session& s, const std::string& id, const Plan& plan);
+
+  /// Sets "User".tier from the subscriptions that give access; returns the tier.
+  std::string syncUserTier(Poco::Data::Session& s, const std::string& userId);
+
+  SubscriptionStats stats(Poco::Data::Session& s);
+  std::vector<SubscriptionRow> annualSubscriptionsWithAccess(Poco::Data::Session& s);
+
+ private:
+  std::vector<SubscriptionRow> selectSubscriptions(Poco::Data::Session& s, const std::string& where,
+                                                   const std::string& param, const std::string& suffix);
+  Database& db_;
+  const PlanCatalog& plans_;
+};
+
+}  // namespace cc::billing

@@ -1,0 +1,111 @@
+#include "business_counters.hpp"
+
+#include <optional>
+
+namespace ccmetrics {
+namespace {
+
+prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry, const std::string& name,
+                                                 const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+// Payload fields come from other plugins: read them defensively, a malformed event must still
+// be counted (under "unknown") rather than throw inside the publisher's call.
+std::string text(const cc::Event& e, const std::string& key) {
+  if (!e.payload || !e.payload->has(key) || e.payload->isNull(key)) return "";
+  try {
+    Poco::Dynamic::Var v = e.payload->get(key);
+    return v.isString() ? v.toString() : "";
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+std::optional<std::int64_t> integer(const cc::Event& e, const std::string& key) {
+  if (!e.payload || !e.payload->has(key) || e.payload->isNull(key)) return std::nullopt;
+  try {
+    Poco::Dynamic::Var v = e.payload->get(key);
+    if (v.isInteger()) return v.convert<std::int64_t>();
+    if (v.isString()) {
+      std::string s = v.toString();
+      std::size_t used = 0;
+      long long n = std::stoll(s, &used);
+      if (used == s.size()) return n;
+    }
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+void addKnown(prometheus::Family<prometheus::Counter>& family, const std::string& label,
+              const std::vector<std::string>& values) {
+  for (auto& v : values) family.Add({{label, v}});
+}
+
+}  // namespace
+
+BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLabels& known)
+    : plans_(known.plans),
+      tiers_(known.tiers),
+      errorCodes_(known.paymentErrorCodes),
+      limitTypes_(kLimitTypes),
+      amountTiers_(kAmountTiers),
+      signups_(counter(registry, "user_signup_total", "User accounts created")),
+      loginFailures_(counter(registry, "login_failed_total", "Failed logins")),
+      subscriptionsCreated_(counter(registry, "subscription_created_total", "Subscriptions created, by plan")),
+      subscriptionsCanceled_(counter(registry, "subscription_canceled_total", "Subscriptions canceled")),
+      paymentsSucceeded_(counter(registry, "stripe_payment_succeeded_total",
+                                 "Successful Stripe payments, by amount tier (under_100, 100_to_999, 1000_plus)")),
+      paymentsFailed_(counter(registry, "stripe_payment_failed_total", "Failed Stripe payments, by error code")),
+      analysisRuns_(counter(registry, "analysis_run_total", "Analysis runs (completed or failed), by user tier")),
+      analysisFailures_(counter(registry, "analysis_failed_total", "Analysis runs that failed, by user tier")),
+      rateLimitsExceeded_(counter(registry, "rate_limit_exceeded_total",
+                                  "Requests refused by the rate limiter, by user tier and limit type")) {
+  signups_.Add({});
+  loginFailures_.Add({});
+  subscriptionsCanceled_.Add({});
+  addKnown(subscriptionsCreated_, "plan", plans_.values());
+  addKnown(paymentsSucceeded_, "amount_tier", amountTiers_.values());
+  addKnown(paymentsFailed_, "error_code", errorCodes_.values());
+  addKnown(analysisRuns_, "tier", tiers_.values());
+  addKnown(analysisFailures_, "tier", tiers_.values());
+  for (auto& tier : tiers_.values())
+    for (auto& type : limitTypes_.values()) rateLimitsExceeded_.Add({{"tier", tier}, {"limit_type", type}});
+}
+
+const std::vector<std::string>& BusinessCounters::topics() {
+  static const std::vector<std::string> t{"user_signup",      "login_failed",      "subscription_created",
+                                          "subscription_canceled", "payment_succeeded", "payment_failed",
+                                          "analysis_completed", "analysis_failed",  "rate_limit_exceeded"};
+  return t;
+}
+
+void BusinessCounters::handle(const cc::Event& e) {
+  const std::string& t = e.topic;
+  if (t == "user_signup") {
+    signups_.Add({}).Increment();
+  } else if (t == "login_failed") {
+    loginFailures_.Add({}).Increment();
+  } else if (t == "subscription_created") {
+    subscriptionsCreated_.Add({{"plan", plans_.label(text(e, "plan"))}}).Increment();
+  } else if (t == "subscription_canceled") {
+    subscriptionsCanceled_.Add({}).Increment();
+  } else if (t == "payment_succeeded") {
+    auto amount = integer(e, "amount");
+    std::string tier = amount ? amountTier(*amount) : kUnknownLabel;
+    paymentsSucceeded_.Add({{"amount_tier", tier}}).Increment();
+  } else if (t == "payment_failed") {
+    paymentsFailed_.Add({{"error_code", errorCodes_.label(text(e, "error_code"))}}).Increment();
+  } else if (t == "analysis_completed" || t == "analysis_failed") {
+    std::string tier = tiers_.label(text(e, "tier"));
+    analysisRuns_.Add({{"tier", tier}}).Increment();
+    if (t == "analysis_failed") analysisFailures_.Add({{"tier", tier}}).Increment();
+  } else if (t == "rate_limit_exceeded") {
+    rateLimitsExceeded_.Add({{"tier", tiers_.label(text(e, "tier"))},
+                             {"limit_type", limitTypes_.label(text(e, "limit_type"))}})
+        .Increment();
+  }
+}
+
+}  // namespace ccmetrics

@@ -1,0 +1,91 @@
+#include "scrape_gauges.hpp"
+
+#include "process_stats.hpp"
+
+#include <prometheus/client_metric.h>
+
+namespace ccmetrics {
+namespace {
+
+prometheus::MetricFamily family(const std::string& name, const std::string& help, prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = name;
+  f.help = help;
+  f.type = type;
+  return f;
+}
+
+prometheus::ClientMetric sample(double value, prometheus::MetricType type,
+                                std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  if (type == prometheus::MetricType::Counter) m.counter.value = value;
+  else m.gauge.value = value;
+  return m;
+}
+
+void addSingle(std::vector<prometheus::MetricFamily>& out, const std::string& name, const std::string& help,
+               prometheus::MetricType type, double value) {
+  auto f = family(name, help, type);
+  f.metric.push_back(sample(value, type));
+  out.push_back(std::move(f));
+}
+
+void addProcess(std::vector<prometheus::MetricFamily>& out) {
+  auto stats = readProcessStats();
+  if (!stats) return;
+  using T = prometheus::MetricType;
+  addSingle(out, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds", T::Counter,
+            stats->cpuSeconds);
+  addSingle(out, "process_resident_memory_bytes", "Resident memory size in bytes", T::Gauge, stats->residentBytes);
+  addSingle(out, "process_virtual_memory_bytes", "Virtual memory size in bytes", T::Gauge, stats->virtualBytes);
+  addSingle(out, "process_start_time_seconds", "Start time of the process since unix epoch in seconds", T::Gauge,
+            stats->startTimeSeconds);
+  addSingle(out, "process_open_fds", "Number of open file descriptors", T::Gauge, stats->openFds);
+  if (stats->maxFds > 0)
+    addSingle(out, "process_max_fds", "Maximum number of open file descriptors", T::Gauge, stats->maxFds);
+}
+
+void addSubscriptions(std::vector<prometheus::MetricFamily>& out, const SubscriptionFigures& figures) {
+  auto snapshot = figures.get();
+  if (!snapshot) return;  // billing is not running: no figure is better than a false zero
+  using T = prometheus::MetricType;
+  addSingle(out, "subscription_count", "Subscriptions giving access (active or trialing)", T::Gauge,
+            snapshot->active);
+  auto mrr = family("subscription_mrr_amount",
+                    "Monthly recurring revenue in cents (annual plans count 1/12), by the amount tier of the plan price",
+                    T::Gauge);
+  for (auto& [tier, cents] : snapshot->mrrCentsByAmountTier)
+    mrr.metric.push_back(sample(cents, T::Gauge, {{"amount_tier", tier}}));
+  out.push_back(std::move(mrr));
+}
+
+void addBackup(std::vector<prometheus::MetricFamily>& out, const ScrapeSources& sources) {
+  auto last = sources.backups->lastSuccess();
+  if (!last && !(sources.backupExpected && sources.backupExpected())) return;
+  addSingle(out, "backup_last_success_timestamp_seconds",
+            "Unix time of the last successful database backup (0: none yet)", prometheus::MetricType::Gauge,
+            last.value_or(0));
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> collectScrapeGauges(const ScrapeSources& sources) {
+  using T = prometheus::MetricType;
+  std::vector<prometheus::MetricFamily> out;
+  if (sources.db) {
+    addSingle(out, "db_connection_pool_used", "Database connections lent out of the pool", T::Gauge,
+              sources.db->poolUsed());
+    addSingle(out, "db_connection_pool_available", "Database connections the pool can still lend", T::Gauge,
+              sources.db->poolAvailable());
+  }
+  addProcess(out);
+  auto build = family("build_info", "Build of the running host (value is always 1)", T::Gauge);
+  build.metric.push_back(sample(1, T::Gauge, {{"version", sources.version}}));
+  out.push_back(std::move(build));
+  if (sources.subscriptions) addSubscriptions(out, *sources.subscriptions);
+  if (sources.backups) addBackup(out, sources);
+  return out;
+}
+
+}  // namespace ccmetrics

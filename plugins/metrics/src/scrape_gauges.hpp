@@ -1,0 +1,30 @@
+#pragma once
+// Values read when /metrics is scraped rather than counted as they happen: the database pool,
+// this process's CPU/memory/fds, build_info, and the last figures of the refresh job
+// (subscriptions, last backup). Reading them is cheap and never touches the database.
+#include "backup_status.hpp"
+#include "subscription_figures.hpp"
+
+#include <codecouncil/sdk/database.hpp>
+
+#include <prometheus/metric_family.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ccmetrics {
+
+struct ScrapeSources {
+  cc::Database* db = nullptr;
+  std::string version;
+  const SubscriptionFigures* subscriptions = nullptr;
+  const BackupStatus* backups = nullptr;
+  /// Whether a backup is expected (the backup plugin runs): then "never" is exported as 0, so
+  /// the BackupTooOld alert fires instead of the series silently missing.
+  std::function<bool()> backupExpected;
+};
+
+std::vector<prometheus::MetricFamily> collectScrapeGauges(const ScrapeSources& sources);
+
+}  // namespace ccmetrics

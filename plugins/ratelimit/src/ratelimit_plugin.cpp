@@ -1,0 +1,56 @@
+// Per-user, per-tier rate limiting backed by the "RateLimitTracker" table, so every host
+// instance sharing the database enforces the same counters (enterprise guide, section 3).
+#include "rate_limiter.hpp"
+
+#include <codecouncil/sdk/sdk.hpp>
+
+#include <memory>
+
+namespace {
+
+class RateLimitPlugin : public cc::Plugin {
+ public:
+  std::string name() const override { return "ratelimit"; }
+  std::string version() const override { return "1.0.0"; }
+
+  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
+    cc::ConfigSchema().boolean("fail_open").map("tiers").check(config, errors);
+    if (config.child("tiers").isMap()) cc::ratelimit::TierTable::validate(config.child("tiers"), errors);
+  }
+
+  void start(cc::Context& ctx) override {
+    cc::ratelimit::LimiterOptions options;
+    options.tiers = cc::ratelimit::TierTable::fromConfig(ctx.config().child("tiers"));
+    options.failOpen = ctx.config().getBool("fail_open", true);
+    limiter_ = std::make_shared<cc::ratelimit::RateLimiter>(ctx.db(), ctx.events(), ctx.logger(), options);
+
+    auto limiter = limiter_;
+    ctx.http().use("ratelimit.limiter", cc::priority::kRateLimit,
+                   [limiter](cc::Request& req, cc::Response& res, const cc::Next& next) {
+                     limiter->middleware(req, res, next);
+                   });
+    ctx.http().add("GET", cc::ratelimit::kUsagePath,
+                   [limiter](cc::Request& req, cc::Response& res) { limiter->usage(req, res); },
+                   {cc::Access::User});
+
+    for (const auto& [tier, limits] : options.tiers.all())
+      ctx.logger().information("tier %s: %s requests/day, %s/month, %s analysis runs/day, %s/month", tier,
+                               show(limits.requestsPerDay), show(limits.requestsPerMonth),
+                               show(limits.analysisRunsPerDay), show(limits.analysisRunsPerMonth));
+    ctx.logger().information("when the tracker fails: %s",
+                             std::string(options.failOpen ? "serve uncounted (fail_open)" : "answer 503"));
+  }
+
+  void stop() override { limiter_.reset(); }
+
+ private:
+  static std::string show(const std::optional<std::int64_t>& limit) {
+    return limit ? std::to_string(*limit) : std::string("unlimited");
+  }
+
+  std::shared_ptr<cc::ratelimit::RateLimiter> limiter_;
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(RateLimitPlugin)

@@ -1,0 +1,118 @@
+#include "tracker_store.hpp"
+
+#include <Poco/Data/Session.h>
+
+#include <limits>
+#include <vector>
+
+using namespace Poco::Data::Keywords;
+
+namespace cc::ratelimit {
+
+std::int64_t WindowUsage::count(LimitType type) const {
+  switch (type) {
+    case LimitType::DailyRequests: return requestsToday;
+    case LimitType::MonthlyRequests: return requestsThisMonth;
+    case LimitType::DailyAnalysis: return analysisRunsToday;
+    case LimitType::MonthlyAnalysis: return analysisRunsThisMonth;
+  }
+  return 0;
+}
+
+namespace {
+
+// "No limit" as a bound the counters can never reach.
+constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max() / 2;
+
+// The current windows, from ONE reading of the database clock, so a statement that runs across
+// midnight cannot put the day in one window and the month in another.
+std::string windowsSubquery(const Database& db) {
+  return "(SELECT n.now AS now, substr(n.now, 1, 10) || 'T00:00:00.000Z' AS day, "
+         "substr(n.now, 1, 7) || '-01T00:00:00.000Z' AS month FROM (SELECT " +
+         db.nowSql() + " AS now) n)";
+}
+
+// A counter of the stored row, or 0 when the row's window has ended.
+std::string carried(const char* column, const char* windowColumn) {
+  return std::string("CASE WHEN \"RateLimitTracker\".\"") + windowColumn + "\" = excluded.\"" + windowColumn +
+         "\" THEN \"RateLimitTracker\".\"" + column + "\" ELSE 0 END";
+}
+
+// Never read-then-write: the limits are checked in the upsert's WHERE, against the row as the
+// database has it when the row lock is held (PostgreSQL) or the write lock (SQLite). A declined
+// update returns no row through RETURNING. The VALUES row is what a first request writes.
+std::string countSql(const Database& db) {
+  const std::string reqDay = carried("requestsToday", "dayStart");
+  const std::string reqMonth = carried("requestsThisMonth", "monthStart");
+  const std::string runDay = carried("analysisRunsToday", "dayStart");
+  const std::string runMonth = carried("analysisRunsThisMonth", "monthStart");
+  return db.sql(
+      "INSERT INTO \"RateLimitTracker\" (\"userId\", \"requestsToday\", \"requestsThisMonth\", "
+      "\"analysisRunsToday\", \"analysisRunsThisMonth\", \"dayStart\", \"monthStart\", \"updatedAt\") "
+      "SELECT ?, 1, 1, CAST(? AS BIGINT), CAST(? AS BIGINT), w.day, w.month, w.now FROM " +
+      windowsSubquery(db) +
+      " w WHERE true "  // SQLite needs a WHERE here to parse ON CONFLICT as an upsert
+      "ON CONFLICT (\"userId\") DO UPDATE SET "
+      "\"requestsToday\" = " + reqDay + " + 1, "
+      "\"requestsThisMonth\" = " + reqMonth + " + 1, "
+      "\"analysisRunsToday\" = " + runDay + " + excluded.\"analysisRunsToday\", "
+      "\"analysisRunsThisMonth\" = " + runMonth + " + excluded.\"analysisRunsThisMonth\", "
+      "\"dayStart\" = excluded.\"dayStart\", \"monthStart\" = excluded.\"monthStart\", "
+      "\"updatedAt\" = excluded.\"updatedAt\" "
+      "WHERE " + reqDay + " + 1 <= CAST(? AS BIGINT) AND " + reqMonth + " + 1 <= CAST(? AS BIGINT) AND " +
+      runDay + " + excluded.\"analysisRunsToday\" <= CAST(? AS BIGINT) AND " + runMonth +
+      " + excluded.\"analysisRunsThisMonth\" <= CAST(? AS BIGINT) "
+      "RETURNING \"requestsToday\", \"requestsThisMonth\", \"analysisRunsToday\", \"analysisRunsThisMonth\", "
+      "\"dayStart\", \"monthStart\"");
+}
+
+std::string currentSql(const Database& db) {
+  return db.sql(
+      "SELECT CASE WHEN t.\"dayStart\" = w.day THEN t.\"requestsToday\" ELSE 0 END, "
+      "CASE WHEN t.\"monthStart\" = w.month THEN t.\"requestsThisMonth\" ELSE 0 END, "
+      "CASE WHEN t.\"dayStart\" = w.day THEN t.\"analysisRunsToday\" ELSE 0 END, "
+      "CASE WHEN t.\"monthStart\" = w.month THEN t.\"analysisRunsThisMonth\" ELSE 0 END, "
+      "w.day, w.month, w.now FROM " +
+      windowsSubquery(db) + " w LEFT JOIN \"RateLimitTracker\" t ON t.\"userId\" = ?");
+}
+
+}  // namespace
+
+TrackerStore::TrackerStore(Database& db) : db_(db), countSql_(countSql(db)), currentSql_(currentSql(db)) {}
+
+std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, bool analysisRun,
+                                                  const TierLimits& limits) {
+  std::string user = userId;
+  std::int64_t runs = analysisRun ? 1 : 0;
+  std::int64_t runsAgain = runs;
+  std::int64_t reqDay = limits.requestsPerDay.value_or(kNoLimit);
+  std::int64_t reqMonth = limits.requestsPerMonth.value_or(kNoLimit);
+  // A plain request adds nothing to the analysis counters, so their limits must not refuse it,
+  // even when a downgrade left those counters above the new limit.
+  std::int64_t runDay = analysisRun ? limits.analysisRunsPerDay.value_or(kNoLimit) : kNoLimit;
+  std::int64_t runMonth = analysisRun ? limits.analysisRunsPerMonth.value_or(kNoLimit) : kNoLimit;
+
+  std::vector<Poco::Int64> a, b, c, d;
+  std::vector<std::string> day, month;
+  auto s = db_.session();
+  s << countSql_, use(user), use(runs), use(runsAgain), use(reqDay), use(reqMonth), use(runDay), use(runMonth),
+      into(a), into(b), into(c), into(d), into(day), into(month), now;
+  if (a.empty()) return std::nullopt;
+  return WindowUsage{a[0], b[0], c[0], d[0], day[0], month[0], ""};
+}
+
+WindowUsage TrackerStore::current(const std::string& userId) {
+  std::string user = userId;
+  WindowUsage u;
+  Poco::Int64 a = 0, b = 0, c = 0, d = 0;
+  auto s = db_.session();
+  s << currentSql_, use(user), into(a), into(b), into(c), into(d), into(u.dayStart), into(u.monthStart),
+      into(u.now), now;
+  u.requestsToday = a;
+  u.requestsThisMonth = b;
+  u.analysisRunsToday = c;
+  u.analysisRunsThisMonth = d;
+  return u;
+}
+
+}  // namespace cc::ratelimit

@@ -1,0 +1,40 @@
+// Test-only stand-in for the analysis plugin: POST /api/gemini/analyze answers 200, and every
+// rate_limit_exceeded event is kept in memory and listed at GET /api/fake-analyze/events
+// (public, so reading it with no token is never counted by the limiter).
+#include <codecouncil/sdk/sdk.hpp>
+
+#include <mutex>
+
+namespace {
+
+class FakeAnalyzePlugin : public cc::Plugin {
+ public:
+  std::string name() const override { return "fake_analyze"; }
+  std::string version() const override { return "0.0.1"; }
+
+  void start(cc::Context& ctx) override {
+    ctx.http().add("POST", "/api/gemini/analyze", [](cc::Request& req, cc::Response& res) {
+      auto o = cc::json::object();
+      o->set("analysis", "ok");
+      o->set("userId", req.requireUser().id);
+      res.json(200, o);
+    }, {cc::Access::User});
+
+    ctx.events().subscribe("rate_limit_exceeded", [this](const cc::Event& e) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      events_->add(e.payload);
+    });
+    ctx.http().add("GET", "/api/fake-analyze/events", [this](cc::Request&, cc::Response& res) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      res.json(200, events_);
+    }, {cc::Access::Public});
+  }
+
+ private:
+  std::mutex mutex_;
+  cc::json::ArrayPtr events_ = cc::json::array();
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(FakeAnalyzePlugin)

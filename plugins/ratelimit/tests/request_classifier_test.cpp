@@ -1,0 +1,42 @@
+// Which requests are counted, and as what.
+#include "request_classifier.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace cc::ratelimit;
+
+namespace {
+cc::Request request(const std::string& method, const std::string& path, bool withUser = true) {
+  cc::Request r;
+  r.method = method;
+  r.path = path;
+  if (withUser) r.user = cc::User{"u1", "a@b.co", false, false, "free"};
+  return r;
+}
+}  // namespace
+
+TEST(RequestClassifier, CountsAuthenticatedApiRequests) {
+  EXPECT_EQ(classify(request("GET", "/api/auth/me")), Counted::Request);
+  EXPECT_EQ(classify(request("DELETE", "/api/anything/at/all")), Counted::Request);
+  EXPECT_EQ(classify(request("GET", "/api/gemini/analyze")), Counted::Request);
+  EXPECT_EQ(classify(request("POST", "/api/gemini/analyze")), Counted::AnalysisRun);
+}
+
+TEST(RequestClassifier, ExtraSlashesDoNotEscapeTheLimiter) {
+  EXPECT_EQ(classify(request("POST", "//api//gemini/analyze/")), Counted::AnalysisRun);
+  EXPECT_EQ(classify(request("GET", "//api/auth/me")), Counted::Request);
+  EXPECT_EQ(canonicalPath("//a///b/"), "/a/b");
+  EXPECT_EQ(canonicalPath(""), "/");
+}
+
+TEST(RequestClassifier, SkipsAnonymousSuspendedNonApiAndUsage) {
+  EXPECT_EQ(classify(request("GET", "/api/auth/me", false)), Counted::No);
+  auto suspended = request("GET", "/api/auth/me");
+  suspended.user->suspended = true;
+  EXPECT_EQ(classify(suspended), Counted::No);
+  EXPECT_EQ(classify(request("GET", "/healthz")), Counted::No);
+  EXPECT_EQ(classify(request("GET", "/apis/x")), Counted::No);
+  EXPECT_EQ(classify(request("GET", "/api")), Counted::No);
+  EXPECT_EQ(classify(request("GET", "/api/rate-limit/usage")), Counted::No);
+  EXPECT_EQ(classify(request("POST", "/api/rate-limit/usage")), Counted::Request);
+}
