@@ -10,7 +10,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev libargon2-dev libssl-dev libgtest-dev libgmock-dev)
 # Only the test suite needs these.
-TEST_PACKAGES=(postgresql curl openssl wrk prometheus prometheus-alertmanager)
+TEST_PACKAGES=(postgresql curl openssl wrk prometheus prometheus-alertmanager chromium)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -28,6 +28,12 @@ install_packages() {
   log "installing: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Node.js may come from Debian or from another packager; only install it when absent.
+ensure_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
+  install_packages nodejs npm
 }
 
 build() {

@@ -2,6 +2,7 @@
 // "AuditLog" table, serves the query the admin API uses, purges by age, counts severities for
 // Prometheus, and adds `codecouncil audit verify`.
 #include "audit_config.hpp"
+#include "audit_query.hpp"
 #include "audit_service.hpp"
 #include "audit_store.hpp"
 #include "audit_writer.hpp"
@@ -19,12 +20,11 @@
 namespace cc::audit {
 namespace {
 
-int verifyCommand(Context& ctx, const std::vector<std::string>& args) {
-  if (args.size() != 1 || args[0] != "verify") {
-    std::fprintf(stderr, "usage: codecouncil audit verify\n");
-    return 2;
-  }
-  AuditStore store(ctx.db());
+constexpr const char* kUsage =
+    "usage: codecouncil audit verify\n"
+    "       codecouncil audit purge --before <ISO-8601 time>\n";
+
+int verify(AuditStore& store) {
   VerifyResult result = store.verify();
   if (result.ok) {
     std::printf("audit verify: OK, %lld rows checked, the chain is intact\n",
@@ -33,8 +33,33 @@ int verifyCommand(Context& ctx, const std::vector<std::string>& args) {
   }
   std::printf("audit verify: TAMPERED at row %lld (%s): %s\n", static_cast<long long>(result.firstBadId),
               result.problem.c_str(), result.message.c_str());
-  std::printf("audit verify: %lld rows before it are intact\n", static_cast<long long>(result.rowsChecked));
+  std::printf("audit verify: the %lld rows before it are intact\n", static_cast<long long>(result.rowsChecked));
   return 1;
+}
+
+int purge(AuditStore& store, const std::string& before) {
+  std::string cutoff;
+  try {
+    cutoff = normalizeTimestamp(before, "--before");
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "codecouncil audit purge: %s\n", e.what());
+    return 2;
+  }
+  PurgeResult r = purgeAndRecord(store, cutoff, "command");
+  std::printf("audit purge: %lld rows created before %s deleted; the log now starts after row %lld\n",
+              static_cast<long long>(r.deleted), cutoff.c_str(), static_cast<long long>(r.anchorId));
+  return 0;
+}
+
+// `codecouncil audit verify` and `codecouncil audit purge --before <time>`.
+int auditCommand(Context& ctx, const std::vector<std::string>& args) {
+  AuditStore store(ctx.db());
+  if (args.size() == 1 && args[0] == "verify") return verify(store);
+  if (args.size() == 3 && args[0] == "purge" && args[1] == "--before") return purge(store, args[2]);
+  if (args.size() == 2 && args[0] == "purge" && args[1].rfind("--before=", 0) == 0)
+    return purge(store, args[1].substr(9));
+  std::fputs(kUsage, stderr);
+  return 2;
 }
 
 class AuditPlugin : public Plugin {
@@ -45,8 +70,10 @@ class AuditPlugin : public Plugin {
   void validate(const ConfigNode& config, ConfigErrors& errors) override { validateConfig(config, errors); }
 
   void registerCommands(Commands& commands) override {
-    commands.add("audit", "audit verify: check the audit log's hash chain and name the first tampered row",
-                 verifyCommand);
+    commands.add("audit",
+                 "verify: check the audit log's hash chain and name the first tampered row; "
+                 "purge --before <time>: delete older rows",
+                 auditCommand);
   }
 
   void start(Context& ctx) override {
@@ -90,7 +117,7 @@ class AuditPlugin : public Plugin {
       Poco::Logger* log = &ctx.logger();
       int days = settings.retentionDays;
       ctx.scheduler().cron("retention", settings.retentionSchedule, [store, log, days](const JobRun& run) {
-        PurgeResult r = store->purgeBefore(retentionCutoff(run.slot, days));
+        PurgeResult r = purgeAndRecord(*store, retentionCutoff(run.slot, days), "retention_days");
         log->information("audit retention: %Ld rows older than %d days purged; the log now starts after row %Ld",
                          static_cast<Poco::Int64>(r.deleted), days, static_cast<Poco::Int64>(r.anchorId));
       });

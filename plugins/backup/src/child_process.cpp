@@ -111,6 +111,14 @@ void ChildProcess::closeStdin() {
   stdin_ = -1;
 }
 
+void ChildProcess::kill() {
+  closeStdin();
+  if (pid_ > 0 && status_ < 0) {
+    ::kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
 int ChildProcess::wait() {
   closeStdin();
   if (status_ >= 0) return status_;

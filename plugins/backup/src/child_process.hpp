@@ -27,6 +27,8 @@ class ChildProcess {
   /// Writes all of `data` to the child's stdin; false when the child closed it.
   bool writeStdin(const char* data, std::size_t size);
   void closeStdin();
+  /// SIGKILL and reap.
+  void kill();
   /// Waits for exit: the exit status, or 128 + signal.
   int wait();
   /// The child's stderr (and stdout when not piped), at most the last 4 KiB.

@@ -108,8 +108,8 @@ void RateLimiter::onStoreError(const Request& req, const std::string& what) {
   std::int64_t n = ++storeErrors_;
   // The first error and then every hundredth: an outage must not flood the log.
   if (n == 1 || n % 100 == 0)
-    log_.error("request %s: rate limit tracker failed (%Ld errors since start), %s: %s", req.requestId,
-               static_cast<long long>(n), std::string(options_.failOpen ? "serving uncounted" : "answering 503"), what);
+    log_.error("request %s: rate limit tracker failed (%s errors since start), %s: %s", req.requestId,
+               std::to_string(n), std::string(options_.failOpen ? "serving uncounted" : "answering 503"), what);
 }
 
 void RateLimiter::usage(Request& req, Response& res) {

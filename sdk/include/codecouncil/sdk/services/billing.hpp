@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,17 @@ struct SubscriptionStats {
   std::map<std::string, std::int64_t> byPlan;    ///< active subscriptions per plan id
 };
 
+/// A user's subscription as the admin API shows it.
+struct SubscriptionInfo {
+  std::string id;      ///< Stripe subscription id
+  std::string userId;
+  std::string plan;    ///< plan id
+  std::string status;  ///< Stripe status: active, trialing, past_due, canceled, ...
+  std::string currentPeriodStart, currentPeriodEnd;  ///< ISO-8601 UTC
+  bool cancelAtPeriodEnd = false;
+  std::string createdAt;
+};
+
 /// Plans and subscription figures (for admin and metrics).
 class BillingService {
  public:
@@ -34,6 +46,26 @@ class BillingService {
   virtual ~BillingService() = default;
   virtual std::vector<Plan> plans() const = 0;
   virtual SubscriptionStats stats() = 0;
+  /// The user's current (most recent) subscription, if any.
+  virtual std::optional<SubscriptionInfo> subscriptionOf(const std::string& userId) = 0;
+  /// Subscriptions created per UTC day ("YYYY-MM-DD" -> count) over the last `days` days.
+  virtual std::map<std::string, std::int64_t> subscriptionsCreatedPerDay(int days) = 0;
+};
+
+struct LedgerEntry {
+  std::int64_t id = 0;
+  std::string userId;
+  std::int64_t amount = 0;   ///< positive for grants and refunds, negative for debits
+  std::string type;          ///< "grant", "debit" or "refund"
+  std::string reference;     ///< unique: "invoice:in_123", "analysis:<id>", ...
+  std::string description;
+  std::string createdAt;
+};
+
+struct LedgerStats {
+  std::int64_t totalTransactions = 0;  ///< rows in "Transaction"
+  std::int64_t creditsGranted = 0;
+  std::int64_t creditsSpent = 0;       ///< debits minus refunds, as a positive number
 };
 
 /// The credit ledger ("Transaction" rows). Every change is a row; the balance is their sum.
@@ -49,6 +81,11 @@ class CreditLedger {
   /// A compensating credit for an earlier debit (never an edit of it), in the caller's transaction.
   virtual void refund(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
                       const std::string& reference, const std::string& description) = 0;
+  /// The user's ledger, newest first.
+  virtual std::vector<LedgerEntry> entries(const std::string& userId, int limit, int offset) = 0;
+  virtual LedgerStats stats() = 0;
+  /// Users who spent the most credits: (userId, credits spent), highest first.
+  virtual std::vector<std::pair<std::string, std::int64_t>> topSpenders(int limit) = 0;
 };
 
 }  // namespace cc::billing

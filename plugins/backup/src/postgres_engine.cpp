@@ -1,0 +1,200 @@
+#include "postgres_engine.hpp"
+
+#include "child_process.hpp"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
+#include <cerrno>
+#include <random>
+#include <unistd.h>
+#include <stdexcept>
+
+using namespace Poco::Data::Keywords;
+
+namespace cc::backup {
+namespace {
+
+Poco::Data::Session open(const DatabaseTarget& db) {
+  try {
+    return Poco::Data::Session("PostgreSQL", db.connectionString());
+  } catch (const std::exception& e) {
+    // Poco's message may quote the connection string; keep only what cannot hold the password.
+    throw std::runtime_error("cannot connect to " + db.describe() + ": " +
+                             (db.password.empty() || std::string(e.what()).find(db.password) == std::string::npos
+                                  ? std::string(e.what())
+                                  : std::string("connection failed")));
+  }
+}
+
+std::vector<std::vector<std::string>> query(Poco::Data::Session& s, const std::string& sql) {
+  Poco::Data::Statement st(s);
+  st << sql;
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    std::vector<std::string> row;
+    for (std::size_t c = 0; c < rs.columnCount(); ++c)
+      row.push_back(rs.value(c, r).isEmpty() ? std::string() : rs.value(c, r).toString());
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Settings that change how rows print as text; fixed so the checksum of a table is the same
+// in the source and in a restored copy.
+void fixTextOutput(Poco::Data::Session& s, bool local) {
+  std::string set = local ? "SET LOCAL " : "SET ";
+  for (const char* kv : {"TIME ZONE 'UTC'", "DateStyle = 'ISO, YMD'", "IntervalStyle = 'postgres'",
+                         "extra_float_digits = 1", "bytea_output = 'hex'"})
+    s << set + kv, now;
+}
+
+// Order-independent checksum: the sum of the first 60 bits of md5(row as text) over all rows.
+std::vector<TableStats> collectStats(Poco::Data::Session& s) {
+  auto tables = query(s,
+                      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                      "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                      "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1, 2");
+  std::vector<TableStats> out;
+  for (auto& row : tables) {
+    std::string qualified = quoteIdentifier(row[0]) + "." + quoteIdentifier(row[1]);
+    auto r = query(s, "SELECT count(*)::text, coalesce(sum(('x' || substr(md5(cc_backup_row::text), 1, 15))::bit(60)"
+                      "::bigint), 0)::text FROM " + qualified + " AS cc_backup_row");
+    TableStats t;
+    t.name = row[0] == "public" ? row[1] : row[0] + "." + row[1];
+    t.rows = std::stoll(r.at(0).at(0));
+    t.checksum = r.at(0).at(1);
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::string toolVersion(const std::string& tool) {
+  try {
+    ChildProcess p({{tool, "--version"}, {}, false, false});
+    if (p.wait() == 0) return p.output();
+  } catch (const std::exception&) {
+  }
+  return tool;
+}
+
+}  // namespace
+
+DumpResult dumpPostgres(const DatabaseTarget& db, const std::string& pgDump, GzipWriter& out) {
+  auto s = open(db);
+  s << "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", now;
+  try {
+    std::string snapshot = query(s, "SELECT pg_export_snapshot()").at(0).at(0);
+    fixTextOutput(s, true);
+    DumpResult result;
+    result.serverVersion = query(s, "SHOW server_version").at(0).at(0);
+    result.dumpTool = toolVersion(pgDump);
+    result.completionMarker = kPostgresDumpComplete;
+    result.tables = collectStats(s);
+
+    // The snapshot stays valid while this transaction is open, so pg_dump sees exactly the
+    // rows counted above.
+    ChildProcess dump({{pgDump, "--format=plain", "--no-owner", "--no-privileges", "--no-password",
+                        "--snapshot=" + snapshot},
+                       db.libpqEnvironment(), false, true});
+    char buffer[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(dump.stdoutFd(), buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      out.write(buffer, static_cast<std::size_t>(n));
+    }
+    int rc = dump.wait();
+    if (rc != 0) throw std::runtime_error("pg_dump failed (exit " + std::to_string(rc) + "): " + dump.output());
+    s << "ROLLBACK", now;
+    return result;
+  } catch (...) {
+    try {
+      s << "ROLLBACK", now;
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+void restorePostgres(const std::string& gzPath, const DatabaseTarget& db, const std::string& psql) {
+  std::string prelude;
+  {
+    auto s = open(db);
+    // Everything a previous schema left behind, skipping objects that belong to extensions.
+    auto drops = query(s, R"SQL(
+      SELECT format('DROP SCHEMA IF EXISTS %I CASCADE;', n.nspname) FROM pg_namespace n
+       WHERE n.nspname NOT IN ('public', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+      UNION ALL
+      SELECT format('DROP %s IF EXISTS public.%I CASCADE;',
+                    CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+                                   WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.relname)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+      UNION ALL
+      SELECT format('DROP ROUTINE IF EXISTS %s CASCADE;', p.oid::regprocedure)
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'public'
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      UNION ALL
+      SELECT format('DROP TYPE IF EXISTS public.%I CASCADE;', t.typname)
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'r', 'm')
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+    )SQL");
+    for (auto& row : drops) prelude += row.at(0) + "\n";
+  }
+
+  ChildProcess load({{psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--no-password", "-f", "-"},
+                     db.libpqEnvironment(), true, false});
+  bool open = load.writeStdin(prelude.data(), prelude.size());
+  bool sawEnd = false;
+  std::string tail;
+  std::string readError;
+  try {
+    gunzipFile(gzPath, [&](const char* data, std::size_t size) {
+      tail.append(data, size);
+      if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
+      if (open) open = load.writeStdin(data, size);
+    });
+    sawEnd = tail.find(kPostgresDumpComplete) != std::string::npos;
+  } catch (const std::exception& e) {
+    readError = e.what();
+  }
+  if (!readError.empty() || !sawEnd) {
+    // psql would COMMIT at end of input: kill it, so the server rolls the transaction back.
+    load.kill();
+    throw std::runtime_error(readError.empty() ? "the dump has no completion line (cut off?)" : readError);
+  }
+  int rc = load.wait();
+  if (rc != 0) throw std::runtime_error("psql failed (exit " + std::to_string(rc) + "): " + load.output());
+}
+
+std::vector<TableStats> postgresTableStats(const DatabaseTarget& db) {
+  auto s = open(db);
+  fixTextOutput(s, false);
+  s << "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", now;
+  auto stats = collectStats(s);
+  s << "ROLLBACK", now;
+  return stats;
+}
+
+DatabaseTarget createScratchDatabase(const DatabaseTarget& server) {
+  std::random_device rd;
+  std::string name = "cc_backup_verify_" + std::to_string(rd() % 1000000000u);
+  auto s = open(server);
+  s << "CREATE DATABASE " + quoteIdentifier(name) + " TEMPLATE template0", now;
+  return server.withDatabase(name);
+}
+
+void dropDatabase(const DatabaseTarget& server, const std::string& name) {
+  auto s = open(server);
+  s << "DROP DATABASE IF EXISTS " + quoteIdentifier(name) + " WITH (FORCE)", now;
+}
+
+}  // namespace cc::backup

@@ -1,0 +1,46 @@
+#pragma once
+// A minimal S3 client: PutObject from a file and HeadObject, signed with SigV4. Speaks to
+// AWS (virtual-hosted or path-style) or to any S3-compatible endpoint (s3rver in tests).
+#include "backup_settings.hpp"
+#include "sigv4.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace cc::backup {
+
+/// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optional AWS_SESSION_TOKEN; throws when missing.
+AwsCredentials credentialsFromEnvironment();
+
+struct S3ObjectInfo {
+  std::uint64_t size = 0;
+  std::string storageClass;  ///< "STANDARD" when S3 sends no x-amz-storage-class header
+  std::string etag;
+};
+
+class S3Client {
+ public:
+  S3Client(S3Settings settings, AwsCredentials credentials, std::function<std::time_t()> clock = nullptr);
+
+  /// Uploads the file with the configured storage class. Throws std::runtime_error with S3's
+  /// error code and message (never the credentials).
+  void putFile(const std::string& key, const std::string& path, const std::string& contentType);
+  S3ObjectInfo head(const std::string& key);
+
+  /// "https://bucket.s3.us-east-1.amazonaws.com/key" or "<endpoint>/bucket/key" (for messages).
+  std::string objectUrl(const std::string& key) const;
+
+ private:
+  struct Location {
+    std::string scheme, host, hostHeader, path;
+    unsigned short port = 443;
+  };
+  Location locate(const std::string& key) const;
+
+  S3Settings settings_;
+  AwsCredentials credentials_;
+  std::function<std::time_t()> clock_;
+};
+
+}  // namespace cc::backup

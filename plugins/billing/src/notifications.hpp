@@ -1,0 +1,26 @@
+#pragma once
+// Plain-text emails for the five billing events. Each is keyed "stripe:<event id>", so a
+// redelivered webhook never queues a second copy.
+#include <codecouncil/sdk/mailer.hpp>
+#include <codecouncil/sdk/services/billing.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace cc::billing::mail {
+
+std::string dedupeKey(const std::string& eventId);
+
+Mail subscriptionCreated(const std::string& to, const std::string& eventId, const Plan& plan, const std::string& status);
+Mail subscriptionUpdated(const std::string& to, const std::string& eventId, const Plan& plan, const Plan* previousPlan,
+                         const std::string& status, bool cancelAtPeriodEnd, const std::string& periodEnd);
+Mail subscriptionCanceled(const std::string& to, const std::string& eventId, const Plan* plan);
+Mail paymentSucceeded(const std::string& to, const std::string& eventId, std::int64_t amountCents,
+                      const std::string& currency, const Plan* plan, std::int64_t creditsGranted);
+Mail paymentFailed(const std::string& to, const std::string& eventId, std::int64_t amountCents,
+                   const std::string& currency, const std::string& errorCode);
+
+/// 4900, "usd" -> "49.00 USD"
+std::string money(std::int64_t cents, const std::string& currency);
+
+}  // namespace cc::billing::mail

@@ -1,0 +1,198 @@
+#include "subscription_routes.hpp"
+
+#include "stripe_objects.hpp"
+
+namespace cc::billing {
+namespace {
+
+/// Runs a Stripe call; its failure becomes the HTTP answer our client gets.
+template <class F>
+auto stripeCall(Poco::Logger& log, const char* what, F&& fn) {
+  try {
+    return fn();
+  } catch (const StripeError& e) {
+    log.warning("stripe %s failed: status=%d type=%s code=%s request-id=%s", std::string(what), e.httpStatus(), e.type(),
+                e.code(), e.requestId().empty() ? std::string("-") : e.requestId());
+    throw toHttpError(e);
+  }
+}
+
+Poco::Dynamic::Var textOrNull(const std::string& s) { return s.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s); }
+
+}  // namespace
+
+StripeClient& SubscriptionRoutes::requireClient() {
+  if (!client_) throw HttpError(503, "billing is not configured");
+  return *client_;
+}
+
+std::optional<SubscriptionRow> SubscriptionRoutes::currentSubscription(const std::string& userId) {
+  auto s = db_.session();
+  return store_.currentSubscription(s, userId);
+}
+
+json::ObjectPtr SubscriptionRoutes::currentJson(const std::string& userId) {
+  auto row = currentSubscription(userId);
+  auto o = json::object();
+  const Plan* plan = row ? config_.plans.byId(row->plan) : nullptr;
+  o->set("plan", row ? Poco::Dynamic::Var(row->plan) : Poco::Dynamic::Var());
+  o->set("status", row ? row->status : std::string("none"));
+  o->set("currentPeriodStart", textOrNull(row ? row->currentPeriodStart : ""));
+  o->set("currentPeriodEnd", textOrNull(row ? row->currentPeriodEnd : ""));
+  o->set("cancelAtPeriodEnd", row ? row->cancelAtPeriodEnd : false);
+  o->set("plan_details", plan ? Poco::Dynamic::Var(planJson(*plan)) : Poco::Dynamic::Var());
+  o->set("subscriptionId", textOrNull(row ? row->id : ""));
+  o->set("hasAccess", row ? statusGivesAccess(row->status) : false);
+  o->set("credits", ledger_.balance(userId));
+  return o;
+}
+
+void SubscriptionRoutes::plans(Request&, Response& res) {
+  auto list = json::array();
+  for (auto& p : config_.plans.all()) list->add(planJson(p));
+  res.json(200, list);
+}
+
+void SubscriptionRoutes::current(Request& req, Response& res) { res.json(200, currentJson(req.requireUser().id)); }
+
+std::string SubscriptionRoutes::ensureCustomer(const User& user) {
+  {
+    auto s = db_.session();
+    if (auto existing = store_.customerForUser(s, user.id)) return *existing;
+  }
+  auto customer = stripeCall(log_, "create customer", [&] {
+    return requireClient().post("/v1/customers", FormBody().add("email", user.email).add({"metadata", "user_id"}, user.id));
+  });
+  std::string id = field::str(customer, "id");
+  if (id.empty()) throw HttpError(502, "payment provider returned a customer without an id");
+  auto s = db_.session();
+  std::string stored = store_.saveCustomer(s, user.id, id);
+  if (stored != id) log_.warning("user %s got a second Stripe customer %s in a race; keeping %s", user.id, id, stored);
+  return stored;
+}
+
+void SubscriptionRoutes::create(Request& req, Response& res) {
+  const User& user = req.requireUser();
+  StripeClient& client = requireClient();
+  auto body = req.jsonBody();
+  std::string planId = json::requireString(body, "planId");
+  const Plan* plan = config_.plans.byId(planId);
+  if (!plan) throw HttpError(400, "unknown planId");
+  if (auto existing = currentSubscription(user.id);
+      existing && !statusIsTerminal(existing->status) && existing->status != "incomplete")
+    throw HttpError(409, "you already have a subscription; use /api/subscriptions/change-plan to switch plans");
+
+  std::string customerId = ensureCustomer(user);
+  if (config_.paymentFlow == "checkout") {
+    auto session = stripeCall(log_, "create checkout session", [&] {
+      return client.post("/v1/checkout/sessions",
+                         FormBody()
+                             .add("mode", "subscription")
+                             .add("customer", customerId)
+                             .add("client_reference_id", user.id)
+                             .add({"line_items", "0", "price"}, plan->priceId)
+                             .add({"line_items", "0", "quantity"}, "1")
+                             .add({"subscription_data", "metadata", "user_id"}, user.id)
+                             .add({"subscription_data", "metadata", "plan_id"}, plan->id)
+                             .add("success_url", config_.checkoutSuccessUrl)
+                             .add("cancel_url", config_.checkoutCancelUrl));
+    });
+    auto out = json::object();
+    out->set("plan", plan->id);
+    out->set("checkoutSessionId", field::str(session, "id"));
+    out->set("checkoutUrl", field::str(session, "url"));
+    res.json(201, out);
+    return;
+  }
+
+  auto created = stripeCall(log_, "create subscription", [&] {
+    return client.post("/v1/subscriptions", FormBody()
+                                                .add("customer", customerId)
+                                                .add({"items", "0", "price"}, plan->priceId)
+                                                .add("payment_behavior", "default_incomplete")
+                                                .add({"payment_settings", "save_default_payment_method"}, "on_subscription")
+                                                .add({"expand", "0"}, "latest_invoice.confirmation_secret")
+                                                .add({"metadata", "user_id"}, user.id)
+                                                .add({"metadata", "plan_id"}, plan->id));
+  });
+  StripeSubscription sub = parseSubscription(created);
+  if (sub.id.empty() || !isKnownStatus(sub.status)) throw HttpError(502, "payment provider returned an unexpected subscription");
+  SubscriptionRow row;
+  row.id = sub.id;
+  row.userId = user.id;
+  row.customerId = customerId;
+  row.plan = plan->id;
+  row.priceId = plan->priceId;
+  row.itemId = sub.itemId;
+  row.status = sub.status;
+  row.currentPeriodStart = isoFromUnix(sub.currentPeriodStart);
+  row.currentPeriodEnd = isoFromUnix(sub.currentPeriodEnd);
+  row.cancelAtPeriodEnd = sub.cancelAtPeriodEnd;
+  db_.transaction([&](Poco::Data::Session& s) {
+    store_.insertIfAbsent(s, row);
+    store_.syncUserTier(s, user.id);
+  });
+  auto out = json::object();
+  out->set("subscriptionId", sub.id);
+  out->set("plan", plan->id);
+  out->set("status", sub.status);
+  out->set("clientSecret", textOrNull(sub.clientSecret));
+  res.json(201, out);
+}
+
+void SubscriptionRoutes::cancel(Request& req, Response& res) {
+  const User& user = req.requireUser();
+  StripeClient& client = requireClient();
+  bool atPeriodEnd = json::requireBool(req.jsonBody(), "atPeriodEnd");
+  auto sub = currentSubscription(user.id);
+  if (!sub || statusIsTerminal(sub->status)) throw HttpError(404, "you have no subscription to cancel");
+
+  if (atPeriodEnd) {
+    if (!sub->cancelAtPeriodEnd) {
+      stripeCall(log_, "cancel at period end", [&] {
+        return client.post("/v1/subscriptions/" + sub->id, FormBody().add("cancel_at_period_end", "true"));
+      });
+      auto s = db_.session();
+      store_.setCancelAtPeriodEnd(s, sub->id, true);
+    }
+  } else {
+    auto canceled = stripeCall(log_, "cancel", [&] { return client.del("/v1/subscriptions/" + sub->id); });
+    db_.transaction([&](Poco::Data::Session& s) {
+      store_.markCanceled(s, sub->id, isoFromUnix(field::integer(canceled, "canceled_at")));
+      store_.syncUserTier(s, user.id);
+    });
+  }
+  res.json(200, currentJson(user.id));
+}
+
+void SubscriptionRoutes::changePlan(Request& req, Response& res) {
+  const User& user = req.requireUser();
+  StripeClient& client = requireClient();
+  std::string newPlanId = json::requireString(req.jsonBody(), "newPlanId");
+  const Plan* plan = config_.plans.byId(newPlanId);
+  if (!plan) throw HttpError(400, "unknown newPlanId");
+  auto sub = currentSubscription(user.id);
+  if (!sub || statusIsTerminal(sub->status) || sub->status == "incomplete")
+    throw HttpError(404, "you have no active subscription to change");
+  if (sub->plan == plan->id) throw HttpError(409, "you are already on this plan");
+
+  std::string itemId = sub->itemId;
+  if (itemId.empty()) {
+    auto fetched = stripeCall(log_, "read subscription", [&] { return client.get("/v1/subscriptions/" + sub->id); });
+    itemId = parseSubscription(fetched).itemId;
+    if (itemId.empty()) throw HttpError(502, "payment provider returned a subscription without items");
+  }
+  stripeCall(log_, "change plan", [&] {
+    return client.post("/v1/subscriptions/" + sub->id, FormBody()
+                                                           .add({"items", "0", "id"}, itemId)
+                                                           .add({"items", "0", "price"}, plan->priceId)
+                                                           .add("proration_behavior", config_.prorationBehavior));
+  });
+  db_.transaction([&](Poco::Data::Session& s) {
+    store_.setPlan(s, sub->id, *plan);
+    store_.syncUserTier(s, user.id);
+  });
+  res.json(200, currentJson(user.id));
+}
+
+}  // namespace cc::billing

@@ -1,0 +1,48 @@
+#pragma once
+// /api/subscriptions/*: plans, the caller's subscription, create, cancel, change plan.
+//
+// State changes come back through webhooks, the single source of truth; the API answers of
+// create, cancel and change-plan are written too, so the caller sees the result at once,
+// but never over a row a webhook has already written newer state into.
+#include "billing_config.hpp"
+#include "billing_store.hpp"
+#include "credit_ledger.hpp"
+#include "stripe_client.hpp"
+
+#include <codecouncil/sdk/http.hpp>
+
+#include <Poco/Logger.h>
+
+#include <memory>
+
+namespace cc::billing {
+
+class SubscriptionRoutes {
+ public:
+  /// `client` is null when no secret key is configured: then everything but the plan list
+  /// answers 503.
+  SubscriptionRoutes(const BillingConfig& config, Database& db, BillingStore& store, SqlCreditLedger& ledger,
+                     std::shared_ptr<StripeClient> client, Poco::Logger& log)
+      : config_(config), db_(db), store_(store), ledger_(ledger), client_(std::move(client)), log_(log) {}
+
+  void plans(Request& req, Response& res);
+  void current(Request& req, Response& res);
+  void create(Request& req, Response& res);
+  void cancel(Request& req, Response& res);
+  void changePlan(Request& req, Response& res);
+
+ private:
+  StripeClient& requireClient();
+  std::string ensureCustomer(const User& user);
+  json::ObjectPtr currentJson(const std::string& userId);
+  std::optional<SubscriptionRow> currentSubscription(const std::string& userId);
+
+  const BillingConfig& config_;
+  Database& db_;
+  BillingStore& store_;
+  SqlCreditLedger& ledger_;
+  std::shared_ptr<StripeClient> client_;
+  Poco::Logger& log_;
+};
+
+}  // namespace cc::billing

@@ -1,0 +1,214 @@
+#include "webhook_processor.hpp"
+
+#include "notifications.hpp"
+#include "stripe_objects.hpp"
+
+#include <stdexcept>
+
+namespace cc::billing {
+
+WebhookResult WebhookProcessor::process(const json::ObjectPtr& event) {
+  Work w;
+  w.eventId = field::str(event, "id");
+  w.type = field::str(event, "type");
+  w.created = field::integer(event, "created");
+  w.object = field::object(field::object(event, "data"), "object");
+  if (w.eventId.empty() || w.type.empty() || !w.object) throw HttpError(400, "not a Stripe event (id, type, data.object)");
+
+  bool fresh = db_.transaction([&](Poco::Data::Session& s) {
+    if (!store_.recordEvent(s, w.eventId, w.type, w.created)) return false;
+    dispatch(s, w);
+    store_.setEventOutcome(s, w.eventId, w.outcome);
+    return true;
+  });
+  if (!fresh) {
+    log_.information("stripe event %s (%s) was already processed; ignored", w.eventId, w.type);
+    return {w.eventId, "duplicate"};
+  }
+  for (auto& p : w.publications) events_.publish(p.topic, p.payload);
+  log_.information("stripe event %s (%s): %s", w.eventId, w.type, w.outcome);
+  return {w.eventId, w.outcome};
+}
+
+void WebhookProcessor::dispatch(Poco::Data::Session& s, Work& w) {
+  if (w.type == "customer.subscription.created" || w.type == "customer.subscription.updated" ||
+      w.type == "customer.subscription.deleted")
+    onSubscription(s, w);
+  else if (w.type == "invoice.payment_succeeded" || w.type == "invoice.paid")
+    onInvoicePaid(s, w);
+  else if (w.type == "invoice.payment_failed")
+    onInvoiceFailed(s, w);
+  else if (w.type == "checkout.session.completed")
+    onCheckoutCompleted(s, w);
+  else
+    w.outcome = "ignored";  // logged by process(); 200 so Stripe does not retry it
+}
+
+std::optional<std::string> WebhookProcessor::resolveUser(Poco::Data::Session& s, const std::string& customerId,
+                                                         const std::string& claimedUserId) {
+  if (!customerId.empty())
+    if (auto user = store_.userForCustomer(s, customerId)) return user;
+  // A customer we created carries metadata.user_id; trust it only for an existing user.
+  if (!claimedUserId.empty() && store_.userEmail(s, claimedUserId)) {
+    if (!customerId.empty()) store_.saveCustomer(s, claimedUserId, customerId);
+    return claimedUserId;
+  }
+  return std::nullopt;
+}
+
+void WebhookProcessor::queueMail(Poco::Data::Session& s, const std::string& userId,
+                                 const std::function<Mail(const std::string&)>& make) {
+  auto email = store_.userEmail(s, userId);
+  if (!email) return;
+  try {
+    mailer_.send(s, make(*email));
+  } catch (const std::invalid_argument& e) {
+    log_.warning("billing mail for user %s not queued: %s", userId, std::string(e.what()));
+  }
+}
+
+void WebhookProcessor::onSubscription(Poco::Data::Session& s, Work& w) {
+  StripeSubscription sub = parseSubscription(w.object);
+  if (sub.id.empty() || !isKnownStatus(sub.status)) {
+    w.outcome = "ignored";
+    return;
+  }
+  auto userId = resolveUser(s, sub.customerId, sub.metadataUserId);
+  if (!userId) {
+    log_.warning("stripe event %s: customer %s belongs to no user; ignored", w.eventId, sub.customerId);
+    w.outcome = "unknown_customer";
+    return;
+  }
+  auto previous = store_.findSubscriptionForUpdate(s, sub.id);
+  const Plan* plan = plans_.byPriceId(sub.priceId);
+  if (!plan && previous) plan = plans_.byId(previous->plan);
+  if (!plan) {
+    log_.warning("stripe event %s: price %s is not one of the configured plans; ignored", w.eventId, sub.priceId);
+    w.outcome = "unknown_price";
+    return;
+  }
+  const bool deleted = w.type == "customer.subscription.deleted";
+  SubscriptionRow row;
+  row.id = sub.id;
+  row.userId = *userId;
+  row.customerId = sub.customerId;
+  row.plan = plan->id;
+  row.priceId = plan->priceId;
+  row.itemId = sub.itemId;
+  row.status = deleted ? "canceled" : sub.status;
+  row.currentPeriodStart = isoFromUnix(sub.currentPeriodStart);
+  row.currentPeriodEnd = isoFromUnix(sub.currentPeriodEnd);
+  row.cancelAtPeriodEnd = sub.cancelAtPeriodEnd;
+  row.canceledAt = isoFromUnix(sub.canceledAt);
+  const bool isCreated = w.type == "customer.subscription.created";
+  const bool applied = store_.upsertFromEvent(s, row, w.created, isCreated);
+  store_.syncUserTier(s, *userId);
+  if (!applied) w.outcome = "stale";
+
+  auto payload = json::object();
+  payload->set("userId", *userId);
+  payload->set("subscriptionId", sub.id);
+  payload->set("plan", plan->id);
+  if (isCreated) {
+    // A subscription is created once, so its notice goes out even when a newer update got
+    // here first (the row then keeps the newer state).
+    payload->set("status", sub.status);
+    w.publications.push_back({"subscription_created", payload});
+    queueMail(s, *userId, [&](const std::string& to) { return mail::subscriptionCreated(to, w.eventId, *plan, sub.status); });
+  } else if (deleted) {
+    bool atPeriodEnd = sub.cancelAtPeriodEnd || (previous && previous->cancelAtPeriodEnd);
+    payload->set("atPeriodEnd", atPeriodEnd);
+    w.publications.push_back({"subscription_canceled", payload});
+    queueMail(s, *userId, [&](const std::string& to) { return mail::subscriptionCanceled(to, w.eventId, plan); });
+  } else if (applied) {
+    const Plan* previousPlan = previous ? plans_.byId(previous->plan) : nullptr;
+    payload->set("previousPlan", previous ? previous->plan : std::string());
+    payload->set("status", sub.status);
+    w.publications.push_back({"subscription_updated", payload});
+    queueMail(s, *userId, [&](const std::string& to) {
+      return mail::subscriptionUpdated(to, w.eventId, *plan, previousPlan, sub.status, sub.cancelAtPeriodEnd,
+                                       row.currentPeriodEnd);
+    });
+  } else {
+    log_.information("stripe event %s: subscription %s has newer state; left as it is", w.eventId, sub.id);
+  }
+}
+
+void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
+  StripeInvoice invoice = parseInvoice(w.object);
+  auto subscription = invoice.subscriptionId.empty() ? std::nullopt
+                                                     : store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
+  auto userId = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
+  if (!userId || invoice.id.empty()) {
+    log_.warning("stripe event %s: invoice of customer %s belongs to no user; ignored", w.eventId, invoice.customerId);
+    w.outcome = "unknown_customer";
+    return;
+  }
+  const Plan* plan = subscription ? plans_.byId(subscription->plan) : nullptr;
+  if (!plan) plan = plans_.byPriceId(invoice.priceId);
+
+  // Credits come with the invoice of a period (first or renewal). A proration invoice from a
+  // mid-period plan change does not start a new month of credits.
+  std::int64_t granted = 0;
+  const std::string reference = "invoice:" + invoice.id;
+  if (plan && plan->creditsPerMonth > 0 && invoice.billingReason != "subscription_update" &&
+      ledger_.grant(s, *userId, plan->creditsPerMonth, reference, plan->name + " credits (invoice " + invoice.id + ")",
+                    invoice.subscriptionId))
+    granted = plan->creditsPerMonth;
+
+  auto paid = json::object();
+  paid->set("userId", *userId);
+  paid->set("invoiceId", invoice.id);
+  paid->set("amount", invoice.amountPaid);
+  paid->set("currency", invoice.currency.empty() ? std::string("usd") : invoice.currency);
+  paid->set("plan", plan ? plan->id : std::string());
+  w.publications.push_back({"payment_succeeded", paid});
+  if (granted > 0) {
+    auto credits = json::object();
+    credits->set("userId", *userId);
+    credits->set("amount", granted);
+    credits->set("reference", reference);
+    w.publications.push_back({"credits_granted", credits});
+  }
+  queueMail(s, *userId, [&](const std::string& to) {
+    return mail::paymentSucceeded(to, w.eventId, invoice.amountPaid, invoice.currency, plan, granted);
+  });
+}
+
+void WebhookProcessor::onInvoiceFailed(Poco::Data::Session& s, Work& w) {
+  StripeInvoice invoice = parseInvoice(w.object);
+  auto subscription = invoice.subscriptionId.empty() ? std::nullopt
+                                                     : store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
+  auto userId = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
+  if (!userId || invoice.id.empty()) {
+    log_.warning("stripe event %s: invoice of customer %s belongs to no user; ignored", w.eventId, invoice.customerId);
+    w.outcome = "unknown_customer";
+    return;
+  }
+  std::string errorCode = invoice.errorCode.empty() ? "payment_failed" : invoice.errorCode;
+  auto failed = json::object();
+  failed->set("userId", *userId);
+  failed->set("invoiceId", invoice.id);
+  failed->set("amount", invoice.amountDue);
+  failed->set("error_code", errorCode);
+  w.publications.push_back({"payment_failed", failed});
+  // While the very first payment is still being made, the customer is in the payment form
+  // and sees the failure there; a mail on top would only confuse (Pay does the same).
+  bool firstPayment = invoice.billingReason == "subscription_create" || (subscription && subscription->status == "incomplete");
+  if (firstPayment) return;
+  queueMail(s, *userId, [&](const std::string& to) {
+    return mail::paymentFailed(to, w.eventId, invoice.amountDue, invoice.currency, errorCode);
+  });
+}
+
+void WebhookProcessor::onCheckoutCompleted(Poco::Data::Session& s, Work& w) {
+  StripeCheckoutSession session = parseCheckoutSession(w.object);
+  auto userId = resolveUser(s, session.customerId, session.clientReferenceId);
+  if (!userId) {
+    log_.warning("stripe event %s: checkout session %s belongs to no user; ignored", w.eventId, session.id);
+    w.outcome = "unknown_customer";
+  }
+  // The subscription itself arrives with customer.subscription.created.
+}
+
+}  // namespace cc::billing
