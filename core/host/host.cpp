@@ -93,6 +93,11 @@ void Host::prepare(bool applyMigrations) {
     log_.information("migrations: %d applied, %d already there", report.applied, report.alreadyApplied);
   }
 
+  createServices(info);
+  collectPluginCommands();
+}
+
+void Host::createServices(const HostInfo& info) {
   pipeline_ = std::make_unique<Pipeline>(Poco::Logger::get("codecouncil.http"));
   pipeline_->setMaxBodyBytes(static_cast<std::size_t>(config_.server.maxBodyBytes));
   bus_ = std::make_unique<EventBus>(Poco::Logger::get("codecouncil.events"));
@@ -102,6 +107,7 @@ void Host::prepare(bool applyMigrations) {
   metrics_ = std::make_shared<prometheus::Registry>();
   users_ = std::make_unique<UserStore>(*db_);
 
+  services_ = HostServices{};
   services_.info = info;
   services_.hostConfig = config_.root;
   services_.db = db_.get();
@@ -112,7 +118,6 @@ void Host::prepare(bool applyMigrations) {
   services_.mailer = mailer_.get();
   services_.metrics = metrics_.get();
   services_.pluginActive = [this](const std::string& name) { return plugins_->active(name); };
-  collectPluginCommands();
 }
 
 void Host::start() {
@@ -187,25 +192,12 @@ int Host::listPlugins(std::ostream& out) {
   if (rc != 0) return rc;
   try {
     db_ = openDatabase(config_.database, config_.configDir);
-    pipeline_ = std::make_unique<Pipeline>(Poco::Logger::get("codecouncil.http"));
-    bus_ = std::make_unique<EventBus>(Poco::Logger::get("codecouncil.events"));
-    registry_ = std::make_unique<ServiceRegistry>();
-    scheduler_ = std::make_unique<JobScheduler>(*db_, "plugins-listing", Poco::Logger::get("codecouncil.scheduler"));
-    mailer_ = std::make_unique<OutboxMailer>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));
-    metrics_ = std::make_shared<prometheus::Registry>();
-    services_ = HostServices{};
-    services_.info.environment = config_.environment;
-    services_.info.configDir = config_.configDir;
-    services_.info.dataDir = config_.dataDir;
-    services_.hostConfig = config_.root;
-    services_.db = db_.get();
-    services_.pipeline = pipeline_.get();
-    services_.scheduler = scheduler_.get();
-    services_.bus = bus_.get();
-    services_.services = registry_.get();
-    services_.mailer = mailer_.get();
-    services_.metrics = metrics_.get();
-    services_.pluginActive = [this](const std::string& n) { return plugins_->active(n); };
+    HostInfo info;
+    info.environment = config_.environment;
+    info.instanceId = "plugins-listing";
+    info.configDir = config_.configDir;
+    info.dataDir = config_.dataDir;
+    createServices(info);
     plugins_->start(services_);
   } catch (const std::exception& e) {
     out << "\n(routes and jobs unknown: " << e.what() << ")\n";

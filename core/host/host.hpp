@@ -47,6 +47,8 @@ class Host {
   int port() const { return server_ ? server_->port() : 0; }
 
  private:
+  /// The host objects plugins reach through their Context.
+  void createServices(const HostInfo& info);
   void setupJwt();
   void registerCoreRoutes();
   void collectPluginCommands();

@@ -3,8 +3,11 @@
 //   POST /api/test/audit/publish  {"topic": "...", "payload": {...}}  -> events.publish(topic, payload, req)
 //   POST /api/test/audit/record   {AuditEntry fields}                 -> AuditLog::record
 //   GET  /api/test/audit/logs?... (the admin route's parameters)      -> AuditLog::query as JSON
+//   GET  /api/test/audit/metrics                                      -> the shared registry, Prometheus text
 #include <codecouncil/sdk/sdk.hpp>
 #include <codecouncil/sdk/services/audit.hpp>
+
+#include <prometheus/text_serializer.h>
 
 namespace {
 
@@ -50,6 +53,11 @@ class AuditPublisherPlugin : public cc::Plugin {
 
     ctx.http().add("GET", "/api/test/audit/logs", [audit](cc::Request& req, cc::Response& res) {
       res.json(200, cc::audit::queryJson(*audit, req));
+    }, {cc::Access::Public});
+
+    prometheus::Registry* registry = &ctx.metrics();
+    ctx.http().add("GET", "/api/test/audit/metrics", [registry](cc::Request&, cc::Response& res) {
+      res.text(200, prometheus::TextSerializer().Serialize(registry->Collect()), "text/plain; version=0.0.4");
     }, {cc::Access::Public});
   }
 };
