@@ -10,7 +10,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev libargon2-dev libssl-dev libgtest-dev libgmock-dev)
 # Only the test suite needs these.
-TEST_PACKAGES=(postgresql curl openssl wrk prometheus prometheus-alertmanager chromium)
+TEST_PACKAGES=(postgresql curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
