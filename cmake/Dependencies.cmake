@@ -7,6 +7,9 @@ if(NOT TARGET PostgreSQL::client)
   target_link_libraries(PostgreSQL::client INTERFACE PostgreSQL::PostgreSQL)
 endif()
 
+# The prepared fast path (core/db/prepared_*.cpp) talks to sqlite3 and libpq directly.
+find_package(SQLite3 REQUIRED)
+
 find_package(Poco 1.11 REQUIRED COMPONENTS
   Foundation Net NetSSL Util JSON Crypto JWT Data DataSQLite DataPostgreSQL)
 find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)

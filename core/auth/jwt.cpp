@@ -9,6 +9,10 @@
 #include <Poco/JWT/Serializer.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
+
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 #include <Poco/MemoryStream.h>
 
 #include <array>
@@ -228,8 +232,33 @@ Outcome verifyToken(const std::string& token, const std::string& secret, const s
 
 }  // namespace
 
+class JwtService::VerifiedCache {
+ public:
+  static constexpr std::size_t kMaxEntries = 20000;
+
+  std::optional<TokenClaims> find(const std::string& token) const {
+    std::shared_lock lock(mutex_);
+    auto it = entries_.find(token);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second;
+  }
+  void store(const std::string& token, const TokenClaims& claims) {
+    std::unique_lock lock(mutex_);
+    // Dropping everything when full is crude but bounded, and a miss only costs one verify.
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_.emplace(token, claims);
+  }
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, TokenClaims> entries_;
+};
+
 JwtService::JwtService(std::string secret, std::string issuer, std::int64_t ttlSeconds)
-    : secret_(std::move(secret)), issuer_(std::move(issuer)), ttlSeconds_(ttlSeconds) {
+    : secret_(std::move(secret)),
+      issuer_(std::move(issuer)),
+      ttlSeconds_(ttlSeconds),
+      cache_(std::make_shared<VerifiedCache>()) {
   holdOpenSslForever();
   // RFC 7518 3.2: an HS256 key must be at least as long as the hash output.
   if (secret_.size() < kMinSecretBytes) throw std::invalid_argument("JWT secret must be at least 32 bytes");
@@ -256,6 +285,20 @@ std::string JwtService::issue(const std::string& userId, const std::string& emai
 }
 
 std::optional<TokenClaims> JwtService::verify(const std::string& token, std::string* reason) const {
+  if (auto hit = cache_->find(token)) {
+    if (hit->expiresAt > nowSeconds()) {
+      if (reason) reason->clear();
+      return hit;
+    }
+    if (reason) *reason = describe(Failure::Expired);
+    return std::nullopt;
+  }
+  auto claims = verifyUncached(token, reason);
+  if (claims) cache_->store(token, *claims);
+  return claims;
+}
+
+std::optional<TokenClaims> JwtService::verifyUncached(const std::string& token, std::string* reason) const {
   Outcome outcome = Failure::Malformed;
   try {
     outcome = verifyToken(token, secret_, issuer_);

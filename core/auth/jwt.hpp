@@ -4,6 +4,7 @@
 // authenticated request: one algorithm, canonical encoding, required claims, no leeway.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -41,9 +42,15 @@ class JwtService {
   std::optional<TokenClaims> verify(const std::string& token, std::string* reason = nullptr) const;
 
  private:
+  std::optional<TokenClaims> verifyUncached(const std::string& token, std::string* reason) const;
+
   std::string secret_;
   std::string issuer_;
   std::int64_t ttlSeconds_;
+  // Tokens already verified, so each request does not redo the HMAC and JSON parse; the
+  // expiry is still checked on every hit. Only successful verifications are stored.
+  class VerifiedCache;
+  std::shared_ptr<VerifiedCache> cache_;
 };
 
 }  // namespace cc::core

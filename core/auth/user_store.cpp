@@ -3,6 +3,9 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <memory>
+#include <stdexcept>
+
 using namespace Poco::Data::Keywords;
 
 namespace cc::core {
@@ -72,7 +75,24 @@ std::optional<UserRecord> UserStore::findByEmail(const std::string& email) {
   return firstUser(st);
 }
 
+namespace {
+
+// Booleans as 0/1 on both engines, so the text result parses the same way.
+const char* kFindByIdSql =
+    "SELECT id, email, CASE WHEN \"isAdmin\" THEN 1 ELSE 0 END, CASE WHEN suspended THEN 1 ELSE 0 END, tier "
+    "FROM \"User\" WHERE id = ?";
+
+bool flag(const Database::SqlValue& v) { return v && *v == "1"; }
+
+}  // namespace
+
 std::optional<User> UserStore::findById(const std::string& id) {
+  try {
+    return findByIdPrepared(id);
+  } catch (const std::exception&) {
+    // The thread's prepared connection was dropped (database restarted?): answer through the
+    // pool, which reconnects; the next call opens and prepares again.
+  }
   auto s = db_.session();
   std::string i = id;
   Poco::Data::Statement st(s);
@@ -80,6 +100,15 @@ std::optional<User> UserStore::findById(const std::string& id) {
   auto r = firstUser(st);
   if (!r) return std::nullopt;
   return r->user;
+}
+
+// Runs on every authenticated request: prepared once per thread and connection.
+std::optional<User> UserStore::findByIdPrepared(const std::string& id) {
+  auto rows = db_.queryPrepared(kFindByIdSql, {id});
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows[0];
+  if (r.size() != 5 || !r[0] || !r[1]) throw std::runtime_error("user lookup returned an unexpected row");
+  return User{*r[0], *r[1], flag(r[2]), flag(r[3]), r[4].value_or("")};
 }
 
 bool UserStore::promote(const std::string& email) {

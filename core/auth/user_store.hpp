@@ -1,6 +1,7 @@
 #pragma once
 // The "User" table as the host needs it: create, find, promote. Emails are stored lower-case.
-#include <codecouncil/sdk/database.hpp>
+#include "core/db/database_impl.hpp"
+
 #include <codecouncil/sdk/http.hpp>
 
 #include <optional>
@@ -16,17 +17,19 @@ struct UserRecord {
 
 class UserStore {
  public:
-  explicit UserStore(Database& db) : db_(db) {}
+  explicit UserStore(PooledDatabase& db) : db_(db) {}
 
   /// Inserts a user; nullopt when the email is taken (also under a concurrent race).
   std::optional<UserRecord> create(const std::string& email, const std::string& passwordHash);
   std::optional<UserRecord> findByEmail(const std::string& email);
+  /// Runs on every authenticated request: a statement prepared once per thread.
   std::optional<User> findById(const std::string& id);
   /// Sets "isAdmin" = true; false when no user has that email.
   bool promote(const std::string& email);
 
  private:
-  Database& db_;
+  std::optional<User> findByIdPrepared(const std::string& id);
+  PooledDatabase& db_;
 };
 
 /// Lower-cases and checks an email address; throws HttpError(400) with the reason.

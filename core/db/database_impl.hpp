@@ -7,7 +7,10 @@
 #include <Poco/Data/SessionPool.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cc::core {
 
@@ -16,6 +19,9 @@ struct DatabaseUrl {
   Engine engine = Engine::SQLite;
   std::string sqlitePath;        // SQLite: absolute file path
   std::string connectorString;   // Poco connector string ("host=... dbname=..." for PostgreSQL)
+  // PostgreSQL: the same parameters as libpq keyword/value pairs, unquoted, for
+  // PQconnectdbParams (the prepared fast path).
+  std::vector<std::pair<std::string, std::string>> libpqParams;
   std::string describe() const;  // safe for logs: "sqlite:/path" or "postgresql://user@host:port/db"
 };
 
@@ -38,14 +44,23 @@ class PooledDatabase : public Database {
   void rollback(Poco::Data::Session& s) noexcept override;
   int poolUsed() const override;
   int poolAvailable() const override;
+  std::vector<SqlRow> queryPrepared(const std::string& sql, const std::vector<SqlValue>& params) override;
 
   const DatabaseUrl& url() const { return url_; }
   /// Runs a trivial query; false when the database cannot be reached.
   bool ping() noexcept;
 
+  /// A connection owned by the calling thread, outside the pool, for hot paths that prepare a
+  /// statement once and execute it many times (preparing costs more than running here).
+  /// Dropped with resetThreadSession() after an error, so the next call reconnects.
+  Poco::Data::Session& threadSession();
+  void resetThreadSession();
+
  private:
   class Pool;
   DatabaseUrl url_;
+  int busyTimeoutMs_;
+  std::uint64_t generation_;  // tells thread sessions of this database from an earlier one's
   std::unique_ptr<Pool> pool_;
 };
 

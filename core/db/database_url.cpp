@@ -56,17 +56,24 @@ DatabaseUrl parsePostgres(const std::string& text) {
 
   DatabaseUrl url;
   url.engine = Engine::PostgreSQL;
-  std::string cs = "host=" + quoteLibpq(uri.getHost()) + " port=" + std::to_string(uri.getPort() ? uri.getPort() : 5432) +
-                   " dbname=" + quoteLibpq(db);
-  if (!user.empty()) cs += " user=" + quoteLibpq(user);
-  if (!password.empty()) cs += " password=" + quoteLibpq(password);
+  auto& kv = url.libpqParams;
+  kv.emplace_back("host", uri.getHost());
+  kv.emplace_back("port", std::to_string(uri.getPort() ? uri.getPort() : 5432));
+  kv.emplace_back("dbname", db);
+  if (!user.empty()) kv.emplace_back("user", user);
+  if (!password.empty()) kv.emplace_back("password", password);
+  bool timeout = false;
   for (auto& [key, value] : uri.getQueryParameters()) {
     static const std::map<std::string, bool> allowed{{"sslmode", true}, {"connect_timeout", true},
                                                      {"application_name", true}, {"sslrootcert", true}};
     if (!allowed.count(key)) throw std::invalid_argument("database.url: unsupported parameter '" + key + "'");
-    cs += " " + key + "=" + quoteLibpq(value);
+    kv.emplace_back(key, value);
+    timeout = timeout || key == "connect_timeout";
   }
-  if (cs.find("connect_timeout") == std::string::npos) cs += " connect_timeout='5'";
+  if (!timeout) kv.emplace_back("connect_timeout", "5");
+  std::string cs;
+  for (auto& [key, value] : kv)
+    cs += (cs.empty() ? "" : " ") + key + "=" + (key == "port" ? value : quoteLibpq(value));
   url.connectorString = cs;
   url.sqlitePath = "postgresql://" + (user.empty() ? "" : user + "@") + uri.getHost() + ":" +
                    std::to_string(uri.getPort() ? uri.getPort() : 5432) + "/" + db;

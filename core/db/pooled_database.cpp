@@ -1,12 +1,16 @@
 // cc::Database over Poco's SessionPool.
 #include "core/db/database_impl.hpp"
+#include "core/db/prepared_postgres.hpp"
+#include "core/db/prepared_sqlite.hpp"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SessionPool.h>
 #include <Poco/Data/SQLite/SessionImpl.h>
 
+#include <atomic>
 #include <chrono>
+#include <unordered_map>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -27,8 +31,16 @@ void registerConnectors() {
 }
 }  // namespace
 
-// A SessionPool that prepares every new SQLite connection: WAL lets readers run beside the
-// writer, the busy timeout makes writers queue instead of failing with SQLITE_BUSY.
+// WAL lets readers run beside the writer; the busy timeout makes writers queue instead of
+// failing with SQLITE_BUSY.
+void prepareSqliteSession(Poco::Data::Session& s, int busyTimeoutMs) {
+  s << "PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs), now;
+  s << "PRAGMA journal_mode = WAL", now;
+  s << "PRAGMA synchronous = NORMAL", now;
+  s << "PRAGMA foreign_keys = ON", now;
+}
+
+// A SessionPool that prepares every new SQLite connection.
 class PooledDatabase::Pool : public Poco::Data::SessionPool {
  public:
   Pool(const DatabaseUrl& url, int min, int max, int busyTimeoutMs)
@@ -37,11 +49,7 @@ class PooledDatabase::Pool : public Poco::Data::SessionPool {
 
  protected:
   void customizeSession(Poco::Data::Session& s) override {
-    if (engine_ != Engine::SQLite) return;
-    s << "PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs_), now;
-    s << "PRAGMA journal_mode = WAL", now;
-    s << "PRAGMA synchronous = NORMAL", now;
-    s << "PRAGMA foreign_keys = ON", now;
+    if (engine_ == Engine::SQLite) prepareSqliteSession(s, busyTimeoutMs_);
   }
 
  private:
@@ -49,7 +57,13 @@ class PooledDatabase::Pool : public Poco::Data::SessionPool {
   int busyTimeoutMs_;
 };
 
-PooledDatabase::PooledDatabase(const DatabaseUrl& url, int poolMin, int poolMax, int busyTimeoutMs) : url_(url) {
+namespace {
+std::atomic<std::uint64_t> nextGeneration{1};
+thread_local std::unordered_map<std::uint64_t, std::unique_ptr<Poco::Data::Session>> threadSessions;
+}  // namespace
+
+PooledDatabase::PooledDatabase(const DatabaseUrl& url, int poolMin, int poolMax, int busyTimeoutMs)
+    : url_(url), busyTimeoutMs_(busyTimeoutMs), generation_(nextGeneration++) {
   registerConnectors();
   pool_ = std::make_unique<Pool>(url, poolMin, poolMax, busyTimeoutMs);
 }
@@ -70,8 +84,7 @@ Poco::Data::Session PooledDatabase::session() {
   }
 }
 
-std::string PooledDatabase::sql(std::string_view text) const {
-  if (url_.engine == Engine::SQLite) return std::string(text);
+std::string numberPlaceholders(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 16);
   int n = 0;
@@ -90,6 +103,11 @@ std::string PooledDatabase::sql(std::string_view text) const {
     }
   }
   return out;
+}
+
+std::string PooledDatabase::sql(std::string_view text) const {
+  if (url_.engine == Engine::SQLite) return std::string(text);
+  return numberPlaceholders(text);
 }
 
 std::string PooledDatabase::nowSql() const {
@@ -118,6 +136,38 @@ void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
 
 int PooledDatabase::poolUsed() const { return pool_->used(); }
 int PooledDatabase::poolAvailable() const { return pool_->capacity() - pool_->used(); }
+
+Poco::Data::Session& PooledDatabase::threadSession() {
+  auto& slot = threadSessions[generation_];
+  if (!slot) {
+    slot = std::make_unique<Poco::Data::Session>(connectorName(url_.engine), url_.connectorString);
+    if (url_.engine == Engine::SQLite) prepareSqliteSession(*slot, busyTimeoutMs_);
+  }
+  return *slot;
+}
+
+void PooledDatabase::resetThreadSession() { threadSessions.erase(generation_); }
+
+namespace {
+// The calling thread's prepared-statement connections, one per database (by generation_);
+// closed when the thread exits.
+thread_local std::unordered_map<std::uint64_t, std::unique_ptr<PreparedConnection>> preparedConnections;
+}  // namespace
+
+std::vector<Database::SqlRow> PooledDatabase::queryPrepared(const std::string& sql,
+                                                           const std::vector<SqlValue>& params) {
+  auto& slot = preparedConnections[generation_];
+  try {
+    if (!slot)
+      slot = url_.engine == Engine::SQLite ? openPreparedSqlite(url_.sqlitePath, busyTimeoutMs_)
+                                           : openPreparedPostgres(url_.libpqParams);
+    return slot->run(sql, params);
+  } catch (...) {
+    // Broken or not, a connection that failed is not trusted again: the next call reconnects.
+    preparedConnections.erase(generation_);
+    throw;
+  }
+}
 
 bool PooledDatabase::ping() noexcept {
   try {

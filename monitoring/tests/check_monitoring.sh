@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Checks the monitoring/ folder with the real tools: promtool (config, rules, rule unit tests)
+# and amtool (config, templates, and where every alert is routed).
+# Usage: check_monitoring.sh <monitoring dir>
+set -euo pipefail
+dir=${1:?usage: check_monitoring.sh <monitoring dir>}
+cd "$dir"
+fail=0
+step() { printf '\n== %s\n' "$*"; }
+bad() { echo "FAIL: $*" >&2; fail=1; }
+
+step "promtool check config prometheus.yml"
+promtool check config prometheus.yml
+step "promtool check rules alert_rules.yml"
+promtool check rules alert_rules.yml
+step "promtool test rules alert_rules.test.yml"
+promtool test rules alert_rules.test.yml
+step "amtool check-config alertmanager/alertmanager.yml"
+amtool check-config alertmanager/alertmanager.yml
+step "amtool template render"
+out=$(amtool template render --template.glob='alertmanager/templates/*.tmpl' \
+  --template.text='{{ template "slack.codecouncil.title" . }}|{{ template "slack.codecouncil.text" . }}')
+[[ $out == *"Runbook:"* ]] || bad "the Slack templates did not render: $out"
+
+# Where each alert of alert_rules.yml must end up, with the labels the rule sets.
+declare -A expected=(
+  [HighErrorRate]="critical-pager|severity=critical"
+  [DatabasePoolExhausted]="critical-pager|severity=critical"
+  [CodeCouncilDown]="critical-pager|severity=critical"
+  [HighLatency]="slack-warnings|severity=warning"
+  [HighMemoryUsage]="slack-warnings|severity=warning"
+  [TargetDown]="slack-warnings|severity=warning"
+  [LowDiskSpace]="slack-critical|severity=critical page=false"
+  [HighPaymentFailureRate]="slack-critical|severity=critical page=false"
+  [BackupTooOld]="slack-critical|severity=critical page=false"
+  [CriticalAuditEvents]="slack-critical|severity=critical page=false"
+)
+
+step "every alert has a severity, a summary and a runbook, and a routing expectation here"
+mapfile -t alerts < <(sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' alert_rules.yml)
+[ ${#alerts[@]} -ge 8 ] || bad "expected at least 8 alerts, found ${#alerts[@]}"
+for a in "${alerts[@]}"; do
+  block=$(awk -v a="$a" '$0 ~ "- alert: "a"$" {on=1; print; next} on && /- alert:/ {exit} on {print}' alert_rules.yml)
+  grep -q 'severity: \(critical\|warning\)$' <<<"$block" || bad "$a has no severity label"
+  grep -q 'summary:' <<<"$block" || bad "$a has no summary annotation"
+  grep -q 'runbook:' <<<"$block" || bad "$a has no runbook annotation"
+  [ -n "${expected[$a]:-}" ] || bad "$a is not in this script's routing table"
+  # The severity written in the rule must be the one the routing expectation assumes.
+  sev=$(sed -n 's/^ *severity: *\([a-z]*\)$/\1/p' <<<"$block" | head -1)
+  [[ ${expected[$a]:-} == *"severity=$sev"* ]] || bad "$a: rule says severity=$sev, routing table says ${expected[$a]:-none}"
+  if grep -q 'page: "false"' <<<"$block"; then
+    [[ ${expected[$a]:-} == *"page=false"* ]] || bad "$a: rule has page=false, routing table does not"
+  fi
+done
+[ ${#alerts[@]} -eq ${#expected[@]} ] || bad "alert_rules.yml has ${#alerts[@]} alerts, the routing table ${#expected[@]}"
+
+step "amtool config routes test"
+for a in "${!expected[@]}"; do
+  receiver=${expected[$a]%%|*}
+  read -r -a labels <<<"${expected[$a]#*|}"
+  if amtool config routes test --config.file=alertmanager/alertmanager.yml --verify.receivers="$receiver" \
+      alertname="$a" instance=app:5000 "${labels[@]}" >/dev/null 2>&1; then
+    echo "ok   $a -> $receiver"
+  else
+    bad "$a (${labels[*]}) is not routed to $receiver"
+  fi
+done
+# The critical receiver is the one that pages, and it does reach PagerDuty and #critical-alerts.
+awk '/- name: critical-pager/ {on=1; next} on && /- name:/ {exit} on {print}' alertmanager/alertmanager.yml \
+  >/tmp/cc-critical-receiver.$$
+grep -q 'pagerduty_configs' /tmp/cc-critical-receiver.$$ || bad "critical-pager has no PagerDuty config"
+grep -q '#critical-alerts' /tmp/cc-critical-receiver.$$ || bad "critical-pager does not post to #critical-alerts"
+rm -f /tmp/cc-critical-receiver.$$
+grep -A3 -- '- name: slack-warnings' alertmanager/alertmanager.yml | grep -q '#warnings' || bad "warnings do not go to #warnings"
+grep -A3 -- '- name: slack-critical' alertmanager/alertmanager.yml | grep -q '#critical-alerts' || bad "slack-critical does not go to #critical-alerts"
+if grep -Eq 'hooks\.slack\.com|service_key: ' alertmanager/alertmanager.yml; then bad "a secret is written into alertmanager.yml"; fi
+
+step "result"
+if [ $fail -ne 0 ]; then echo "monitoring checks FAILED"; exit 1; fi
+echo "monitoring checks passed"

@@ -20,6 +20,11 @@ TEST(DatabaseUrl, PostgresWithDecodedPassword) {
   EXPECT_NE(u.connectorString.find("port=6543"), std::string::npos);
   EXPECT_NE(u.connectorString.find("dbname='prod'"), std::string::npos);
   EXPECT_NE(u.connectorString.find("sslmode='require'"), std::string::npos);
+  // The same parameters, unquoted, for libpq's PQconnectdbParams (the prepared fast path).
+  using KV = std::pair<std::string, std::string>;
+  EXPECT_EQ(u.libpqParams, (std::vector<KV>{{"host", "db.internal"}, {"port", "6543"}, {"dbname", "prod"},
+                                            {"user", "app"}, {"password", "p@ss:w/rd"}, {"sslmode", "require"},
+                                            {"connect_timeout", "5"}}));
   // The description is safe to log.
   EXPECT_EQ(u.describe(), "postgresql://app@db.internal:6543/prod");
   EXPECT_EQ(u.describe().find("p@ss"), std::string::npos);

@@ -6,6 +6,7 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormatter.h>
+#include <Poco/Nullable.h>
 #include <Poco/Timespan.h>
 
 #include <regex>
@@ -75,9 +76,10 @@ AuditQuery validateQuery(AuditQuery q, int maxLimit) {
   return q;
 }
 
-SqlFilter buildFilter(const AuditQuery& q) {
+SqlFilter buildFilter(const AuditQuery& q, const IdBounds* ids, DimensionTerms terms) {
   SqlFilter f;
   auto add = [&](const std::string& condition) { f.where += (f.where.empty() ? " WHERE " : " AND ") + condition; };
+  const std::string plus = terms == DimensionTerms::Scanned ? "+" : "";
   if (q.userId) {
     add("\"userId\" = ?");
     f.params.push_back(*q.userId);
@@ -87,25 +89,31 @@ SqlFilter buildFilter(const AuditQuery& q) {
     // character gives the first string after every string with this prefix.
     std::string upper = *q.action;
     upper.back() = static_cast<char>(upper.back() + 1);
-    add("action >= ? AND action < ?");
+    add(plus + "action >= ? AND " + plus + "action < ?");
     f.params.push_back(*q.action);
     f.params.push_back(upper);
   }
   if (q.severity) {
-    add("severity = ?");
+    add(plus + "severity = ?");
     f.params.push_back(*q.severity);
   }
   if (q.resourceType) {
-    add("\"resourceType\" = ?");
+    add(plus + "\"resourceType\" = ?");
     f.params.push_back(*q.resourceType);
   }
-  if (q.from) {
-    add("\"createdAt\" >= ?");
-    f.params.push_back(*q.from);
-  }
-  if (q.to) {
-    add("\"createdAt\" < ?");
-    f.params.push_back(*q.to);
+  if (ids) {
+    // Integers read from the database, not caller text.
+    if (q.from) add("id >= " + std::to_string(ids->first));
+    if (q.to) add("id <= " + std::to_string(ids->last));
+  } else {
+    if (q.from) {
+      add("\"createdAt\" >= ?");
+      f.params.push_back(*q.from);
+    }
+    if (q.to) {
+      add("\"createdAt\" < ?");
+      f.params.push_back(*q.to);
+    }
   }
   return f;
 }
@@ -119,26 +127,87 @@ std::string optionalText(const Poco::Data::RecordSet& rs, std::size_t col, std::
 
 }  // namespace
 
+namespace {
+
+// The ids bounding [from, to), or nullopt when no row lies in the range.
+std::optional<IdBounds> resolveTimeRange(Database& db, Poco::Data::Session& s, const AuditQuery& q) {
+  IdBounds ids;
+  if (q.from) {
+    // An ordered seek on ("createdAt", id). MIN(id) WHERE "createdAt" >= ? reads the same row,
+    // but both planners answer it by walking the primary key until the first match.
+    std::vector<std::int64_t> first;
+    std::string from = *q.from;
+    s << db.sql("SELECT id FROM \"AuditLog\" WHERE \"createdAt\" >= ? ORDER BY \"createdAt\", id LIMIT 1"), use(from),
+        into(first), now;
+    if (first.empty()) return std::nullopt;
+    ids.first = first[0];
+  }
+  if (q.to) {
+    std::vector<std::int64_t> last;
+    std::string to = *q.to;
+    s << db.sql("SELECT id FROM \"AuditLog\" WHERE \"createdAt\" < ? ORDER BY \"createdAt\" DESC, id DESC LIMIT 1"),
+        use(to), into(last), now;
+    if (last.empty()) return std::nullopt;
+    ids.last = last[0];
+  }
+  if (q.from && q.to && ids.first > ids.last) return std::nullopt;
+  return ids;
+}
+
+std::int64_t countWith(Database& db, Poco::Data::Session& s, const std::string& sql, std::vector<std::string> params) {
+  std::int64_t n = 0;
+  Poco::Data::Statement st(s);
+  st << db.sql(sql);
+  for (auto& p : params) st, use(p);
+  st, into(n);
+  st.execute();
+  return n;
+}
+
+}  // namespace
+
 AuditPage runQuery(Database& db, const AuditQuery& q) {
-  SqlFilter f = buildFilter(q);
   auto s = db.session();
   AuditPage page;
   page.limit = q.limit;
   page.offset = q.offset;
 
-  Poco::Data::Statement count(s);
-  count << db.sql("SELECT COUNT(*) FROM \"AuditLog\"" + f.where);
-  for (auto& p : f.params) count, use(p);
-  count, into(page.total);
-  count.execute();
+  std::optional<IdBounds> ids;
+  if (q.from || q.to) {
+    ids = resolveTimeRange(db, s, q);
+    if (!ids) return page;  // nothing in the time range
+  }
+
+  // Filters on action, severity and resourceType only: the total is a sum over the
+  // maintained counts (a few dozen rows). Otherwise count through the filters' indexes.
+  DimensionTerms terms = DimensionTerms::Indexed;
+  bool dimensionsOnly = !q.userId && !ids;
+  if (dimensionsOnly) {
+    SqlFilter dims = buildFilter(q);
+    page.total = countWith(db, s, "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM \"AuditLogCounts\"" + dims.where,
+                           dims.params);
+    // SQLite picks the filter's index and sorts every match by id, even when matches are so
+    // dense that reading id DESC would find a page at once. The counts say which case this is.
+    if (db.engine() == Engine::SQLite && (q.action || q.severity || q.resourceType)) {
+      std::int64_t all = countWith(db, s, "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM \"AuditLogCounts\"", {});
+      if (all > 0 && page.total * 50 >= all) terms = DimensionTerms::Scanned;  // at least 2% of rows match
+    }
+  } else {
+    SqlFilter f = buildFilter(q, ids ? &*ids : nullptr);
+    page.total = countWith(db, s, "SELECT COUNT(*) FROM \"AuditLog\"" + f.where, f.params);
+  }
+  if (page.total == 0 || q.offset >= page.total) return page;
 
   // id order is createdAt order (the writer never lets time go backwards), so "newest first,
-  // ties by id" is simply id descending, which every filter index can deliver.
+  // ties by id" is simply id descending. Deferred join: find the page's ids through the
+  // (covering) filter index first, then read only those rows.
+  SqlFilter f = buildFilter(q, ids ? &*ids : nullptr, terms);
   Poco::Data::Statement select(s);
   select << db.sql(
       "SELECT id, \"userId\", action, severity, \"resourceType\", \"resourceId\", metadata, ip, \"userAgent\", "
-      "\"requestId\", \"createdAt\" FROM \"AuditLog\"" +
-      f.where + " ORDER BY id DESC LIMIT " + std::to_string(q.limit) + " OFFSET " + std::to_string(q.offset));
+      "\"requestId\", \"createdAt\" FROM \"AuditLog\" WHERE id IN (SELECT id FROM \"AuditLog\"" +
+      f.where + " ORDER BY id DESC LIMIT " + std::to_string(q.limit) + " OFFSET " + std::to_string(q.offset) +
+      ") ORDER BY id DESC");
   for (auto& p : f.params) select, use(p);
   select.execute();
   Poco::Data::RecordSet rs(select);

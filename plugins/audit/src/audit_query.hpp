@@ -5,6 +5,7 @@
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/services/audit.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,24 @@ AuditQuery validateQuery(AuditQuery query, int maxLimit);
 /// Throws std::invalid_argument for anything else.
 std::string normalizeTimestamp(const std::string& text, const std::string& name);
 
+/// from/to resolved to ids: createdAt never decreases with id, so [from, to) is the id range
+/// [first, last] (two index seeks), which every index can use.
+struct IdBounds {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+};
+
+/// How the dimension filters (action, severity, resourceType) are written.
+enum class DimensionTerms {
+  Indexed,   ///< plain terms: the planner may pick their indexes
+  Scanned,   ///< SQLite's unary + on the column: no index, so a dense filter reads id DESC and stops early
+};
+
 /// The filter of an already validated query. action is a prefix: action >= p AND action < p'
 /// where p' is p with its last character incremented (an index range, no LIKE wildcards).
-SqlFilter buildFilter(const AuditQuery& query);
+/// With `ids`, from/to are replaced by the id range.
+SqlFilter buildFilter(const AuditQuery& query, const IdBounds* ids = nullptr,
+                      DimensionTerms terms = DimensionTerms::Indexed);
 
 /// Runs a validated query: the total and one page, newest first.
 AuditPage runQuery(Database& db, const AuditQuery& query);

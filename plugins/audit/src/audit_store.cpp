@@ -5,6 +5,8 @@
 #include <Poco/Nullable.h>
 
 #include <limits>
+#include <map>
+#include <tuple>
 #include <stdexcept>
 
 using namespace Poco::Data::Keywords;
@@ -69,6 +71,22 @@ ChainRow rowAt(const Poco::Data::RecordSet& rs, std::size_t i) {
   return r;
 }
 
+using CountKey = std::tuple<std::string, std::string, std::string>;  // action, severity, resourceType
+
+void changeCount(Database& db, Poco::Data::Session& s, const CountKey& key, std::int64_t delta) {
+  std::string action = std::get<0>(key), severity = std::get<1>(key), resourceType = std::get<2>(key);
+  s << db.sql("INSERT INTO \"AuditLogCounts\" (action, severity, \"resourceType\", n) VALUES (?, ?, ?, ?) "
+              "ON CONFLICT (action, severity, \"resourceType\") DO UPDATE SET n = \"AuditLogCounts\".n + excluded.n"),
+      use(action), use(severity), use(resourceType), use(delta), now;
+}
+
+// "AuditLogCounts" moves in the same transaction as the rows it counts.
+void addToCounts(Database& db, Poco::Data::Session& s, const std::vector<AuditEntry>& entries) {
+  std::map<CountKey, std::int64_t> added;
+  for (auto& e : entries) ++added[{e.action, e.severity, e.resourceType}];
+  for (auto& [key, n] : added) changeCount(db, s, key, n);
+}
+
 constexpr const char* kChainColumns =
     "id, \"createdAt\", \"userId\", action, severity, \"resourceType\", \"resourceId\", metadata, ip, "
     "\"userAgent\", \"requestId\", \"prevHash\", hash";
@@ -99,6 +117,7 @@ void AuditStore::append(const std::vector<AuditEntry>& entries) {
     }
     s << db_.sql("UPDATE \"AuditChain\" SET \"lastId\" = ?, \"lastHash\" = ?, \"lastCreatedAt\" = ? WHERE id = 1"),
         use(id), use(prev), use(createdAt), now;
+    addToCounts(db_, s, entries);
   });
 }
 
@@ -165,6 +184,18 @@ PurgeResult AuditStore::purgeBefore(const std::string& cutoff) {
       throw std::runtime_error("retention stopped: row " + std::to_string(lastPurged) +
                                " is missing; run `codecouncil audit verify`");
     std::int64_t anchorId = head.anchorId;
+    {
+      Poco::Data::Statement groups(s);
+      groups << db_.sql("SELECT action, severity, \"resourceType\", COUNT(*) FROM \"AuditLog\" "
+                        "WHERE id > ? AND id <= ? GROUP BY action, severity, \"resourceType\""),
+          use(anchorId), use(lastPurged);
+      groups.execute();
+      Poco::Data::RecordSet rs(groups);
+      for (std::size_t i = 0; i < rs.rowCount(); ++i)
+        changeCount(db_, s, {rs.value(0, i).toString(), rs.value(1, i).toString(), rs.value(2, i).toString()},
+                    -rs.value(3, i).convert<std::int64_t>());
+      s << "DELETE FROM \"AuditLogCounts\" WHERE n <= 0", now;
+    }
     Poco::Data::Statement del(s);
     del << db_.sql("DELETE FROM \"AuditLog\" WHERE id > ? AND id <= ?"), use(anchorId), use(lastPurged);
     result.deleted = static_cast<std::int64_t>(del.execute());

@@ -99,6 +99,17 @@ TEST(AuditQuery, FilterBindsEveryValueAndUsesAPrefixRange) {
   EXPECT_TRUE(buildFilter(AuditQuery{}).where.empty());
 }
 
+TEST(AuditQuery, TimeRangeBecomesIdRangeAndDenseFiltersSkipIndexes) {
+  AuditQuery q;
+  q.severity = "info";
+  q.from = "2025-01-01T00:00:00.000Z";
+  q.to = "2025-02-01T00:00:00.000Z";
+  IdBounds ids{120, 450};
+  SqlFilter f = buildFilter(q, &ids, DimensionTerms::Scanned);
+  EXPECT_EQ(f.where, " WHERE +severity = ? AND id >= 120 AND id <= 450");
+  EXPECT_EQ(f.params, std::vector<std::string>{"info"});
+}
+
 TEST(EntryRules, NormalizeKeepsBadEntriesInsteadOfDroppingThem) {
   AuditEntry e;
   e.action = "";

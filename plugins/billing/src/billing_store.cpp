@@ -13,7 +13,7 @@ namespace {
 const char* kSubscriptionColumns =
     "id, \"userId\", \"customerId\", plan, \"priceId\", COALESCE(\"itemId\", ''), status,"
     " COALESCE(\"currentPeriodStart\", ''), COALESCE(\"currentPeriodEnd\", ''),"
-    " CASE WHEN \"cancelAtPeriodEnd\" THEN 1 ELSE 0 END, COALESCE(\"canceledAt\", ''), \"lastEventAt\"";
+    " CASE WHEN \"cancelAtPeriodEnd\" THEN 1 ELSE 0 END, COALESCE(\"canceledAt\", ''), \"lastEventAt\", \"createdAt\"";
 
 std::optional<std::string> firstString(Poco::Data::Session& s, const std::string& sql, std::string param) {
   std::vector<std::string> out;
@@ -84,6 +84,7 @@ std::vector<SubscriptionRow> BillingStore::selectSubscriptions(Poco::Data::Sessi
     row.cancelAtPeriodEnd = rs.value(9, r).convert<int>() != 0;
     row.canceledAt = text(10);
     row.lastEventAt = rs.value(11, r).convert<Poco::Int64>();
+    row.createdAt = text(12);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -197,6 +198,18 @@ SubscriptionStats BillingStore::stats(Poco::Data::Session& s) {
       stats.mrrCents += p->interval == "year" ? (counts[i] * p->amountCents + 6) / 12 : counts[i] * p->amountCents;
   }
   return stats;
+}
+
+std::map<std::string, std::int64_t> BillingStore::createdPerDay(Poco::Data::Session& s, const std::string& sinceIso) {
+  std::string since = sinceIso;
+  std::vector<std::string> days;
+  std::vector<Poco::Int64> counts;
+  s << db_.sql("SELECT substr(\"createdAt\", 1, 10) AS day, COUNT(*) FROM \"Subscription\" WHERE \"createdAt\" >= ?"
+               " GROUP BY substr(\"createdAt\", 1, 10) ORDER BY day"),
+      use(since), into(days), into(counts), now;
+  std::map<std::string, std::int64_t> out;
+  for (std::size_t i = 0; i < days.size(); ++i) out[days[i]] = counts[i];
+  return out;
 }
 
 std::vector<SubscriptionRow> BillingStore::annualSubscriptionsWithAccess(Poco::Data::Session& s) {

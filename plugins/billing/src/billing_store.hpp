@@ -9,6 +9,7 @@
 #include <Poco/Data/Session.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ struct SubscriptionRow {
   bool cancelAtPeriodEnd = false;
   std::string canceledAt;
   std::int64_t lastEventAt = 0;    ///< `created` of the event that last wrote it (0: written from an API answer)
+  std::string createdAt;
 };
 
 class BillingStore {
@@ -64,6 +66,8 @@ class BillingStore {
   std::string syncUserTier(Poco::Data::Session& s, const std::string& userId);
 
   SubscriptionStats stats(Poco::Data::Session& s);
+  /// Rows created since `sinceIso`, per UTC day ("YYYY-MM-DD").
+  std::map<std::string, std::int64_t> createdPerDay(Poco::Data::Session& s, const std::string& sinceIso);
   std::vector<SubscriptionRow> annualSubscriptionsWithAccess(Poco::Data::Session& s);
 
  private:

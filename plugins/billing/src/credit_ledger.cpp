@@ -1,5 +1,9 @@
 #include "credit_ledger.hpp"
 
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -81,6 +85,57 @@ bool SqlCreditLedger::debit(Poco::Data::Session& s, const std::string& userId, s
   }
   setBalanceAfter(s, rowId, balance.front());
   return true;
+}
+
+std::vector<LedgerEntry> SqlCreditLedger::entries(const std::string& userId, int limit, int offset) {
+  std::string u = userId;
+  int l = std::clamp(limit, 1, 500), o = std::max(offset, 0);
+  auto s = db_.session();
+  Poco::Data::Statement st(s);
+  st << db_.sql("SELECT id, \"userId\", amount, type, reference, description, \"createdAt\" FROM \"Transaction\""
+                " WHERE \"userId\" = ? ORDER BY id DESC LIMIT ? OFFSET ?"),
+      use(u), use(l), use(o);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<LedgerEntry> out;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    LedgerEntry e;
+    e.id = rs.value(0, r).convert<Poco::Int64>();
+    e.userId = rs.value(1, r).convert<std::string>();
+    e.amount = rs.value(2, r).convert<Poco::Int64>();
+    e.type = rs.value(3, r).convert<std::string>();
+    e.reference = rs.value(4, r).convert<std::string>();
+    e.description = rs.value(5, r).convert<std::string>();
+    e.createdAt = rs.value(6, r).convert<std::string>();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+LedgerStats SqlCreditLedger::stats() {
+  auto s = db_.session();
+  Poco::Int64 total = 0, granted = 0, spent = 0;
+  // SUM of BIGINT is NUMERIC on PostgreSQL: cast back so both engines hand over an integer.
+  s << "SELECT COUNT(*),"
+       " CAST(COALESCE(SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END), 0) AS BIGINT),"
+       " CAST(COALESCE(SUM(CASE WHEN type IN ('debit', 'refund') THEN -amount ELSE 0 END), 0) AS BIGINT)"
+       " FROM \"Transaction\"",
+      into(total), into(granted), into(spent), now;
+  return {total, granted, spent};
+}
+
+std::vector<std::pair<std::string, std::int64_t>> SqlCreditLedger::topSpenders(int limit) {
+  int l = std::clamp(limit, 1, 500);
+  auto s = db_.session();
+  std::vector<std::string> users;
+  std::vector<Poco::Int64> spent;
+  s << db_.sql("SELECT \"userId\", CAST(SUM(-amount) AS BIGINT) AS spent FROM \"Transaction\""
+               " WHERE type IN ('debit', 'refund') GROUP BY \"userId\" HAVING SUM(-amount) > 0"
+               " ORDER BY spent DESC, \"userId\" LIMIT ?"),
+      use(l), into(users), into(spent), now;
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (std::size_t i = 0; i < users.size(); ++i) out.emplace_back(users[i], spent[i]);
+  return out;
 }
 
 }  // namespace cc::billing

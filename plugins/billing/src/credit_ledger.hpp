@@ -26,6 +26,10 @@ class SqlCreditLedger : public CreditLedger {
   void refund(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
               const std::string& reference, const std::string& description) override;
 
+  std::vector<LedgerEntry> entries(const std::string& userId, int limit, int offset) override;
+  LedgerStats stats() override;
+  std::vector<std::pair<std::string, std::int64_t>> topSpenders(int limit) override;
+
   /// Adds credits; false (nothing written) when `reference` was granted before.
   bool grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount, const std::string& reference,
              const std::string& description, const std::string& subscriptionId);

@@ -55,10 +55,10 @@ void PlanCatalog::validate(const ConfigNode& plansNode, ConfigErrors& errors) {
         .check(entry, errors);
   }
   // Two plans on one Stripe price would make webhooks ambiguous.
-  ConfigErrors inner;
   try {
     std::set<std::string> seen;
-    for (auto& p : fromConfig(plansNode).all())
+    PlanCatalog catalog = fromConfig(plansNode);  // a named copy: all() refers into it
+    for (auto& p : catalog.all())
       if (!seen.insert(p.priceId).second)
         errors.add(plansNode, "price id '" + p.priceId + "' is used by more than one plan");
   } catch (const ConfigError&) {

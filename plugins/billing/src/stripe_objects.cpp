@@ -136,7 +136,8 @@ std::string isoFromUnix(std::int64_t seconds) {
 }
 
 std::int64_t unixFromIso(const std::string& iso) {
-  if (iso.empty()) return 0;
+  // Poco's parser is lenient with garbage; insist on the shape we write.
+  if (iso.size() < 20 || iso[4] != '-' || iso[10] != 'T') return 0;
   int tz = 0;
   Poco::DateTime dt;
   if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, iso, dt, tz)) return 0;

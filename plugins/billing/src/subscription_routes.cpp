@@ -53,7 +53,11 @@ void SubscriptionRoutes::plans(Request&, Response& res) {
   res.json(200, list);
 }
 
-void SubscriptionRoutes::current(Request& req, Response& res) { res.json(200, currentJson(req.requireUser().id)); }
+void SubscriptionRoutes::current(Request& req, Response& res) {
+  const User& user = req.requireUser();
+  requireClient();  // the guide's rule: without Stripe, only the plan list answers
+  res.json(200, currentJson(user.id));
+}
 
 std::string SubscriptionRoutes::ensureCustomer(const User& user) {
   {

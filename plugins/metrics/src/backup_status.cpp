@@ -1,12 +1,12 @@
 #include "backup_status.hpp"
 
 #include <Poco/DateTime.h>
-#include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
-#include <Poco/DateTimeParser.h>
 #include <Poco/Timestamp.h>
 
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 using namespace Poco::Data::Keywords;
@@ -14,14 +14,19 @@ using namespace Poco::Data::Keywords;
 namespace ccmetrics {
 
 std::optional<double> unixSecondsOf(const std::string& iso) {
-  try {
-    int tzd = 0;
-    Poco::DateTime parsed = Poco::DateTimeParser::parse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, iso, tzd);
-    parsed.makeUTC(tzd);
-    return static_cast<double>(parsed.timestamp().epochMicroseconds()) / 1e6;
-  } catch (const std::exception&) {
+  // Strict "YYYY-MM-DDTHH:MM:SS[.fff]Z": Poco's parser accepts almost any text.
+  int y, mo, d, h, mi, s, ms = 0, used = 0;
+  if (std::sscanf(iso.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &used) != 6 || used != 19)
     return std::nullopt;
-  }
+  std::string rest = iso.substr(19);
+  if (rest.size() == 5 && rest[0] == '.' && rest.back() == 'Z' && std::isdigit(static_cast<unsigned char>(rest[1])) &&
+      std::isdigit(static_cast<unsigned char>(rest[2])) && std::isdigit(static_cast<unsigned char>(rest[3])))
+    ms = std::stoi(rest.substr(1, 3));
+  else if (rest != "Z")
+    return std::nullopt;
+  if (!Poco::DateTime::isValid(y, mo, d, h, mi, s, ms)) return std::nullopt;
+  Poco::DateTime parsed(y, mo, d, h, mi, s, ms);
+  return static_cast<double>(parsed.timestamp().epochMicroseconds()) / 1e6;
 }
 
 std::string isoOf(double unixSeconds) {
@@ -35,6 +40,8 @@ void BackupStatus::remember(double unixSeconds) {
 }
 
 void BackupStatus::recordSuccess(double unixSeconds) {
+  // Milliseconds, as stored: every instance then reports exactly the same value.
+  unixSeconds = static_cast<double>(std::llround(unixSeconds * 1000.0)) / 1000.0;
   remember(unixSeconds);
   // ISO text compares in time order, so the WHERE keeps the newest time when two instances
   // (or a late event) race.

@@ -219,7 +219,10 @@ TEST(SubscriptionFigures, MrrNoPlanExplainsIsUnknownAndEveryTierIsPresent) {
 TEST(BackupTime, IsoRoundTrip) {
   EXPECT_EQ(isoOf(1736906400.123), "2025-01-15T02:00:00.123Z");
   EXPECT_NEAR(*unixSecondsOf("2025-01-15T02:00:00.123Z"), 1736906400.123, 1e-6);
+  EXPECT_NEAR(*unixSecondsOf("2025-01-15T02:00:00Z"), 1736906400, 1e-6);
   EXPECT_FALSE(unixSecondsOf("yesterday").has_value());
+  EXPECT_FALSE(unixSecondsOf("2025-02-30T02:00:00.000Z").has_value());
+  EXPECT_FALSE(unixSecondsOf("2025-01-15T02:00:00.000").has_value());
 }
 
 TEST(ScrapeGauges, BuildInfoProcessAndOptionalFamilies) {

@@ -1,11 +1,8 @@
 #include "tracker_store.hpp"
 
-#include <Poco/Data/Session.h>
-
 #include <limits>
+#include <stdexcept>
 #include <vector>
-
-using namespace Poco::Data::Keywords;
 
 namespace cc::ratelimit {
 
@@ -46,7 +43,7 @@ std::string countSql(const Database& db) {
   const std::string reqMonth = carried("requestsThisMonth", "monthStart");
   const std::string runDay = carried("analysisRunsToday", "dayStart");
   const std::string runMonth = carried("analysisRunsThisMonth", "monthStart");
-  return db.sql(
+  return std::string(
       "INSERT INTO \"RateLimitTracker\" (\"userId\", \"requestsToday\", \"requestsThisMonth\", "
       "\"analysisRunsToday\", \"analysisRunsThisMonth\", \"dayStart\", \"monthStart\", \"updatedAt\") "
       "SELECT ?, 1, 1, CAST(? AS BIGINT), CAST(? AS BIGINT), w.day, w.month, w.now FROM " +
@@ -67,7 +64,7 @@ std::string countSql(const Database& db) {
 }
 
 std::string currentSql(const Database& db) {
-  return db.sql(
+  return std::string(
       "SELECT CASE WHEN t.\"dayStart\" = w.day THEN t.\"requestsToday\" ELSE 0 END, "
       "CASE WHEN t.\"monthStart\" = w.month THEN t.\"requestsThisMonth\" ELSE 0 END, "
       "CASE WHEN t.\"dayStart\" = w.day THEN t.\"analysisRunsToday\" ELSE 0 END, "
@@ -78,41 +75,41 @@ std::string currentSql(const Database& db) {
 
 }  // namespace
 
-TrackerStore::TrackerStore(Database& db) : db_(db), countSql_(countSql(db)), currentSql_(currentSql(db)) {}
+TrackerStore::TrackerStore(Database& db)
+    : db_(db), countSql_(countSql(db)), currentSql_(currentSql(db)), oneWriterAtATime_(db.engine() == Engine::SQLite) {}
 
 std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, bool analysisRun,
                                                   const TierLimits& limits) {
-  std::string user = userId;
-  std::int64_t runs = analysisRun ? 1 : 0;
-  std::int64_t runsAgain = runs;
-  std::int64_t reqDay = limits.requestsPerDay.value_or(kNoLimit);
-  std::int64_t reqMonth = limits.requestsPerMonth.value_or(kNoLimit);
+  CountArguments count;
+  count.userId = userId;
+  count.runs = analysisRun ? 1 : 0;
+  count.requestsPerDay = limits.requestsPerDay.value_or(kNoLimit);
+  count.requestsPerMonth = limits.requestsPerMonth.value_or(kNoLimit);
   // A plain request adds nothing to the analysis counters, so their limits must not refuse it,
   // even when a downgrade left those counters above the new limit.
-  std::int64_t runDay = analysisRun ? limits.analysisRunsPerDay.value_or(kNoLimit) : kNoLimit;
-  std::int64_t runMonth = analysisRun ? limits.analysisRunsPerMonth.value_or(kNoLimit) : kNoLimit;
+  count.runsPerDay = analysisRun ? limits.analysisRunsPerDay.value_or(kNoLimit) : kNoLimit;
+  count.runsPerMonth = analysisRun ? limits.analysisRunsPerMonth.value_or(kNoLimit) : kNoLimit;
+  const auto params = count.params();
 
-  std::vector<Poco::Int64> a, b, c, d;
-  std::vector<std::string> day, month;
-  auto s = db_.session();
-  s << countSql_, use(user), use(runs), use(runsAgain), use(reqDay), use(reqMonth), use(runDay), use(runMonth),
-      into(a), into(b), into(c), into(d), into(day), into(month), now;
-  if (a.empty()) return std::nullopt;
-  return WindowUsage{a[0], b[0], c[0], d[0], day[0], month[0], ""};
+  // Prepared once per thread (queryPrepared): compiling this upsert cost more than running it.
+  std::vector<Database::SqlRow> rows;
+  {
+    std::unique_lock<std::mutex> writing(writer_, std::defer_lock);
+    if (oneWriterAtATime_) writing.lock();
+    rows = db_.queryPrepared(countSql_, params);
+  }
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows[0];
+  return WindowUsage{integerColumn(r, 0), integerColumn(r, 1), integerColumn(r, 2), integerColumn(r, 3),
+                     textColumn(r, 4),    textColumn(r, 5),    ""};
 }
 
 WindowUsage TrackerStore::current(const std::string& userId) {
-  std::string user = userId;
-  WindowUsage u;
-  Poco::Int64 a = 0, b = 0, c = 0, d = 0;
-  auto s = db_.session();
-  s << currentSql_, use(user), into(a), into(b), into(c), into(d), into(u.dayStart), into(u.monthStart),
-      into(u.now), now;
-  u.requestsToday = a;
-  u.requestsThisMonth = b;
-  u.analysisRunsToday = c;
-  u.analysisRunsThisMonth = d;
-  return u;
+  auto rows = db_.queryPrepared(currentSql_, {userId});
+  if (rows.size() != 1) throw std::runtime_error("rate limit tracker: the usage query returned no row");
+  const auto& r = rows[0];
+  return WindowUsage{integerColumn(r, 0), integerColumn(r, 1), integerColumn(r, 2), integerColumn(r, 3),
+                     textColumn(r, 4),    textColumn(r, 5),    textColumn(r, 6)};
 }
 
 }  // namespace cc::ratelimit

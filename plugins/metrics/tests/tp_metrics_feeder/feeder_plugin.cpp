@@ -26,6 +26,9 @@ class FakeBilling : public cc::billing::BillingService {
     if (failing_) throw std::runtime_error("fake billing is failing");
     return stats_;
   }
+  // Not used by metrics; present because the interface requires them.
+  std::optional<cc::billing::SubscriptionInfo> subscriptionOf(const std::string&) override { return std::nullopt; }
+  std::map<std::string, std::int64_t> subscriptionsCreatedPerDay(int) override { return {}; }
   void set(cc::billing::SubscriptionStats stats, bool failing) {
     std::lock_guard lock(mutex_);
     stats_ = std::move(stats);

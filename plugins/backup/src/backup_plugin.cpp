@@ -1,0 +1,229 @@
+// The backup plugin: `codecouncil backup`, `codecouncil restore`, `codecouncil backup-verify`,
+// the scheduled backup, and the publisher that turns recorded runs into events and metrics.
+#include "backup_files.hpp"
+#include "backup_runner.hpp"
+#include "backup_settings.hpp"
+#include "database_target.hpp"
+#include "restore_runner.hpp"
+#include "run_journal.hpp"
+
+#include <codecouncil/sdk/sdk.hpp>
+
+#include <prometheus/gauge.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace cc::backup {
+namespace {
+
+constexpr const char* kBackupUsage = "usage: codecouncil backup [--verify | --no-verify] [--no-upload]";
+constexpr const char* kRestoreUsage = "usage: codecouncil restore <backup-file> [--yes]";
+constexpr const char* kVerifyUsage = "usage: codecouncil backup-verify <backup-file>";
+
+// backup_last_success_timestamp_seconds belongs to the metrics plugin (from backup_succeeded
+// events); registering it here too would expose the family twice.
+struct Gauges {
+  prometheus::Gauge* duration = nullptr;
+  prometheus::Gauge* size = nullptr;
+};
+
+BackupSettings settingsOf(Context& ctx) { return BackupSettings::from(ctx.config(), ctx.host().configDir); }
+
+// A bare name means a file in the backup folder, as in the guide's
+// `restore-db.sh codecouncil-ai_production_20250115_020000.sql.gz production`.
+std::string resolveBackupPath(const std::string& given, const BackupSettings& settings) {
+  if (std::filesystem::exists(given) || given.find('/') != std::string::npos) return given;
+  return (std::filesystem::path(settings.backupDir) / given).string();
+}
+
+void printStats(const std::vector<TableStats>& stats) {
+  std::printf("%-40s %12s\n", "table", "rows");
+  for (auto& t : stats) std::printf("%-40s %12lld\n", t.name.c_str(), static_cast<long long>(t.rows));
+  std::fflush(stdout);
+}
+
+int backupCommand(Context& ctx, const std::vector<std::string>& args) {
+  BackupSettings settings = settingsOf(ctx);
+  BackupOptions options{settings.verifyAfterBackup, true};
+  for (auto& a : args) {
+    if (a == "--verify") options.verify = true;
+    else if (a == "--no-verify") options.verify = false;
+    else if (a == "--no-upload") options.upload = false;
+    else {
+      std::fprintf(stderr, "codecouncil backup: unknown argument '%s'\n%s\n", a.c_str(), kBackupUsage);
+      return 2;
+    }
+  }
+  BackupRunner runner(settings, currentDatabase(ctx), ctx.host().environment, ctx.host().version, ctx.logger());
+  BackupOutcome outcome = runner.run(options);
+  try {
+    RunJournal(ctx.db()).record(outcome, "manual", ctx.host().environment, false);
+  } catch (const std::exception& e) {
+    ctx.logger().error("cannot record the backup run: %s", std::string(e.what()));
+  }
+  for (auto& name : outcome.pruned) std::printf("retention: deleted %s\n", name.c_str());
+  if (!outcome.ok) {
+    std::fprintf(stderr, "codecouncil backup: FAILED: %s\n", outcome.error.c_str());
+    return 1;
+  }
+  std::printf("backup: %s (%llu bytes, %.1f s%s%s)\n", outcome.file.c_str(),
+              static_cast<unsigned long long>(outcome.bytes), outcome.durationSeconds,
+              outcome.verified ? ", verified" : "", outcome.s3Key.empty() ? "" : (", uploaded to s3://" + settings.s3.bucket + "/" + outcome.s3Key).c_str());
+  return 0;
+}
+
+bool confirmRestore(const std::string& file, const DatabaseTarget& target, const std::string& environment) {
+  std::printf("This replaces ALL data in the %s database (%s)\nwith %s.\nType 'yes' to continue: ",
+              environment.c_str(), target.describe().c_str(), file.c_str());
+  std::fflush(stdout);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "yes";
+}
+
+int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
+  BackupSettings settings = settingsOf(ctx);
+  bool yes = false;
+  std::string file;
+  for (auto& a : args) {
+    if (a == "--yes" || a == "-y") yes = true;
+    else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "codecouncil restore: unknown option '%s'\n%s\n", a.c_str(), kRestoreUsage);
+      return 2;
+    } else if (file.empty()) file = a;
+    else {
+      std::fprintf(stderr, "codecouncil restore: one backup file only\n%s\n", kRestoreUsage);
+      return 2;
+    }
+  }
+  if (file.empty()) {
+    std::fprintf(stderr, "%s\n", kRestoreUsage);
+    return 2;
+  }
+  std::string path = resolveBackupPath(file, settings);
+  DatabaseTarget target = currentDatabase(ctx);
+  std::printf("checking %s\n", path.c_str());
+  std::fflush(stdout);
+  CheckedBackup backup = checkBackupFile(path);  // throws: exit 1 with the reason
+  std::printf("ok: sha256 matches, gzip stream complete, %s dump of %zu tables from %s\n",
+              backup.manifest.engine.c_str(), backup.manifest.tables.size(), backup.manifest.createdAt.c_str());
+  if (!yes && !confirmRestore(path, target, ctx.host().environment)) {
+    std::fprintf(stderr, "codecouncil restore: cancelled, nothing changed\n");
+    return 1;
+  }
+  restoreBackup(backup, target, settings);
+  auto restored = tableStats(target);
+  std::printf("restored %s into %s\n", path.c_str(), target.describe().c_str());
+  printStats(restored);
+  auto diffs = compareTables(backup.manifest.tables, restored);
+  if (!diffs.empty()) {
+    for (auto& d : diffs) std::fprintf(stderr, "mismatch: %s\n", d.c_str());
+    return 1;
+  }
+  std::printf("row counts and checksums match the manifest\n");
+  return 0;
+}
+
+int verifyCommand(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') {
+    std::fprintf(stderr, "%s\n", kVerifyUsage);
+    return 2;
+  }
+  BackupSettings settings = settingsOf(ctx);
+  std::string path = resolveBackupPath(args[0], settings);
+  auto v = verifyBackup(path, currentDatabase(ctx), settings);
+  if (!v.ok) {
+    for (auto& d : v.differences) std::fprintf(stderr, "verification failed: %s\n", d.c_str());
+    return 1;
+  }
+  std::printf("verified: %s\n", path.c_str());
+  return 0;
+}
+
+class BackupPlugin : public Plugin {
+ public:
+  std::string name() const override { return "backup"; }
+  std::string version() const override { return "1.0.0"; }
+
+  void validate(const ConfigNode& config, ConfigErrors& errors) override { validateSettings(config, errors); }
+
+  void registerCommands(Commands& commands) override {
+    commands.add("backup", "back up the database to BACKUP_DIR (--verify, --no-upload)", backupCommand);
+    commands.add("restore", "restore a backup into this environment's database (<file> [--yes])", restoreCommand);
+    commands.add("backup-verify", "restore a backup into a scratch database and compare with its manifest",
+                 verifyCommand);
+  }
+
+  void start(Context& ctx) override {
+    settings_ = settingsOf(ctx);
+    db_ = &ctx.db();
+    events_ = &ctx.events();
+    logger_ = &ctx.logger();
+    ctx_ = &ctx;
+    gauges_.duration = &prometheus::BuildGauge()
+                            .Name("backup_duration_seconds")
+                            .Help("Duration of the last successful database backup")
+                            .Register(ctx.metrics())
+                            .Add({});
+    gauges_.size = &prometheus::BuildGauge()
+                        .Name("backup_size_bytes")
+                        .Help("Size of the last successful database backup (.sql.gz)")
+                        .Register(ctx.metrics())
+                        .Add({});
+    refreshGauges();
+
+    if (!settings_.schedule.empty() && settings_.schedule != "off") {
+      // Exclusive (the default): one instance per slot, whatever the number of instances.
+      ctx.scheduler().cron("run", settings_.schedule, [this](const JobRun&) { scheduledBackup(); });
+    }
+    // Every instance polls; the claim in the table decides who publishes each run.
+    ctx.scheduler().every("publish", std::chrono::seconds(settings_.publishIntervalSeconds),
+                          [this](const JobRun&) { publishPending(); }, {.exclusive = false});
+  }
+
+ private:
+  void scheduledBackup() {
+    BackupRunner runner(settings_, currentDatabase(*ctx_), ctx_->host().environment, ctx_->host().version, *logger_);
+    BackupOutcome outcome = runner.run({settings_.verifyAfterBackup, true});
+    RunRecord record = recordOf(outcome);
+    try {
+      record.id = RunJournal(*db_).record(outcome, "scheduled", ctx_->host().environment, true);
+    } catch (const std::exception& e) {
+      logger_->error("cannot record the backup run: %s", std::string(e.what()));
+    }
+    events_->publish(eventTopic(record), eventPayload(record));
+    refreshGauges();
+    if (!outcome.ok) throw std::runtime_error("backup failed: " + outcome.error);
+  }
+
+  void publishPending() {
+    auto runs = RunJournal(*db_).claimUnpublished(20);
+    for (auto& run : runs) events_->publish(eventTopic(run), eventPayload(run));
+    refreshGauges();
+  }
+
+  void refreshGauges() {
+    try {
+      if (auto last = RunJournal(*db_).lastSuccess()) {
+        gauges_.duration->Set(last->durationSeconds);
+        gauges_.size->Set(static_cast<double>(last->bytes));
+      }
+    } catch (const std::exception& e) {
+      logger_->warning("cannot read backup_runs: %s", std::string(e.what()));
+    }
+  }
+
+  BackupSettings settings_;
+  Context* ctx_ = nullptr;
+  Database* db_ = nullptr;
+  Events* events_ = nullptr;
+  Poco::Logger* logger_ = nullptr;
+  Gauges gauges_;
+};
+
+}  // namespace
+}  // namespace cc::backup
+
+CODECOUNCIL_PLUGIN(cc::backup::BackupPlugin)

@@ -1,0 +1,158 @@
+#include "backup_runner.hpp"
+
+#include "atomic_file.hpp"
+#include "backup_files.hpp"
+#include "digest.hpp"
+#include "gzip_io.hpp"
+#include "manifest.hpp"
+#include "postgres_engine.hpp"
+#include "restore_runner.hpp"
+#include "retention.hpp"
+#include "s3_client.hpp"
+#include "sqlite_engine.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+namespace cc::backup {
+
+std::string isoTimestamp(std::chrono::system_clock::time_point when) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+BackupRunner::BackupRunner(BackupSettings settings, DatabaseTarget database, std::string environment,
+                           std::string version, Poco::Logger& logger)
+    : settings_(std::move(settings)),
+      database_(std::move(database)),
+      environment_(std::move(environment)),
+      version_(std::move(version)),
+      logger_(logger) {}
+
+BackupOutcome BackupRunner::run(const BackupOptions& options) {
+  BackupOutcome outcome;
+  outcome.engine = database_.engineName();
+  auto started = std::chrono::system_clock::now();
+  auto steady = std::chrono::steady_clock::now();
+  outcome.startedAt = isoTimestamp(started);
+  try {
+    dumpAndPublish(outcome);
+    if (options.verify) {
+      auto v = verifyBackup(outcome.file, database_, settings_);
+      if (!v.ok) {
+        std::string list;
+        for (auto& d : v.differences) list += (list.empty() ? "" : "; ") + d;
+        throw std::runtime_error("verification of " + outcome.file + " failed: " + list);
+      }
+      outcome.verified = true;
+    }
+    if (options.upload && settings_.s3.enabled()) upload(outcome);
+    outcome.ok = true;
+  } catch (const std::exception& e) {
+    outcome.ok = false;
+    outcome.error = e.what();
+  }
+  outcome.durationSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - steady).count();
+  outcome.finishedAt = isoTimestamp(std::chrono::system_clock::now());
+  // Retention runs after failures too, but only removes expired files: the newest backup
+  // and the newest verified ones always stay, so a run of failures cannot empty the shelf.
+  try {
+    if (std::filesystem::is_directory(settings_.backupDir))
+      outcome.pruned = applyRetention(settings_.backupDir, environment_, settings_.retentionDays,
+                                      settings_.keepVerified, std::time(nullptr))
+                           .deleted;
+  } catch (const std::exception& e) {
+    logger_.warning("backup retention failed: %s", std::string(e.what()));
+  }
+  return outcome;
+}
+
+void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
+  ensureWritableDirectory(settings_.backupDir);
+  auto now = std::chrono::system_clock::now();
+  std::string name = backupFileName(environment_, std::chrono::system_clock::to_time_t(now));
+  std::string finalPath = (std::filesystem::path(settings_.backupDir) / name).string();
+  if (std::filesystem::exists(finalPath)) throw std::runtime_error(finalPath + " already exists");
+  std::string temp = temporaryPathFor(settings_.backupDir, name);
+
+  struct TempGuard {
+    std::string path;
+    ~TempGuard() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove(path, ec);
+    }
+  } guard{temp};
+
+  auto steady = std::chrono::steady_clock::now();
+  DumpResult dump;
+  std::uint64_t sqlBytes = 0;
+  {
+    GzipWriter out(temp, 9);
+    dump = database_.engine == Engine::SQLite ? dumpSqlite(database_.sqlitePath, settings_.backupDir, out)
+                                              : dumpPostgres(database_, settings_.pgDump, out);
+    // An empty or cut-off dump must never become a backup (django-pgclone #38).
+    if (out.tail().find(dump.completionMarker) == std::string::npos)
+      throw std::runtime_error("the dump is incomplete: no completion line");
+    if (static_cast<std::int64_t>(out.uncompressedBytes()) < settings_.minDumpBytes)
+      throw std::runtime_error("the dump is suspiciously small (" + std::to_string(out.uncompressedBytes()) +
+                               " bytes, min_dump_bytes is " + std::to_string(settings_.minDumpBytes) + ")");
+    if (dump.tables.empty()) throw std::runtime_error("the database has no tables; refusing an empty backup");
+    sqlBytes = out.uncompressedBytes();
+    out.finish();
+  }
+  // Read it back before trusting it: a complete gzip stream of the size we wrote.
+  if (gunzipFile(temp, [](const char*, std::size_t) {}) != sqlBytes)
+    throw std::runtime_error("the compressed dump does not read back to its original size");
+
+  Manifest m;
+  m.file = name;
+  m.environment = environment_;
+  m.engine = database_.engineName();
+  m.serverVersion = dump.serverVersion;
+  m.dumpTool = dump.dumpTool;
+  m.codecouncilVersion = version_;
+  m.createdAt = isoTimestamp(now);
+  m.durationSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - steady).count();
+  m.bytes = std::filesystem::file_size(temp);
+  m.sqlBytes = sqlBytes;
+  m.sha256 = sha256FileHex(temp);
+  m.tables = dump.tables;
+
+  // Sidecars first, the dump last: a backup under its final name always has both.
+  writeFileAtomically(manifestPath(finalPath), m.toJson());
+  writeFileAtomically(checksumPath(finalPath), m.sha256 + "  " + name + "\n");
+  publishNoReplace(temp, finalPath);
+  guard.path.clear();
+  outcome.file = finalPath;
+  outcome.bytes = m.bytes;
+  logger_.information("backup written: %s (%s bytes, %z tables)", finalPath, std::to_string(m.bytes), m.tables.size());
+}
+
+void BackupRunner::upload(BackupOutcome& outcome) {
+  S3Client s3(settings_.s3, credentialsFromEnvironment());
+  std::string name = std::filesystem::path(outcome.file).filename().string();
+  std::string key = settings_.s3.prefix + name;
+  s3.putFile(key, outcome.file, "application/gzip");
+  s3.putFile(key + ".manifest.json", manifestPath(outcome.file), "application/json");
+  // Trust, but check: the object exists with our size and storage class.
+  auto info = s3.head(key);
+  if (info.size != outcome.bytes)
+    throw std::runtime_error("S3 object " + key + " has " + std::to_string(info.size) + " bytes, expected " +
+                             std::to_string(outcome.bytes));
+  if (info.storageClass != settings_.s3.storageClass)
+    throw std::runtime_error("S3 object " + key + " has storage class " + info.storageClass + ", expected " +
+                             settings_.s3.storageClass);
+  outcome.s3Key = key;
+  logger_.information("backup uploaded: %s (%s)", s3.objectUrl(key), info.storageClass);
+}
+
+}  // namespace cc::backup

@@ -1,0 +1,121 @@
+// The billing plugin: Stripe subscriptions, signed webhooks, the credit ledger and billing
+// mail. This file only wires the parts in src/ to the host.
+#include "src/annual_grants.hpp"
+#include "src/billing_config.hpp"
+#include "src/billing_service.hpp"
+#include "src/billing_store.hpp"
+#include "src/credit_ledger.hpp"
+#include "src/stripe_client.hpp"
+#include "src/subscription_routes.hpp"
+#include "src/webhook_processor.hpp"
+#include "src/webhook_route.hpp"
+
+#include <codecouncil/sdk/sdk.hpp>
+
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+namespace {
+
+using namespace cc::billing;
+
+// Everything the handlers use, kept alive by the handlers themselves (the host may hold a
+// handler a little longer than the plugin object).
+struct Runtime {
+  Runtime(cc::Context& ctx, BillingConfig cfg)
+      : config(std::move(cfg)),
+        store(ctx.db(), config.plans),
+        ledger(std::make_shared<SqlCreditLedger>(ctx.db())),
+        processor(ctx.db(), store, *ledger, ctx.mailer(), ctx.events(), config.plans, ctx.logger()),
+        webhook(config, processor, ctx.logger()),
+        grants(ctx.db(), store, *ledger, config.plans, &ctx.events(), ctx.logger()) {
+    if (config.apiConfigured()) {
+      StripeClientOptions options;
+      options.apiBase = config.apiBase;
+      options.secretKey = config.secretKey;
+      options.apiVersion = config.apiVersion;
+      options.timeoutSeconds = config.timeoutSeconds;
+      options.maxRetries = config.maxRetries;
+      options.retryBaseMs = config.retryBaseMs;
+      options.retryMaxMs = config.retryMaxMs;
+      client = std::make_shared<StripeClient>(options, ctx.logger());
+    }
+    routes = std::make_unique<SubscriptionRoutes>(config, ctx.db(), store, *ledger, client, ctx.logger());
+  }
+
+  BillingConfig config;
+  BillingStore store;
+  std::shared_ptr<SqlCreditLedger> ledger;
+  std::shared_ptr<StripeClient> client;
+  WebhookProcessor processor;
+  WebhookRoute webhook;
+  AnnualGrants grants;
+  std::unique_ptr<SubscriptionRoutes> routes;
+};
+
+class BillingPlugin : public cc::Plugin {
+ public:
+  std::string name() const override { return "billing"; }
+  std::string version() const override { return "1.0.0"; }
+
+  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override { validateBillingConfig(config, errors); }
+
+  void registerCommands(cc::Commands& commands) override {
+    commands.add("billing-grant-annual", "grant the monthly credits of annual plans that are due now",
+                 [](cc::Context& ctx, const std::vector<std::string>&) {
+                   BillingConfig config = loadBillingConfig(ctx.config());
+                   BillingStore store(ctx.db(), config.plans);
+                   SqlCreditLedger ledger(ctx.db());
+                   AnnualGrants grants(ctx.db(), store, ledger, config.plans, &ctx.events(), ctx.logger());
+                   int n = grants.run(static_cast<std::int64_t>(std::time(nullptr)));
+                   std::printf("granted %d monthly credit grants\n", n);
+                   return 0;
+                 });
+  }
+
+  void start(cc::Context& ctx) override {
+    auto rt = std::make_shared<Runtime>(ctx, loadBillingConfig(ctx.config()));
+    runtime_ = rt;
+
+    ctx.services().provide<cc::billing::BillingService>(
+        std::make_shared<StoreBillingService>(ctx.db(), rt->store, rt->config.plans));
+    ctx.services().provide<cc::billing::CreditLedger>(
+        std::shared_ptr<cc::billing::CreditLedger>(rt, rt->ledger.get()));
+
+    auto& http = ctx.http();
+    constexpr std::size_t kSmallBody = 16 * 1024;
+    http.add("GET", "/api/subscriptions/plans", [rt](cc::Request& q, cc::Response& r) { rt->routes->plans(q, r); },
+             {cc::Access::Public});
+    http.add("GET", "/api/subscriptions/current", [rt](cc::Request& q, cc::Response& r) { rt->routes->current(q, r); },
+             {cc::Access::User});
+    http.add("POST", "/api/subscriptions/create", [rt](cc::Request& q, cc::Response& r) { rt->routes->create(q, r); },
+             {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/subscriptions/cancel", [rt](cc::Request& q, cc::Response& r) { rt->routes->cancel(q, r); },
+             {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/subscriptions/change-plan",
+             [rt](cc::Request& q, cc::Response& r) { rt->routes->changePlan(q, r); }, {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/billing/stripe/webhook", [rt](cc::Request& q, cc::Response& r) { rt->webhook.handle(q, r); },
+             {cc::Access::Public});
+
+    ctx.scheduler().every("annual_credits", std::chrono::seconds(rt->config.annualGrantIntervalSeconds),
+                          [rt](const cc::JobRun&) { rt->grants.run(static_cast<std::int64_t>(std::time(nullptr))); });
+
+    if (!rt->config.apiConfigured())
+      ctx.logger().warning("billing: no Stripe secret key (STRIPE_SECRET_KEY); subscription endpoints answer 503");
+    if (rt->config.webhookSecrets.empty())
+      ctx.logger().warning("billing: no webhook secret (STRIPE_WEBHOOK_SECRET); the webhook answers 503");
+    ctx.logger().information("billing ready: api %s, version %s, %d webhook secret(s), %s flow", rt->config.apiBase,
+                             rt->config.apiVersion, static_cast<int>(rt->config.webhookSecrets.size()),
+                             rt->config.paymentFlow);
+  }
+
+  void stop() override { runtime_.reset(); }
+
+ private:
+  std::shared_ptr<Runtime> runtime_;
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(BillingPlugin)

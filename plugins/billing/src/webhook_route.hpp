@@ -1,0 +1,27 @@
+#pragma once
+// POST /api/billing/stripe/webhook: signature on the raw bytes first, then the processor.
+#include "billing_config.hpp"
+#include "webhook_processor.hpp"
+
+#include <codecouncil/sdk/http.hpp>
+
+#include <Poco/Logger.h>
+
+namespace cc::billing {
+
+class WebhookRoute {
+ public:
+  WebhookRoute(const BillingConfig& config, WebhookProcessor& processor, Poco::Logger& log)
+      : config_(config), processor_(processor), log_(log) {}
+
+  /// 400 for a bad signature or body (nothing written), 200 once handled or when already
+  /// handled, 500 on a transient failure so Stripe retries.
+  void handle(Request& req, Response& res);
+
+ private:
+  const BillingConfig& config_;
+  WebhookProcessor& processor_;
+  Poco::Logger& log_;
+};
+
+}  // namespace cc::billing

@@ -1,0 +1,85 @@
+// Config validation and the environment defaults.
+#include "src/billing_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+
+using namespace cc::billing;
+
+namespace {
+cc::ConfigNode node(const std::string& yaml) {
+  return cc::ConfigNode(YAML::Load(yaml), "plugins[0].config", std::make_shared<const std::string>("test.yaml"));
+}
+std::string errorsOf(const std::string& yaml) {
+  cc::ConfigErrors errors;
+  validateBillingConfig(node(yaml), errors);
+  return errors.joined();
+}
+}  // namespace
+
+TEST(BillingConfig, DefaultsAreValidAndFollowTheGuide) {
+  EXPECT_EQ(errorsOf("{}"), "");
+  ::unsetenv("STRIPE_SECRET_KEY");
+  ::unsetenv("STRIPE_PRICE_STARTUP_ANNUAL");
+  BillingConfig c = loadBillingConfig(node("{}"));
+  EXPECT_FALSE(c.apiConfigured());
+  EXPECT_EQ(c.apiBase, "https://api.stripe.com");
+  EXPECT_EQ(c.webhookToleranceSeconds, 300);
+  ASSERT_EQ(c.plans.all().size(), 4u);
+  const Plan* annual = c.plans.byId("startup_annual");
+  ASSERT_NE(annual, nullptr);
+  EXPECT_EQ(annual->priceId, "price_startup_annual");
+  EXPECT_EQ(annual->amountCents, 49900);
+  EXPECT_EQ(annual->creditsPerMonth, 350);
+  EXPECT_EQ(annual->interval, "year");
+  EXPECT_EQ(annual->tier, "startup");
+  EXPECT_EQ(c.plans.byId("enterprise_monthly")->creditsPerMonth, 1000);
+  EXPECT_EQ(c.plans.byId("enterprise_annual")->amountCents, 149900);
+  EXPECT_EQ(c.plans.byPriceId("price_enterprise_annual")->id, "enterprise_annual");
+}
+
+TEST(BillingConfig, EnvironmentFillsAbsentKeys) {
+  ::setenv("STRIPE_SECRET_KEY", "sk_test_env", 1);
+  ::setenv("STRIPE_WEBHOOK_SECRET", "whsec_a, whsec_b", 1);
+  ::setenv("STRIPE_PRICE_STARTUP_MONTHLY", "price_live_123", 1);
+  BillingConfig c = loadBillingConfig(node("{}"));
+  EXPECT_EQ(c.secretKey, "sk_test_env");
+  EXPECT_EQ(c.webhookSecrets, (std::vector<std::string>{"whsec_a", "whsec_b"}));
+  EXPECT_EQ(c.plans.byId("startup_monthly")->priceId, "price_live_123");
+  // Present but empty means "not configured", whatever the environment says.
+  EXPECT_FALSE(loadBillingConfig(node("{secret_key: ''}")).apiConfigured());
+  ::unsetenv("STRIPE_SECRET_KEY");
+  ::unsetenv("STRIPE_WEBHOOK_SECRET");
+  ::unsetenv("STRIPE_PRICE_STARTUP_MONTHLY");
+}
+
+TEST(BillingConfig, PlanOverridesFromConfig) {
+  BillingConfig c = loadBillingConfig(node("{plans: {enterprise_monthly: {price_id: price_e, credits_per_month: 1500}}}"));
+  EXPECT_EQ(c.plans.byId("enterprise_monthly")->priceId, "price_e");
+  EXPECT_EQ(c.plans.byId("enterprise_monthly")->creditsPerMonth, 1500);
+}
+
+TEST(BillingConfig, BadValuesAreAllReported) {
+  std::string e = errorsOf(
+      "{payment_flow: paypal, proration_behavior: sometimes, api_base: ftp://x, webhook_tolerance_seconds: 0,"
+      " plans: {gold: {price_id: p}, startup_monthly: {credits: 5}}, bogus: 1}");
+  EXPECT_NE(e.find("payment_flow"), std::string::npos) << e;
+  EXPECT_NE(e.find("proration_behavior"), std::string::npos) << e;
+  EXPECT_NE(e.find("api_base"), std::string::npos) << e;
+  EXPECT_NE(e.find("webhook_tolerance_seconds"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown plan 'gold'"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'credits'"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key 'bogus'"), std::string::npos) << e;
+}
+
+TEST(BillingConfig, OnePricePerPlan) {
+  std::string e = errorsOf("{plans: {startup_monthly: {price_id: p1}, enterprise_monthly: {price_id: p1}}}");
+  EXPECT_NE(e.find("more than one plan"), std::string::npos) << "[" << e << "]";
+}
+
+TEST(BillingConfig, SplitSecrets) {
+  EXPECT_EQ(splitSecrets(" a ,, b,"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(splitSecrets("").empty());
+}

@@ -1,0 +1,72 @@
+// Test-only plugin that uses billing the way other plugins do: it debits credits through
+// the CreditLedger service inside its own transaction (as analysis will), reads
+// BillingService figures (as admin and metrics will) and logs every billing event it hears
+// ("probe event <topic> <payload>"), so tests can see what was published.
+#include <codecouncil/sdk/sdk.hpp>
+#include <codecouncil/sdk/services/billing.hpp>
+
+#include <stdexcept>
+
+namespace {
+
+class BillingProbe : public cc::Plugin {
+ public:
+  std::string name() const override { return "billing_probe"; }
+  std::string version() const override { return "0.0.1"; }
+  std::vector<std::string> dependencies() const override { return {"billing"}; }
+
+  void start(cc::Context& ctx) override {
+    auto ledger = ctx.services().get<cc::billing::CreditLedger>();
+    auto billing = ctx.services().get<cc::billing::BillingService>();
+    if (!ledger || !billing) throw std::runtime_error("billing services are missing");
+    cc::Database* db = &ctx.db();
+
+    ctx.http().add("POST", "/api/test/billing/debit", [ledger, db](cc::Request& req, cc::Response& res) {
+      const cc::User& user = req.requireUser();
+      auto body = req.jsonBody();
+      std::int64_t amount = body->getValue<Poco::Int64>("amount");
+      std::string reference = cc::json::requireString(body, "reference");
+      bool ok = db->transaction([&](Poco::Data::Session& s) {
+        return ledger->debit(s, user.id, amount, reference, "probe debit");
+      });
+      auto out = cc::json::object();
+      out->set("debited", ok);
+      out->set("balance", ledger->balance(user.id));
+      res.json(ok ? 200 : 402, out);
+    });
+
+    ctx.http().add("POST", "/api/test/billing/refund", [ledger, db](cc::Request& req, cc::Response& res) {
+      const cc::User& user = req.requireUser();
+      auto body = req.jsonBody();
+      std::int64_t amount = body->getValue<Poco::Int64>("amount");
+      std::string reference = cc::json::requireString(body, "reference");
+      db->transaction([&](Poco::Data::Session& s) { ledger->refund(s, user.id, amount, reference, "probe refund"); });
+      auto out = cc::json::object();
+      out->set("balance", ledger->balance(user.id));
+      res.json(200, out);
+    });
+
+    ctx.http().add("GET", "/api/test/billing/stats", [billing](cc::Request&, cc::Response& res) {
+      auto stats = billing->stats();
+      auto out = cc::json::object();
+      out->set("active", stats.active);
+      out->set("mrrCents", stats.mrrCents);
+      auto byPlan = cc::json::object();
+      for (auto& [plan, n] : stats.byPlan) byPlan->set(plan, n);
+      out->set("byPlan", byPlan);
+      out->set("plans", static_cast<int>(billing->plans().size()));
+      res.json(200, out);
+    }, {cc::Access::Public});
+
+    Poco::Logger* log = &ctx.logger();
+    for (const char* topic : {"subscription_created", "subscription_updated", "subscription_canceled",
+                              "payment_succeeded", "payment_failed", "credits_granted"})
+      ctx.events().subscribe(topic, [log](const cc::Event& e) {
+        log->information("probe event %s %s", e.topic, cc::json::stringify(e.payload));
+      });
+  }
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(BillingProbe)

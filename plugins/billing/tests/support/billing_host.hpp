@@ -1,0 +1,71 @@
+#pragma once
+// The real host with the billing plugin (and the probe plugin) pointed at a fake Stripe and,
+// optionally, a real SMTP receiver on loopback. Header-only: it needs cc_test_support, which
+// only the test executables link.
+#include "support/fake_smtp_server.hpp"
+#include "support/fake_stripe_server.hpp"
+#include "support/host_process.hpp"
+#include "support/stripe_webhooks.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace cc::billing::test {
+
+inline const std::string kWebhookSecret = "whsec_test_current";
+inline const std::string kPreviousWebhookSecret = "whsec_test_previous";
+
+inline std::string billingConfig(const FakeStripeServer& stripe, const std::string& extra = "") {
+  return "{ secret_key: sk_test_123, webhook_secret: '" + kPreviousWebhookSecret + "," + kWebhookSecret +
+         "', api_base: '" + stripe.baseUrl() + "', retry_base_ms: 5, retry_max_ms: 20, annual_grant_interval_seconds: 1" +
+         extra + " }";
+}
+
+inline std::string probePlugin() {
+  return "  - name: billing_probe\n    path: " + cc::test::testPluginDir() + "/libcc_billing_probe.so\n    migrations: \"\"\n";
+}
+
+inline std::string mailYaml(const cc::test::FakeSmtpServer* smtp) {
+  if (!smtp) return "";
+  return "mail:\n  smtp_host: 127.0.0.1\n  smtp_port: " + std::to_string(smtp->port()) +
+         "\n  tls: none\n  retry_interval_seconds: 1\n";
+}
+
+inline bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+class BillingHost {
+ public:
+  /// `pluginConfig` is the billing entry's inline YAML (billingConfig(stripe) by default).
+  BillingHost(const std::string& pluginConfig, const cc::test::FakeSmtpServer* smtp = nullptr,
+              const std::string& databaseUrl = "")
+      : host(cc::test::bundledPlugin("billing", pluginConfig) + probePlugin(), mailYaml(smtp), databaseUrl) {}
+
+  cc::test::HostProcess host;
+
+  cc::test::HttpResult webhook(const std::string& payload, const std::string& secret = kWebhookSecret,
+                               std::int64_t timestamp = nowUnix()) const {
+    return cc::test::http(host.port(), "POST", "/api/billing/stripe/webhook", payload,
+                          {{"Stripe-Signature", signatureHeader(payload, secret, timestamp)}});
+  }
+  /// First column of the first row, "" when there is none.
+  std::string value(const std::string& sql) const {
+    auto rows = cc::test::queryStrings(host.databaseUrl(), sql);
+    return rows.empty() ? "" : rows.front();
+  }
+  int count(const std::string& sql) const { return std::stoi(value("SELECT COUNT(*) FROM (" + sql + ") AS q")); }
+  std::string userId(const std::string& token) const {
+    return cc::test::jsonField(host.get("/api/auth/me", token).body, "user.id");
+  }
+};
+
+}  // namespace cc::billing::test

@@ -1,0 +1,295 @@
+#include "support/fake_stripe_server.hpp"
+
+#include "src/form_body.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/StreamCopier.h>
+
+#include <cctype>
+#include <ctime>
+#include <sstream>
+
+namespace cc::billing::test {
+namespace {
+
+using Poco::JSON::Object;
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string stringify(const Object::Ptr& o) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(o, out);
+  return out.str();
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(FakeStripeServer& server) : server_(server) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+    RecordedRequest r;
+    r.method = request.getMethod();
+    std::string uri = request.getURI();
+    auto q = uri.find('?');
+    r.path = uri.substr(0, q);
+    if (q != std::string::npos) r.query = uri.substr(q + 1);
+    for (auto& [k, v] : request) r.headers[lower(k)] = v;
+    Poco::StreamCopier::copyToString(request.stream(), r.body);
+    r.form = parseForm(r.method == "GET" ? r.query : r.body);
+    FakeStripeServer::Reply reply = server_.handle(std::move(r));
+    if (reply.drop) {
+      // A network failure as the client sees it: the connection ends with no answer.
+      auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+      if (impl) impl->socket().shutdown();
+      response.setKeepAlive(false);
+      return;
+    }
+    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+    response.setContentType("application/json");
+    for (auto& [k, v] : reply.headers) response.set(k, v);
+    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+    response.send() << reply.body;
+  }
+
+ private:
+  FakeStripeServer& server_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(FakeStripeServer& server) : server_(server) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(server_);
+  }
+
+ private:
+  FakeStripeServer& server_;
+};
+
+}  // namespace
+
+std::string RecordedRequest::header(const std::string& name) const {
+  auto it = headers.find(lower(name));
+  return it == headers.end() ? "" : it->second;
+}
+
+std::string RecordedRequest::field(const std::string& key) const {
+  for (auto& [k, v] : form)
+    if (k == key) return v;
+  return "";
+}
+
+bool RecordedRequest::hasField(const std::string& key) const {
+  for (auto& [k, v] : form)
+    if (k == key) return true;
+  return false;
+}
+
+FakeStripeServer::FakeStripeServer() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  port_ = socket.address().port();
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(8);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+  server_->start();
+}
+
+FakeStripeServer::~FakeStripeServer() { server_->stopAll(true); }
+
+void FakeStripeServer::failNext(const ScriptedFailure& failure, int times) {
+  std::lock_guard lock(mutex_);
+  for (int i = 0; i < times; ++i) failures_.push_back(failure);
+}
+
+void FakeStripeServer::setNewSubscriptionStatus(const std::string& status) {
+  std::lock_guard lock(mutex_);
+  newSubscriptionStatus_ = status;
+}
+
+std::vector<RecordedRequest> FakeStripeServer::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
+}
+
+std::vector<RecordedRequest> FakeStripeServer::requests(const std::string& method, const std::string& path) const {
+  std::vector<RecordedRequest> out;
+  for (auto& r : requests())
+    if (r.method == method && r.path == path) out.push_back(r);
+  return out;
+}
+
+Poco::JSON::Object::Ptr FakeStripeServer::subscription(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = subscriptions_.find(id);
+  return it == subscriptions_.end() ? nullptr : it->second;
+}
+
+FakeStripeServer::Reply FakeStripeServer::stripeError(int status, const std::string& type, const std::string& code,
+                                                      const std::string& message, const std::string& param) {
+  Object::Ptr error = new Object;
+  error->set("type", type);
+  if (!code.empty()) error->set("code", code);
+  error->set("message", message);
+  if (!param.empty()) error->set("param", param);
+  error->set("doc_url", "https://stripe.com/docs/error-codes");
+  Object::Ptr body = new Object;
+  body->set("error", error);
+  return {status, stringify(body), {}, false};
+}
+
+FakeStripeServer::Reply FakeStripeServer::handle(RecordedRequest request) {
+  std::lock_guard lock(mutex_);
+  requests_.push_back(request);
+  std::string requestId = "req_" + std::to_string(++counter_);
+  Reply reply;
+  if (!failures_.empty()) {
+    ScriptedFailure f = failures_.front();
+    failures_.erase(failures_.begin());
+    if (f.dropConnection) {
+      reply.drop = true;
+      return reply;
+    }
+    reply = stripeError(f.status, f.errorType, f.errorCode, f.message);
+    if (!f.shouldRetry.empty()) reply.headers["Stripe-Should-Retry"] = f.shouldRetry;
+    if (!f.retryAfter.empty()) reply.headers["Retry-After"] = f.retryAfter;
+    reply.headers["Request-Id"] = requestId;
+    return reply;
+  }
+  // Stripe replays the first answer to a repeated Idempotency-Key instead of acting twice.
+  std::string key = request.header("Idempotency-Key");
+  if (!key.empty()) {
+    auto it = idempotentReplies_.find(key);
+    if (it != idempotentReplies_.end()) {
+      Reply replay = it->second;
+      replay.headers["Idempotent-Replayed"] = "true";
+      replay.headers["Request-Id"] = requestId;
+      return replay;
+    }
+  }
+  reply = route(request);
+  reply.headers["Request-Id"] = requestId;
+  if (!key.empty()) idempotentReplies_[key] = reply;
+  return reply;
+}
+
+Poco::JSON::Object::Ptr FakeStripeServer::newSubscription(const RecordedRequest& r) {
+  std::string n = std::to_string(++counter_);
+  std::string price = r.field("items[0][price]");
+  long long now = static_cast<long long>(std::time(nullptr));
+  long long end = now + (price.find("annual") != std::string::npos ? 365LL : 30LL) * 86400;
+
+  Object::Ptr priceObj = new Object;
+  priceObj->set("id", price);
+  priceObj->set("object", "price");
+  Object::Ptr item = new Object;
+  item->set("id", "si_" + n);
+  item->set("object", "subscription_item");
+  item->set("price", priceObj);
+  item->set("current_period_start", now);  // basil layout: the period lives on the item
+  item->set("current_period_end", end);
+  Poco::JSON::Array::Ptr data = new Poco::JSON::Array;
+  data->add(item);
+  Object::Ptr items = new Object;
+  items->set("object", "list");
+  items->set("data", data);
+
+  Object::Ptr metadata = new Object;
+  for (auto& [k, v] : r.form)
+    if (k.rfind("metadata[", 0) == 0 && k.back() == ']') metadata->set(k.substr(9, k.size() - 10), v);
+
+  Object::Ptr sub = new Object;
+  sub->set("id", "sub_" + n);
+  sub->set("object", "subscription");
+  sub->set("customer", r.field("customer"));
+  sub->set("status", newSubscriptionStatus_);
+  sub->set("cancel_at_period_end", false);
+  sub->set("canceled_at", Poco::Dynamic::Var());
+  sub->set("created", now);
+  sub->set("items", items);
+  sub->set("metadata", metadata);
+  return sub;
+}
+
+FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
+  if (r.header("Authorization").rfind("Bearer sk_", 0) != 0)
+    return stripeError(401, "invalid_request_error", "", "Invalid API Key provided");
+  const std::string subsPrefix = "/v1/subscriptions/";
+
+  if (r.method == "POST" && r.path == "/v1/customers") {
+    Object::Ptr c = new Object;
+    c->set("id", "cus_" + std::to_string(++counter_));
+    c->set("object", "customer");
+    c->set("email", r.field("email"));
+    Object::Ptr metadata = new Object;
+    metadata->set("user_id", r.field("metadata[user_id]"));
+    c->set("metadata", metadata);
+    return {200, stringify(c), {}, false};
+  }
+  if (r.method == "POST" && r.path == "/v1/subscriptions") {
+    if (r.field("customer").empty()) return stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: customer.", "customer");
+    Object::Ptr sub = newSubscription(r);
+    subscriptions_[sub->getValue<std::string>("id")] = sub;
+    // The answer expands latest_invoice.confirmation_secret, as requested by `expand[]`.
+    Object::Ptr secret = new Object;
+    std::string n = std::to_string(++counter_);
+    secret->set("client_secret", "pi_" + n + "_secret_fake");
+    secret->set("type", "payment_intent");
+    Object::Ptr invoice = new Object;
+    invoice->set("id", "in_" + n);
+    invoice->set("object", "invoice");
+    invoice->set("confirmation_secret", secret);
+    Object::Ptr answer = new Object(*sub);
+    answer->set("latest_invoice", invoice);
+    return {200, stringify(answer), {}, false};
+  }
+  if (r.method == "POST" && r.path == "/v1/checkout/sessions") {
+    std::string id = "cs_test_" + std::to_string(++counter_);
+    Object::Ptr s = new Object;
+    s->set("id", id);
+    s->set("object", "checkout.session");
+    s->set("mode", r.field("mode"));
+    s->set("customer", r.field("customer"));
+    s->set("url", "https://checkout.stripe.com/c/pay/" + id);
+    return {200, stringify(s), {}, false};
+  }
+  if (r.path.rfind(subsPrefix, 0) == 0) {
+    std::string id = r.path.substr(subsPrefix.size());
+    auto it = subscriptions_.find(id);
+    if (it == subscriptions_.end())
+      return stripeError(404, "invalid_request_error", "resource_missing", "No such subscription: '" + id + "'", "id");
+    Object::Ptr sub = it->second;
+    if (r.method == "GET") return {200, stringify(sub), {}, false};
+    if (r.method == "DELETE") {
+      sub->set("status", "canceled");
+      sub->set("canceled_at", static_cast<long long>(std::time(nullptr)));
+      return {200, stringify(sub), {}, false};
+    }
+    if (r.method == "POST") {
+      if (r.hasField("cancel_at_period_end")) sub->set("cancel_at_period_end", r.field("cancel_at_period_end") == "true");
+      if (r.hasField("items[0][price]")) {
+        auto item = sub->getObject("items")->getArray("data")->getObject(0);
+        if (r.field("items[0][id]") != item->getValue<std::string>("id"))
+          return stripeError(400, "invalid_request_error", "resource_missing", "No such subscription item", "items[0][id]");
+        Object::Ptr price = new Object;
+        price->set("id", r.field("items[0][price]"));
+        price->set("object", "price");
+        item->set("price", price);
+      }
+      return {200, stringify(sub), {}, false};
+    }
+  }
+  return stripeError(404, "invalid_request_error", "resource_missing", "Unrecognized request URL (" + r.method + ": " + r.path + ")");
+}
+
+}  // namespace cc::billing::test

@@ -1,0 +1,89 @@
+#pragma once
+// A fake Stripe API on 127.0.0.1 for tests: Stripe's wire format (form-encoded requests,
+// Stripe-shaped JSON objects and errors, Request-Id headers, idempotent replays), a record
+// of every request, and switches to fail the next requests with a status, a
+// Stripe-Should-Retry header or a dropped connection.
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPServer.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cc::billing::test {
+
+struct RecordedRequest {
+  std::string method;
+  std::string path;   ///< without the query string
+  std::string query;
+  std::map<std::string, std::string> headers;  ///< lower-case names
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> form;  ///< decoded form fields, in order
+
+  std::string header(const std::string& name) const;
+  /// The first value of a form field ("" when absent).
+  std::string field(const std::string& key) const;
+  bool hasField(const std::string& key) const;
+};
+
+struct ScriptedFailure {
+  int status = 500;
+  std::string errorType = "api_error";
+  std::string errorCode;
+  std::string message = "An unknown error occurred";
+  std::string shouldRetry;     ///< value of Stripe-Should-Retry; "" sends none
+  std::string retryAfter;      ///< value of Retry-After; "" sends none
+  bool dropConnection = false; ///< close the socket without answering
+};
+
+class FakeStripeServer {
+ public:
+  FakeStripeServer();
+  ~FakeStripeServer();
+  FakeStripeServer(const FakeStripeServer&) = delete;
+  FakeStripeServer& operator=(const FakeStripeServer&) = delete;
+
+  int port() const { return port_; }
+  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  /// The next `times` requests fail this way (before any state change, as at Stripe).
+  void failNext(const ScriptedFailure& failure, int times = 1);
+  /// Status the next created subscriptions start with (default "incomplete").
+  void setNewSubscriptionStatus(const std::string& status);
+
+  std::vector<RecordedRequest> requests() const;
+  std::vector<RecordedRequest> requests(const std::string& method, const std::string& path) const;
+  /// A subscription as the fake holds it (null when unknown).
+  Poco::JSON::Object::Ptr subscription(const std::string& id) const;
+
+  struct Reply {
+    int status = 200;
+    std::string body;
+    std::map<std::string, std::string> headers;
+    bool drop = false;
+  };
+  /// Used by the request handler.
+  Reply handle(RecordedRequest request);
+
+ private:
+  Reply route(const RecordedRequest& r);
+  Reply stripeError(int status, const std::string& type, const std::string& code, const std::string& message,
+                    const std::string& param = "");
+  Poco::JSON::Object::Ptr newSubscription(const RecordedRequest& r);
+
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  int port_ = 0;
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::vector<RecordedRequest> requests_;
+  std::vector<ScriptedFailure> failures_;
+  std::map<std::string, Reply> idempotentReplies_;
+  std::map<std::string, Poco::JSON::Object::Ptr> subscriptions_;
+  std::string newSubscriptionStatus_ = "incomplete";
+  int counter_ = 0;
+};
+
+}  // namespace cc::billing::test

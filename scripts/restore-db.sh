@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Restores a backup into an environment's database:
+#   ./scripts/restore-db.sh [backup-file] [environment] [--yes]
+# The file may be a path or a bare name in $BACKUP_DIR (default /var/backups/codecouncil-ai).
+# Before anything changes, the file is checked (its .sha256, a complete gzip stream, the
+# manifest and the dump's closing line); then it asks for confirmation unless --yes is given,
+# replaces every table in one transaction, prints per-table row counts and compares them
+# (and per-table checksums) with the manifest.
+#
+# A thin wrapper around `codecouncil restore` (the backup plugin). Exit status: 0 restored
+# and matching, 1 refused, cancelled or failed (nothing changed unless the counts differ
+# after a restore), 2 bad usage. Stop the application before restoring production.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+yes=()
+positional=()
+for arg in "$@"; do
+  case "$arg" in
+    --yes|-y) yes=(--yes) ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -*) echo "restore-db.sh: unknown option $arg" >&2; exit 2 ;;
+    *) positional+=("$arg") ;;
+  esac
+done
+export BACKUP_DIR="${BACKUP_DIR:-/var/backups/codecouncil-ai}"
+if [ ${#positional[@]} -lt 1 ] || [ ${#positional[@]} -gt 2 ]; then
+  echo "usage: restore-db.sh [backup-file] [environment] [--yes]" >&2
+  if [ -d "$BACKUP_DIR" ]; then
+    echo "backups in $BACKUP_DIR:" >&2
+    ls -1t "$BACKUP_DIR" 2>/dev/null | grep -E '^codecouncil-ai_.*\.sql\.gz$' | head -20 >&2 || true
+  fi
+  exit 2
+fi
+file="${positional[0]}"
+environment="${positional[1]:-${CODECOUNCIL_ENV:-development}}"
+if ! [[ "$environment" =~ ^[A-Za-z0-9_-]+$ ]]; then
+  echo "restore-db.sh: invalid environment name '$environment'" >&2
+  exit 2
+fi
+# We change folder below: make a path given relative to the caller absolute.
+if [ -e "$file" ]; then file="$(cd "$(dirname "$file")" && pwd)/$(basename "$file")"; fi
+
+build_dir="${BUILD_DIR:-build}"
+case "$build_dir" in /*) ;; *) build_dir="$ROOT/$build_dir" ;; esac
+bin="${CODECOUNCIL_BIN:-$build_dir/bin/codecouncil}"
+if [ ! -x "$bin" ]; then
+  echo "restore-db.sh: $bin not found: build first (./scripts/run or cmake), or set CODECOUNCIL_BIN" >&2
+  exit 1
+fi
+
+args=(--env "$environment")
+if [ -n "${CODECOUNCIL_CONFIG:-}" ]; then args+=(--config "$CODECOUNCIL_CONFIG"); fi
+cd "$ROOT"
+exec "$bin" "${args[@]}" restore "$file" ${yes[@]+"${yes[@]}"}
