@@ -1,0 +1,55 @@
+#pragma once
+// The handlers of /api/admin/*. Every route requires an admin (the host answers 401/403
+// before a handler runs); each handler validates all input before it writes anything.
+#include "activity_counters.hpp"
+#include "admin_config.hpp"
+#include "providers.hpp"
+#include "signup_history.hpp"
+#include "suspensions.hpp"
+#include "user_directory.hpp"
+
+#include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/events.hpp>
+#include <codecouncil/sdk/http.hpp>
+
+#include <Poco/Logger.h>
+
+#include <memory>
+
+namespace cc::admin {
+
+inline constexpr std::size_t kMaxReasonLength = 500;
+
+class AdminApi {
+ public:
+  AdminApi(Database& db, Events& events, Poco::Logger& log, Providers providers, AdminSettings settings,
+           std::shared_ptr<ActivityCounters> counters);
+
+  // report_handlers.cpp
+  void stats(Request& req, Response& res);
+  void analytics(Request& req, Response& res);
+  void auditLogs(Request& req, Response& res);
+  // user_handlers.cpp
+  void listUsers(Request& req, Response& res);
+  void userDetail(Request& req, Response& res);
+  void suspend(Request& req, Response& res);
+  void reactivate(Request& req, Response& res);
+
+  /// Adds every /api/admin route; the handlers keep `api` alive.
+  static void registerRoutes(Routes& routes, const std::shared_ptr<AdminApi>& api);
+
+ private:
+  json::ArrayPtr usersWithEmails(const std::vector<std::pair<std::string, std::int64_t>>& ranking,
+                                 const char* figure);
+
+  Events& events_;
+  Poco::Logger& log_;
+  Providers providers_;
+  AdminSettings settings_;
+  std::shared_ptr<ActivityCounters> counters_;
+  UserDirectory users_;
+  Suspensions suspensions_;
+  SignupHistory signups_;
+};
+
+}  // namespace cc::admin

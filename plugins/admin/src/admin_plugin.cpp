@@ -1,0 +1,76 @@
+// The admin plugin: the admin API under /api/admin and the operator's dashboard at /admin.
+// Audit and billing are optional: without them their sections are empty and say why.
+#include "admin_api.hpp"
+#include "admin_config.hpp"
+#include "static_files.hpp"
+
+#include <codecouncil/sdk/sdk.hpp>
+
+#include <memory>
+
+namespace cc::admin {
+namespace {
+
+class AdminPlugin : public Plugin {
+ public:
+  std::string name() const override { return "admin"; }
+  std::string version() const override { return "1.0.0"; }
+  std::vector<std::string> optionalDependencies() const override { return {"audit", "billing"}; }
+
+  void validate(const ConfigNode& config, ConfigErrors& errors) override { validateConfig(config, errors); }
+
+  void start(Context& ctx) override {
+    AdminSettings settings = readSettings(ctx.config(), ctx.host().configDir);
+    Providers providers{ctx.services().get<audit::AuditLog>(), ctx.services().get<billing::BillingService>(),
+                        ctx.services().get<billing::CreditLedger>()};
+    if (!providers.audit) ctx.logger().notice("%s", std::string(kNoAudit));
+    if (!providers.billing) ctx.logger().notice("%s", std::string(kNoBilling));
+    if (!providers.credits) ctx.logger().notice("%s", std::string(kNoCredits));
+
+    counters_ = std::make_shared<ActivityCounters>(ctx.db());
+    ctx.events().subscribe("*", [counters = counters_](const Event& e) { counters->observe(e); });
+    ctx.scheduler().every(
+        "flush_counters", std::chrono::seconds(settings.flushSeconds),
+        [counters = counters_, log = &ctx.logger()](const JobRun&) {
+          try {
+            counters->flush();
+          } catch (const std::exception& e) {
+            log->warning("cannot write activity counters (kept for the next run): %s", std::string(e.what()));
+          }
+        },
+        {.exclusive = false});  // every instance writes the counts it saw itself
+    log_ = &ctx.logger();
+
+    auto api = std::make_shared<AdminApi>(ctx.db(), ctx.events(), ctx.logger(), providers, settings, counters_);
+    AdminApi::registerRoutes(ctx.http(), api);
+
+    auto files = std::make_shared<StaticFiles>(settings.webRoot);
+    if (!files->rootExists())
+      ctx.logger().warning("dashboard folder %s does not exist (config key web_root): /admin will answer 404",
+                           settings.webRoot);
+    // The page itself is public; everything it shows comes from the admin API, which
+    // checks the token on every call.
+    ctx.http().add("GET", "/admin/*path", [files](Request& req, Response& res) { files->serve(req.param("path"), res); },
+                   {Access::Public});
+    ctx.logger().information("admin API at /api/admin, dashboard at /admin (files from %s)", settings.webRoot);
+  }
+
+  void stop() override {
+    // The last counts seen by this instance are written before the host closes the pool.
+    if (!counters_) return;
+    try {
+      counters_->flush();
+    } catch (const std::exception& e) {
+      if (log_) log_->warning("activity counters lost at shutdown: %s", std::string(e.what()));
+    }
+  }
+
+ private:
+  std::shared_ptr<ActivityCounters> counters_;
+  Poco::Logger* log_ = nullptr;
+};
+
+}  // namespace
+}  // namespace cc::admin
+
+CODECOUNCIL_PLUGIN(cc::admin::AdminPlugin)

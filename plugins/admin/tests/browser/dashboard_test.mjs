@@ -1,0 +1,228 @@
+// Drives the admin dashboard in Debian's headless Chromium against the real host:
+// sign in as an admin, see the user list, suspend a user, see the audit entry appear.
+// Screenshots go to <out>/*.png. Exit status 0 when every step passed.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const arg = (name) => {
+  const i = process.argv.indexOf('--' + name);
+  if (i < 0 || i + 1 >= process.argv.length) throw new Error(`missing --${name}`);
+  return process.argv[i + 1];
+};
+const SOURCE = arg('source');
+const BUILD = arg('build');
+const HOST = arg('host');
+const OUT = arg('out');
+const CHROMIUM = arg('chromium');
+const require = createRequire(path.join(OUT, 'package.json'));
+const { chromium } = require('playwright-core');
+
+const PASSWORD = 'correct horse battery staple';
+const ADMIN = 'operator@example.com';
+const TARGET = 'mallory@example.com';
+const REASON = 'Chargeback fraud on three invoices';
+
+function log(message) {
+  process.stderr.write(`[dashboard test] ${message}\n`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+// The real audit and billing plugins when this build has them, else the test stand-ins.
+function pluginEntries() {
+  const webRoot = path.join(SOURCE, 'plugins/admin/web');
+  const admin = `  - name: admin\n    config: { web_root: '${webRoot}', counters_flush_seconds: 1 }\n`;
+  const realAudit = fs.existsSync(path.join(BUILD, 'plugins/libcc_audit.so'));
+  const realBilling = fs.existsSync(path.join(BUILD, 'plugins/libcc_billing.so')) && process.env.ADMIN_BROWSER_REAL_BILLING;
+  let entries = '';
+  if (realAudit) entries += '  - name: audit\n    config: {}\n';
+  if (!realAudit || !realBilling) {
+    const config = `{ audit: ${!realAudit}, billing: true, credits: true }`;
+    entries += `  - name: tp_admin_fakes\n    path: ${path.join(BUILD, 'test-plugins/libcc_tp_admin_fakes.so')}\n    config: ${config}\n`;
+  }
+  log(`audit: ${realAudit ? 'real plugin' : 'stand-in'}, billing: stand-in`);
+  return entries + admin;
+}
+
+function writeConfig(dir, port) {
+  const config = [
+    'server:', '  host: 127.0.0.1', `  port: ${port}`, '  threads: 8',
+    'database:', `  url: sqlite://${path.join(dir, 'data/test.db')}`, `  migrations_dir: ${path.join(SOURCE, 'migrations')}`,
+    'auth:', '  jwt_secret: browser-test-secret-that-is-long-enough-42',
+    'logging:', '  level: information',
+    `data_dir: ${path.join(dir, 'data')}`,
+    `plugin_dir: ${path.join(BUILD, 'plugins')}`,
+    'plugins:', pluginEntries(),
+  ].join('\n');
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+  const file = path.join(dir, 'codecouncil.yaml');
+  fs.writeFileSync(file, config);
+  return file;
+}
+
+async function waitForHealth(base, hostProcess) {
+  for (let i = 0; i < 300; i++) {
+    if (hostProcess.exitCode !== null) throw new Error('the host exited during start-up');
+    try {
+      if ((await fetch(base + '/healthz')).ok) return;
+    } catch (e) {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the host did not answer /healthz within 30 s');
+}
+
+async function signup(base, email) {
+  const r = await fetch(base + '/api/auth/signup', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  const body = await r.json();
+  if (r.status !== 201) throw new Error(`signup of ${email} failed: ${r.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-admin-browser-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const config = writeConfig(dir, port);
+  const hostLog = fs.openSync(path.join(OUT, 'host.log'), 'w');
+  const host = spawn(HOST, ['serve', '--config', config], { stdio: ['ignore', hostLog, hostLog] });
+  let browser;
+  try {
+    await waitForHealth(base, host);
+    await signup(base, ADMIN);
+    const target = await signup(base, TARGET);
+    for (const name of ['ada', 'grace', 'linus', 'margaret', 'ken']) await signup(base, `${name}@example.com`);
+    // Some figures for the overview's cards and charts.
+    const targetId = target.user.id;
+    await fetch(base + '/api/test/admin-fakes/subscription', {
+      method: 'POST', body: JSON.stringify({ userId: targetId, plan: 'startup_monthly', status: 'active' }),
+    });
+    for (let i = 0; i < 3; i++)
+      await fetch(base + '/api/test/admin-fakes/publish', {
+        method: 'POST', body: JSON.stringify({ topic: 'analysis_completed', payload: { userId: targetId, tier: 'startup' } }),
+      });
+
+    const promote = spawnSync(HOST, ['users', 'promote', '--email', ADMIN, '--config', config], { encoding: 'utf8' });
+    if (promote.status !== 0) throw new Error('users promote failed: ' + promote.stdout + promote.stderr);
+    log('host up on ' + base + ', admin promoted');
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const problems = [];
+    // Every failed request is checked by status below; other console errors (script errors,
+    // CSP violations) fail the test.
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') &&
+      problems.push('console: ' + m.text()));
+    page.on('response', (r) => {
+      const expected = r.status() === 401 && r.url().endsWith('/api/auth/login');  // the wrong password, on purpose
+      if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+    });
+    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+    page.setDefaultTimeout(15000);
+
+    // 1. Sign in.
+    await page.goto(base + '/admin');
+    await page.fill('#login-email', ADMIN);
+    await page.fill('#login-password', 'wrong password here');
+    await page.click('#login-submit');
+    await page.waitForSelector('#login-error:has-text("not correct")');
+    await page.fill('#login-password', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForSelector('.card:has-text("Active subscriptions")');
+    await page.waitForSelector('canvas');
+    const users = await page.textContent('.cards');
+    if (!users.includes('7')) throw new Error('overview does not show 7 users: ' + users);
+    await page.screenshot({ path: path.join(OUT, 'overview.png'), fullPage: true });
+    log('signed in; overview shown');
+
+    // 2. The user list.
+    await page.click('a[data-nav="users"]');
+    await page.waitForSelector(`tr:has-text("${TARGET}")`);
+    const rows = await page.locator('tbody tr').count();
+    if (rows !== 7) throw new Error(`user list shows ${rows} rows, expected 7`);
+    await page.fill('input[name="search"]', 'mallory');
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    await page.screenshot({ path: path.join(OUT, 'users.png'), fullPage: true });
+    log('user list shown and searched');
+
+    // 3. Suspend the user from their page; it takes effect on their next request.
+    await page.click(`tr:has-text("${TARGET}") a:has-text("Open")`);
+    await page.waitForSelector('#suspend-reason');
+    await page.click('#suspend');
+    await page.waitForSelector('#banner:has-text("Give a reason")');
+    await page.fill('#suspend-reason', REASON);
+    await page.click('#suspend');
+    await page.waitForSelector('#banner:has-text("is suspended")');
+    await page.waitForSelector(`#suspended-reason:has-text("${REASON}")`);
+    const me = await fetch(base + '/api/auth/me', { headers: { Authorization: 'Bearer ' + target.token } });
+    if (me.status !== 403) throw new Error('the suspended user still gets ' + me.status);
+    await page.screenshot({ path: path.join(OUT, 'user-suspended.png'), fullPage: true });
+    log('user suspended; their token is refused');
+
+    // 4. The audit entry appears (the audit writer is asynchronous: reload until it does).
+    let found = false;
+    await page.goto(`${base}/admin#/audit?action=user_suspended`);
+    for (let i = 0; i < 20 && !found; i++) {
+      await page.waitForSelector('form.filters');
+      found = (await page.locator(`tbody tr:has-text("user_suspended"):has-text("${REASON}")`).count()) > 0;
+      if (!found) {
+        await page.waitForTimeout(250);
+        await page.reload();
+      }
+    }
+    if (!found) throw new Error('the suspension never appeared in the audit log');
+    const severity = await page.textContent('tbody tr:has-text("user_suspended") .badge');
+    if (severity.trim() !== 'warning') throw new Error('unexpected severity ' + severity);
+    await page.screenshot({ path: path.join(OUT, 'audit.png'), fullPage: true });
+    log('audit entry shown');
+
+    // 5. Reactivate, then look at the audit viewer's filters and pager.
+    await page.goto(`${base}/admin#/users/${encodeURIComponent(targetId)}`);
+    await page.click('#reactivate');
+    await page.waitForSelector('#banner:has-text("can sign in again")');
+    await page.goto(`${base}/admin#/audit`);
+    await page.selectOption('select[name="severity"]', 'info');
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForFunction(() => location.hash.includes('severity=info'));
+    await page.waitForSelector('tbody tr');
+
+    if (problems.length) throw new Error('browser reported problems:\n  ' + problems.join('\n  '));
+    log('PASS: screenshots in ' + OUT);
+  } finally {
+    if (browser) await browser.close();
+    host.kill('SIGTERM');
+    await new Promise((r) => (host.exitCode !== null ? r() : host.on('exit', r)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    log('FAIL: ' + (e.stack || e.message));
+    log('host log: ' + path.join(OUT, 'host.log'));
+    process.exit(1);
+  }
+);

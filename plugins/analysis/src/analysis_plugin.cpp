@@ -1,0 +1,54 @@
+// The analysis plugin: the metered feature. POST /api/gemini/analyze debits credits from the
+// billing ledger in the transaction that records the run, runs the configured analyzer
+// (builtin rules offline, or Gemini), stores the result, refunds failures, and publishes
+// analysis_completed / analysis_failed (which metrics and audit pick up).
+#include "analysis_config.hpp"
+#include "analysis_routes.hpp"
+#include "analysis_service.hpp"
+#include "builtin_analyzer.hpp"
+#include "gemini_analyzer.hpp"
+
+#include <codecouncil/sdk/sdk.hpp>
+#include <codecouncil/sdk/services/billing.hpp>
+
+#include <memory>
+#include <stdexcept>
+
+namespace {
+
+class AnalysisPlugin : public cc::Plugin {
+ public:
+  std::string name() const override { return "analysis"; }
+  std::string version() const override { return "1.0.0"; }
+  std::vector<std::string> dependencies() const override { return {"billing"}; }
+
+  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
+    cc::analysis::validateConfig(config, errors);
+  }
+
+  void start(cc::Context& ctx) override {
+    auto config = cc::analysis::readConfig(ctx.config());
+    auto ledger = ctx.services().get<cc::billing::CreditLedger>();
+    if (!ledger) throw std::runtime_error("the billing.credits service is not available (is the billing plugin started?)");
+
+    std::shared_ptr<cc::analysis::Analyzer> analyzer;
+    if (config.analyzer == "gemini")
+      analyzer = std::make_shared<cc::analysis::GeminiAnalyzer>(config.gemini, ctx.logger());
+    else
+      analyzer = std::make_shared<cc::analysis::BuiltinAnalyzer>(config.builtin);
+
+    auto service = std::make_shared<cc::analysis::AnalysisService>(ctx.db(), ledger, analyzer, ctx.events(),
+                                                                   ctx.logger(), config);
+    cc::analysis::addRoutes(ctx.http(), service, config);
+    ctx.scheduler().every("recover_stale_runs", std::chrono::seconds(config.recoveryIntervalSeconds),
+                          [service](const cc::JobRun&) { service->recoverStale(); });
+
+    ctx.logger().information("analyzer %s (model %s); %d credit(s) per run, %d above %d bytes", analyzer->name(),
+                             analyzer->model(), static_cast<int>(config.creditsPerRun),
+                             static_cast<int>(config.creditsPerLargeRun), static_cast<int>(config.largeCodeBytes));
+  }
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(AnalysisPlugin)
