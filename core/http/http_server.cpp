@@ -170,8 +170,8 @@ void HttpServer::start() {
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText());
   }
-  http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, serverParams(config_));
-  http_->start();
+  // HTTPS first: when its certificate is bad, nothing has started answering yet, so a
+  // health check can never see a host that is about to exit.
   if (config_.tls.enabled) {
     try {
       Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, config_.tls.privateKeyFile,
@@ -186,17 +186,19 @@ void HttpServer::start() {
                                e.displayText());
     }
   }
+  http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, serverParams(config_));
+  http_->start();
 }
 
 void HttpServer::stop() {
-  if (!http_) return;
-  http_->stop();
+  if (!http_ && !https_) return;
+  if (http_) http_->stop();
   if (https_) https_->stop();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.shutdownGraceSeconds);
   while (inFlight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (inFlight_.load() > 0) log_.warning("shutdown: %d requests still running after the grace period", inFlight_.load());
-  http_->stopAll(true);
+  if (http_) http_->stopAll(true);
   if (https_) https_->stopAll(true);
   http_.reset();
   https_.reset();

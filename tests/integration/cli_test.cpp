@@ -108,7 +108,8 @@ TEST(Cli, PortAndDatabaseUrlComeFromTheEnvironment) {
   int port = freePort();
   std::string db = "sqlite://" + (dir.path() / "env.db").string();
   auto r = runHost({"migrate", "--config", sourceDir() + "/config/codecouncil.yaml"},
-                   {{"DATABASE_URL", db}, {"CODECOUNCIL_DATA_DIR", dir.str()}, {"PORT", std::to_string(port)}});
+                   {{"DATABASE_URL", db}, {"CODECOUNCIL_DATA_DIR", dir.str()}, {"PORT", std::to_string(port)},
+                    {"CODECOUNCIL_PLUGIN_DIR", pluginDir()}, {"BACKUP_DIR", (dir.path() / "backups").string()}});
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "env.db"));
   EXPECT_EQ(queryStrings(db, "SELECT COUNT(*) FROM schema_migrations").at(0).empty(), false);

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -806,7 +808,14 @@ TEST_P(ShippedConfigTest, LoadsWithoutAnyVariables) {
   EXPECT_EQ(c.mail.smtpHost, "");
   EXPECT_EQ(c.mail.smtpPort, 587);
   EXPECT_EQ(c.mail.from, "CodeCouncil <no-reply@codecouncil.local>");
-  EXPECT_TRUE(c.plugins.empty());
+  // Every bundled plugin is listed and enabled, loaded from the plugin dir by name.
+  std::set<std::string> names;
+  for (const auto& p : c.plugins) {
+    names.insert(p.name);
+    EXPECT_TRUE(p.enabled) << p.name;
+    EXPECT_EQ(p.path, (root / "build/plugins" / ("libcc_" + p.name + ".so")).string());
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"admin", "analysis", "audit", "backup", "billing", "metrics", "ratelimit"}));
 }
 
 TEST_P(ShippedConfigTest, TakesSecretsAndPlacesFromTheEnvironment) {
@@ -843,12 +852,9 @@ INSTANTIATE_TEST_SUITE_P(Files, ShippedConfigTest,
 TEST_F(ConfigTest, ShippedDevelopmentConfigDocumentsThePluginEntryFormat) {
   std::ifstream in(kSourceDir / "config/codecouncil.yaml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_TRUE(contains(text, "plugins: []")) << text;
-  EXPECT_TRUE(contains(text, "#  - name: billing        # loads <plugin_dir>/libcc_billing.so unless path: is given\n"
-                             "#    enabled: true\n"
-                             "#    optional: false      # a required plugin that fails stops the start; an optional "
-                             "one is skipped, loudly\n"
-                             "#    config: {}           # validated by the plugin\n"));
+  EXPECT_TRUE(contains(text, "# Bundled plugins. Each loads <plugin_dir>/libcc_<name>.so unless `path:` is given")) << text;
+  EXPECT_TRUE(contains(text, "#   enabled: false   leaves a plugin out")) << text;
+  EXPECT_TRUE(contains(text, "#   optional: true   a plugin that fails to load or start is skipped, loudly")) << text;
 }
 
 }  // namespace
