@@ -90,16 +90,18 @@ RouteMatch Router::match(const std::string& method, const std::string& path) con
   auto parts = splitPath(path);
   // Literal routes win over parametric ones at the same position: pick the match with the
   // most literal segments (so /api/admin/users/stats beats /api/admin/users/:userId).
-  int bestScore = -1;
+  // Rank = one flag per segment (literal = 1) then "not a wildcard", compared
+  // lexicographically: an earlier literal segment wins, whatever the path length.
+  std::vector<char> bestRank;
   for (std::size_t i = 0; i < routes_.size(); ++i) {
     if (!matchSegments(compiled_[i], parts, nullptr)) continue;
     const std::string& m = routes_[i].method;
     if (m == method || (method == "HEAD" && m == "GET")) {
-      int score = 0;
-      for (auto& s : compiled_[i].segments) score = score * 2 + (s[0] != ':' && s[0] != '*');
-      score = score * 2 + (compiled_[i].segments.empty() || compiled_[i].segments.back()[0] != '*');
-      if (score > bestScore) {
-        bestScore = score;
+      std::vector<char> rank;
+      for (auto& s : compiled_[i].segments) rank.push_back(s[0] != ':' && s[0] != '*');
+      rank.push_back(compiled_[i].segments.empty() || compiled_[i].segments.back()[0] != '*');
+      if (!result.route || rank > bestRank) {
+        bestRank = std::move(rank);
         result.route = &routes_[i];
         result.params.clear();
         matchSegments(compiled_[i], parts, &result.params);

@@ -85,3 +85,18 @@ TEST(Router, ParamNamesDoNotMakeADifferentRoute) {
   r.add(route("GET", "/a/:id"));
   EXPECT_THROW(r.add(route("GET", "/a/:userId")), std::invalid_argument);
 }
+
+TEST(Router, VeryLongPathsRankWithoutOverflow) {
+  // Found by the router fuzzer: a numeric score overflowed past 31 segments.
+  std::string literal, param;
+  for (int i = 0; i < 40; ++i) {
+    literal += "/s";
+    param += i == 39 ? "/:last" : "/s";
+  }
+  Router r;
+  r.add(route("GET", param));
+  r.add(route("GET", literal));
+  auto m = r.match("GET", literal);
+  ASSERT_EQ(m.kind, RouteMatch::Kind::Found);
+  EXPECT_EQ(m.route->pattern, literal);
+}

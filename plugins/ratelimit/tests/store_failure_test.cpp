@@ -1,6 +1,8 @@
 // When the tracker cannot be written: fail_open serves uncounted, fail_open: false answers 503.
 // Renaming the table makes every tracker statement fail while the rest of the database works.
 #include "ratelimit_host.hpp"
+#include <chrono>
+#include <thread>
 
 using namespace cc::test;
 
@@ -19,8 +21,11 @@ TEST(StoreFailure, FailOpenServesWithoutHeaders) {
   auto r = rltest::analyze(host, token);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("X-RateLimit-Limit"), "");
-  EXPECT_NE(host.output().find("rate limit tracker failed (1 errors since start), serving uncounted"),
-            std::string::npos) << host.output();
+  // The log channel is asynchronous: give the line a moment to arrive.
+  const std::string line = "rate limit tracker failed (1 errors since start), serving uncounted";
+  for (int i = 0; i < 100 && host.output().find(line) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_NE(host.output().find(line), std::string::npos) << host.output();
 }
 
 TEST(StoreFailure, FailClosedAnswers503) {
