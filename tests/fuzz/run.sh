@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for FUZZ_SECONDS
-# (default 10). A crash, leak or sanitizer report fails the test and leaves the input in
-# the work folder. A longer run: FUZZ_SECONDS=600 tests/fuzz/run.sh <source dir> <work dir>
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for FUZZ_RUNS inputs
+# (default 30000) from a fixed seed and a fresh corpus, so a run is repeatable: the same
+# commit fuzzes the same inputs in CI as on a developer's machine. A crash, leak or sanitizer
+# report fails the test and leaves the input in the work folder.
+# A longer, open-ended run: FUZZ_SECONDS=600 tests/fuzz/run.sh <source dir> <work dir>
 set -euo pipefail
 src="$1" work="$2"
-seconds="${FUZZ_SECONDS:-10}"
+if [ -n "${FUZZ_SECONDS:-}" ]; then
+  budget=(-max_total_time="$FUZZ_SECONDS")
+else
+  budget=(-runs="${FUZZ_RUNS:-30000}" -seed=1)
+fi
 mkdir -p "$work"
 CXX="${FUZZ_CXX:-clang++}"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -34,13 +40,14 @@ for target in "$work"/*_fuzz; do
   [ -f "$target" ] || continue
   name="$(basename "$target")"
   corpus="$work/corpus/$name"
+  [ -n "${FUZZ_SECONDS:-}" ] || rm -rf "$corpus"   # repeatable runs start from the seeds only
   mkdir -p "$corpus"
   seeds=()
   for d in "$src/tests/fuzz/corpus/${name%_fuzz}" "$src"/plugins/*/fuzz/corpus/"${name%_fuzz}"; do
     [ -d "$d" ] && seeds+=("$d")
   done
-  echo "== $name for ${seconds}s"
-  (cd "$work" && "$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+  echo "== $name (${budget[*]})"
+  (cd "$work" && "$target" "${budget[@]}" -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
      "$corpus" "${seeds[@]}" 2>&1 | tail -n 4)
 done
 echo "fuzzing finished without findings"
