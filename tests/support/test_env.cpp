@@ -82,6 +82,8 @@ std::vector<std::string> queryStrings(const std::string& databaseUrl, const std:
   return out;
 }
 
+std::unique_ptr<cc::Database> openTestDatabase(const std::string& databaseUrl) { return openUrl(databaseUrl); }
+
 void execute(const std::string& databaseUrl, const std::string& sql) {
   auto db = openUrl(databaseUrl);
   auto s = db->session();

@@ -1,7 +1,10 @@
 #pragma once
 // Paths and environment for tests: where the built host and plugins are, temp folders,
 // the throwaway PostgreSQL started by scripts/test.
+#include <codecouncil/sdk/database.hpp>
+
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,9 @@ std::string createPostgresDatabase(const std::string& prefix);
 std::vector<std::string> queryStrings(const std::string& databaseUrl, const std::string& sql);
 /// Runs a statement on a database URL.
 void execute(const std::string& databaseUrl, const std::string& sql);
+/// Opens a database URL through the same pool the host uses, seen as the SDK's cc::Database,
+/// for tests that need transactions of their own (plugin tests must not reach into core/).
+std::unique_ptr<cc::Database> openTestDatabase(const std::string& databaseUrl);
 
 std::string sourceDir();
 std::string hostBinary();

@@ -3,7 +3,6 @@
 #include "backup_test_support.hpp"
 #include "manifest.hpp"
 
-#include "core/db/database_impl.hpp"
 
 #include <atomic>
 #include <sys/wait.h>
@@ -87,11 +86,7 @@ TEST_P(BackupCli, BackupsDuringConcurrentWritesAreConsistentSnapshots) {
   cc::test::execute(host.databaseUrl(), "CREATE TABLE load_mirror (id INTEGER PRIMARY KEY)");
   std::atomic<bool> stop{false};
   std::atomic<int> written{0};
-  cc::core::DatabaseConfig config;
-  config.url = host.databaseUrl();
-  config.poolMin = 1;
-  config.poolMax = 2;
-  auto db = cc::core::openDatabase(config, "/");
+  auto db = cc::test::openTestDatabase(host.databaseUrl());
   std::thread writer([&] {
     using namespace Poco::Data::Keywords;
     for (int i = 1; !stop; ++i) {
