@@ -50,17 +50,11 @@ class PooledDatabase : public Database {
   /// Runs a trivial query; false when the database cannot be reached.
   bool ping() noexcept;
 
-  /// A connection owned by the calling thread, outside the pool, for hot paths that prepare a
-  /// statement once and execute it many times (preparing costs more than running here).
-  /// Dropped with resetThreadSession() after an error, so the next call reconnects.
-  Poco::Data::Session& threadSession();
-  void resetThreadSession();
-
  private:
   class Pool;
   DatabaseUrl url_;
   int busyTimeoutMs_;
-  std::uint64_t generation_;  // tells thread sessions of this database from an earlier one's
+  std::uint64_t generation_;  // tells this database's per-thread prepared connections from an earlier one's
   std::unique_ptr<Pool> pool_;
 };
 

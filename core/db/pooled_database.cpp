@@ -59,7 +59,6 @@ class PooledDatabase::Pool : public Poco::Data::SessionPool {
 
 namespace {
 std::atomic<std::uint64_t> nextGeneration{1};
-thread_local std::unordered_map<std::uint64_t, std::unique_ptr<Poco::Data::Session>> threadSessions;
 }  // namespace
 
 PooledDatabase::PooledDatabase(const DatabaseUrl& url, int poolMin, int poolMax, int busyTimeoutMs)
@@ -137,16 +136,6 @@ void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
 int PooledDatabase::poolUsed() const { return pool_->used(); }
 int PooledDatabase::poolAvailable() const { return pool_->capacity() - pool_->used(); }
 
-Poco::Data::Session& PooledDatabase::threadSession() {
-  auto& slot = threadSessions[generation_];
-  if (!slot) {
-    slot = std::make_unique<Poco::Data::Session>(connectorName(url_.engine), url_.connectorString);
-    if (url_.engine == Engine::SQLite) prepareSqliteSession(*slot, busyTimeoutMs_);
-  }
-  return *slot;
-}
-
-void PooledDatabase::resetThreadSession() { threadSessions.erase(generation_); }
 
 namespace {
 // The calling thread's prepared-statement connections, one per database (by generation_);
