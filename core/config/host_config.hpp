@@ -20,7 +20,7 @@ struct TlsConfig {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 5000;
-  int threads = 16;
+  int threads = 64;
   int queue = 256;
   bool keepAlive = true;
   std::int64_t maxBodyBytes = 1048576;

@@ -1,5 +1,7 @@
 #include "core/host/core_routes.hpp"
 
+#include "core/host/openapi_document.hpp"
+
 namespace cc::core {
 
 void registerHealthRoutes(Pipeline& pipeline, PooledDatabase& db, const PluginManager& plugins) {
@@ -29,6 +31,12 @@ void registerHealthRoutes(Pipeline& pipeline, PooledDatabase& db, const PluginMa
     o->set("plugins", list);
     res.json(ready ? 200 : 503, o);
   }, open});
+}
+
+void registerOpenApiRoute(Pipeline& pipeline) {
+  pipeline.router().add(Route{"GET", "/api/openapi.yaml", "core", [](Request&, Response& res) {
+    res.text(200, std::string(openApiDocument()), "application/yaml; charset=utf-8");
+  }, RouteOptions{Access::Public}});
 }
 
 }  // namespace cc::core

@@ -198,6 +198,11 @@ int Host::listPlugins(std::ostream& out) {
     info.configDir = config_.configDir;
     info.dataDir = config_.dataDir;
     createServices(info);
+    // The host's own routes are listed too. This JWT key only satisfies the auth routes'
+    // constructor: the listing never serves, so nothing is ever signed with it.
+    jwt_ = std::make_unique<JwtService>(randomHex(32), config_.auth.issuer, config_.auth.tokenTtlSeconds);
+    registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_);
+    registerCoreRoutes();
     plugins_->start(services_);
   } catch (const std::exception& e) {
     out << "\n(routes and jobs unknown: " << e.what() << ")\n";
@@ -269,5 +274,8 @@ int Host::runPluginCommand(const std::string& name, const std::vector<std::strin
 }  // namespace cc::core
 
 namespace cc::core {
-void Host::registerCoreRoutes() { registerHealthRoutes(*pipeline_, *db_, *plugins_); }
+void Host::registerCoreRoutes() {
+  registerHealthRoutes(*pipeline_, *db_, *plugins_);
+  registerOpenApiRoute(*pipeline_);
+}
 }  // namespace cc::core

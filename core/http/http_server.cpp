@@ -1,6 +1,7 @@
 #include "core/http/http_server.hpp"
 
 #include "core/auth/password.hpp"
+#include "core/http/utf8.hpp"
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -104,6 +105,14 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       res.error(400, "malformed request URI");
       return false;
     }
+    // Decoded path and parameters reach handlers, SQL and logs as text: PostgreSQL refuses an
+    // invalid UTF-8 parameter with an error (which surfaced as a 500), so refuse it here.
+    bool text = isValidUtf8(req.path);
+    for (auto& [k, v] : req.query) text = text && isValidUtf8(k) && isValidUtf8(v);
+    if (!text) {
+      res.error(400, "request path and query parameters must be valid UTF-8");
+      return false;
+    }
     if (req.path.empty()) req.path = "/";
     std::size_t limit = pipeline_.maxBodyBytes();
     if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(limit)) {
@@ -156,6 +165,10 @@ Poco::Net::HTTPServerParams::Ptr serverParams(const ServerConfig& c) {
   p->setMaxKeepAliveRequests(10000);
   p->setKeepAliveTimeout(Poco::Timespan(15, 0));
   p->setTimeout(Poco::Timespan(30, 0));
+  // A dispatcher thread that finishes its connection after stop() has woken the others waits
+  // this long for work before it notices the stop, and exit() joins it: Poco's default of 10 s
+  // showed up as hosts taking seconds to exit after "shutdown complete".
+  p->setThreadIdleTime(Poco::Timespan(1, 0));
   p->setServerName("codecouncil");
   return p;
 }
@@ -170,6 +183,8 @@ void HttpServer::start() {
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText());
   }
+  const int listeners = config_.tls.enabled ? 2 : 1;
+  pool_ = std::make_unique<Poco::ThreadPool>(2, config_.threads * listeners, 60);
   // HTTPS first: when its certificate is bad, nothing has started answering yet, so a
   // health check can never see a host that is about to exit.
   if (config_.tls.enabled) {
@@ -179,14 +194,14 @@ void HttpServer::start() {
       Poco::Net::SecureServerSocket secure(ctx);
       secure.bind(Poco::Net::SocketAddress(config_.host, static_cast<Poco::UInt16>(config_.tls.port)), true);
       secure.listen(1024);
-      https_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), secure, serverParams(config_));
+      https_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, secure, serverParams(config_));
       https_->start();
     } catch (const Poco::Exception& e) {
       throw std::runtime_error("cannot start the HTTPS listener on port " + std::to_string(config_.tls.port) + ": " +
                                e.displayText());
     }
   }
-  http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, serverParams(config_));
+  http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, socket, serverParams(config_));
   http_->start();
 }
 
@@ -202,6 +217,8 @@ void HttpServer::stop() {
   if (https_) https_->stopAll(true);
   http_.reset();
   https_.reset();
+  if (pool_) pool_->joinAll();  // every worker has left its connection; none is left to exit() to join
+  pool_.reset();
 }
 
 int HttpServer::port() const { return http_ ? http_->port() : 0; }

@@ -7,6 +7,7 @@
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <memory>
@@ -34,6 +35,11 @@ class HttpServer {
   Poco::Logger& accessLog_;
   Poco::Logger& log_;
   std::atomic<int> inFlight_{0};
+  // The servers' own worker threads. Poco's default pool holds at most 16 threads, so a larger
+  // server.threads silently changed nothing; and Poco serves one keep-alive connection per
+  // thread, so connections beyond the threads wait in the queue until a thread frees up.
+  // Declared before the servers: they are destroyed first and the pool outlives them.
+  std::unique_ptr<Poco::ThreadPool> pool_;
   std::unique_ptr<Poco::Net::HTTPServer> http_;
   std::unique_ptr<Poco::Net::HTTPServer> https_;
 };

@@ -1,9 +1,43 @@
 #include "core/http/pipeline.hpp"
 
+#include "core/http/utf8.hpp"
+
+#include <Poco/Data/DataException.h>
+#include <Poco/Data/PostgreSQL/PostgreSQLException.h>
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace cc::core {
+
+namespace {
+// The database cannot be reached (down, restarting, connection lost): the server's temporary
+// trouble, answered 503 + Retry-After like an unavailable user store, never a 500.
+bool isDatabaseUnavailable(const std::exception& e) {
+  if (dynamic_cast<const Poco::Data::ConnectionFailedException*>(&e) ||
+      dynamic_cast<const Poco::Data::NotConnectedException*>(&e) ||
+      dynamic_cast<const Poco::Data::SessionUnavailableException*>(&e) ||
+      dynamic_cast<const Poco::Data::PostgreSQL::ConnectionException*>(&e))
+    return true;
+  // A pooled connection whose server went away fails its next statement with libpq's
+  // connection-loss messages (or the server's shutdown notice), not with a connection class.
+  auto* pg = dynamic_cast<const Poco::Data::PostgreSQL::PostgreSQLException*>(&e);
+  if (!pg) return false;
+  const std::string text = pg->displayText();
+  for (const char* lost : {"server closed the connection", "terminating connection", "no connection to the server",
+                           "could not receive data from server", "could not send data to server",
+                           "the database system is"})
+    if (text.find(lost) != std::string::npos) return true;
+  return false;
+}
+
+// Poco's what() is only the exception's class name; the message is in displayText().
+std::string describe(const std::exception& e) {
+  auto* poco = dynamic_cast<const Poco::Exception*>(&e);
+  return poco ? poco->displayText() : std::string(e.what());
+}
+
+}  // namespace
 
 void Pipeline::addMiddleware(MiddlewareEntry entry) {
   for (auto& m : middleware_)
@@ -28,11 +62,18 @@ void Pipeline::guarded(Request& req, Response& res, const std::function<void()>&
     fn();
   } catch (const HttpError& e) {
     res.headers.clear();
-    res.error(e.status(), e.what());
+    // Messages may quote the request (the decoded path of a 404/405, a handler's echo of a
+    // value); the JSON writer copies bytes as they are, so ill-formed UTF-8 is replaced.
+    res.error(e.status(), replaceInvalidUtf8(e.what()));
     for (auto& [k, v] : e.headers()) res.setHeader(k, v);
   } catch (const std::exception& e) {
-    log_.error("request %s %s %s failed: %s", req.requestId, req.method, req.path, std::string(e.what()));
+    log_.error("request %s %s %s failed: %s", req.requestId, req.method, req.path, describe(e));
     res.headers.clear();
+    if (isDatabaseUnavailable(e)) {
+      res.error(503, "the database is temporarily unavailable");
+      res.setHeader("Retry-After", "1");
+      return;
+    }
     res.error(500, "internal server error (request id " + req.requestId + ")");
   } catch (...) {
     log_.error("request %s %s %s failed with a non-standard exception", req.requestId, req.method, req.path);
@@ -55,7 +96,7 @@ void Pipeline::handle(Request& req, Response& res) const {
       if (!req.user && authError.empty()) authError = "invalid token";
     } catch (const std::exception& e) {
       // The user store is down: that is the server's problem, not a bad token.
-      log_.error("request %s: authentication failed: %s", req.requestId, std::string(e.what()));
+      log_.error("request %s: authentication failed: %s", req.requestId, describe(e));
       req.attributes["auth.unavailable"] = "1";
     }
   } else if (!auth.empty()) {

@@ -12,6 +12,7 @@
 
 #include <codecouncil/sdk/sdk.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -41,7 +42,10 @@ struct Runtime {
       options.retryMaxMs = config.retryMaxMs;
       client = std::make_shared<StripeClient>(options, ctx.logger());
     }
-    routes = std::make_unique<SubscriptionRoutes>(config, ctx.db(), store, *ledger, client, ctx.logger());
+    routes = std::make_unique<SubscriptionRoutes>(config, ctx.db(), store, *ledger, client, ctx.logger(),
+                                                  [this](const std::string& customerId) {
+                                                    processor.applyParkedEventsOf(customerId);
+                                                  });
   }
 
   BillingConfig config;
@@ -100,6 +104,14 @@ class BillingPlugin : public cc::Plugin {
 
     ctx.scheduler().every("annual_credits", std::chrono::seconds(rt->config.annualGrantIntervalSeconds),
                           [rt](const cc::JobRun&) { rt->grants.run(static_cast<std::int64_t>(std::time(nullptr))); });
+
+    // Parked webhook events whose customer never got linked: checked at least hourly, and
+    // often enough that none outlives its time by more than the time itself.
+    auto ttl = rt->config.pendingEventTtlSeconds;
+    ctx.scheduler().every("expire_parked_events", std::chrono::seconds(std::min<std::int64_t>(ttl, 3600)),
+                          [rt, ttl](const cc::JobRun&) {
+                            rt->processor.expireParkedEvents(static_cast<std::int64_t>(std::time(nullptr)) - ttl);
+                          });
 
     if (!rt->config.apiConfigured())
       ctx.logger().warning("billing: no Stripe secret key (STRIPE_SECRET_KEY); subscription endpoints answer 503");

@@ -137,7 +137,7 @@ TEST_F(ConfigTest, EmptyMapGivesEveryDefault) {
 
   EXPECT_EQ(c.server.host, "0.0.0.0");
   EXPECT_EQ(c.server.port, 5000);
-  EXPECT_EQ(c.server.threads, 16);
+  EXPECT_EQ(c.server.threads, 64);
   EXPECT_EQ(c.server.queue, 256);
   EXPECT_TRUE(c.server.keepAlive);
   EXPECT_EQ(c.server.maxBodyBytes, 1048576);
@@ -175,7 +175,7 @@ TEST_F(ConfigTest, EmptyFileAndEmptySectionsAreDefaults) {
   EXPECT_EQ(load("a.yaml").server.port, 5000);
   write("b.yaml", "server:\nmail:\nplugins:\n");
   HostConfig c = load("b.yaml");
-  EXPECT_EQ(c.server.threads, 16);
+  EXPECT_EQ(c.server.threads, 64);
   EXPECT_EQ(c.mail.smtpPort, 587);
   EXPECT_TRUE(c.plugins.empty());
 }

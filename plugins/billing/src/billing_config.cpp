@@ -35,6 +35,7 @@ void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors) {
       .string("checkout_cancel_url")
       .oneOf("proration_behavior", {"create_prorations", "always_invoice", "none"})
       .integer("annual_grant_interval_seconds", 1, 86400)
+      .integer("pending_event_ttl_seconds", 1, 90 * 86400)
       .map("plans")
       .check(config, errors);
   if (config.has("api_base")) {
@@ -72,6 +73,7 @@ BillingConfig loadBillingConfig(const ConfigNode& config) {
   c.checkoutCancelUrl = config.getString("checkout_cancel_url", c.checkoutCancelUrl);
   c.prorationBehavior = config.getString("proration_behavior", c.prorationBehavior);
   c.annualGrantIntervalSeconds = config.getInt("annual_grant_interval_seconds", c.annualGrantIntervalSeconds);
+  c.pendingEventTtlSeconds = config.getInt("pending_event_ttl_seconds", c.pendingEventTtlSeconds);
   c.plans = PlanCatalog::fromConfig(config.child("plans"));
   return c;
 }

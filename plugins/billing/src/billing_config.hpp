@@ -25,6 +25,8 @@ struct BillingConfig {
   std::string checkoutCancelUrl = "http://localhost:5000/billing/cancel";
   std::string prorationBehavior = "create_prorations";
   std::int64_t annualGrantIntervalSeconds = 3600;
+  /// How long a webhook event waits for its Stripe customer to be linked before it is dropped.
+  std::int64_t pendingEventTtlSeconds = 7 * 24 * 3600;
   PlanCatalog plans;
 
   bool apiConfigured() const { return !secretKey.empty(); }

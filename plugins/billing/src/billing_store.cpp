@@ -5,6 +5,8 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
+#include <algorithm>
+
 using namespace Poco::Data::Keywords;
 
 namespace cc::billing {
@@ -58,6 +60,50 @@ bool BillingStore::recordEvent(Poco::Data::Session& s, const std::string& id, co
 void BillingStore::setEventOutcome(Poco::Data::Session& s, const std::string& id, const std::string& outcome) {
   std::string i = id, o = outcome;
   s << db_.sql("UPDATE stripe_events SET outcome = ? WHERE id = ?"), use(o), use(i), now;
+}
+
+void BillingStore::lockCustomer(Poco::Data::Session& s, const std::string& customerId) {
+  if (db_.engine() != Engine::PostgreSQL || customerId.empty()) return;
+  std::string c = customerId;
+  std::vector<Poco::Int64> locked;
+  // pg_advisory_xact_lock returns void, which Poco cannot read: count the one row instead.
+  s << db_.sql("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(hashtext('billing.stripe_customer'),"
+               " hashtext(CAST(? AS TEXT)))) AS l"),
+      use(c), into(locked), now;
+}
+
+void BillingStore::parkEvent(Poco::Data::Session& s, const PendingEvent& event) {
+  PendingEvent e = event;
+  Poco::Int64 created = e.created;
+  s << db_.sql("INSERT INTO stripe_pending_events (id, \"customerId\", type, created, payload, \"receivedAt\")"
+               " VALUES (?, ?, ?, ?, ?, " + db_.nowSql() + ") ON CONFLICT (id) DO NOTHING"),
+      use(e.id), use(e.customerId), use(e.type), use(created), use(e.payload), now;
+}
+
+namespace {
+std::vector<PendingEvent> takePending(Poco::Data::Session& s, const std::string& sql, std::string param) {
+  std::vector<std::string> ids, customers, types, payloads;
+  std::vector<Poco::Int64> created;
+  s << sql, use(param), into(ids), into(customers), into(types), into(created), into(payloads), now;
+  std::vector<PendingEvent> out;
+  for (std::size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], customers[i], types[i], created[i], payloads[i]});
+  // DELETE ... RETURNING has no ORDER BY; Stripe's `created` (then the id) is the apply order.
+  std::sort(out.begin(), out.end(), [](const PendingEvent& a, const PendingEvent& b) {
+    return a.created != b.created ? a.created < b.created : a.id < b.id;
+  });
+  return out;
+}
+}  // namespace
+
+std::vector<PendingEvent> BillingStore::takePendingEvents(Poco::Data::Session& s, const std::string& customerId) {
+  return takePending(s, db_.sql("DELETE FROM stripe_pending_events WHERE \"customerId\" = ?"
+                                " RETURNING id, \"customerId\", type, created, payload"), customerId);
+}
+
+std::vector<PendingEvent> BillingStore::takePendingEventsReceivedBefore(Poco::Data::Session& s,
+                                                                        const std::string& receivedBeforeIso) {
+  return takePending(s, db_.sql("DELETE FROM stripe_pending_events WHERE \"receivedAt\" < ?"
+                                " RETURNING id, \"customerId\", type, created, payload"), receivedBeforeIso);
 }
 
 std::vector<SubscriptionRow> BillingStore::selectSubscriptions(Poco::Data::Session& s, const std::string& where,

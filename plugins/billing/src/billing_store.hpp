@@ -32,6 +32,15 @@ struct SubscriptionRow {
   std::string createdAt;
 };
 
+/// A webhook event waiting for its Stripe customer to be linked to a user.
+struct PendingEvent {
+  std::string id;
+  std::string customerId;
+  std::string type;
+  std::int64_t created = 0;
+  std::string payload;  ///< the whole event JSON, as received
+};
+
 class BillingStore {
  public:
   BillingStore(Database& db, const PlanCatalog& plans) : db_(db), plans_(plans) {}
@@ -45,6 +54,18 @@ class BillingStore {
   /// Records a webhook event id; false when it was recorded before (a redelivery).
   bool recordEvent(Poco::Data::Session& s, const std::string& id, const std::string& type, std::int64_t created);
   void setEventOutcome(Poco::Data::Session& s, const std::string& id, const std::string& outcome);
+
+  /// Serialises, until the end of the transaction, every transaction that resolves or links
+  /// this Stripe customer (PostgreSQL advisory lock; SQLite writers are serial already). Without
+  /// it an event could be parked while a concurrent transaction links its customer and finds
+  /// nothing parked yet.
+  void lockCustomer(Poco::Data::Session& s, const std::string& customerId);
+  /// Parks an event until its customer is linked (a second park of the same id is a no-op).
+  void parkEvent(Poco::Data::Session& s, const PendingEvent& event);
+  /// Removes and returns the customer's parked events, oldest Stripe `created` first.
+  std::vector<PendingEvent> takePendingEvents(Poco::Data::Session& s, const std::string& customerId);
+  /// Removes and returns the events parked before `receivedBeforeIso`.
+  std::vector<PendingEvent> takePendingEventsReceivedBefore(Poco::Data::Session& s, const std::string& receivedBeforeIso);
 
   /// The row, locked for the rest of the transaction on PostgreSQL.
   std::optional<SubscriptionRow> findSubscriptionForUpdate(Poco::Data::Session& s, const std::string& id);

@@ -21,6 +21,16 @@ Poco::Dynamic::Var textOrNull(const std::string& s) { return s.empty() ? Poco::D
 
 }  // namespace
 
+void SubscriptionRoutes::applyParkedEvents(const std::string& customerId) {
+  if (!customerLinked_) return;
+  try {
+    customerLinked_(customerId);
+  } catch (const std::exception& e) {
+    // Not the caller's problem: the next webhook event of this customer applies them too.
+    log_.warning("parked stripe events of customer %s not applied yet: %s", customerId, std::string(e.what()));
+  }
+}
+
 StripeClient& SubscriptionRoutes::requireClient() {
   if (!client_) throw HttpError(503, "billing is not configured");
   return *client_;
@@ -47,11 +57,13 @@ json::ObjectPtr SubscriptionRoutes::currentJson(const std::string& userId) {
   return o;
 }
 
-void SubscriptionRoutes::plans(Request&, Response& res) {
+std::string SubscriptionRoutes::plansJsonText(const BillingConfig& config) {
   auto list = json::array();
-  for (auto& p : config_.plans.all()) list->add(planJson(p));
-  res.json(200, list);
+  for (auto& p : config.plans.all()) list->add(planJson(p));
+  return json::stringify(list);
 }
+
+void SubscriptionRoutes::plans(Request&, Response& res) { res.text(200, plansBody_, "application/json"); }
 
 void SubscriptionRoutes::current(Request& req, Response& res) {
   const User& user = req.requireUser();
@@ -72,6 +84,7 @@ std::string SubscriptionRoutes::ensureCustomer(const User& user) {
   auto s = db_.session();
   std::string stored = store_.saveCustomer(s, user.id, id);
   if (stored != id) log_.warning("user %s got a second Stripe customer %s in a race; keeping %s", user.id, id, stored);
+  applyParkedEvents(stored);
   return stored;
 }
 

@@ -13,6 +13,7 @@
 
 #include <Poco/Logger.h>
 
+#include <functional>
 #include <memory>
 
 namespace cc::billing {
@@ -21,9 +22,13 @@ class SubscriptionRoutes {
  public:
   /// `client` is null when no secret key is configured: then everything but the plan list
   /// answers 503.
+  /// `customerLinked` runs after a Stripe customer was stored for a user here, to apply the
+  /// webhook events that arrived for it before the link (WebhookProcessor::applyParkedEventsOf).
   SubscriptionRoutes(const BillingConfig& config, Database& db, BillingStore& store, SqlCreditLedger& ledger,
-                     std::shared_ptr<StripeClient> client, Poco::Logger& log)
-      : config_(config), db_(db), store_(store), ledger_(ledger), client_(std::move(client)), log_(log) {}
+                     std::shared_ptr<StripeClient> client, Poco::Logger& log,
+                     std::function<void(const std::string& customerId)> customerLinked = {})
+      : config_(config), db_(db), store_(store), ledger_(ledger), client_(std::move(client)), log_(log),
+        customerLinked_(std::move(customerLinked)), plansBody_(plansJsonText(config)) {}
 
   void plans(Request& req, Response& res);
   void current(Request& req, Response& res);
@@ -34,6 +39,7 @@ class SubscriptionRoutes {
  private:
   StripeClient& requireClient();
   std::string ensureCustomer(const User& user);
+  void applyParkedEvents(const std::string& customerId);
   json::ObjectPtr currentJson(const std::string& userId);
   std::optional<SubscriptionRow> currentSubscription(const std::string& userId);
 
@@ -43,6 +49,12 @@ class SubscriptionRoutes {
   SqlCreditLedger& ledger_;
   std::shared_ptr<StripeClient> client_;
   Poco::Logger& log_;
+  std::function<void(const std::string& customerId)> customerLinked_;
+  // The plan list comes from config and never changes while the plugin runs; it is written
+  // once instead of on every request of the busiest public endpoint.
+  const std::string plansBody_;
+
+  static std::string plansJsonText(const BillingConfig& config);
 };
 
 }  // namespace cc::billing

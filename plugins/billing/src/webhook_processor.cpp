@@ -7,27 +7,86 @@
 
 namespace cc::billing {
 
-WebhookResult WebhookProcessor::process(const json::ObjectPtr& event) {
+WebhookProcessor::Work WebhookProcessor::workFrom(const json::ObjectPtr& event) {
   Work w;
   w.eventId = field::str(event, "id");
   w.type = field::str(event, "type");
   w.created = field::integer(event, "created");
+  w.event = event;
   w.object = field::object(field::object(event, "data"), "object");
   if (w.eventId.empty() || w.type.empty() || !w.object) throw HttpError(400, "not a Stripe event (id, type, data.object)");
+  w.customerId = field::idOf(w.object, "customer");
+  return w;
+}
 
+WebhookResult WebhookProcessor::process(const json::ObjectPtr& event) {
+  Work w = workFrom(event);
+  std::vector<Work> released;
   bool fresh = db_.transaction([&](Poco::Data::Session& s) {
     if (!store_.recordEvent(s, w.eventId, w.type, w.created)) return false;
+    store_.lockCustomer(s, w.customerId);
     dispatch(s, w);
     store_.setEventOutcome(s, w.eventId, w.outcome);
+    // This event may have just linked its customer (or the API did earlier): apply what waited.
+    if (w.outcome != "parked") released = applyParked(s, w.customerId);
     return true;
   });
   if (!fresh) {
     log_.information("stripe event %s (%s) was already processed; ignored", w.eventId, w.type);
     return {w.eventId, "duplicate"};
   }
-  for (auto& p : w.publications) events_.publish(p.topic, p.payload);
-  log_.information("stripe event %s (%s): %s", w.eventId, w.type, w.outcome);
+  publishAndLog(w, "");
+  for (auto& p : released) publishAndLog(p, " (parked until its customer was linked)");
   return {w.eventId, w.outcome};
+}
+
+void WebhookProcessor::publishAndLog(const Work& w, const char* how) {
+  for (auto& p : w.publications) events_.publish(p.topic, p.payload);
+  log_.information("stripe event %s (%s)%s: %s", w.eventId, w.type, std::string(how), w.outcome);
+}
+
+int WebhookProcessor::applyParkedEventsOf(const std::string& customerId) {
+  if (customerId.empty()) return 0;
+  auto released = db_.transaction([&](Poco::Data::Session& s) {
+    store_.lockCustomer(s, customerId);
+    return applyParked(s, customerId);
+  });
+  for (auto& p : released) publishAndLog(p, " (parked until its customer was linked)");
+  return static_cast<int>(released.size());
+}
+
+std::vector<WebhookProcessor::Work> WebhookProcessor::applyParked(Poco::Data::Session& s, const std::string& customerId) {
+  std::vector<Work> released;
+  if (customerId.empty() || !store_.userForCustomer(s, customerId)) return released;
+  for (auto& pending : store_.takePendingEvents(s, customerId)) {
+    Work p = workFrom(json::parseObject(pending.payload));
+    dispatch(s, p);  // parks it again only if it still resolves to nobody
+    store_.setEventOutcome(s, p.eventId, p.outcome);
+    released.push_back(std::move(p));
+  }
+  return released;
+}
+
+int WebhookProcessor::expireParkedEvents(std::int64_t receivedBeforeUnix) {
+  auto expired = db_.transaction([&](Poco::Data::Session& s) {
+    auto rows = store_.takePendingEventsReceivedBefore(s, isoFromUnix(receivedBeforeUnix));
+    for (auto& e : rows) store_.setEventOutcome(s, e.id, "expired");
+    return rows;
+  });
+  for (auto& e : expired)
+    log_.warning("stripe event %s (%s) expired: customer %s was never linked to a user; its effects were dropped",
+                 e.id, e.type, e.customerId);
+  return static_cast<int>(expired.size());
+}
+
+bool WebhookProcessor::park(Poco::Data::Session& s, Work& w) {
+  if (w.customerId.empty()) return false;
+  store_.parkEvent(s, {w.eventId, w.customerId, w.type, w.created, json::stringify(w.event)});
+  log_.information("stripe event %s (%s): customer %s belongs to no user yet; parked until it is linked", w.eventId,
+                   w.type, w.customerId);
+  w.outcome = "parked";
+  w.publications.clear();
+  return true;
 }
 
 void WebhookProcessor::dispatch(Poco::Data::Session& s, Work& w) {
@@ -75,6 +134,7 @@ void WebhookProcessor::onSubscription(Poco::Data::Session& s, Work& w) {
   }
   auto userId = resolveUser(s, sub.customerId, sub.metadataUserId);
   if (!userId) {
+    if (park(s, w)) return;
     log_.warning("stripe event %s: customer %s belongs to no user; ignored", w.eventId, sub.customerId);
     w.outcome = "unknown_customer";
     return;
@@ -139,6 +199,7 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
   auto subscription = invoice.subscriptionId.empty() ? std::nullopt
                                                      : store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
   auto userId = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
+  if (!userId && !invoice.id.empty() && park(s, w)) return;
   if (!userId || invoice.id.empty()) {
     log_.warning("stripe event %s: invoice of customer %s belongs to no user; ignored", w.eventId, invoice.customerId);
     w.outcome = "unknown_customer";
@@ -180,6 +241,7 @@ void WebhookProcessor::onInvoiceFailed(Poco::Data::Session& s, Work& w) {
   auto subscription = invoice.subscriptionId.empty() ? std::nullopt
                                                      : store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
   auto userId = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
+  if (!userId && !invoice.id.empty() && park(s, w)) return;
   if (!userId || invoice.id.empty()) {
     log_.warning("stripe event %s: invoice of customer %s belongs to no user; ignored", w.eventId, invoice.customerId);
     w.outcome = "unknown_customer";

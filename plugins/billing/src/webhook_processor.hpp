@@ -6,6 +6,12 @@
 // the id and changes nothing; a failure rolls everything back, the webhook answers 500 and
 // Stripe delivers again. Bus events are published only after the commit, so listeners
 // (audit, metrics) never see an effect that was rolled back.
+//
+// Stripe does not deliver in order. An event whose Stripe customer is not linked to a user
+// yet is parked (stripe_pending_events; outcome "parked") and answered 200. The transaction
+// that links the customer (checkout.session.completed, metadata.user_id on a subscription,
+// or our API) applies the customer's parked events in Stripe `created` order, each one
+// recording its final outcome. Parked events that nobody links expire (expireParkedEvents).
 #include "billing_store.hpp"
 #include "credit_ledger.hpp"
 #include "plans.hpp"
@@ -24,7 +30,7 @@ namespace cc::billing {
 
 struct WebhookResult {
   std::string eventId;
-  std::string outcome;  ///< applied, duplicate, stale, ignored, unknown_customer, unknown_price
+  std::string outcome;  ///< applied, duplicate, stale, ignored, parked, unknown_customer, unknown_price
 };
 
 class WebhookProcessor {
@@ -37,6 +43,13 @@ class WebhookProcessor {
   /// transient failure (nothing was written).
   WebhookResult process(const json::ObjectPtr& event);
 
+  /// Applies the customer's parked events in one transaction, for links made outside a
+  /// webhook (our API stored the customer). Returns how many were applied.
+  int applyParkedEventsOf(const std::string& customerId);
+  /// Drops the events parked before `receivedBeforeUnix` (outcome "expired", logged); returns
+  /// how many.
+  int expireParkedEvents(std::int64_t receivedBeforeUnix);
+
  private:
   struct Publication {
     std::string topic;
@@ -45,12 +58,21 @@ class WebhookProcessor {
   struct Work {
     std::string eventId, type;
     std::int64_t created = 0;
+    json::ObjectPtr event;
     json::ObjectPtr object;
+    std::string customerId;  ///< data.object.customer, "" when absent
     std::string outcome = "applied";
     std::vector<Publication> publications;
   };
 
+  static Work workFrom(const json::ObjectPtr& event);
   void dispatch(Poco::Data::Session& s, Work& w);
+  /// Parks `w` when its customer is known to Stripe but not to us; false when there is no
+  /// customer id to wait for.
+  bool park(Poco::Data::Session& s, Work& w);
+  /// Applies (and removes) the customer's parked events, once it belongs to a user.
+  std::vector<Work> applyParked(Poco::Data::Session& s, const std::string& customerId);
+  void publishAndLog(const Work& w, const char* how);
   void onSubscription(Poco::Data::Session& s, Work& w);
   void onInvoicePaid(Poco::Data::Session& s, Work& w);
   void onInvoiceFailed(Poco::Data::Session& s, Work& w);

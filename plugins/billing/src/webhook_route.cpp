@@ -5,6 +5,20 @@
 #include <ctime>
 
 namespace cc::billing {
+namespace {
+
+/// Stripe's event ids and types are printable ASCII. A control character, above all an
+/// escaped NUL, would not survive storage: PostgreSQL's driver cuts the text at a NUL, so
+/// "evt_\u0000a" and "evt_\u0000b" would both be stored as "evt_" and the second event
+/// dropped as a duplicate.
+bool hasControlCharacters(const json::ObjectPtr& event, const std::string& key) {
+  if (!event->has(key) || !event->get(key).isString()) return false;
+  for (unsigned char c : event->get(key).toString())
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+}  // namespace
 
 void WebhookRoute::handle(Request& req, Response& res) {
   if (config_.webhookSecrets.empty()) throw HttpError(503, "billing is not configured");
@@ -16,6 +30,8 @@ void WebhookRoute::handle(Request& req, Response& res) {
     throw HttpError(400, "invalid Stripe signature: " + check.reason);
   }
   auto event = json::parseObject(req.body);
+  if (hasControlCharacters(event, "id") || hasControlCharacters(event, "type"))
+    throw HttpError(400, "not a Stripe event (id and type must not contain control characters)");
   WebhookResult result;
   try {
     result = processor_.process(event);
