@@ -18,6 +18,27 @@ bool hasControlCharacters(const json::ObjectPtr& event, const std::string& key) 
   return false;
 }
 
+/// True when any key or string anywhere in `value` contains a NUL: it would be cut off in
+/// PostgreSQL the same way, e.g. two invoices "in_\u0000a" and "in_\u0000b" sharing one
+/// credit grant. Stripe never sends one, so such an event is refused whole.
+bool containsNul(const Poco::Dynamic::Var& value) {
+  if (value.type() == typeid(json::ObjectPtr)) {
+    const auto& o = value.extract<json::ObjectPtr>();
+    if (o.isNull()) return false;
+    for (const auto& [key, child] : *o)
+      if (key.find('\0') != std::string::npos || containsNul(child)) return true;
+    return false;
+  }
+  if (value.type() == typeid(json::ArrayPtr)) {
+    const auto& a = value.extract<json::ArrayPtr>();
+    if (a.isNull()) return false;
+    for (const auto& child : *a)
+      if (containsNul(child)) return true;
+    return false;
+  }
+  return value.type() == typeid(std::string) && value.extract<std::string>().find('\0') != std::string::npos;
+}
+
 }  // namespace
 
 void WebhookRoute::handle(Request& req, Response& res) {
@@ -32,6 +53,7 @@ void WebhookRoute::handle(Request& req, Response& res) {
   auto event = json::parseObject(req.body);
   if (hasControlCharacters(event, "id") || hasControlCharacters(event, "type"))
     throw HttpError(400, "not a Stripe event (id and type must not contain control characters)");
+  if (containsNul(event)) throw HttpError(400, "not a Stripe event (it contains a NUL character)");
   WebhookResult result;
   try {
     result = processor_.process(event);
