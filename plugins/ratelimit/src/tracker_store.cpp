@@ -76,7 +76,11 @@ std::string currentSql(const Database& db) {
 }  // namespace
 
 TrackerStore::TrackerStore(Database& db)
-    : db_(db), countSql_(countSql(db)), currentSql_(currentSql(db)), oneWriterAtATime_(db.engine() == Engine::SQLite) {}
+    : db_(db),
+      countSql_(countSql(db)),
+      currentSql_(currentSql(db)),
+      groupCommits_(db.engine() == Engine::SQLite),
+      groupCommit_(db) {}
 
 std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, bool analysisRun,
                                                   const TierLimits& limits) {
@@ -93,11 +97,10 @@ std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, boo
 
   // Prepared once per thread (queryPrepared): compiling this upsert cost more than running it.
   std::vector<Database::SqlRow> rows;
-  {
-    std::unique_lock<std::mutex> writing(writer_, std::defer_lock);
-    if (oneWriterAtATime_) writing.lock();
+  if (groupCommits_)
+    groupCommit_.run([&] { rows = db_.queryPrepared(countSql_, params); });
+  else
     rows = db_.queryPrepared(countSql_, params);
-  }
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
   return WindowUsage{integerColumn(r, 0), integerColumn(r, 1), integerColumn(r, 2), integerColumn(r, 3),

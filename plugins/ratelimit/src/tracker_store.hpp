@@ -2,12 +2,12 @@
 // The "RateLimitTracker" table: one row per user with the counters of the current UTC day and
 // month, and the start of the day and month they belong to (from the database clock).
 #include "count_statement.hpp"
+#include "group_commit.hpp"
 #include "tier_limits.hpp"
 
 #include <codecouncil/sdk/database.hpp>
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -45,11 +45,11 @@ class TrackerStore {
   const std::string countSql_;
   const std::string currentSql_;
   // SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps in
-  // steps of milliseconds (its busy handler). Queueing this process's counting writes on a
-  // mutex hands the lock over in microseconds instead. Other processes on the same file still
-  // wait on busy_timeout.
-  const bool oneWriterAtATime_;
-  std::mutex writer_;
+  // steps of milliseconds (its busy handler). This process's counting writes are therefore
+  // queued and committed in groups (GroupCommit); other processes on the same file still wait
+  // on busy_timeout. PostgreSQL locks rows, so there each write commits on its own.
+  const bool groupCommits_;
+  GroupCommit groupCommit_;
 };
 
 }  // namespace cc::ratelimit
