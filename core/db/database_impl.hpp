@@ -7,7 +7,9 @@
 #include <Poco/Data/SessionPool.h>
 
 #include <memory>
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +58,18 @@ class PooledDatabase : public Database {
   int busyTimeoutMs_;
   std::uint64_t generation_;  // tells this database's per-thread prepared connections from an earlier one's
   std::unique_ptr<Pool> pool_;
+  // SQLite admits one writer at a time, and its busy handler makes a waiting writer sleep in
+  // steps of milliseconds: under concurrent webhooks that showed as 500 ms tails. This
+  // process's write transactions queue here instead (handed over in microseconds) and only
+  // other processes meet the busy handler. Timed, so a wait never outlasts busy_timeout_ms
+  // (the old worst case); recursive, so a nested begin() on one thread cannot deadlock itself.
+  // A rollback after a rollback (migrations do that on an error path) must not unlock twice:
+  // the owner and depth say whether this thread holds it.
+  std::recursive_timed_mutex sqliteWriter_;
+  std::atomic<std::thread::id> writerOwner_{};
+  int writerDepth_ = 0;  // only touched by the owner
+  void lockWriter();
+  void unlockWriterIfHeld() noexcept;
 };
 
 /// Opens the database from config (creating the SQLite file's folder). Registers the Poco

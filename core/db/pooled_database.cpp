@@ -115,13 +115,40 @@ std::string PooledDatabase::nowSql() const {
 }
 
 void PooledDatabase::begin(Poco::Data::Session& s) {
-  if (url_.engine == Engine::SQLite) s << "BEGIN IMMEDIATE", now;
-  else s.begin();
+  if (url_.engine != Engine::SQLite) {
+    s.begin();
+    return;
+  }
+  lockWriter();
+  try {
+    s << "BEGIN IMMEDIATE", now;
+  } catch (...) {
+    unlockWriterIfHeld();
+    throw;
+  }
+}
+
+void PooledDatabase::lockWriter() {
+  if (!sqliteWriter_.try_lock_for(std::chrono::milliseconds(busyTimeoutMs_)))
+    throw std::runtime_error("database is locked: another write transaction of this process ran longer than "
+                             "busy_timeout_ms");
+  writerOwner_.store(std::this_thread::get_id());
+  ++writerDepth_;
+}
+
+void PooledDatabase::unlockWriterIfHeld() noexcept {
+  if (writerOwner_.load() != std::this_thread::get_id() || writerDepth_ == 0) return;
+  if (--writerDepth_ == 0) writerOwner_.store(std::thread::id());
+  sqliteWriter_.unlock();
 }
 
 void PooledDatabase::commit(Poco::Data::Session& s) {
-  if (url_.engine == Engine::SQLite) s << "COMMIT", now;
-  else s.commit();
+  if (url_.engine != Engine::SQLite) {
+    s.commit();
+    return;
+  }
+  s << "COMMIT", now;  // when this throws, the transaction is still open: rollback() unlocks
+  unlockWriterIfHeld();
 }
 
 void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
@@ -131,6 +158,7 @@ void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
   } catch (...) {
     // The connection is broken or no transaction is open; nothing more to undo.
   }
+  if (url_.engine == Engine::SQLite) unlockWriterIfHeld();
 }
 
 int PooledDatabase::poolUsed() const { return pool_->used(); }
