@@ -6,6 +6,7 @@
 #include "src/billing_store.hpp"
 #include "src/credit_ledger.hpp"
 #include "src/stripe_client.hpp"
+#include "src/subscription_reconciler.hpp"
 #include "src/subscription_routes.hpp"
 #include "src/webhook_processor.hpp"
 #include "src/webhook_route.hpp"
@@ -46,6 +47,10 @@ struct Runtime {
                                                   [this](const std::string& customerId) {
                                                     processor.applyParkedEventsOf(customerId);
                                                   });
+    if (client)
+      reconciler = std::make_unique<SubscriptionReconciler>(ctx.db(), store, processor, client,
+                                                            config.reconcileGraceSeconds, config.reconcileBatchSize,
+                                                            ctx.logger());
   }
 
   BillingConfig config;
@@ -56,6 +61,7 @@ struct Runtime {
   WebhookRoute webhook;
   AnnualGrants grants;
   std::unique_ptr<SubscriptionRoutes> routes;
+  std::unique_ptr<SubscriptionReconciler> reconciler;  ///< null without a Stripe secret key
 };
 
 class BillingPlugin : public cc::Plugin {
@@ -112,6 +118,11 @@ class BillingPlugin : public cc::Plugin {
                           [rt, ttl](const cc::JobRun&) {
                             rt->processor.expireParkedEvents(static_cast<std::int64_t>(std::time(nullptr)) - ttl);
                           });
+
+    // A lost webhook must not leave a paid tier behind forever: check with Stripe's API.
+    if (rt->reconciler && rt->config.reconcileIntervalSeconds > 0)
+      ctx.scheduler().every("reconcile_subscriptions", std::chrono::seconds(rt->config.reconcileIntervalSeconds),
+                            [rt](const cc::JobRun&) { rt->reconciler->run(); });
 
     if (!rt->config.apiConfigured())
       ctx.logger().warning("billing: no Stripe secret key (STRIPE_SECRET_KEY); subscription endpoints answer 503");

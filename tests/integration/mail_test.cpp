@@ -5,6 +5,7 @@
 #include "core/mail/outbox_dispatcher.hpp"
 #include "core/mail/outbox_mailer.hpp"
 #include "support/fake_smtp_server.hpp"
+#include "support/test_env.hpp"
 
 #include <gtest/gtest.h>
 
@@ -144,7 +145,7 @@ FakeSmtpServer::Options authServer() {
 }
 
 std::vector<cc::core::MigrationSource> coreMigrations() {
-  return {{"core", std::string(CC_SOURCE_DIR) + "/migrations/core"}};
+  return {{"core", cc::test::sourceDir() + "/migrations/core"}};
 }
 
 // Two hosts' dispatchers on one database (each with its own connection pool) race for the

@@ -198,6 +198,15 @@ void HostProcess::kill9() {
 
 std::string HostProcess::output() const { return readFile(dir_.path() / "host.log"); }
 
+bool HostProcess::waitForOutput(const std::string& text, int timeoutMs) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (output().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 HttpResult HostProcess::get(const std::string& path, const std::string& token) const {
   std::map<std::string, std::string> h;
   if (!token.empty()) h["Authorization"] = "Bearer " + token;

@@ -44,6 +44,9 @@ class HostProcess {
 
   int port() const { return port_; }
   std::string output() const;
+  /// Waits until the output contains `text`: the host logs through an asynchronous channel,
+  /// so a line can arrive a moment after the request or start-up that caused it.
+  bool waitForOutput(const std::string& text, int timeoutMs = 5000) const;
   const TempDir& dir() const { return dir_; }
   std::string configPath() const { return (dir_.path() / "codecouncil.yaml").string(); }
   std::string databaseUrl() const { return databaseUrl_; }

@@ -91,6 +91,7 @@ void execute(const std::string& databaseUrl, const std::string& sql) {
 }
 
 std::string sourceDir() { return CC_SOURCE_DIR; }
+std::string binaryDir() { return CC_BINARY_DIR; }
 std::string hostBinary() { return CC_HOST_BINARY; }
 std::string pluginDir() { return CC_PLUGIN_DIR; }
 std::string testPluginDir() { return CC_TEST_PLUGIN_DIR; }

@@ -42,6 +42,8 @@ void execute(const std::string& databaseUrl, const std::string& sql);
 std::unique_ptr<cc::Database> openTestDatabase(const std::string& databaseUrl);
 
 std::string sourceDir();
+/// The build folder (test plugins, npm tools installed for tests).
+std::string binaryDir();
 std::string hostBinary();
 std::string pluginDir();
 std::string testPluginDir();

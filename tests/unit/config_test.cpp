@@ -3,6 +3,7 @@
 // neither a real .env nor the repository's config/ can leak in.
 #include "core/config/dotenv.hpp"
 #include "core/config/host_config.hpp"
+#include "support/test_env.hpp"
 
 #include <gtest/gtest.h>
 
@@ -26,11 +27,7 @@ using cc::core::loadHostConfig;
 
 namespace {
 
-#ifdef CC_SOURCE_DIR
-const fs::path kSourceDir = CC_SOURCE_DIR;
-#else
-const fs::path kSourceDir = fs::path(__FILE__).parent_path().parent_path().parent_path();
-#endif
+const fs::path kSourceDir = cc::test::sourceDir();
 
 // Every variable the shipped configs or these tests read; cleared before each test so the
 // developer's shell cannot change the outcome.

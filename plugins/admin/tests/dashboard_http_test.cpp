@@ -47,7 +47,7 @@ TEST(DashboardConfig, MissingWebRootIsA404AndAWarning) {
   HostProcess host(bundledPlugin("admin", "{ web_root: /nonexistent/web }"));
   ASSERT_TRUE(host.start()) << host.output();
   EXPECT_EQ(host.get("/admin").status, 404);
-  EXPECT_NE(host.output().find("does not exist"), std::string::npos);
+  EXPECT_TRUE(host.waitForOutput("does not exist")) << host.output();
 }
 
 TEST(DashboardConfig, BadConfigStopsTheHostWithEveryProblem) {

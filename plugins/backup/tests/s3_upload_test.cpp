@@ -20,7 +20,7 @@ extern char** environ;
 namespace {
 
 std::string s3rverScript() {
-  std::string dir = std::string(CC_BINARY_DIR) + "/test-node/s3rver";
+  std::string dir = cc::test::binaryDir() + "/test-node/s3rver";
   std::string script = dir + "/node_modules/s3rver/bin/s3rver.js";
   if (!std::filesystem::exists(script)) {
     std::filesystem::create_directories(dir);

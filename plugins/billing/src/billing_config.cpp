@@ -36,6 +36,9 @@ void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors) {
       .oneOf("proration_behavior", {"create_prorations", "always_invoice", "none"})
       .integer("annual_grant_interval_seconds", 1, 86400)
       .integer("pending_event_ttl_seconds", 1, 90 * 86400)
+      .integer("reconcile_interval_seconds", 0, 7 * 86400)
+      .integer("reconcile_grace_seconds", 0, 30 * 86400)
+      .integer("reconcile_batch_size", 1, 1000)
       .map("plans")
       .check(config, errors);
   if (config.has("api_base")) {
@@ -74,6 +77,9 @@ BillingConfig loadBillingConfig(const ConfigNode& config) {
   c.prorationBehavior = config.getString("proration_behavior", c.prorationBehavior);
   c.annualGrantIntervalSeconds = config.getInt("annual_grant_interval_seconds", c.annualGrantIntervalSeconds);
   c.pendingEventTtlSeconds = config.getInt("pending_event_ttl_seconds", c.pendingEventTtlSeconds);
+  c.reconcileIntervalSeconds = config.getInt("reconcile_interval_seconds", c.reconcileIntervalSeconds);
+  c.reconcileGraceSeconds = config.getInt("reconcile_grace_seconds", c.reconcileGraceSeconds);
+  c.reconcileBatchSize = static_cast<int>(config.getInt("reconcile_batch_size", c.reconcileBatchSize));
   c.plans = PlanCatalog::fromConfig(config.child("plans"));
   return c;
 }

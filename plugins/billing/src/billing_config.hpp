@@ -27,6 +27,10 @@ struct BillingConfig {
   std::int64_t annualGrantIntervalSeconds = 3600;
   /// How long a webhook event waits for its Stripe customer to be linked before it is dropped.
   std::int64_t pendingEventTtlSeconds = 7 * 24 * 3600;
+  /// Reconciliation with Stripe's API (subscription_reconciler.hpp); interval 0 disables it.
+  std::int64_t reconcileIntervalSeconds = 3600;
+  std::int64_t reconcileGraceSeconds = 86400;
+  int reconcileBatchSize = 100;
   PlanCatalog plans;
 
   bool apiConfigured() const { return !secretKey.empty(); }

@@ -267,4 +267,14 @@ std::vector<SubscriptionRow> BillingStore::annualSubscriptionsWithAccess(Poco::D
   return annual;
 }
 
+std::vector<SubscriptionRow> BillingStore::subscriptionsDueForReconcile(Poco::Data::Session& s,
+                                                                        const std::string& periodEndedBeforeIso,
+                                                                        int limit) {
+  return selectSubscriptions(s,
+                             "WHERE status IN ('active', 'trialing') AND \"currentPeriodEnd\" IS NOT NULL"
+                             " AND \"currentPeriodEnd\" < ?",
+                             periodEndedBeforeIso,
+                             " ORDER BY \"currentPeriodEnd\", id LIMIT " + std::to_string(std::max(limit, 1)));
+}
+
 }  // namespace cc::billing

@@ -90,6 +90,10 @@ class BillingStore {
   /// Rows created since `sinceIso`, per UTC day ("YYYY-MM-DD").
   std::map<std::string, std::int64_t> createdPerDay(Poco::Data::Session& s, const std::string& sinceIso);
   std::vector<SubscriptionRow> annualSubscriptionsWithAccess(Poco::Data::Session& s);
+  /// Subscriptions that give access although their period ended before `periodEndedBeforeIso`,
+  /// oldest period end first, at most `limit`.
+  std::vector<SubscriptionRow> subscriptionsDueForReconcile(Poco::Data::Session& s,
+                                                            const std::string& periodEndedBeforeIso, int limit);
 
  private:
   std::vector<SubscriptionRow> selectSubscriptions(Poco::Data::Session& s, const std::string& where,

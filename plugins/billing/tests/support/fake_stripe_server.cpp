@@ -3,6 +3,7 @@
 #include "src/form_body.hpp"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -117,6 +118,19 @@ void FakeStripeServer::setNewSubscriptionStatus(const std::string& status) {
   newSubscriptionStatus_ = status;
 }
 
+void FakeStripeServer::setSubscription(const std::string& id, const std::string& objectJson) {
+  Poco::JSON::Parser parser;
+  Object::Ptr sub = parser.parse(objectJson).extract<Object::Ptr>();
+  std::lock_guard lock(mutex_);
+  subscriptions_[id] = sub;
+}
+
+void FakeStripeServer::failNextFor(const std::string& subscriptionId, const ScriptedFailure& failure, int times) {
+  std::lock_guard lock(mutex_);
+  auto& queue = subscriptionFailures_[subscriptionId];
+  for (int i = 0; i < times; ++i) queue.push_back(failure);
+}
+
 std::vector<RecordedRequest> FakeStripeServer::requests() const {
   std::lock_guard lock(mutex_);
   return requests_;
@@ -148,6 +162,19 @@ FakeStripeServer::Reply FakeStripeServer::stripeError(int status, const std::str
   return {status, stringify(body), {}, false};
 }
 
+FakeStripeServer::Reply FakeStripeServer::scriptedFailure(const ScriptedFailure& f, const std::string& requestId) {
+  Reply reply;
+  if (f.dropConnection) {
+    reply.drop = true;
+    return reply;
+  }
+  reply = stripeError(f.status, f.errorType, f.errorCode, f.message);
+  if (!f.shouldRetry.empty()) reply.headers["Stripe-Should-Retry"] = f.shouldRetry;
+  if (!f.retryAfter.empty()) reply.headers["Retry-After"] = f.retryAfter;
+  reply.headers["Request-Id"] = requestId;
+  return reply;
+}
+
 FakeStripeServer::Reply FakeStripeServer::handle(RecordedRequest request) {
   std::lock_guard lock(mutex_);
   requests_.push_back(request);
@@ -156,15 +183,16 @@ FakeStripeServer::Reply FakeStripeServer::handle(RecordedRequest request) {
   if (!failures_.empty()) {
     ScriptedFailure f = failures_.front();
     failures_.erase(failures_.begin());
-    if (f.dropConnection) {
-      reply.drop = true;
-      return reply;
+    return scriptedFailure(f, requestId);
+  }
+  const std::string subsPrefix = "/v1/subscriptions/";
+  if (request.path.rfind(subsPrefix, 0) == 0) {
+    auto it = subscriptionFailures_.find(request.path.substr(subsPrefix.size()));
+    if (it != subscriptionFailures_.end() && !it->second.empty()) {
+      ScriptedFailure f = it->second.front();
+      it->second.erase(it->second.begin());
+      return scriptedFailure(f, requestId);
     }
-    reply = stripeError(f.status, f.errorType, f.errorCode, f.message);
-    if (!f.shouldRetry.empty()) reply.headers["Stripe-Should-Retry"] = f.shouldRetry;
-    if (!f.retryAfter.empty()) reply.headers["Retry-After"] = f.retryAfter;
-    reply.headers["Request-Id"] = requestId;
-    return reply;
   }
   // Stripe replays the first answer to a repeated Idempotency-Key instead of acting twice.
   std::string key = request.header("Idempotency-Key");

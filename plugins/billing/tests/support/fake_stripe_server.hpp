@@ -54,6 +54,13 @@ class FakeStripeServer {
   /// Status the next created subscriptions start with (default "incomplete").
   void setNewSubscriptionStatus(const std::string& status);
 
+  /// Stores (or replaces) a subscription as Stripe would answer it to GET /v1/subscriptions/:id
+  /// (the JSON text of a Stripe subscription object with this id).
+  void setSubscription(const std::string& id, const std::string& objectJson);
+  /// The next `times` requests for this subscription fail this way; other requests are unaffected
+  /// (a background job may be fetching other subscriptions meanwhile).
+  void failNextFor(const std::string& subscriptionId, const ScriptedFailure& failure, int times = 1);
+
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requests(const std::string& method, const std::string& path) const;
   /// A subscription as the fake holds it (null when unknown).
@@ -70,6 +77,7 @@ class FakeStripeServer {
 
  private:
   Reply route(const RecordedRequest& r);
+  Reply scriptedFailure(const ScriptedFailure& f, const std::string& requestId);
   Reply stripeError(int status, const std::string& type, const std::string& code, const std::string& message,
                     const std::string& param = "");
   Poco::JSON::Object::Ptr newSubscription(const RecordedRequest& r);
@@ -82,6 +90,7 @@ class FakeStripeServer {
   std::vector<ScriptedFailure> failures_;
   std::map<std::string, Reply> idempotentReplies_;
   std::map<std::string, Poco::JSON::Object::Ptr> subscriptions_;
+  std::map<std::string, std::vector<ScriptedFailure>> subscriptionFailures_;
   std::string newSubscriptionStatus_ = "incomplete";
   int counter_ = 0;
 };

@@ -1,0 +1,155 @@
+#include "subscription_reconciler.hpp"
+
+#include "stripe_objects.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <vector>
+
+using namespace Poco::Data::Keywords;
+
+namespace cc::billing {
+namespace {
+
+/// A Stripe subscription object standing in for one that no longer exists at Stripe, built
+/// from what we stored, so the deletion goes through the ordinary webhook path.
+json::ObjectPtr deletedSubscriptionFrom(const SubscriptionRow& row, std::int64_t canceledAt) {
+  auto price = json::object();
+  price->set("id", row.priceId);
+  price->set("object", "price");
+  auto item = json::object();
+  item->set("id", row.itemId);
+  item->set("object", "subscription_item");
+  item->set("price", price);
+  if (auto start = unixFromIso(row.currentPeriodStart); start > 0) item->set("current_period_start", start);
+  if (auto end = unixFromIso(row.currentPeriodEnd); end > 0) item->set("current_period_end", end);
+  auto data = json::array();
+  data->add(item);
+  auto items = json::object();
+  items->set("object", "list");
+  items->set("data", data);
+  auto metadata = json::object();
+  metadata->set("user_id", row.userId);
+  auto sub = json::object();
+  sub->set("id", row.id);
+  sub->set("object", "subscription");
+  sub->set("customer", row.customerId);
+  sub->set("status", "canceled");
+  sub->set("cancel_at_period_end", row.cancelAtPeriodEnd);
+  sub->set("canceled_at", canceledAt);
+  sub->set("ended_at", canceledAt);
+  sub->set("items", items);
+  sub->set("metadata", metadata);
+  return sub;
+}
+
+/// True when the fetched state is what we store already: applying it would only repeat the
+/// update notice (bus event and mail).
+bool sameAsStored(const SubscriptionRow& row, const StripeSubscription& fetched) {
+  return fetched.status == row.status && isoFromUnix(fetched.currentPeriodEnd) == row.currentPeriodEnd &&
+         fetched.cancelAtPeriodEnd == row.cancelAtPeriodEnd && (fetched.priceId.empty() || fetched.priceId == row.priceId);
+}
+
+}  // namespace
+
+std::int64_t subscriptionStateTime(const json::ObjectPtr& subscription) {
+  StripeSubscription sub = parseSubscription(subscription);  // reads the period from either API layout
+  return std::max({field::integer(subscription, "created"), field::integer(subscription, "start_date"),
+                   sub.currentPeriodStart, sub.canceledAt, field::integer(subscription, "ended_at")});
+}
+
+std::int64_t SubscriptionReconciler::databaseNowUnix() {
+  auto s = db_.session();
+  std::vector<std::string> now;
+  s << "SELECT " + db_.nowSql(), into(now), Poco::Data::Keywords::now;
+  return now.empty() ? 0 : unixFromIso(now.front());
+}
+
+ReconcileReport SubscriptionReconciler::run() {
+  ReconcileReport report;
+  try {
+    std::int64_t nowUnix = databaseNowUnix();
+    std::vector<SubscriptionRow> due;
+    {
+      auto s = db_.session();
+      due = store_.subscriptionsDueForReconcile(s, isoFromUnix(nowUnix - graceSeconds_), batchSize_);
+    }
+    for (auto& row : due)
+      if (!reconcileOne(row, nowUnix, report)) break;
+  } catch (const std::exception& e) {
+    ++report.failed;
+    log_.error("billing reconcile: %s; retried next run", std::string(e.what()));
+  }
+  if (report.checked > 0 || report.failed > 0)
+    log_.information("billing reconcile: %d checked, %d applied, %d unchanged, %d failed", report.checked,
+                     report.applied, report.unchanged, report.failed);
+  return report;
+}
+
+bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report) {
+  json::ObjectPtr fetched;
+  try {
+    fetched = client_->get("/v1/subscriptions/" + row.id);
+  } catch (const StripeError& e) {
+    if (e.httpStatus() == 404 && e.code() == "resource_missing") {
+      ++report.checked;
+      log_.warning("billing reconcile: subscription %s is gone at Stripe; applying it as deleted", row.id);
+      apply(row, deletedSubscriptionFrom(row, nowUnix), std::max(nowUnix, row.lastEventAt + 1), true, report);
+      return true;
+    }
+    ++report.failed;
+    log_.warning("billing reconcile: fetching subscription %s failed (HTTP %d, %s): %s; retried next run", row.id,
+                 e.httpStatus(), e.code(), std::string(e.what()));
+    // A network error, 429 or 5xx says Stripe is unwell: the rest waits for the next run.
+    // Another 4xx concerns this subscription only.
+    return e.httpStatus() >= 400 && e.httpStatus() < 500 && e.httpStatus() != 429;
+  }
+  ++report.checked;
+  StripeSubscription sub = parseSubscription(fetched);
+  if (sub.id != row.id || !isKnownStatus(sub.status)) {
+    ++report.failed;
+    log_.warning("billing reconcile: Stripe's answer for subscription %s is not that subscription; ignored", row.id);
+    return true;
+  }
+  std::int64_t stateTime = subscriptionStateTime(fetched);
+  if (stateTime <= row.lastEventAt) {
+    ++report.unchanged;
+    log_.information("billing reconcile: subscription %s: our state (event of %Ld) is newer than Stripe's (%Ld); kept",
+                     row.id, static_cast<Poco::Int64>(row.lastEventAt), static_cast<Poco::Int64>(stateTime));
+    return true;
+  }
+  if (sameAsStored(row, sub)) {
+    ++report.unchanged;
+    return true;
+  }
+  apply(row, fetched, stateTime, sub.status == "canceled", report);
+  return true;
+}
+
+void SubscriptionReconciler::apply(const SubscriptionRow& row, const json::ObjectPtr& subscription,
+                                   std::int64_t stateTime, bool deleted, ReconcileReport& report) {
+  // The event Stripe would have sent. Its id names the state, so the same state fetched twice
+  // (or by two hosts) is recorded once in stripe_events and applied once.
+  StripeSubscription sub = parseSubscription(subscription);
+  auto event = json::object();
+  event->set("id", "reconcile_" + row.id + "_" + sub.status + "_" + std::to_string(sub.currentPeriodEnd) + "_" +
+                       std::to_string(stateTime));
+  event->set("object", "event");
+  event->set("type", deleted ? "customer.subscription.deleted" : "customer.subscription.updated");
+  event->set("created", stateTime);
+  auto data = json::object();
+  data->set("object", subscription);
+  event->set("data", data);
+  try {
+    WebhookResult result = processor_.process(event);
+    if (result.outcome == "applied") ++report.applied;
+    else ++report.unchanged;
+    log_.information("billing reconcile: subscription %s is %s at Stripe: %s", row.id, sub.status, result.outcome);
+  } catch (const std::exception& e) {
+    ++report.failed;
+    log_.error("billing reconcile: applying subscription %s failed: %s; retried next run", row.id,
+               std::string(e.what()));
+  }
+}
+
+}  // namespace cc::billing

@@ -1,0 +1,66 @@
+#pragma once
+// Webhooks can be lost for good: the endpoint down for longer than Stripe's 3-day retry
+// window, the endpoint disabled, a webhook secret rotated wrongly. Without a backstop a user
+// whose `customer.subscription.deleted` never arrived keeps the paid tier forever. As Stripe
+// advises, this job reconciles with the API: every subscription whose stored state still
+// gives access although its period ended more than the grace ago (database clock) is fetched
+// from Stripe and applied through the webhook path, as if Stripe had sent it as an event.
+//
+// Newest wins, as for webhooks: the fetched object counts as an event whose `created` is the
+// latest of the object's own timestamps (created, start_date, current_period_start,
+// canceled_at, ended_at), i.e. when Stripe last changed it in a way we can see. It is applied
+// only when that is strictly newer than the row's "lastEventAt", so a webhook that got here
+// later than the state we fetched is never overwritten. A 404 (resource_missing) means the
+// subscription no longer exists: it is applied as a deletion, timed "now" (deletion is final).
+#include "billing_store.hpp"
+#include "stripe_client.hpp"
+#include "webhook_processor.hpp"
+
+#include <codecouncil/sdk/json.hpp>
+
+#include <Poco/Logger.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace cc::billing {
+
+struct ReconcileReport {
+  int checked = 0;    ///< subscriptions fetched (or found missing)
+  int applied = 0;    ///< fetched state written through the webhook path
+  int unchanged = 0;  ///< Stripe agrees with us, or our state is newer
+  int failed = 0;     ///< Stripe or database errors; retried by the next run
+};
+
+/// The event `created` a fetched subscription stands for: the newest of its own timestamps.
+std::int64_t subscriptionStateTime(const json::ObjectPtr& subscription);
+
+class SubscriptionReconciler {
+ public:
+  SubscriptionReconciler(Database& db, BillingStore& store, WebhookProcessor& processor,
+                         std::shared_ptr<StripeClient> client, std::int64_t graceSeconds, int batchSize,
+                         Poco::Logger& log)
+      : db_(db), store_(store), processor_(processor), client_(std::move(client)), graceSeconds_(graceSeconds),
+        batchSize_(batchSize), log_(log) {}
+
+  /// One pass over at most batchSize subscriptions, oldest period end first. Never throws.
+  ReconcileReport run();
+
+ private:
+  /// false when the run should stop (Stripe unreachable or failing: try again next run).
+  bool reconcileOne(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report);
+  void apply(const SubscriptionRow& row, const json::ObjectPtr& subscription, std::int64_t stateTime,
+             bool deleted, ReconcileReport& report);
+  std::int64_t databaseNowUnix();
+
+  Database& db_;
+  BillingStore& store_;
+  WebhookProcessor& processor_;
+  std::shared_ptr<StripeClient> client_;
+  std::int64_t graceSeconds_;
+  int batchSize_;
+  Poco::Logger& log_;
+};
+
+}  // namespace cc::billing

@@ -1,0 +1,247 @@
+// billing.reconcile_subscriptions: a paid tier must not outlive a lost webhook. Subscriptions
+// whose stored state gives access although their period ended more than the grace ago are
+// fetched from (fake) Stripe and applied through the webhook path. Real host, job every
+// second, on SQLite and (with CC_TEST_POSTGRES_URL) on PostgreSQL.
+#include "support/billing_host.hpp"
+
+#include "src/stripe_objects.hpp"
+
+#include <codecouncil/sdk/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+
+using namespace cc::billing::test;
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+int nextId() {
+  static std::atomic<int> n{0};
+  return ++n;
+}
+
+/// A Stripe subscription object (basil layout) as GET /v1/subscriptions/:id answers it, with
+/// extra top-level integer fields such as created, canceled_at and ended_at.
+std::string stripeSubscription(const SubscriptionFixture& f, const std::map<std::string, std::int64_t>& extra = {}) {
+  auto event = cc::json::parseObject(subscriptionEvent("evt_unused", "unused", 0, f));
+  auto object = event->getObject("data")->getObject("object");
+  for (auto& [key, value] : extra) object->set(key, value);
+  return cc::json::stringify(object);
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+struct Env {
+  FakeStripeServer stripe;
+  std::string databaseUrl;
+  std::unique_ptr<BillingHost> billing;
+  /// Stripe agrees with what we store, and its period ended first: fetched first by every
+  /// run and never changed, so its fetch count tells when runs have happened.
+  SubscriptionFixture sentinel;
+};
+
+class Reconcile : public ::testing::TestWithParam<std::string> {
+ protected:
+  static std::map<std::string, std::unique_ptr<Env>>& envs() {
+    static std::map<std::string, std::unique_ptr<Env>> m;
+    return m;
+  }
+  static void TearDownTestSuite() {
+    for (auto& [k, e] : envs()) e->billing->host.stop();
+    envs().clear();
+  }
+  void SetUp() override {
+    if (GetParam() == "postgresql" && cc::test::postgresAdminUrl().empty())
+      GTEST_SKIP() << "CC_TEST_POSTGRES_URL is not set";
+    auto& env = envs()[GetParam()];
+    if (!env) {
+      env = std::make_unique<Env>();
+      if (GetParam() == "postgresql") env->databaseUrl = cc::test::createPostgresDatabase("billing_reconcile");
+      env->billing = std::make_unique<BillingHost>(
+          billingConfig(env->stripe, ", reconcile_interval_seconds: 1, reconcile_grace_seconds: 86400"), nullptr,
+          env->databaseUrl);
+      ASSERT_TRUE(env->billing->host.start()) << env->billing->host.output();
+      e = env.get();
+      b = e->billing.get();
+      e->sentinel = paidSubscription(newUser(), -33 * kDay, -3 * kDay);
+      e->stripe.setSubscription(e->sentinel.id, stripeSubscription(e->sentinel, {{"created", e->sentinel.periodStart}}));
+      storeViaWebhook(e->sentinel);
+    }
+    e = env.get();
+    b = e->billing.get();
+  }
+
+  std::string newUser() {
+    std::string n = std::to_string(nextId());
+    std::string user = b->userId(b->host.signup("rec" + n + "@example.com"));
+    EXPECT_FALSE(user.empty());
+    return user;
+  }
+  /// A startup subscription of `user` whose period runs from now+startOffset to now+endOffset.
+  SubscriptionFixture paidSubscription(const std::string& user, std::int64_t startOffset, std::int64_t endOffset) {
+    std::string n = std::to_string(nextId());
+    SubscriptionFixture f;
+    f.id = "sub_r" + n;
+    f.customer = "cus_r" + n;
+    f.itemId = "si_r" + n;
+    f.userId = user;
+    f.periodStart = nowUnix() + startOffset;
+    f.periodEnd = nowUnix() + endOffset;
+    return f;
+  }
+  /// Stores `f` as the last webhook we received did: an update sent just after the period began.
+  void storeViaWebhook(const SubscriptionFixture& f, std::int64_t created = 0) {
+    std::string event = subscriptionEvent("evt_" + f.id + "_" + std::to_string(nextId()), "customer.subscription.updated",
+                                          created ? created : f.periodStart + 10, f);
+    auto r = b->webhook(event);
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  std::string column(const std::string& sub, const std::string& name) {
+    return b->value("SELECT " + name + " FROM \"Subscription\" WHERE id = '" + sub + "'");
+  }
+  std::string tierOf(const std::string& user) { return b->value("SELECT tier FROM \"User\" WHERE id = '" + user + "'"); }
+  std::size_t fetchesOf(const std::string& sub) { return e->stripe.requests("GET", "/v1/subscriptions/" + sub).size(); }
+  /// Waits until a whole job run has started and finished after this call.
+  void waitForAnotherRun() {
+    std::size_t seen = fetchesOf(e->sentinel.id);
+    ASSERT_TRUE(waitUntil([&] { return fetchesOf(e->sentinel.id) >= seen + 2; })) << b->host.output();
+  }
+  std::size_t canceledEventsOf(const std::string& sub) {
+    return occurrences(b->host.output(), "probe event subscription_canceled {\"atPeriodEnd\":false,\"plan\":\"startup_monthly\","
+                                         "\"subscriptionId\":\"" + sub + "\"");
+  }
+  std::size_t updatedEventsOf(const std::string& sub) {
+    return occurrences(b->host.output(), "probe event subscription_updated {\"plan\":\"startup_monthly\",\"previousPlan\":"
+                                         "\"startup_monthly\",\"status\":\"active\",\"subscriptionId\":\"" + sub + "\"");
+  }
+
+  Env* e = nullptr;
+  BillingHost* b = nullptr;
+};
+
+TEST_P(Reconcile, LostDeletionWebhookDowngradesToFreeOnce) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -32 * kDay, -2 * kDay);
+  // At Stripe it ended with its period; the customer.subscription.deleted webhook never came.
+  SubscriptionFixture ended = sub;
+  ended.status = "canceled";
+  e->stripe.setSubscription(sub.id, stripeSubscription(ended, {{"created", sub.periodStart},
+                                                               {"canceled_at", sub.periodEnd - kDay},
+                                                               {"ended_at", sub.periodEnd}}));
+  storeViaWebhook(sub);
+  ASSERT_EQ(tierOf(user), "startup");
+
+  ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "canceled"; })) << b->host.output();
+  EXPECT_EQ(tierOf(user), "free");
+  EXPECT_EQ(column(sub.id, "\"lastEventAt\""), std::to_string(sub.periodEnd));  // Stripe's ended_at, not our clock
+  waitForAnotherRun();
+  EXPECT_EQ(fetchesOf(sub.id), 1u) << "a canceled subscription is not checked again";
+  EXPECT_EQ(canceledEventsOf(sub.id), 1u) << b->host.output();
+}
+
+TEST_P(Reconcile, RenewedSubscriptionKeepsTierWithNewPeriod) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -32 * kDay, -2 * kDay);
+  SubscriptionFixture renewed = sub;
+  renewed.periodStart = sub.periodEnd;
+  renewed.periodEnd = sub.periodEnd + 30 * kDay;
+  e->stripe.setSubscription(sub.id, stripeSubscription(renewed, {{"created", sub.periodStart}}));
+  storeViaWebhook(sub);
+
+  ASSERT_TRUE(waitUntil([&] { return column(sub.id, "\"lastEventAt\"") == std::to_string(renewed.periodStart); }))
+      << b->host.output();
+  EXPECT_EQ(column(sub.id, "status"), "active");
+  EXPECT_EQ(tierOf(user), "startup");
+  EXPECT_EQ(cc::billing::unixFromIso(column(sub.id, "\"currentPeriodEnd\"")), renewed.periodEnd);
+  waitForAnotherRun();
+  EXPECT_EQ(fetchesOf(sub.id), 1u) << "a renewed subscription is no longer due";
+  EXPECT_EQ(updatedEventsOf(sub.id), 1u) << b->host.output();
+}
+
+TEST_P(Reconcile, SubscriptionWithinGraceIsNotFetched) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -30 * kDay - 3600, -3600);  // ended an hour ago: the webhook may still come
+  storeViaWebhook(sub);
+  waitForAnotherRun();
+  waitForAnotherRun();
+  EXPECT_EQ(fetchesOf(sub.id), 0u);
+  EXPECT_EQ(column(sub.id, "status"), "active");
+  EXPECT_EQ(tierOf(user), "startup");
+}
+
+TEST_P(Reconcile, StripeErrorChangesNothingAndIsRetried) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -32 * kDay, -2 * kDay);
+  SubscriptionFixture ended = sub;
+  ended.status = "canceled";
+  e->stripe.setSubscription(sub.id, stripeSubscription(ended, {{"ended_at", sub.periodEnd}}));
+  // Two whole runs fail: 1 try + 3 retries (max_retries default) each.
+  e->stripe.failNextFor(sub.id, ScriptedFailure{}, 8);
+  storeViaWebhook(sub);
+  std::string lastEventAt = column(sub.id, "\"lastEventAt\"");
+
+  ASSERT_TRUE(waitUntil([&] { return fetchesOf(sub.id) >= 5; })) << b->host.output();  // run 1 failed for good
+  EXPECT_EQ(column(sub.id, "status"), "active");
+  EXPECT_EQ(column(sub.id, "\"lastEventAt\""), lastEventAt);
+  EXPECT_EQ(tierOf(user), "startup") << "an error must never downgrade";
+
+  ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "canceled"; })) << b->host.output();
+  EXPECT_EQ(fetchesOf(sub.id), 9u) << "retried by a later run once Stripe answers";
+  EXPECT_EQ(tierOf(user), "free");
+  EXPECT_EQ(canceledEventsOf(sub.id), 1u);
+}
+
+TEST_P(Reconcile, SubscriptionUnknownToStripeIsTreatedAsDeleted) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -32 * kDay, -2 * kDay);  // never given to the fake: 404 resource_missing
+  storeViaWebhook(sub);
+
+  ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "canceled"; })) << b->host.output();
+  EXPECT_EQ(tierOf(user), "free");
+  EXPECT_FALSE(column(sub.id, "\"canceledAt\"").empty());
+  waitForAnotherRun();
+  EXPECT_EQ(fetchesOf(sub.id), 1u);
+  EXPECT_EQ(canceledEventsOf(sub.id), 1u) << b->host.output();
+}
+
+TEST_P(Reconcile, NewerWebhookIsNotOverwrittenByOlderStripeState) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -32 * kDay, -2 * kDay);
+  // Stripe's answer says canceled, but as of 3 days ago; the webhook we got is from a minute ago.
+  SubscriptionFixture older = sub;
+  older.status = "canceled";
+  e->stripe.setSubscription(sub.id, stripeSubscription(older, {{"created", sub.periodStart},
+                                                               {"canceled_at", nowUnix() - 3 * kDay},
+                                                               {"ended_at", nowUnix() - 3 * kDay}}));
+  storeViaWebhook(sub, nowUnix() - 60);
+  std::string lastEventAt = column(sub.id, "\"lastEventAt\"");
+
+  ASSERT_TRUE(waitUntil([&] { return fetchesOf(sub.id) >= 2; })) << b->host.output();  // run 1 done with it
+  EXPECT_EQ(column(sub.id, "status"), "active");
+  EXPECT_EQ(column(sub.id, "\"lastEventAt\""), lastEventAt);
+  EXPECT_EQ(tierOf(user), "startup");
+  EXPECT_EQ(canceledEventsOf(sub.id), 0u);
+}
+
+TEST_P(Reconcile, StateStripeAgreesWithChangesNothing) {
+  // The sentinel has been fetched by every run since the host started.
+  waitForAnotherRun();
+  EXPECT_EQ(column(e->sentinel.id, "status"), "active");
+  EXPECT_EQ(column(e->sentinel.id, "\"lastEventAt\""), std::to_string(e->sentinel.periodStart + 10));
+  EXPECT_EQ(updatedEventsOf(e->sentinel.id), 0u);
+  EXPECT_EQ(b->count("SELECT id FROM stripe_events WHERE id LIKE 'reconcile_" + e->sentinel.id + "_%'"), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Reconcile, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
