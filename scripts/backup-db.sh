@@ -7,7 +7,12 @@
 # backup plugin from the environment.
 #
 # This is a thin wrapper: the work is done by `codecouncil backup` (the backup plugin), the
-# same code the scheduled job runs. Exit status: 0 ok, 1 backup failed, 2 bad usage.
+# same code the scheduled job runs. Exit status: 0 ok, 1 backup failed (or not enough free
+# space), 2 bad usage.
+#
+# Free space: before running anything, BACKUP_DIR's disk (df) must have at least
+# BACKUP_MIN_FREE_BYTES (default 1 GiB, 0 turns this pre-check off) available. The binary then
+# checks again with its size estimate of the database (docs/backup.md, "Free space").
 # Cron (UTC), e.g. in /etc/crontab:
 #   0 2 * * * deploy /srv/codecouncil/scripts/backup-db.sh production
 set -euo pipefail
@@ -34,6 +39,33 @@ if [ ! -x "$bin" ]; then
 fi
 
 export BACKUP_DIR="${BACKUP_DIR:-/var/backups/codecouncil-ai}"
+export BACKUP_MIN_FREE_BYTES="${BACKUP_MIN_FREE_BYTES:-1073741824}"
+if ! [[ "$BACKUP_MIN_FREE_BYTES" =~ ^[0-9]+$ ]]; then
+  echo "backup-db.sh: BACKUP_MIN_FREE_BYTES must be a number of bytes, got '$BACKUP_MIN_FREE_BYTES'" >&2
+  exit 2
+fi
+
+# The disk BACKUP_DIR is (or will be created) on: its nearest existing folder.
+existing_parent() {
+  local dir="$1"
+  while [ ! -d "$dir" ] && [ "$dir" != "/" ] && [ "$dir" != "." ]; do dir="$(dirname "$dir")"; done
+  printf '%s\n' "$dir"
+}
+
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
+
+# Refuse before a dump can fill the disk half-way (and take the space the database needs).
+if [ "$BACKUP_MIN_FREE_BYTES" -gt 0 ]; then
+  probe="$(existing_parent "$BACKUP_DIR")"
+  if ! avail="$(df --output=avail -B1 "$probe" 2>/dev/null | tail -n 1 | tr -d ' ')" || ! [[ "$avail" =~ ^[0-9]+$ ]]; then
+    echo "backup-db.sh: cannot read the free space of $probe (df)" >&2
+    exit 1
+  fi
+  if [ "$avail" -lt "$BACKUP_MIN_FREE_BYTES" ]; then
+    echo "backup-db.sh: not enough free space in $BACKUP_DIR: need ~$(mb "$BACKUP_MIN_FREE_BYTES") (BACKUP_MIN_FREE_BYTES), have $(mb "$avail"); nothing written" >&2
+    exit 1
+  fi
+fi
 args=(--env "$environment")
 # The binary picks config/<environment>.yaml relative to the working directory.
 if [ -n "${CODECOUNCIL_CONFIG:-}" ]; then args+=(--config "$CODECOUNCIL_CONFIG"); fi

@@ -4,6 +4,7 @@
 #include "src/billing_config.hpp"
 #include "src/billing_service.hpp"
 #include "src/billing_store.hpp"
+#include "src/stripe_objects.hpp"
 #include "src/credit_ledger.hpp"
 #include "src/stripe_client.hpp"
 #include "src/subscription_reconciler.hpp"
@@ -29,7 +30,8 @@ struct Runtime {
       : config(std::move(cfg)),
         store(ctx.db(), config.plans),
         ledger(std::make_shared<SqlCreditLedger>(ctx.db())),
-        processor(ctx.db(), store, *ledger, ctx.mailer(), ctx.events(), config.plans, ctx.logger()),
+        processor(ctx.db(), store, *ledger, ctx.mailer(), ctx.events(), config.plans, config.livemode,
+                  ctx.logger()),
         webhook(config, processor, ctx.logger()),
         grants(ctx.db(), store, *ledger, config.plans, &ctx.events(), ctx.logger()) {
     if (config.apiConfigured()) {
@@ -128,9 +130,10 @@ class BillingPlugin : public cc::Plugin {
       ctx.logger().warning("billing: no Stripe secret key (STRIPE_SECRET_KEY); subscription endpoints answer 503");
     if (rt->config.webhookSecrets.empty())
       ctx.logger().warning("billing: no webhook secret (STRIPE_WEBHOOK_SECRET); the webhook answers 503");
-    ctx.logger().information("billing ready: api %s, version %s, %d webhook secret(s), %s flow", rt->config.apiBase,
-                             rt->config.apiVersion, static_cast<int>(rt->config.webhookSecrets.size()),
-                             rt->config.paymentFlow);
+    ctx.logger().information("billing ready: api %s, version %s, %d webhook secret(s), %s flow, %s mode",
+                             rt->config.apiBase, rt->config.apiVersion,
+                             static_cast<int>(rt->config.webhookSecrets.size()), rt->config.paymentFlow,
+                             std::string(modeName(rt->config.livemode)));
   }
 
   void stop() override { runtime_.reset(); }

@@ -3,6 +3,7 @@
 #include "atomic_file.hpp"
 #include "backup_files.hpp"
 #include "digest.hpp"
+#include "disk_space.hpp"
 #include "gzip_io.hpp"
 #include "manifest.hpp"
 #include "postgres_engine.hpp"
@@ -76,8 +77,25 @@ BackupOutcome BackupRunner::run(const BackupOptions& options) {
   return outcome;
 }
 
+std::uint64_t BackupRunner::estimatedPeakBytes() const {
+  // SQLite: the VACUUM INTO snapshot (at most page_count * page_size) and the compressed dump
+  // sit in backup_dir together, so twice the database. PostgreSQL: only the compressed dump,
+  // and pg_database_size (indexes, TOAST, free space included) is an upper bound for a
+  // gzip -9 of the SQL text: generous on purpose.
+  if (database_.engine == Engine::SQLite) return 2 * sqliteDatabaseBytes(database_.sqlitePath);
+  return postgresDatabaseBytes(database_);
+}
+
+void BackupRunner::refuseWithoutFreeSpace() const {
+  auto decision = decideFreeSpace(settings_.backupDir, estimatedPeakBytes(), settings_.freeSpaceFactor,
+                                  static_cast<std::uint64_t>(settings_.minFreeBytes), freeBytesIn(settings_.backupDir));
+  if (!decision.ok) throw std::runtime_error(decision.reason);
+}
+
 void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
   ensureWritableDirectory(settings_.backupDir);
+  // Before the first byte: a full disk refuses the run instead of failing half-way.
+  refuseWithoutFreeSpace();
   auto now = std::chrono::system_clock::now();
   std::string name = backupFileName(environment_, std::chrono::system_clock::to_time_t(now));
   std::string finalPath = (std::filesystem::path(settings_.backupDir) / name).string();

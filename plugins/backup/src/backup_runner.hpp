@@ -41,6 +41,10 @@ class BackupRunner {
 
  private:
   void dumpAndPublish(BackupOutcome& outcome);
+  /// Bytes backup_dir must hold at the peak of a run (an upper bound).
+  std::uint64_t estimatedPeakBytes() const;
+  /// Throws "not enough free space in <dir>: ..." when the estimate does not fit.
+  void refuseWithoutFreeSpace() const;
   void upload(BackupOutcome& outcome);
 
   BackupSettings settings_;

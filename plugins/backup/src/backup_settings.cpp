@@ -28,6 +28,8 @@ void validateSettings(const ConfigNode& config, ConfigErrors& errors) {
       .boolean("verify_after_backup")
       .string("verify_database_url")
       .integer("min_dump_bytes", 0, 1LL << 40)
+      .integer("min_free_bytes", 0, 1LL << 50)
+      .number("free_space_factor")
       .string("pg_dump")
       .string("psql")
       .integer("publish_interval_seconds", 1, 3600)
@@ -55,6 +57,24 @@ void validateSettings(const ConfigNode& config, ConfigErrors& errors) {
       errors.addRaw("RETENTION_DAYS: expected an integer");
     }
   }
+  if (config.has("free_space_factor")) {
+    try {
+      double f = config["free_space_factor"].asDouble();
+      if (!(f >= 0 && f <= 100)) errors.add(config["free_space_factor"], "must be between 0 and 100");
+    } catch (const ConfigError&) {
+      // already reported by the schema
+    }
+  }
+  if (!config.has("min_free_bytes") && !env("BACKUP_MIN_FREE_BYTES").empty()) {
+    try {
+      std::size_t used = 0;
+      long long v = std::stoll(env("BACKUP_MIN_FREE_BYTES"), &used);
+      if (used != env("BACKUP_MIN_FREE_BYTES").size() || v < 0)
+        errors.addRaw("BACKUP_MIN_FREE_BYTES: expected a number of bytes >= 0");
+    } catch (const std::exception&) {
+      errors.addRaw("BACKUP_MIN_FREE_BYTES: expected a number of bytes >= 0");
+    }
+  }
   if (config.has("verify_database_url")) {
     std::string url = config["verify_database_url"].asString();
     if (!url.empty() && url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
@@ -75,6 +95,9 @@ BackupSettings BackupSettings::from(const ConfigNode& config, const std::string&
   s.verifyAfterBackup = config.getBool("verify_after_backup", s.verifyAfterBackup);
   s.verifyDatabaseUrl = config.getString("verify_database_url", "");
   s.minDumpBytes = config.getInt("min_dump_bytes", s.minDumpBytes);
+  std::string minFree = env("BACKUP_MIN_FREE_BYTES");
+  s.minFreeBytes = config.getInt("min_free_bytes", minFree.empty() ? s.minFreeBytes : std::stoll(minFree));
+  s.freeSpaceFactor = config.getDouble("free_space_factor", s.freeSpaceFactor);
   s.pgDump = config.getString("pg_dump", s.pgDump);
   s.psql = config.getString("psql", s.psql);
   s.publishIntervalSeconds = static_cast<int>(config.getInt("publish_interval_seconds", s.publishIntervalSeconds));

@@ -27,6 +27,10 @@ struct BackupSettings {
   bool verifyAfterBackup = false;
   std::string verifyDatabaseUrl;       ///< PostgreSQL scratch database; empty: a temporary one
   std::int64_t minDumpBytes = 1024;    ///< smaller uncompressed dumps are refused
+  /// Free space that must remain in backup_dir after the backup (BACKUP_MIN_FREE_BYTES): a
+  /// backup must never take the last bytes of a disk the database may share.
+  std::int64_t minFreeBytes = std::int64_t{1} << 30;
+  double freeSpaceFactor = 1.1;        ///< safety margin on the size estimate
   std::string pgDump = "pg_dump";
   std::string psql = "psql";
   int publishIntervalSeconds = 30;

@@ -175,6 +175,11 @@ void restorePostgres(const std::string& gzPath, const DatabaseTarget& db, const 
   if (rc != 0) throw std::runtime_error("psql failed (exit " + std::to_string(rc) + "): " + load.output());
 }
 
+std::uint64_t postgresDatabaseBytes(const DatabaseTarget& db) {
+  auto s = open(db);
+  return std::stoull(query(s, "SELECT pg_database_size(current_database())::text").at(0).at(0));
+}
+
 std::vector<TableStats> postgresTableStats(const DatabaseTarget& db) {
   auto s = open(db);
   fixTextOutput(s, false);

@@ -6,6 +6,7 @@
 #include "dump_result.hpp"
 #include "gzip_io.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ DumpResult dumpPostgres(const DatabaseTarget& db, const std::string& pgDump, Gzi
 /// Drops every table, view, sequence, type and function of `db` and loads the dump, all in
 /// one psql transaction (ON_ERROR_STOP): on any error the database is unchanged.
 void restorePostgres(const std::string& gzPath, const DatabaseTarget& db, const std::string& psql);
+
+/// pg_database_size(current_database()): tables, indexes, TOAST and free space on disk.
+std::uint64_t postgresDatabaseBytes(const DatabaseTarget& db);
 
 std::vector<TableStats> postgresTableStats(const DatabaseTarget& db);
 

@@ -276,4 +276,15 @@ std::vector<TableStats> sqliteTableStats(const std::string& dbPath) {
   return stats;
 }
 
+std::uint64_t sqliteDatabaseBytes(const std::string& dbPath) {
+  if (!std::filesystem::exists(dbPath)) throw std::runtime_error("SQLite database " + dbPath + " does not exist");
+  Db db(dbPath, SQLITE_OPEN_READONLY);
+  // page_count as this connection sees it includes pages still only in the WAL.
+  auto pragma = [&](const char* sql) {
+    Stmt st(db, sql);
+    return st.step() ? static_cast<std::uint64_t>(sqlite3_column_int64(st.handle, 0)) : 0;
+  };
+  return pragma("PRAGMA page_count") * pragma("PRAGMA page_size");
+}
+
 }  // namespace cc::backup

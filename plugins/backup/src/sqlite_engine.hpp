@@ -4,6 +4,7 @@
 #include "dump_result.hpp"
 #include "gzip_io.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ DumpResult dumpSqlite(const std::string& dbPath, const std::string& scratchDir, 
 /// Replaces every table of the database at `dbPath` with the content of the gzipped dump,
 /// in one transaction: on any error the database is unchanged. Creates the file if missing.
 void restoreSqlite(const std::string& gzPath, const std::string& dbPath);
+
+/// page_count * page_size: the size of a VACUUM INTO copy at most (free pages are dropped).
+std::uint64_t sqliteDatabaseBytes(const std::string& dbPath);
 
 /// Row counts and checksums of every table (one read transaction).
 std::vector<TableStats> sqliteTableStats(const std::string& dbPath);

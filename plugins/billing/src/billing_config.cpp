@@ -1,6 +1,49 @@
 #include "billing_config.hpp"
 
 namespace cc::billing {
+namespace {
+
+/// The secret key as loadBillingConfig reads it: the config key, else the environment.
+std::string effectiveSecretKey(const ConfigNode& config) {
+  if (config.has("secret_key")) return config.getString("secret_key");
+  return expandEnv("${STRIPE_SECRET_KEY:-}");
+}
+
+/// Refuses `livemode: auto` when the key does not tell the mode and the mode matters (a
+/// webhook secret or a secret key is set, so Stripe data will be processed). The message
+/// names the key path, never the key itself.
+void checkLivemodeDecidable(const ConfigNode& config, ConfigErrors& errors) {
+  if (config.getString("livemode", "auto") != "auto") return;
+  const std::string key = effectiveSecretKey(config);
+  if (livemodeOfKey(key)) return;
+  const std::string source = config.has("secret_key") ? "" : " (read from STRIPE_SECRET_KEY)";
+  if (!key.empty()) {
+    errors.add(config.child("secret_key"),
+               "livemode is auto but the key" + source +
+                   " starts with none of sk_live_, rk_live_, sk_test_, rk_test_, so the Stripe mode cannot be told; "
+                   "set livemode: true or false");
+    return;
+  }
+  const bool webhookConfigured =
+      !splitSecrets(config.has("webhook_secret") ? config.getString("webhook_secret")
+                                                 : expandEnv("${STRIPE_WEBHOOK_SECRET:-}"))
+           .empty();
+  if (webhookConfigured)
+    errors.add(config.child("secret_key"),
+               "is empty" + source +
+                   " but a webhook secret is set: livemode auto cannot tell the Stripe mode of the events; "
+                   "set secret_key or livemode: true or false");
+}
+
+}  // namespace
+
+std::optional<bool> livemodeOfKey(const std::string& secretKey) {
+  for (const char* prefix : {"sk_live_", "rk_live_"})
+    if (secretKey.rfind(prefix, 0) == 0) return true;
+  for (const char* prefix : {"sk_test_", "rk_test_"})
+    if (secretKey.rfind(prefix, 0) == 0) return false;
+  return std::nullopt;
+}
 
 std::vector<std::string> splitSecrets(const std::string& text) {
   std::vector<std::string> out;
@@ -40,7 +83,13 @@ void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors) {
       .integer("reconcile_grace_seconds", 0, 30 * 86400)
       .integer("reconcile_batch_size", 1, 1000)
       .map("plans")
+      .oneOf("livemode", {"auto", "true", "false"})
       .check(config, errors);
+  try {
+    checkLivemodeDecidable(config, errors);
+  } catch (const ConfigError&) {
+    // a key of the wrong type was reported by the schema above
+  }
   if (config.has("api_base")) {
     try {
       std::string base = config.child("api_base").asString();
@@ -81,6 +130,8 @@ BillingConfig loadBillingConfig(const ConfigNode& config) {
   c.reconcileGraceSeconds = config.getInt("reconcile_grace_seconds", c.reconcileGraceSeconds);
   c.reconcileBatchSize = static_cast<int>(config.getInt("reconcile_batch_size", c.reconcileBatchSize));
   c.plans = PlanCatalog::fromConfig(config.child("plans"));
+  const std::string mode = config.getString("livemode", "auto");
+  c.livemode = mode == "auto" ? livemodeOfKey(c.secretKey).value_or(false) : mode == "true";
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include <codecouncil/sdk/config.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ struct BillingConfig {
   std::int64_t reconcileGraceSeconds = 86400;
   int reconcileBatchSize = 100;
   PlanCatalog plans;
+  /// The Stripe mode this deployment serves (true: live). Events and fetched objects of the
+  /// other mode are refused (outcome "wrong_mode"): they mean a misconfigured endpoint or a
+  /// leaked test secret. From `livemode`, or with `auto` from the secret key's prefix.
+  bool livemode = false;
 
   bool apiConfigured() const { return !secretKey.empty(); }
 };
@@ -40,6 +45,10 @@ void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors);
 /// Reads a config that validateBillingConfig accepted. Unset keys fall back to the STRIPE_*
 /// environment variables, then to the defaults above.
 BillingConfig loadBillingConfig(const ConfigNode& config);
+
+/// The mode a Stripe secret or restricted key belongs to: sk_live_/rk_live_ -> true,
+/// sk_test_/rk_test_ -> false, anything else (empty included) -> nullopt.
+std::optional<bool> livemodeOfKey(const std::string& secretKey);
 
 /// "a, b,,c" -> {"a", "b", "c"}
 std::vector<std::string> splitSecrets(const std::string& text);

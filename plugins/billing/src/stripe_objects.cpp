@@ -144,4 +144,11 @@ std::int64_t unixFromIso(const std::string& iso) {
   return static_cast<std::int64_t>(dt.timestamp().epochTime());
 }
 
+std::optional<bool> livemodeOf(const json::ObjectPtr& o) {
+  if (!o || !o->has("livemode") || o->isNull("livemode")) return std::nullopt;
+  auto v = o->get("livemode");
+  if (!v.isBoolean()) return std::nullopt;
+  return v.convert<bool>();
+}
+
 }  // namespace cc::billing

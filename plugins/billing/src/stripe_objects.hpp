@@ -4,6 +4,7 @@
 #include <codecouncil/sdk/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace cc::billing {
@@ -67,5 +68,11 @@ std::string idOf(const json::ObjectPtr& o, const std::string& key);
 /// data[0] of a Stripe list object ({"object":"list","data":[...]}) at `key`.
 json::ObjectPtr firstListItem(const json::ObjectPtr& o, const std::string& key);
 }  // namespace field
+
+/// An event's or object's `livemode` (true: live mode); nullopt when it is absent or not a
+/// JSON boolean.
+std::optional<bool> livemodeOf(const json::ObjectPtr& o);
+/// "live" or "test", for log lines.
+inline const char* modeName(bool livemode) { return livemode ? "live" : "test"; }
 
 }  // namespace cc::billing

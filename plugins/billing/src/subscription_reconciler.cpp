@@ -13,7 +13,7 @@ namespace {
 
 /// A Stripe subscription object standing in for one that no longer exists at Stripe, built
 /// from what we stored, so the deletion goes through the ordinary webhook path.
-json::ObjectPtr deletedSubscriptionFrom(const SubscriptionRow& row, std::int64_t canceledAt) {
+json::ObjectPtr deletedSubscriptionFrom(const SubscriptionRow& row, std::int64_t canceledAt, bool livemode) {
   auto price = json::object();
   price->set("id", row.priceId);
   price->set("object", "price");
@@ -40,6 +40,7 @@ json::ObjectPtr deletedSubscriptionFrom(const SubscriptionRow& row, std::int64_t
   sub->set("ended_at", canceledAt);
   sub->set("items", items);
   sub->set("metadata", metadata);
+  sub->set("livemode", livemode);
   return sub;
 }
 
@@ -94,7 +95,7 @@ bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64
     if (e.httpStatus() == 404 && e.code() == "resource_missing") {
       ++report.checked;
       log_.warning("billing reconcile: subscription %s is gone at Stripe; applying it as deleted", row.id);
-      apply(row, deletedSubscriptionFrom(row, nowUnix), std::max(nowUnix, row.lastEventAt + 1), true, report);
+      apply(row, deletedSubscriptionFrom(row, nowUnix, processor_.livemode()), std::max(nowUnix, row.lastEventAt + 1), true, report);
       return true;
     }
     ++report.failed;
@@ -105,6 +106,17 @@ bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64
     return e.httpStatus() >= 400 && e.httpStatus() < 500 && e.httpStatus() != 429;
   }
   ++report.checked;
+  // The key fetches objects of its own mode, unless `livemode` overrides what the key says:
+  // then the fetched state is not this deployment's to apply.
+  const std::optional<bool> fetchedMode = livemodeOf(fetched);
+  if (fetchedMode != processor_.livemode()) {
+    ++report.failed;
+    log_.warning("billing reconcile: subscription %s fetched from Stripe is %s but this deployment serves %s mode; "
+                 "skipped",
+                 row.id, fetchedMode ? std::string(modeName(*fetchedMode)) + " mode" : std::string("without livemode"),
+                 std::string(modeName(processor_.livemode())));
+    return true;
+  }
   StripeSubscription sub = parseSubscription(fetched);
   if (sub.id != row.id || !isKnownStatus(sub.status)) {
     ++report.failed;
@@ -137,6 +149,7 @@ void SubscriptionReconciler::apply(const SubscriptionRow& row, const json::Objec
   event->set("object", "event");
   event->set("type", deleted ? "customer.subscription.deleted" : "customer.subscription.updated");
   event->set("created", stateTime);
+  event->set("livemode", livemodeOf(subscription).value_or(processor_.livemode()));  // checked by reconcileOne
   auto data = json::object();
   data->set("object", subscription);
   event->set("data", data);

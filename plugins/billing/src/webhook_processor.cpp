@@ -21,9 +21,19 @@ WebhookProcessor::Work WebhookProcessor::workFrom(const json::ObjectPtr& event) 
 
 WebhookResult WebhookProcessor::process(const json::ObjectPtr& event) {
   Work w = workFrom(event);
+  // Stripe has sent livemode on every event of every API version, so an event without it
+  // is not trusted as ours either.
+  const std::optional<bool> eventMode = livemodeOf(event);
+  const bool wrongMode = eventMode != livemode_;
   std::vector<Work> released;
   bool fresh = db_.transaction([&](Poco::Data::Session& s) {
     if (!store_.recordEvent(s, w.eventId, w.type, w.created)) return false;
+    if (wrongMode) {
+      // Recorded like "ignored" so a redelivery is a duplicate; nothing else is written.
+      w.outcome = "wrong_mode";
+      store_.setEventOutcome(s, w.eventId, w.outcome);
+      return true;
+    }
     store_.lockCustomer(s, w.customerId);
     dispatch(s, w);
     store_.setEventOutcome(s, w.eventId, w.outcome);
@@ -34,6 +44,13 @@ WebhookResult WebhookProcessor::process(const json::ObjectPtr& event) {
   if (!fresh) {
     log_.information("stripe event %s (%s) was already processed; ignored", w.eventId, w.type);
     return {w.eventId, "duplicate"};
+  }
+  if (wrongMode) {
+    log_.warning("stripe event %s (%s) refused: it is %s but this deployment serves %s mode "
+                 "(misconfigured endpoint or leaked secret?); recorded as wrong_mode, nothing applied",
+                 w.eventId, w.type, eventMode ? std::string(modeName(*eventMode)) + " mode" : std::string("without livemode"),
+                 std::string(modeName(livemode_)));
+    return {w.eventId, w.outcome};
   }
   publishAndLog(w, "");
   for (auto& p : released) publishAndLog(p, " (parked until its customer was linked)");

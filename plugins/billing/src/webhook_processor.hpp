@@ -12,6 +12,9 @@
 // that links the customer (checkout.session.completed, metadata.user_id on a subscription,
 // or our API) applies the customer's parked events in Stripe `created` order, each one
 // recording its final outcome. Parked events that nobody links expire (expireParkedEvents).
+//
+// An event of the other Stripe mode (livemode) than the deployment's, or without livemode,
+// is recorded with outcome "wrong_mode" and changes nothing else (docs/billing.md).
 #include "billing_store.hpp"
 #include "credit_ledger.hpp"
 #include "plans.hpp"
@@ -30,14 +33,18 @@ namespace cc::billing {
 
 struct WebhookResult {
   std::string eventId;
-  std::string outcome;  ///< applied, duplicate, stale, ignored, parked, unknown_customer, unknown_price
+  std::string outcome;  ///< applied, duplicate, stale, ignored, parked, unknown_customer, unknown_price, wrong_mode
 };
 
 class WebhookProcessor {
  public:
   WebhookProcessor(Database& db, BillingStore& store, SqlCreditLedger& ledger, Mailer& mailer, Events& events,
-                   const PlanCatalog& plans, Poco::Logger& log)
-      : db_(db), store_(store), ledger_(ledger), mailer_(mailer), events_(events), plans_(plans), log_(log) {}
+                   const PlanCatalog& plans, bool livemode, Poco::Logger& log)
+      : db_(db), store_(store), ledger_(ledger), mailer_(mailer), events_(events), plans_(plans),
+        livemode_(livemode), log_(log) {}
+
+  /// The Stripe mode this processor accepts (true: live).
+  bool livemode() const { return livemode_; }
 
   /// Throws HttpError(400) for a body that is not a Stripe event; any other exception is a
   /// transient failure (nothing was written).
@@ -89,6 +96,7 @@ class WebhookProcessor {
   Mailer& mailer_;
   Events& events_;
   const PlanCatalog& plans_;
+  const bool livemode_;
   Poco::Logger& log_;
 };
 

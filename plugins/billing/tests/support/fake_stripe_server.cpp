@@ -297,7 +297,12 @@ FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
     if (it == subscriptions_.end())
       return stripeError(404, "invalid_request_error", "resource_missing", "No such subscription: '" + id + "'", "id");
     Object::Ptr sub = it->second;
-    if (r.method == "GET") return {200, stringify(sub), {}, false};
+    if (r.method == "GET") {
+      // Stripe answers with objects of the key's mode; a stored livemode (set by a test) wins.
+      Object::Ptr answer = new Object(*sub);
+      if (!answer->has("livemode")) answer->set("livemode", r.header("Authorization").rfind("Bearer sk_live_", 0) == 0);
+      return {200, stringify(answer), {}, false};
+    }
     if (r.method == "DELETE") {
       sub->set("status", "canceled");
       sub->set("canceled_at", static_cast<long long>(std::time(nullptr)));
