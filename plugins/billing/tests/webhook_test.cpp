@@ -18,34 +18,17 @@ int nextId() {
   return ++n;
 }
 
-struct Env {
-  FakeStripeServer stripe;
-  std::unique_ptr<BillingHost> billing;
-};
-
 class Webhooks : public ::testing::TestWithParam<std::string> {
  protected:
-  static std::map<std::string, std::unique_ptr<Env>>& envs() {
-    static std::map<std::string, std::unique_ptr<Env>> m;
-    return m;
+  static SharedBillingHosts& hosts() {
+    static SharedBillingHosts shared("billing_webhooks");
+    return shared;
   }
-  static void TearDownTestSuite() {
-    for (auto& [k, e] : envs()) e->billing->host.stop();
-    envs().clear();
-  }
+  static void TearDownTestSuite() { hosts().stopAll(); }
   void SetUp() override {
-    std::string url;
-    if (GetParam() == "postgresql") {
-      if (cc::test::postgresAdminUrl().empty()) GTEST_SKIP() << "CC_TEST_POSTGRES_URL is not set";
-      url = cc::test::createPostgresDatabase("billing_webhooks");
-    }
-    auto& env = envs()[GetParam()];
-    if (!env) {
-      env = std::make_unique<Env>();
-      env->billing = std::make_unique<BillingHost>(billingConfig(env->stripe), nullptr, url);
-      ASSERT_TRUE(env->billing->host.start()) << env->billing->host.output();
-    }
-    b = env->billing.get();
+    if (GetParam() == "postgresql" && cc::test::postgresAdminUrl().empty())
+      GTEST_SKIP() << "CC_TEST_POSTGRES_URL is not set";
+    b = &hosts().get(GetParam());
     n = std::to_string(nextId());
     token = b->host.signup("webhook" + n + "@example.com");
     user = b->userId(token);

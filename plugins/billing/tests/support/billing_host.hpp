@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -66,6 +68,43 @@ class BillingHost {
   std::string userId(const std::string& token) const {
     return cc::test::jsonField(host.get("/api/auth/me", token).body, "user.id");
   }
+};
+
+/// One billing host (with its own fake Stripe) per engine, shared by the tests of one
+/// parameterised suite: started by the first test that asks, stopped by stopAll() in the
+/// suite's TearDownTestSuite. Callers skip PostgreSQL themselves when it is not available.
+class SharedBillingHosts {
+ public:
+  explicit SharedBillingHosts(std::string databasePrefix) : databasePrefix_(std::move(databasePrefix)) {}
+
+  /// The host for `engine` ("sqlite" or "postgresql"); throws with the host's output when it
+  /// cannot start.
+  BillingHost& get(const std::string& engine) {
+    auto& entry = hosts_[engine];
+    if (!entry) {
+      entry = std::make_unique<Entry>();
+      std::string url = engine == "postgresql" ? cc::test::createPostgresDatabase(databasePrefix_) : "";
+      entry->billing = std::make_unique<BillingHost>(billingConfig(entry->stripe), nullptr, url);
+      if (!entry->billing->host.start()) {
+        std::string output = entry->billing->host.output();
+        hosts_.erase(engine);
+        throw std::runtime_error("the billing host did not start:\n" + output);
+      }
+    }
+    return *entry->billing;
+  }
+  void stopAll() {
+    for (auto& [engine, entry] : hosts_) entry->billing->host.stop();
+    hosts_.clear();
+  }
+
+ private:
+  struct Entry {
+    FakeStripeServer stripe;
+    std::unique_ptr<BillingHost> billing;
+  };
+  std::string databasePrefix_;
+  std::map<std::string, std::unique_ptr<Entry>> hosts_;
 };
 
 }  // namespace cc::billing::test
