@@ -52,7 +52,7 @@ struct Runtime {
     if (client)
       reconciler = std::make_unique<SubscriptionReconciler>(ctx.db(), store, processor, client,
                                                             config.reconcileGraceSeconds, config.reconcileBatchSize,
-                                                            ctx.logger());
+                                                            config.reconcileIntervalSeconds, ctx.logger());
   }
 
   BillingConfig config;

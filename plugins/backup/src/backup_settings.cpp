@@ -45,6 +45,10 @@ void validateSettings(const ConfigNode& config, ConfigErrors& errors) {
                                  "GLACIER_IR", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY"})
         .boolean("path_style")
         .integer("timeout_seconds", 1, 86400)
+        // A single PUT is limited to 5 GiB; parts to 5 MiB..5 GiB and 10,000 per upload.
+        .integer("multipart_threshold_bytes", 1, 5LL << 30)
+        .integer("part_size_bytes", 5LL << 20, 5LL << 30)
+        .integer("part_attempts", 1, 10)
         .check(config["s3"], errors);
   }
   // RETENTION_DAYS comes from the environment when the key is absent: check it here too, so
@@ -117,6 +121,11 @@ BackupSettings BackupSettings::from(const ConfigNode& config, const std::string&
   // A custom endpoint (MinIO, s3rver, a VPC endpoint by IP) rarely resolves bucket host names.
   s.s3.pathStyle = s3.getBool("path_style", !s.s3.endpoint.empty());
   s.s3.timeoutSeconds = static_cast<int>(s3.getInt("timeout_seconds", s.s3.timeoutSeconds));
+  s.s3.multipartThresholdBytes = static_cast<std::uint64_t>(
+      s3.getInt("multipart_threshold_bytes", static_cast<std::int64_t>(s.s3.multipartThresholdBytes)));
+  s.s3.partSizeBytes =
+      static_cast<std::uint64_t>(s3.getInt("part_size_bytes", static_cast<std::int64_t>(s.s3.partSizeBytes)));
+  s.s3.partAttempts = static_cast<int>(s3.getInt("part_attempts", s.s3.partAttempts));
   return s;
 }
 

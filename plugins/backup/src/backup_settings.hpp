@@ -16,6 +16,11 @@ struct S3Settings {
   std::string storageClass = "GLACIER";
   bool pathStyle = false;      ///< bucket in the path instead of the host name
   int timeoutSeconds = 300;
+  /// Files larger than this go up as a multipart upload (a single PUT is refused above 5 GB).
+  std::uint64_t multipartThresholdBytes = std::uint64_t{64} << 20;
+  /// Size of every part but the last; S3 refuses smaller non-final parts than 5 MiB.
+  std::uint64_t partSizeBytes = std::uint64_t{16} << 20;
+  int partAttempts = 3;        ///< tries per part before the whole upload is aborted
   bool enabled() const { return !bucket.empty(); }
 };
 

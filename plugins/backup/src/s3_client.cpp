@@ -16,7 +16,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 namespace cc::backup {
 namespace {
@@ -97,66 +101,192 @@ std::string S3Client::objectUrl(const std::string& key) const {
   return loc.scheme + "://" + loc.hostHeader + loc.path;
 }
 
-void S3Client::putFile(const std::string& key, const std::string& path, const std::string& contentType) {
+S3Client::Response S3Client::send(const std::string& method, const std::string& key, const Query& query,
+                                     std::map<std::string, std::string> headers, const std::string& payloadHash,
+                                     std::uint64_t bodySize, const BodyWriter& writeBody) {
   auto loc = locate(key);
-  std::string payloadHash = sha256FileHex(path);
-  auto size = std::filesystem::file_size(path);
   SigningRequest sr;
-  sr.method = "PUT";
+  sr.method = method;
   sr.canonicalUri = loc.path;
+  sr.query = query;
   sr.payloadHash = payloadHash;
-  sr.headers = {{"host", loc.hostHeader},
-                {"x-amz-content-sha256", payloadHash},
-                {"x-amz-date", amzDate(clock_())},
-                {"x-amz-storage-class", settings_.storageClass},
-                {"content-type", contentType}};
+  sr.headers = std::move(headers);
+  sr.headers["host"] = loc.hostHeader;
+  sr.headers["x-amz-content-sha256"] = payloadHash;
+  sr.headers["x-amz-date"] = amzDate(clock_());
   if (!credentials_.sessionToken.empty()) sr.headers["x-amz-security-token"] = credentials_.sessionToken;
   auto signed_ = signV4(sr, credentials_, settings_.region, "s3", sr.headers["x-amz-date"]);
 
+  // The same encoding as the canonical query string, so what is signed is what is sent.
+  std::string target = loc.path;
+  for (std::size_t i = 0; i < query.size(); ++i)
+    target += (i == 0 ? "?" : "&") + uriEncode(query[i].first, true) + "=" + uriEncode(query[i].second, true);
+
   auto session = connect(loc.scheme, loc.host, loc.port, settings_.timeoutSeconds);
-  Poco::Net::HTTPRequest req("PUT", loc.path, Poco::Net::HTTPMessage::HTTP_1_1);
+  Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
   for (auto& [k, v] : sr.headers) req.set(k, v);
   req.set("Authorization", signed_.authorization);
-  req.setContentLength(static_cast<std::streamsize>(size));
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot read " + path);
+  if (writeBody || method == "PUT" || method == "POST") req.setContentLength64(static_cast<Poco::Int64>(bodySize));
   std::ostream& body = session->sendRequest(req);
-  Poco::StreamCopier::copyStream(file, body);
+  if (writeBody) writeBody(body);
   Poco::Net::HTTPResponse res;
   std::istream& in = session->receiveResponse(res);
-  std::string text;
-  Poco::StreamCopier::copyToString(in, text);
-  if (res.getStatus() / 100 != 2) {
-    std::string code = xmlElement(text, "Code"), message = xmlElement(text, "Message");
-    throw std::runtime_error("S3 PutObject " + objectUrl(key) + " failed: HTTP " + std::to_string(res.getStatus()) +
-                             (code.empty() ? "" : " " + code) + (message.empty() ? "" : ": " + message));
+  Response out;
+  out.status = res.getStatus();
+  if (method != "HEAD") Poco::StreamCopier::copyToString(in, out.body);
+  out.etag = res.get("ETag", "");
+  out.contentLength = res.getContentLength64();
+  out.storageClass = res.get("x-amz-storage-class", "STANDARD");
+  return out;
+}
+
+namespace {
+
+std::string describeFailure(const std::string& operation, const std::string& url, int status, const std::string& body) {
+  std::string code = xmlElement(body, "Code"), message = xmlElement(body, "Message");
+  return "S3 " + operation + " " + url + " failed: HTTP " + std::to_string(status) + (code.empty() ? "" : " " + code) +
+         (message.empty() ? "" : ": " + message);
+}
+
+// Copies `size` bytes from `in` (already positioned) to `out` in blocks, never holding more.
+void copyRange(std::istream& in, std::ostream& out, std::uint64_t size) {
+  std::vector<char> block(64 * 1024);
+  while (size > 0) {
+    auto n = static_cast<std::streamsize>(std::min<std::uint64_t>(size, block.size()));
+    if (!in.read(block.data(), n)) throw std::runtime_error("short read while uploading");
+    out.write(block.data(), n);
+    size -= static_cast<std::uint64_t>(n);
+  }
+}
+
+std::string sha256RangeHex(const std::string& path, std::uint64_t offset, std::uint64_t size) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot read " + path);
+  file.seekg(static_cast<std::streamoff>(offset));
+  Sha256 hash;
+  std::vector<char> block(64 * 1024);
+  while (size > 0) {
+    auto n = static_cast<std::streamsize>(std::min<std::uint64_t>(size, block.size()));
+    if (!file.read(block.data(), n)) throw std::runtime_error("short read of " + path);
+    hash.update(block.data(), static_cast<std::size_t>(n));
+    size -= static_cast<std::uint64_t>(n);
+  }
+  return hash.finishHex();
+}
+
+std::string xmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '"') out += "&quot;";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void S3Client::putFile(const std::string& key, const std::string& path, const std::string& contentType) {
+  if (std::filesystem::file_size(path) > settings_.multipartThresholdBytes)
+    putMultipart(key, path, contentType);
+  else
+    putSingle(key, path, contentType);
+}
+
+void S3Client::putSingle(const std::string& key, const std::string& path, const std::string& contentType) {
+  std::string payloadHash = sha256FileHex(path);
+  auto size = std::filesystem::file_size(path);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot read " + path);
+  auto res = send("PUT", key, {}, {{"x-amz-storage-class", settings_.storageClass}, {"content-type", contentType}},
+                  payloadHash, size, [&](std::ostream& body) { Poco::StreamCopier::copyStream(file, body); });
+  if (res.status / 100 != 2) throw std::runtime_error(describeFailure("PutObject", objectUrl(key), res.status, res.body));
+}
+
+std::string S3Client::uploadPart(const std::string& key, const std::string& uploadId, const std::string& path,
+                                 int partNumber, std::uint64_t offset, std::uint64_t size) {
+  std::string hash = sha256RangeHex(path, offset, size);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot read " + path);
+  file.seekg(static_cast<std::streamoff>(offset));
+  auto res = send("PUT", key, {{"partNumber", std::to_string(partNumber)}, {"uploadId", uploadId}}, {}, hash, size,
+                  [&](std::ostream& body) { copyRange(file, body, size); });
+  if (res.status / 100 != 2) throw std::runtime_error(describeFailure("UploadPart", objectUrl(key), res.status, res.body));
+  if (res.etag.empty()) throw std::runtime_error("S3 UploadPart " + objectUrl(key) + " returned no ETag");
+  return res.etag;
+}
+
+void S3Client::putMultipart(const std::string& key, const std::string& path, const std::string& contentType) {
+  static const std::string kEmptyHash = sha256Hex("");
+  const std::uint64_t size = std::filesystem::file_size(path);
+  const std::uint64_t partSize = std::max<std::uint64_t>(settings_.partSizeBytes, 1);
+  const std::uint64_t partCount = std::max<std::uint64_t>((size + partSize - 1) / partSize, 1);
+  if (partCount > 10000)
+    throw std::runtime_error("S3 multipart upload of " + path + " needs " + std::to_string(partCount) +
+                             " parts (more than 10000): raise s3.part_size_bytes");
+
+  auto created = send("POST", key, {{"uploads", ""}},
+                      {{"x-amz-storage-class", settings_.storageClass}, {"content-type", contentType}}, kEmptyHash, 0,
+                      nullptr);
+  std::string uploadId = xmlElement(created.body, "UploadId");
+  if (created.status / 100 != 2 || uploadId.empty())
+    throw std::runtime_error(describeFailure("CreateMultipartUpload", objectUrl(key), created.status, created.body));
+
+  try {
+    std::string completeXml = "<CompleteMultipartUpload>";
+    for (std::uint64_t i = 0; i < partCount; ++i) {
+      int number = static_cast<int>(i + 1);
+      std::uint64_t offset = i * partSize, length = std::min(partSize, size - offset);
+      std::string etag;
+      for (int attempt = 1;; ++attempt) {
+        try {
+          etag = uploadPart(key, uploadId, path, number, offset, length);
+          break;
+        } catch (const std::exception& e) {
+          if (attempt >= std::max(settings_.partAttempts, 1))
+            throw std::runtime_error("part " + std::to_string(number) + "/" + std::to_string(partCount) +
+                                     " failed after " + std::to_string(attempt) + " attempts: " + e.what());
+          // A short, growing pause: a transient network or 5xx hiccup usually clears quickly.
+          std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+        }
+      }
+      completeXml += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + xmlEscape(etag) +
+                     "</ETag></Part>";
+    }
+    completeXml += "</CompleteMultipartUpload>";
+    auto done = send("POST", key, {{"uploadId", uploadId}}, {{"content-type", "application/xml"}},
+                     sha256Hex(completeXml), completeXml.size(), [&](std::ostream& body) { body << completeXml; });
+    // S3 may answer 200 and still report an error in the body.
+    if (done.status / 100 != 2 || done.body.find("<Error>") != std::string::npos)
+      throw std::runtime_error(describeFailure("CompleteMultipartUpload", objectUrl(key), done.status, done.body));
+  } catch (const std::exception& e) {
+    // Uploaded parts are billed until the upload is completed or aborted: never leave them.
+    std::string abortNote;
+    try {
+      auto aborted = send("DELETE", key, {{"uploadId", uploadId}}, {}, kEmptyHash, 0, nullptr);
+      abortNote = aborted.status / 100 == 2
+                      ? "multipart upload aborted"
+                      : "AbortMultipartUpload also failed: HTTP " + std::to_string(aborted.status) +
+                            " (parts of upload " + uploadId + " may remain)";
+    } catch (const std::exception& abortError) {
+      abortNote = std::string("AbortMultipartUpload also failed: ") + abortError.what() + " (parts of upload " +
+                  uploadId + " may remain)";
+    }
+    throw std::runtime_error("S3 multipart upload of " + objectUrl(key) + " failed: " + e.what() + "; " + abortNote);
   }
 }
 
 S3ObjectInfo S3Client::head(const std::string& key) {
-  auto loc = locate(key);
   static const std::string kEmptyHash = sha256Hex("");
-  SigningRequest sr;
-  sr.method = "HEAD";
-  sr.canonicalUri = loc.path;
-  sr.payloadHash = kEmptyHash;
-  sr.headers = {{"host", loc.hostHeader}, {"x-amz-content-sha256", kEmptyHash}, {"x-amz-date", amzDate(clock_())}};
-  if (!credentials_.sessionToken.empty()) sr.headers["x-amz-security-token"] = credentials_.sessionToken;
-  auto signed_ = signV4(sr, credentials_, settings_.region, "s3", sr.headers["x-amz-date"]);
-
-  auto session = connect(loc.scheme, loc.host, loc.port, settings_.timeoutSeconds);
-  Poco::Net::HTTPRequest req("HEAD", loc.path, Poco::Net::HTTPMessage::HTTP_1_1);
-  for (auto& [k, v] : sr.headers) req.set(k, v);
-  req.set("Authorization", signed_.authorization);
-  session->sendRequest(req);
-  Poco::Net::HTTPResponse res;
-  session->receiveResponse(res);
-  if (res.getStatus() != 200)
-    throw std::runtime_error("S3 HeadObject " + objectUrl(key) + " failed: HTTP " + std::to_string(res.getStatus()));
+  auto res = send("HEAD", key, {}, {}, kEmptyHash, 0, nullptr);
+  if (res.status != 200)
+    throw std::runtime_error("S3 HeadObject " + objectUrl(key) + " failed: HTTP " + std::to_string(res.status));
   S3ObjectInfo info;
-  info.size = static_cast<std::uint64_t>(res.getContentLength64());
-  info.storageClass = res.get("x-amz-storage-class", "STANDARD");
-  info.etag = res.get("ETag", "");
+  info.size = static_cast<std::uint64_t>(res.contentLength);
+  info.storageClass = res.storageClass;
+  info.etag = res.etag;
   return info;
 }
 

@@ -6,7 +6,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cc::backup {
 
@@ -23,7 +26,8 @@ class S3Client {
  public:
   S3Client(S3Settings settings, AwsCredentials credentials, std::function<std::time_t()> clock = nullptr);
 
-  /// Uploads the file with the configured storage class. Throws std::runtime_error with S3's
+  /// Uploads the file with the configured storage class: one PutObject, or a multipart upload
+  /// when the file is larger than multipartThresholdBytes. Throws std::runtime_error with S3's
   /// error code and message (never the credentials).
   void putFile(const std::string& key, const std::string& path, const std::string& contentType);
   S3ObjectInfo head(const std::string& key);
@@ -37,6 +41,25 @@ class S3Client {
     unsigned short port = 443;
   };
   Location locate(const std::string& key) const;
+
+  using Query = std::vector<std::pair<std::string, std::string>>;
+  struct Response {
+    int status = 0;
+    std::string body;
+    std::string etag;
+    std::int64_t contentLength = -1;
+    std::string storageClass;  ///< x-amz-storage-class, "STANDARD" when absent
+  };
+  /// Writes the request body (exactly the announced size) to the connection.
+  using BodyWriter = std::function<void(std::ostream&)>;
+  /// One signed request; the body, if any, is streamed by `writeBody`.
+  Response send(const std::string& method, const std::string& key, const Query& query,
+                std::map<std::string, std::string> headers, const std::string& payloadHash, std::uint64_t bodySize,
+                const BodyWriter& writeBody);
+  void putSingle(const std::string& key, const std::string& path, const std::string& contentType);
+  void putMultipart(const std::string& key, const std::string& path, const std::string& contentType);
+  std::string uploadPart(const std::string& key, const std::string& uploadId, const std::string& path, int partNumber,
+                         std::uint64_t offset, std::uint64_t size);
 
   S3Settings settings_;
   AwsCredentials credentials_;

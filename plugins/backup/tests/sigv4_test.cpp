@@ -92,3 +92,20 @@ TEST(SigV4, UriEncodingFollowsRfc3986) {
 }
 
 TEST(SigV4, AmzDateIsCompactUtc) { EXPECT_EQ(amzDate(1440938160), "20150830T123600Z"); }
+
+// Multipart upload requests carry their operation in the query: `?uploads` signs as
+// "uploads=" (an empty value keeps its '='), and parameters sort by byte order.
+TEST(SigV4, CanonicalQueryOfCreateMultipartUpload) {
+  SigningRequest r{"POST", "/backups/a.gz", {{"uploads", ""}}, {{"host", "h"}, {"x-amz-date", "20150830T123600Z"}},
+                   kEmptyHash};
+  auto s = signV4(r, kS3Example, "us-east-1", "s3", "20150830T123600Z");
+  EXPECT_EQ(s.canonicalRequest.substr(0, s.canonicalRequest.find("\nhost:")), "POST\n/backups/a.gz\nuploads=");
+}
+
+TEST(SigV4, CanonicalQueryOfUploadPartIsSortedAndEncoded) {
+  SigningRequest r{"PUT", "/backups/a.gz", {{"uploadId", "x/y+z"}, {"partNumber", "1"}},
+                   {{"host", "h"}, {"x-amz-date", "20150830T123600Z"}}, kEmptyHash};
+  auto s = signV4(r, kS3Example, "us-east-1", "s3", "20150830T123600Z");
+  EXPECT_EQ(s.canonicalRequest.substr(0, s.canonicalRequest.find("\nhost:")),
+            "PUT\n/backups/a.gz\npartNumber=1&uploadId=x%2Fy%2Bz");
+}

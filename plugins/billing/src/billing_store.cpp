@@ -113,6 +113,10 @@ std::vector<SubscriptionRow> BillingStore::selectSubscriptions(Poco::Data::Sessi
   st << db_.sql(std::string("SELECT ") + kSubscriptionColumns + " FROM \"Subscription\" " + where + suffix);
   if (!param.empty()) st, use(p);
   st.execute();
+  return readSubscriptions(st);
+}
+
+std::vector<SubscriptionRow> BillingStore::readSubscriptions(Poco::Data::Statement& st) {
   Poco::Data::RecordSet rs(st);
   std::vector<SubscriptionRow> rows;
   for (std::size_t r = 0; r < rs.rowCount(); ++r) {
@@ -269,12 +273,29 @@ std::vector<SubscriptionRow> BillingStore::annualSubscriptionsWithAccess(Poco::D
 
 std::vector<SubscriptionRow> BillingStore::subscriptionsDueForReconcile(Poco::Data::Session& s,
                                                                         const std::string& periodEndedBeforeIso,
+                                                                        const std::string& reconciledBeforeIso,
                                                                         int limit) {
-  return selectSubscriptions(s,
-                             "WHERE status IN ('active', 'trialing') AND \"currentPeriodEnd\" IS NOT NULL"
-                             " AND \"currentPeriodEnd\" < ?",
-                             periodEndedBeforeIso,
-                             " ORDER BY \"currentPeriodEnd\", id LIMIT " + std::to_string(std::max(limit, 1)));
+  std::string periodEnded = periodEndedBeforeIso;
+  std::string reconciledBefore = reconciledBeforeIso;
+  Poco::Data::Statement st(s);
+  // NULLS FIRST spelled portably: never-tried rows sort before every tried one.
+  st << db_.sql(std::string("SELECT ") + kSubscriptionColumns +
+                " FROM \"Subscription\" WHERE status IN ('active', 'trialing') AND \"currentPeriodEnd\" IS NOT NULL"
+                " AND \"currentPeriodEnd\" < ? AND (\"lastReconciledAt\" IS NULL OR \"lastReconciledAt\" < ?)"
+                " ORDER BY CASE WHEN \"reconcileAttemptedAt\" IS NULL THEN 0 ELSE 1 END, \"reconcileAttemptedAt\","
+                " \"currentPeriodEnd\", id LIMIT " +
+                std::to_string(std::max(limit, 1))),
+      use(periodEnded), use(reconciledBefore);
+  st.execute();
+  return readSubscriptions(st);
+}
+
+void BillingStore::markReconcileAttempt(Poco::Data::Session& s, const std::string& id, bool stripeAnswered) {
+  std::string i = id;
+  std::string nowExpr = db_.nowSql();
+  s << db_.sql("UPDATE \"Subscription\" SET \"reconcileAttemptedAt\" = " + nowExpr +
+               (stripeAnswered ? ", \"lastReconciledAt\" = " + nowExpr : std::string()) + " WHERE id = ?"),
+      use(i), now;
 }
 
 }  // namespace cc::billing

@@ -7,6 +7,7 @@
 #include <codecouncil/sdk/services/billing.hpp>
 
 #include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
 
 #include <cstdint>
 #include <map>
@@ -90,14 +91,21 @@ class BillingStore {
   /// Rows created since `sinceIso`, per UTC day ("YYYY-MM-DD").
   std::map<std::string, std::int64_t> createdPerDay(Poco::Data::Session& s, const std::string& sinceIso);
   std::vector<SubscriptionRow> annualSubscriptionsWithAccess(Poco::Data::Session& s);
-  /// Subscriptions that give access although their period ended before `periodEndedBeforeIso`,
-  /// oldest period end first, at most `limit`.
+  /// Subscriptions that give access although their period ended before `periodEndedBeforeIso`
+  /// and that Stripe has not answered for since `reconciledBeforeIso`; least recently tried
+  /// first (never tried first), then oldest period end; at most `limit`.
   std::vector<SubscriptionRow> subscriptionsDueForReconcile(Poco::Data::Session& s,
-                                                            const std::string& periodEndedBeforeIso, int limit);
+                                                            const std::string& periodEndedBeforeIso,
+                                                            const std::string& reconciledBeforeIso, int limit);
+  /// Stamps "reconcileAttemptedAt" (and, when Stripe answered, "lastReconciledAt") with the
+  /// database clock.
+  void markReconcileAttempt(Poco::Data::Session& s, const std::string& id, bool stripeAnswered);
 
  private:
   std::vector<SubscriptionRow> selectSubscriptions(Poco::Data::Session& s, const std::string& where,
                                                    const std::string& param, const std::string& suffix);
+  /// Rows of an executed SELECT of kSubscriptionColumns.
+  static std::vector<SubscriptionRow> readSubscriptions(Poco::Data::Statement& st);
   Database& db_;
   const PlanCatalog& plans_;
 };

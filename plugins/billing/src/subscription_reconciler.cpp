@@ -2,7 +2,11 @@
 
 #include "stripe_objects.hpp"
 
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <vector>
 
@@ -51,6 +55,21 @@ bool sameAsStored(const SubscriptionRow& row, const StripeSubscription& fetched)
          fetched.cancelAtPeriodEnd == row.cancelAtPeriodEnd && (fetched.priceId.empty() || fetched.priceId == row.priceId);
 }
 
+/// A status change within the period that the object carries no date for (past_due, unpaid,
+/// paused, ...), seen in an object that is not older than our row by anything it shows.
+bool undatedStatusChange(const SubscriptionRow& row, const StripeSubscription& fetched,
+                         const json::ObjectPtr& object) {
+  return fetched.status != row.status && fetched.status != "canceled" && fetched.status != "incomplete_expired" &&
+         fetched.canceledAt == 0 && field::integer(object, "ended_at") == 0 &&
+         fetched.currentPeriodEnd >= unixFromIso(row.currentPeriodEnd);
+}
+
+/// ISO-8601 UTC with milliseconds, the shape of Database::nowSql().
+std::string isoFromUnixMillis(std::int64_t millis) {
+  return Poco::DateTimeFormatter::format(Poco::Timestamp(static_cast<Poco::Timestamp::TimeVal>(millis) * 1000),
+                                         "%Y-%m-%dT%H:%M:%S.%iZ");
+}
+
 }  // namespace
 
 std::int64_t subscriptionStateTime(const json::ObjectPtr& subscription) {
@@ -59,21 +78,33 @@ std::int64_t subscriptionStateTime(const json::ObjectPtr& subscription) {
                    sub.currentPeriodStart, sub.canceledAt, field::integer(subscription, "ended_at")});
 }
 
-std::int64_t SubscriptionReconciler::databaseNowUnix() {
+std::int64_t SubscriptionReconciler::databaseNowMillis() {
   auto s = db_.session();
   std::vector<std::string> now;
   s << "SELECT " + db_.nowSql(), into(now), Poco::Data::Keywords::now;
-  return now.empty() ? 0 : unixFromIso(now.front());
+  if (now.empty()) return 0;
+  const std::string& iso = now.front();  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  int millis = iso.size() >= 23 && iso[19] == '.' ? std::atoi(iso.substr(20, 3).c_str()) : 0;
+  return unixFromIso(iso) * 1000 + millis;
+}
+
+void SubscriptionReconciler::markAttempt(const SubscriptionRow& row, bool stripeAnswered) {
+  auto s = db_.session();
+  store_.markReconcileAttempt(s, row.id, stripeAnswered);
 }
 
 ReconcileReport SubscriptionReconciler::run() {
   ReconcileReport report;
   try {
-    std::int64_t nowUnix = databaseNowUnix();
+    std::int64_t nowMillis = databaseNowMillis();
+    std::int64_t nowUnix = nowMillis / 1000;
+    // Half the interval, not all of it: a row answered late in the previous run is less than
+    // a whole interval old when the next run starts, and must not skip that run.
+    std::string answeredBefore = isoFromUnixMillis(nowMillis - intervalSeconds_ * 1000 / 2);
     std::vector<SubscriptionRow> due;
     {
       auto s = db_.session();
-      due = store_.subscriptionsDueForReconcile(s, isoFromUnix(nowUnix - graceSeconds_), batchSize_);
+      due = store_.subscriptionsDueForReconcile(s, isoFromUnix(nowUnix - graceSeconds_), answeredBefore, batchSize_);
     }
     for (auto& row : due)
       if (!reconcileOne(row, nowUnix, report)) break;
@@ -88,6 +119,8 @@ ReconcileReport SubscriptionReconciler::run() {
 }
 
 bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report) {
+  // Stamped before the fetch: a row that fails (or crashes the run) goes behind the others.
+  markAttempt(row, false);
   json::ObjectPtr fetched;
   try {
     fetched = client_->get("/v1/subscriptions/" + row.id);
@@ -95,7 +128,10 @@ bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64
     if (e.httpStatus() == 404 && e.code() == "resource_missing") {
       ++report.checked;
       log_.warning("billing reconcile: subscription %s is gone at Stripe; applying it as deleted", row.id);
-      apply(row, deletedSubscriptionFrom(row, nowUnix, processor_.livemode()), std::max(nowUnix, row.lastEventAt + 1), true, report);
+      std::int64_t deletedAt = std::max(nowUnix, row.lastEventAt + 1);
+      if (apply(row, deletedSubscriptionFrom(row, nowUnix, processor_.livemode()), deletedAt,
+                std::to_string(deletedAt), true, report))
+        markAttempt(row, true);
       return true;
     }
     ++report.failed;
@@ -115,6 +151,7 @@ bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64
                  "skipped",
                  row.id, fetchedMode ? std::string(modeName(*fetchedMode)) + " mode" : std::string("without livemode"),
                  std::string(modeName(processor_.livemode())));
+    markAttempt(row, true);  // Stripe answered; asking again every run would answer the same
     return true;
   }
   StripeSubscription sub = parseSubscription(fetched);
@@ -124,28 +161,40 @@ bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64
     return true;
   }
   std::int64_t stateTime = subscriptionStateTime(fetched);
+  if (stateTime <= row.lastEventAt && undatedStatusChange(row, sub, fetched) && nowUnix - 1 > row.lastEventAt) {
+    // Timed a second before the run began (the fetch is later), so a webhook of a later
+    // change, even of the same second as the run start, is strictly newer and wins. The id
+    // names the change from our state, so hosts or runs applying it twice record it once.
+    if (apply(row, fetched, nowUnix - 1, "after_" + std::to_string(row.lastEventAt), false, report))
+      markAttempt(row, true);
+    return true;
+  }
   if (stateTime <= row.lastEventAt) {
+    markAttempt(row, true);
     ++report.unchanged;
     log_.information("billing reconcile: subscription %s: our state (event of %Ld) is newer than Stripe's (%Ld); kept",
                      row.id, static_cast<Poco::Int64>(row.lastEventAt), static_cast<Poco::Int64>(stateTime));
     return true;
   }
   if (sameAsStored(row, sub)) {
+    markAttempt(row, true);
     ++report.unchanged;
     return true;
   }
-  apply(row, fetched, stateTime, sub.status == "canceled", report);
+  if (apply(row, fetched, stateTime, std::to_string(stateTime), sub.status == "canceled", report))
+    markAttempt(row, true);
   return true;
 }
 
-void SubscriptionReconciler::apply(const SubscriptionRow& row, const json::ObjectPtr& subscription,
-                                   std::int64_t stateTime, bool deleted, ReconcileReport& report) {
+bool SubscriptionReconciler::apply(const SubscriptionRow& row, const json::ObjectPtr& subscription,
+                                   std::int64_t stateTime, const std::string& idTime, bool deleted,
+                                   ReconcileReport& report) {
   // The event Stripe would have sent. Its id names the state, so the same state fetched twice
   // (or by two hosts) is recorded once in stripe_events and applied once.
   StripeSubscription sub = parseSubscription(subscription);
   auto event = json::object();
   event->set("id", "reconcile_" + row.id + "_" + sub.status + "_" + std::to_string(sub.currentPeriodEnd) + "_" +
-                       std::to_string(stateTime));
+                       idTime);
   event->set("object", "event");
   event->set("type", deleted ? "customer.subscription.deleted" : "customer.subscription.updated");
   event->set("created", stateTime);
@@ -158,10 +207,12 @@ void SubscriptionReconciler::apply(const SubscriptionRow& row, const json::Objec
     if (result.outcome == "applied") ++report.applied;
     else ++report.unchanged;
     log_.information("billing reconcile: subscription %s is %s at Stripe: %s", row.id, sub.status, result.outcome);
+    return true;
   } catch (const std::exception& e) {
     ++report.failed;
     log_.error("billing reconcile: applying subscription %s failed: %s; retried next run", row.id,
                std::string(e.what()));
+    return false;
   }
 }
 

@@ -12,6 +12,17 @@
 // only when that is strictly newer than the row's "lastEventAt", so a webhook that got here
 // later than the state we fetched is never overwritten. A 404 (resource_missing) means the
 // subscription no longer exists: it is applied as a deletion, timed "now" (deletion is final).
+//
+// A status change Stripe does not date (active -> past_due/unpaid/paused/incomplete within the
+// same period) moves none of those timestamps. Such a change is applied when nothing in the
+// object says it is older than our row (same or later period, no canceled_at/ended_at) and
+// our last event is older than the run: a GET answers the current state, so it is timed just
+// before the run started (database clock), and a webhook sent after the fetch still wins.
+//
+// Fairness: each fetch stamps the row's "reconcileAttemptedAt" (and, when Stripe answered,
+// "lastReconciledAt"); the batch takes the least recently tried rows first and skips rows
+// answered within the last half interval, so rows that stay due (our state newer than
+// Stripe's) or keep failing rotate instead of starving the rest.
 #include "billing_store.hpp"
 #include "stripe_client.hpp"
 #include "webhook_processor.hpp"
@@ -40,19 +51,22 @@ class SubscriptionReconciler {
  public:
   SubscriptionReconciler(Database& db, BillingStore& store, WebhookProcessor& processor,
                          std::shared_ptr<StripeClient> client, std::int64_t graceSeconds, int batchSize,
-                         Poco::Logger& log)
+                         std::int64_t intervalSeconds, Poco::Logger& log)
       : db_(db), store_(store), processor_(processor), client_(std::move(client)), graceSeconds_(graceSeconds),
-        batchSize_(batchSize), log_(log) {}
+        batchSize_(batchSize), intervalSeconds_(intervalSeconds), log_(log) {}
 
-  /// One pass over at most batchSize subscriptions, oldest period end first. Never throws.
+  /// One pass over at most batchSize subscriptions, least recently tried first. Never throws.
   ReconcileReport run();
 
  private:
   /// false when the run should stop (Stripe unreachable or failing: try again next run).
   bool reconcileOne(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report);
-  void apply(const SubscriptionRow& row, const json::ObjectPtr& subscription, std::int64_t stateTime,
-             bool deleted, ReconcileReport& report);
-  std::int64_t databaseNowUnix();
+  /// false when applying failed (database error: retried next run).
+  bool apply(const SubscriptionRow& row, const json::ObjectPtr& subscription, std::int64_t stateTime,
+             const std::string& idTime, bool deleted, ReconcileReport& report);
+  void markAttempt(const SubscriptionRow& row, bool stripeAnswered);
+  /// The database clock, in milliseconds since the epoch.
+  std::int64_t databaseNowMillis();
 
   Database& db_;
   BillingStore& store_;
@@ -60,6 +74,7 @@ class SubscriptionReconciler {
   std::shared_ptr<StripeClient> client_;
   std::int64_t graceSeconds_;
   int batchSize_;
+  std::int64_t intervalSeconds_;
   Poco::Logger& log_;
 };
 

@@ -119,9 +119,9 @@ class Reconcile : public ::testing::TestWithParam<std::string> {
     return occurrences(b->host.output(), "probe event subscription_canceled {\"atPeriodEnd\":false,\"plan\":\"startup_monthly\","
                                          "\"subscriptionId\":\"" + sub + "\"");
   }
-  std::size_t updatedEventsOf(const std::string& sub) {
+  std::size_t updatedEventsOf(const std::string& sub, const std::string& status = "active") {
     return occurrences(b->host.output(), "probe event subscription_updated {\"plan\":\"startup_monthly\",\"previousPlan\":"
-                                         "\"startup_monthly\",\"status\":\"active\",\"subscriptionId\":\"" + sub + "\"");
+                                         "\"startup_monthly\",\"status\":\"" + status + "\",\"subscriptionId\":\"" + sub + "\"");
   }
 
   Env* e = nullptr;
@@ -241,7 +241,107 @@ TEST_P(Reconcile, StateStripeAgreesWithChangesNothing) {
   EXPECT_EQ(b->count("SELECT id FROM stripe_events WHERE id LIKE 'reconcile_" + e->sentinel.id + "_%'"), 0);
 }
 
+TEST_P(Reconcile, PastDueWithinPeriodIsAppliedOnce) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -32 * kDay, -2 * kDay);
+  // The renewal payment failed: Stripe moved it to past_due without touching any timestamp of
+  // the object (same period, no canceled_at), and that webhook never came.
+  SubscriptionFixture pastDue = sub;
+  pastDue.status = "past_due";
+  e->stripe.setSubscription(sub.id, stripeSubscription(pastDue, {{"created", sub.periodStart}}));
+  storeViaWebhook(sub);
+  ASSERT_EQ(tierOf(user), "startup");
+
+  ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "past_due"; })) << b->host.output();
+  EXPECT_EQ(tierOf(user), "free") << "past_due gives no access";
+  EXPECT_GT(std::stoll(column(sub.id, "\"lastEventAt\"")), sub.periodStart + 10);
+  waitForAnotherRun();
+  EXPECT_EQ(fetchesOf(sub.id), 1u) << "a past_due subscription is no longer due";
+  EXPECT_EQ(updatedEventsOf(sub.id, "past_due"), 1u) << b->host.output();
+  EXPECT_EQ(b->count("SELECT id FROM stripe_events WHERE id LIKE 'reconcile_" + sub.id + "_past_due_%'"), 1);
+}
+
+TEST_P(Reconcile, FetchStampsReconcileColumns) {
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -32 * kDay, -2 * kDay);
+  e->stripe.setSubscription(sub.id, stripeSubscription(sub, {{"created", sub.periodStart}}));
+  storeViaWebhook(sub);
+  ASSERT_TRUE(waitUntil([&] { return fetchesOf(sub.id) >= 1; })) << b->host.output();
+  EXPECT_FALSE(column(sub.id, "\"lastReconciledAt\"").empty());
+  EXPECT_FALSE(column(sub.id, "\"reconcileAttemptedAt\"").empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, Reconcile, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+
+namespace {
+
+// reconcile_batch_size 1: rows that stay due (Stripe's state older than ours) or keep failing
+// must rotate with the others instead of taking the only slot of every run.
+class ReconcileBatchOfOne : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReconcileBatchOfOne, StaleAndFailingRowsDoNotStarveTheOthers) {
+  if (GetParam() == "postgresql" && cc::test::postgresAdminUrl().empty())
+    GTEST_SKIP() << "CC_TEST_POSTGRES_URL is not set";
+  FakeStripeServer stripe;
+  std::string databaseUrl = GetParam() == "postgresql" ? cc::test::createPostgresDatabase("billing_reconcile1") : "";
+  BillingHost billing(billingConfig(stripe, ", reconcile_interval_seconds: 1, reconcile_grace_seconds: 86400,"
+                                            " reconcile_batch_size: 1"),
+                      nullptr, databaseUrl);
+  ASSERT_TRUE(billing.host.start()) << billing.host.output();
+  auto fixture = [&](const std::string& name, std::int64_t periodEndOffset) {
+    SubscriptionFixture f;
+    f.id = "sub_" + name;
+    f.customer = "cus_" + name;
+    f.itemId = "si_" + name;
+    f.userId = billing.userId(billing.host.signup(name + "@example.com"));
+    f.periodStart = nowUnix() + periodEndOffset - 30 * kDay;
+    f.periodEnd = nowUnix() + periodEndOffset;
+    return f;
+  };
+  auto store = [&](const SubscriptionFixture& f, std::int64_t created) {
+    auto r = billing.webhook(subscriptionEvent("evt_" + f.id, "customer.subscription.updated", created, f));
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  auto fetches = [&](const SubscriptionFixture& f) { return stripe.requests("GET", "/v1/subscriptions/" + f.id).size(); };
+  auto status = [&](const SubscriptionFixture& f) {
+    return billing.value("SELECT status FROM \"Subscription\" WHERE id = '" + f.id + "'");
+  };
+
+  // Oldest period end: the first pick by period end. Stripe says canceled 3 days ago, our
+  // webhook is a minute old: it disagrees but is stale, so it stays due forever.
+  auto stale = fixture("stale", -5 * kDay);
+  SubscriptionFixture staleAtStripe = stale;
+  staleAtStripe.status = "canceled";
+  stripe.setSubscription(stale.id, stripeSubscription(staleAtStripe, {{"created", stale.periodStart},
+                                                                      {"canceled_at", nowUnix() - 3 * kDay},
+                                                                      {"ended_at", nowUnix() - 3 * kDay}}));
+  store(stale, nowUnix() - 60);
+  // Stripe refuses this one for good (a 4xx that concerns it only).
+  auto failing = fixture("failing", -4 * kDay);
+  stripe.setSubscription(failing.id, stripeSubscription(failing, {{"created", failing.periodStart}}));
+  stripe.failNextFor(failing.id, ScriptedFailure{403, "invalid_request_error", "", "Forbidden"}, 1000);
+  store(failing, failing.periodStart + 10);
+  // The deletion webhook was lost: the row the others must not starve.
+  auto lost = fixture("lost", -3 * kDay);
+  SubscriptionFixture lostAtStripe = lost;
+  lostAtStripe.status = "canceled";
+  stripe.setSubscription(lost.id, stripeSubscription(lostAtStripe, {{"created", lost.periodStart},
+                                                                    {"ended_at", lost.periodEnd}}));
+  store(lost, lost.periodStart + 10);
+
+  EXPECT_TRUE(waitUntil([&] { return status(lost) == "canceled"; })) << billing.host.output();
+  EXPECT_TRUE(waitUntil([&] { return fetches(stale) >= 2 && fetches(failing) >= 2; }))
+      << "stale " << fetches(stale) << ", failing " << fetches(failing) << "\n" << billing.host.output();
+  EXPECT_EQ(status(stale), "active");
+  EXPECT_EQ(status(failing), "active");
+  EXPECT_EQ(fetches(lost), 1u);
+  billing.host.stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ReconcileBatchOfOne, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
