@@ -13,16 +13,6 @@ namespace {
 
 const char* kUserColumns = "id, email, \"isAdmin\", suspended, tier, \"passwordHash\", \"createdAt\"";
 
-// Booleans come back as 0/1 from SQLite and as bool from PostgreSQL.
-bool asBool(const Poco::Dynamic::Var& v) {
-  if (v.isEmpty()) return false;
-  if (v.isBoolean()) return v.extract<bool>();
-  if (v.isString()) {
-    std::string s = v.toString();
-    return s == "t" || s == "true" || s == "1";
-  }
-  return v.convert<int>() != 0;
-}
 
 std::optional<UserRecord> firstUser(Poco::Data::Statement& st) {
   st.execute();
@@ -32,8 +22,8 @@ std::optional<UserRecord> firstUser(Poco::Data::Statement& st) {
   UserRecord r;
   r.user.id = rs["id"].toString();
   r.user.email = rs["email"].toString();
-  r.user.isAdmin = asBool(rs["isAdmin"]);
-  r.user.suspended = asBool(rs["suspended"]);
+  r.user.isAdmin = cc::sqlBool(rs["isAdmin"]);
+  r.user.suspended = cc::sqlBool(rs["suspended"]);
   r.user.tier = rs["tier"].toString();
   r.passwordHash = rs["passwordHash"].toString();
   r.createdAt = rs["createdAt"].toString();

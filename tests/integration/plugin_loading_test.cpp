@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+#include <vector>
+
 using namespace cc::test;
 
 namespace {
@@ -196,4 +200,29 @@ TEST(PluginLoading, PluginCommandsRunFromTheBinary) {
   auto unknown = runHost({"no-such-command", "--config", host.configPath()});
   EXPECT_EQ(unknown.exitCode, 2);
   EXPECT_NE(unknown.output.find("echo-count"), std::string::npos) << "usage lists plugin commands: " << unknown.output;
+}
+
+// server.threads is the number of requests served at once: the host's own pool, not Poco's
+// default pool, which holds at most 16 threads (a larger setting used to change nothing).
+TEST(PluginLoading, MoreThanSixteenServerThreadsServeRequestsAtOnce) {
+  HostProcess host(echoEntry());
+  std::string config = readFile(host.configPath());
+  const std::string eight = "  threads: 8\n";
+  ASSERT_NE(config.find(eight), std::string::npos);
+  config.replace(config.find(eight), eight.size(), "  threads: 24\n");
+  writeFile(host.configPath(), config);
+  ASSERT_TRUE(host.start()) << host.output();
+
+  // 20 requests that each sleep 1.5 s in the handler: at once they take ~1.5 s; with 16
+  // threads the last four would start only when the first finish (>= 3 s).
+  constexpr int kRequests = 20;
+  std::vector<HttpResult> results(kRequests);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kRequests; ++i) clients.emplace_back([&, i] { results[i] = host.get("/api/test/slow"); });
+  for (auto& c : clients) c.join();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  for (const auto& r : results) EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2800));
+  EXPECT_EQ(host.stop(), 0);
 }

@@ -129,11 +129,7 @@ std::map<std::string, std::int64_t> ActivityCounters::eventsByTier(const std::st
   Poco::Data::Statement st(s);
   st << db_.sql("SELECT tier, CAST(SUM(count) AS BIGINT) FROM admin_event_counts WHERE day >= ? GROUP BY tier"),
       use(from);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  std::map<std::string, std::int64_t> out;
-  for (std::size_t i = 0; i < rs.rowCount(); ++i) out[textValue(rs.value(0, i))] = intValue(rs.value(1, i));
-  return out;
+  return countsByKey(st);
 }
 
 std::map<std::string, std::int64_t> ActivityCounters::topicPerDay(const std::string& topic, const std::string& fromDay) {
@@ -143,11 +139,7 @@ std::map<std::string, std::int64_t> ActivityCounters::topicPerDay(const std::str
   st << db_.sql("SELECT day, CAST(SUM(count) AS BIGINT) FROM admin_event_counts WHERE day >= ? AND topic = ? "
                 "GROUP BY day"),
       use(from), use(t);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  std::map<std::string, std::int64_t> out;
-  for (std::size_t i = 0; i < rs.rowCount(); ++i) out[textValue(rs.value(0, i))] = intValue(rs.value(1, i));
-  return out;
+  return countsByKey(st);
 }
 
 }  // namespace cc::admin

@@ -25,8 +25,8 @@ std::vector<UserRow> readRows(Poco::Data::Statement& st) {
     r.id = textValue(rs.value(0, i));
     r.email = textValue(rs.value(1, i));
     r.name = textValue(rs.value(2, i));
-    r.isAdmin = boolValue(rs.value(3, i));
-    r.suspended = boolValue(rs.value(4, i));
+    r.isAdmin = sqlBool(rs.value(3, i));
+    r.suspended = sqlBool(rs.value(4, i));
     r.suspendedReason = textValue(rs.value(5, i));
     r.suspendedAt = textValue(rs.value(6, i));
     r.tier = textValue(rs.value(7, i));
@@ -151,11 +151,7 @@ std::map<std::string, std::int64_t> UserDirectory::signupsPerDay(const std::stri
   st << db_.sql("SELECT substr(\"createdAt\", 1, 10), COUNT(*) FROM \"User\" WHERE \"createdAt\" >= ? AND "
                 "\"createdAt\" < ? GROUP BY substr(\"createdAt\", 1, 10)"),
       use(from), use(before);
-  st.execute();
-  Poco::Data::RecordSet rs(st);
-  std::map<std::string, std::int64_t> out;
-  for (std::size_t i = 0; i < rs.rowCount(); ++i) out[textValue(rs.value(0, i))] = intValue(rs.value(1, i));
-  return out;
+  return countsByKey(st);
 }
 
 }  // namespace cc::admin

@@ -2,6 +2,9 @@
 // in docs/events.md: real core actions (signup, bad login) and events published by a plugin.
 #include "audit_test_support.hpp"
 
+#include <chrono>
+#include <thread>
+
 using namespace cc::audit::test;
 
 namespace {
@@ -118,13 +121,21 @@ TEST_F(AuditEvents, SeveritiesAreCountedForPrometheus) {
     auto at = body.find(key);
     return at == std::string::npos ? -1.0 : std::stod(body.substr(at + key.size()));
   };
-  std::int64_t critical = total(*host_, "?severity=critical");
+  std::int64_t critical = total(*host_, "?severity=critical"), error = total(*host_, "?severity=error");
   double criticalBefore = count(before.body, "critical"), errorBefore = count(before.body, "error");
   publish(*host_, "backup_failed", R"({"error":"x","engine":"sqlite"})");
   publish(*host_, "backup_failed", R"({"error":"y","engine":"sqlite"})");
   publish(*host_, "payment_failed", R"({"userId":"u_m","invoiceId":"in_m","amount":1,"error_code":"x"})");
+  // The writer is asynchronous: wait for all three entries, not just the first two.
   ASSERT_TRUE(waitForTotal(*host_, critical + 2, "?severity=critical"));
-  auto after = host_->get("/api/test/audit/metrics").body;
+  ASSERT_TRUE(waitForTotal(*host_, error + 1, "?severity=error"));
+  // The counters move just after each commit: poll them briefly rather than race them.
+  std::string after;
+  for (int i = 0; i < 250; ++i) {
+    after = host_->get("/api/test/audit/metrics").body;
+    if (count(after, "critical") >= criticalBefore + 2 && count(after, "error") >= errorBefore + 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_EQ(count(after, "critical"), criticalBefore + 2) << after;
   EXPECT_EQ(count(after, "error"), errorBefore + 1) << after;
 }

@@ -9,9 +9,12 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <spawn.h>
 #include <string>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <thread>
 #include <vector>
@@ -23,13 +26,22 @@ namespace backup_test {
 inline std::string s3rverScript() {
   std::string dir = cc::test::binaryDir() + "/test-node/s3rver";
   std::string script = dir + "/node_modules/s3rver/bin/s3rver.js";
-  if (!std::filesystem::exists(script)) {
-    std::filesystem::create_directories(dir);
+  std::string installed = dir + "/installed";  // written only after npm finished without error
+  std::filesystem::create_directories(dir);
+  // Several test programs may ask at once (ctest -j2): one installs while the others wait on the
+  // lock; the script existing is not enough, npm writes it before the module's dependencies.
+  int lock = ::open((dir + "/install.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  if (lock >= 0) ::flock(lock, LOCK_EX);
+  if (!std::filesystem::exists(installed)) {
     std::string cmd = "npm install --prefix '" + dir + "' --no-audit --no-fund --loglevel=error s3rver@3.7.1 > '" + dir +
                       "/npm-install.log' 2>&1";
-    if (std::system(cmd.c_str()) != 0) return "";
+    if (std::system(cmd.c_str()) == 0 && std::filesystem::exists(script)) std::ofstream(installed) << "s3rver@3.7.1\n";
   }
-  return std::filesystem::exists(script) ? script : "";
+  if (lock >= 0) {
+    ::flock(lock, LOCK_UN);
+    ::close(lock);
+  }
+  return std::filesystem::exists(installed) ? script : "";
 }
 
 class S3rver {
@@ -50,7 +62,13 @@ class S3rver {
     }
   }
   bool waitReady() {
-    for (int i = 0; i < 200 && pid_ > 0; ++i) {
+    // Node starts slowly on a loaded machine (ctest -j2 beside builds): up to 30 s.
+    for (int i = 0; i < 600 && pid_ > 0; ++i) {
+      int st = 0;
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) {  // it exited (e.g. its port was taken meanwhile)
+        pid_ = -1;
+        return false;
+      }
       try {
         Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)));
         return true;

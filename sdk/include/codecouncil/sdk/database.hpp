@@ -81,4 +81,16 @@ class Database {
   virtual std::vector<SqlRow> queryPrepared(const std::string& sql, const std::vector<SqlValue>& params) = 0;
 };
 
+/// A boolean column read through Poco::Data: SQLite gives 0/1, PostgreSQL a bool (or "t"/"f"
+/// as text). NULL reads as false.
+inline bool sqlBool(const Poco::Dynamic::Var& v) {
+  if (v.isEmpty()) return false;
+  if (v.isBoolean()) return v.extract<bool>();
+  if (v.isString()) {
+    const std::string s = v.toString();
+    return s == "t" || s == "true" || s == "1";
+  }
+  return v.convert<int>() != 0;
+}
+
 }  // namespace cc
