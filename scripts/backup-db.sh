@@ -16,6 +16,9 @@
 # Cron (UTC), e.g. in /etc/crontab:
 #   0 2 * * * deploy /srv/codecouncil/scripts/backup-db.sh production
 set -euo pipefail
+# Everything this creates (and the binary it runs creates) holds user data: files 0600,
+# folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
+umask 077
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 environment="${CODECOUNCIL_ENV:-development}"

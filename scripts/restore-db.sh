@@ -11,6 +11,9 @@
 # and matching, 1 refused, cancelled or failed (nothing changed unless the counts differ
 # after a restore), 2 bad usage. Stop the application before restoring production.
 set -euo pipefail
+# Everything this creates (and the binary it runs creates) holds user data: files 0600,
+# folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
+umask 077
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 yes=()

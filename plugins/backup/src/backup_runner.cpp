@@ -6,6 +6,7 @@
 #include "disk_space.hpp"
 #include "gzip_io.hpp"
 #include "manifest.hpp"
+#include "private_files.hpp"
 #include "postgres_engine.hpp"
 #include "restore_runner.hpp"
 #include "retention.hpp"
@@ -93,7 +94,8 @@ void BackupRunner::refuseWithoutFreeSpace() const {
 }
 
 void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
-  ensureWritableDirectory(settings_.backupDir);
+  if (std::string warning = ensurePrivateDirectory(settings_.backupDir); !warning.empty())
+    logger_.warning("%s", warning);
   // Before the first byte: a full disk refuses the run instead of failing half-way.
   refuseWithoutFreeSpace();
   auto now = std::chrono::system_clock::now();

@@ -2,6 +2,7 @@
 
 #include "atomic_file.hpp"
 #include "digest.hpp"
+#include "private_files.hpp"
 
 #include <sqlite3.h>
 
@@ -197,6 +198,9 @@ DumpResult dumpSqlite(const std::string& dbPath, const std::string& scratchDir, 
     std::string path;
     ~Cleanup() { removeDatabaseFiles(path); }
   } cleanup{snapshot};
+  // VACUUM INTO accepts an existing empty file: created here with 0600, the copy of every
+  // user's data never exists with SQLite's default 0644.
+  createPrivateFile(snapshot);
   {
     // VACUUM INTO reads the live database in one read transaction: a consistent copy while
     // the host keeps writing (WAL readers do not block writers).
@@ -216,6 +220,7 @@ DumpResult dumpSqlite(const std::string& dbPath, const std::string& scratchDir, 
 }
 
 void restoreSqlite(const std::string& gzPath, const std::string& dbPath) {
+  createPrivateFile(dbPath);  // a new target (the verify copy) is 0600, not SQLite's 0644
   Db db(dbPath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   db.exec("PRAGMA foreign_keys = OFF");  // only outside a transaction; dump order need not respect them
   db.exec("BEGIN IMMEDIATE");
