@@ -4,6 +4,7 @@
 #include "backup_runner.hpp"
 #include "backup_settings.hpp"
 #include "database_target.hpp"
+#include "live_database_guard.hpp"
 #include "restore_runner.hpp"
 #include "run_journal.hpp"
 
@@ -29,7 +30,15 @@ struct Gauges {
   prometheus::Gauge* size = nullptr;
 };
 
-BackupSettings settingsOf(Context& ctx) { return BackupSettings::from(ctx.config(), ctx.host().configDir); }
+// Every command and start() begin here, so a dangerous configuration stops them all before
+// anything runs, located like any other config error.
+BackupSettings settingsOf(Context& ctx) {
+  BackupSettings settings = BackupSettings::from(ctx.config(), ctx.host().configDir);
+  // verify_database_url is PostgreSQL only; a SQLite host verifies into a temp file.
+  if (!settings.verifyDatabaseUrl.empty() && ctx.db().engine() == Engine::PostgreSQL)
+    refuseLiveVerifyDatabase(ctx.config(), settings, currentDatabase(ctx));
+  return settings;
+}
 
 // A bare name means a file in the backup folder, as in the guide's
 // `restore-db.sh codecouncil-ai_production_20250115_020000.sql.gz production`.

@@ -4,8 +4,10 @@
 #include "backup_files.hpp"
 #include "digest.hpp"
 #include "gzip_io.hpp"
+#include "live_database_guard.hpp"
 #include "postgres_engine.hpp"
 #include "sqlite_engine.hpp"
+#include "verify_scratch.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -58,12 +60,13 @@ CheckedBackup checkBackupFile(const std::string& path) {
   return c;
 }
 
-void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings) {
+void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings,
+                   bool keepScratchMarker) {
   if (backup.manifest.engine != target.engineName())
     throw std::runtime_error("the backup is a " + backup.manifest.engine + " dump; the target database is " +
                              target.engineName());
   if (target.engine == Engine::SQLite) restoreSqlite(backup.path, target.sqlitePath);
-  else restorePostgres(backup.path, target, settings.psql);
+  else restorePostgres(backup.path, target, settings.psql, {keepScratchMarker});
 }
 
 std::vector<TableStats> tableStats(const DatabaseTarget& target) {
@@ -90,8 +93,11 @@ Verification verifyBackup(const std::string& path, const DatabaseTarget& source,
       restored = tableStats(scratch);
     } else if (!settings.verifyDatabaseUrl.empty()) {
       auto scratch = parseDatabaseUrl(settings.verifyDatabaseUrl, "/");
-      restoreBackup(backup, scratch, settings);
-      restored = tableStats(scratch);
+      if (namesSameDatabase(scratch, source))  // validation refuses this too; never drop the live database
+        throw std::runtime_error("verify_database_url names the live database " + source.describe());
+      VerifyScratchLease lease(scratch, source);
+      restoreBackup(backup, scratch, settings, true);
+      restored = withoutScratchMarker(tableStats(scratch));
     } else {
       auto scratch = createScratchDatabase(source);
       try {

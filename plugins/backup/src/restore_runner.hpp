@@ -22,7 +22,9 @@ CheckedBackup checkBackupFile(const std::string& path);
 
 /// Replaces the content of `target` with the backup (engine must match). Throws on failure;
 /// the engines restore in one transaction, so a failure leaves `target` as it was.
-void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings);
+/// `keepScratchMarker`: the target is a verify scratch database; its marker table stays.
+void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings,
+                   bool keepScratchMarker = false);
 
 std::vector<TableStats> tableStats(const DatabaseTarget& target);
 
@@ -31,9 +33,9 @@ struct Verification {
   std::vector<std::string> differences;  ///< table mismatches, or the error that stopped it
 };
 
-/// Restores into a scratch database (a temp SQLite file; for PostgreSQL verify_database_url
-/// or a temporary database on the source's server), compares with the manifest and, when
-/// equal, writes the ".verified" marker beside the backup.
+/// Restores into a scratch database (a temp SQLite file; for PostgreSQL verify_database_url,
+/// held by a VerifyScratchLease, or a temporary database on the source's server), compares
+/// with the manifest and, when equal, writes the ".verified" marker beside the backup.
 Verification verifyBackup(const std::string& path, const DatabaseTarget& source, const BackupSettings& settings);
 
 }  // namespace cc::backup
