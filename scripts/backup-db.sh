@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Backs up an environment's database:
 #   ./scripts/backup-db.sh [environment] [--verify] [--no-upload]
-# writes $BACKUP_DIR/codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz (+ .sha256 and
-# .manifest.json). BACKUP_DIR defaults to /var/backups/codecouncil-ai; RETENTION_DAYS (30),
-# AWS_S3_BACKUP_BUCKET, AWS_REGION, AWS_ENDPOINT_URL and the AWS credentials are read by the
-# backup plugin from the environment.
+# writes $BACKUP_DIR/codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz (+ .sha256,
+# .manifest.json and .sig, the manifest's HMAC under BACKUP_SIGNING_KEY, which production
+# requires). BACKUP_DIR defaults to /var/backups/codecouncil-ai; RETENTION_DAYS (30),
+# BACKUP_SIGNING_KEY, AWS_S3_BACKUP_BUCKET, AWS_REGION, AWS_ENDPOINT_URL and the AWS
+# credentials are read by the backup plugin from the environment.
 #
 # This is a thin wrapper: the work is done by `codecouncil backup` (the backup plugin), the
 # same code the scheduled job runs. Exit status: 0 ok, 1 backup failed (or not enough free

@@ -1,6 +1,7 @@
 #include "postgres_engine.hpp"
 
 #include "child_process.hpp"
+#include "psql_guard.hpp"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
@@ -161,9 +162,15 @@ void restorePostgres(const std::string& gzPath, const DatabaseTarget& db, const 
     for (auto& drop : dropStatements(s, options.keepScratchMarker)) prelude += drop.statement + "\n";
   }
 
+  // -X: no psqlrc; ON_ERROR_STOP: the first error ends the run, and --single-transaction
+  // then commits nothing. The \restrict line comes first: see psql_guard.hpp.
+  std::string head = "\\restrict " + randomRestrictKey() + "\n" + prelude;
   ChildProcess load({{psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--no-password", "-f", "-"},
                      db.libpqEnvironment(), true, false});
-  bool open = load.writeStdin(prelude.data(), prelude.size());
+  bool open = load.writeStdin(head.data(), head.size());
+  DumpRestrictFilter filter([&](const char* data, std::size_t size) {
+    if (open) open = load.writeStdin(data, size);
+  });
   bool sawEnd = false;
   std::string tail;
   std::string readError;
@@ -171,8 +178,9 @@ void restorePostgres(const std::string& gzPath, const DatabaseTarget& db, const 
     gunzipFile(gzPath, [&](const char* data, std::size_t size) {
       tail.append(data, size);
       if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
-      if (open) open = load.writeStdin(data, size);
+      filter.feed(data, size);
     });
+    filter.finish();
     sawEnd = tail.find(kPostgresDumpComplete) != std::string::npos;
   } catch (const std::exception& e) {
     readError = e.what();
@@ -183,7 +191,17 @@ void restorePostgres(const std::string& gzPath, const DatabaseTarget& db, const 
     throw std::runtime_error(readError.empty() ? "the dump has no completion line (cut off?)" : readError);
   }
   int rc = load.wait();
-  if (rc != 0) throw std::runtime_error("psql failed (exit " + std::to_string(rc) + "): " + load.output());
+  if (rc == 0) return;
+  std::string output = load.output();
+  if (output.find("invalid command \\restrict") != std::string::npos)
+    throw std::runtime_error(psql + " does not know \\restrict (PostgreSQL 15.14, 16.10, 17.6 or newer needed), so it "
+                             "would run meta-commands from the dump; nothing was restored. Install a current psql or "
+                             "set the plugin's psql key");
+  if (output.find("backslash commands are restricted") != std::string::npos ||
+      output.find("\\unrestrict: wrong key") != std::string::npos)
+    throw std::runtime_error("the dump contains a psql meta-command (a backslash command such as \\!), which a "
+                             "restore never runs; nothing was restored: " + output);
+  throw std::runtime_error("psql failed (exit " + std::to_string(rc) + "): " + output);
 }
 
 std::uint64_t postgresDatabaseBytes(const DatabaseTarget& db) {

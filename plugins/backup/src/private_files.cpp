@@ -37,17 +37,17 @@ std::string ensurePrivateDirectory(const std::string& dir) {
       if (::chmod(partial.c_str(), 0700) != 0)
         throw std::runtime_error("cannot chmod " + partial.string() + ": " + std::strerror(errno));
     } else if (errno != EEXIST) {
-      throw std::runtime_error("cannot create backup folder " + partial.string() + ": " + std::strerror(errno));
+      throw std::runtime_error("cannot create folder " + partial.string() + ": " + std::strerror(errno));
     }
   }
   struct stat st {};
   if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) throw std::runtime_error(dir + " is not a folder");
   if (::access(target.c_str(), W_OK | X_OK) != 0)
-    throw std::runtime_error("backup folder " + dir + " is not writable: " + std::strerror(errno));
+    throw std::runtime_error("folder " + dir + " is not writable: " + std::strerror(errno));
   if (!created && (st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return "backup folder " + dir + " has mode " + mode +
+    return "folder " + dir + " has mode " + mode +
            ": other accounts can list it (the backups themselves are 0600); chmod 700 it unless shared on purpose";
   }
   return "";
