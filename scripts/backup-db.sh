@@ -14,8 +14,9 @@
 # Free space: before running anything, BACKUP_DIR's disk (df) must have at least
 # BACKUP_MIN_FREE_BYTES (default 1 GiB, 0 turns this pre-check off) available. The binary then
 # checks again with its size estimate of the database (docs/backup.md, "Free space").
-# Cron (UTC), e.g. in /etc/crontab:
-#   0 2 * * * deploy /srv/codecouncil/scripts/backup-db.sh production
+# Cron (UTC), e.g. in /etc/crontab (the environment file gives BACKUP_SIGNING_KEY and
+# DATABASE_URL without putting them in argv):
+#   0 2 * * * deploy sh -c 'set -a; . /etc/codecouncil/env; exec /srv/codecouncil/scripts/backup-db.sh production'
 set -euo pipefail
 # Everything this creates (and the binary it runs creates) holds user data: files 0600,
 # folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
