@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 
 #include <functional>
+#include <future>
+#include <set>
 #include <thread>
 
 using namespace backup_test;
@@ -292,4 +294,34 @@ TEST(SigningKey, DevelopmentGeneratesAPrivateKeyOnceAndRestoresWithIt) {
   auto r = run(host.configPath(), {"restore", dumps[0], "--yes"}, {{"BACKUP_SIGNING_KEY", ""}});
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_EQ(cc::test::readFile(keyFile), key) << "the key is made once";
+}
+
+TEST(SigningKey, ConcurrentFirstRunsAgreeOnOneGeneratedKey) {
+  // No backup_dir in the config: each run writes to its own BACKUP_DIR.
+  cc::test::HostProcess host(cc::test::bundledPlugin("backup", "{ schedule: \"off\", min_dump_bytes: 100 }"));
+  ASSERT_TRUE(host.start({{"BACKUP_SIGNING_KEY", ""}})) << host.output();  // migrations done once
+  host.stop();
+  auto keyFile = host.dir().path() / "data" / "backup-signing.key";
+  std::filesystem::remove(keyFile);  // the runs below are the first to need a key
+
+  constexpr int kRuns = 6;
+  std::vector<std::unique_ptr<cc::test::TempDir>> dirs;
+  std::vector<std::future<cc::test::ProcessResult>> runs;
+  for (int i = 0; i < kRuns; ++i) {
+    dirs.push_back(std::make_unique<cc::test::TempDir>());
+    std::map<std::string, std::string> env{{"BACKUP_SIGNING_KEY", ""}, {"BACKUP_DIR", dirs.back()->str()}};
+    runs.push_back(std::async(std::launch::async, [&host, env] { return run(host.configPath(), {"backup"}, env); }));
+  }
+  std::set<std::string> keyIds;
+  for (int i = 0; i < kRuns; ++i) {
+    auto r = runs[static_cast<std::size_t>(i)].get();
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    auto sigs = filesEndingWith(dirs[static_cast<std::size_t>(i)]->str(), ".sig");
+    ASSERT_EQ(sigs.size(), 1u);
+    keyIds.insert(cc::test::readFile(sigs[0]).substr(12, 16));
+  }
+  EXPECT_EQ(keyIds.size(), 1u) << "every run signed with the one key that was kept";
+  EXPECT_EQ(*keyIds.begin(), cc::backup::signingKeyFrom(cc::test::readFile(keyFile).substr(0, 64), "").id);
+  for (auto& f : filesEndingWith((host.dir().path() / "data").string(), ""))
+    EXPECT_EQ(f.find(".tmp-"), std::string::npos) << "temp key file left behind: " << f;
 }
