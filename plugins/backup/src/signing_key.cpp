@@ -5,6 +5,8 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -29,10 +31,10 @@ std::string trimmed(std::string s) {
 
 std::string readKeyFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read the signing key " + path);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string key = trimmed(ss.str());
-  if (!in.good() && !in.eof()) throw std::runtime_error("cannot read the signing key " + path);
   if (key.size() < kMinSigningKeyLength)
     throw std::runtime_error("the signing key in " + path + " is shorter than " +
                              std::to_string(kMinSigningKeyLength) + " characters");
