@@ -34,6 +34,7 @@ declare -A expected=(
   [HighPaymentFailureRate]="slack-critical|severity=critical page=false"
   [BackupTooOld]="slack-critical|severity=critical page=false"
   [CriticalAuditEvents]="slack-critical|severity=critical page=false"
+  [AuditEntriesLost]="slack-critical|severity=critical page=false"
 )
 
 step "every alert has a severity, a summary and a runbook, and a routing expectation here"
