@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <sys/stat.h>
 #include <thread>
@@ -112,4 +114,26 @@ TEST_F(PrivateFiles, ASecretFileLeftHalfWrittenOrReadableIsRepaired) {
   EXPECT_EQ(mode(dataDir / "jwt-secret"), "0600");
   EXPECT_TRUE(host.waitForOutput("was readable by other users: made it 0600")) << host.output();
   EXPECT_EQ(host.stop(), 0);
+}
+
+TEST(SystemdUnit, SaysThePrivateUmaskTooAndVerifies) {
+  std::string unit = readFile(fs::path(sourceDir()) / "deploy" / "codecouncil.service");
+  EXPECT_NE(unit.find("\nUMask=0077\n"), std::string::npos) << unit;
+  EXPECT_NE(unit.find("\nStateDirectoryMode=0700\n"), std::string::npos) << unit;
+  if (std::system("command -v systemd-analyze >/dev/null 2>&1") != 0) GTEST_SKIP() << "systemd-analyze is not installed";
+  // Every directive must be one systemd knows (an unknown key is only a warning at boot).
+  TempDir dir;
+  std::string copy = unit;
+  for (auto at = copy.find("/opt/codecouncil/bin/codecouncil"); at != std::string::npos;
+       at = copy.find("/opt/codecouncil/bin/codecouncil", at))
+    copy.replace(at, 32, hostBinary());
+  writeFile(dir.path() / "codecouncil.service", copy);
+  std::string command = "systemd-analyze verify " + (dir.path() / "codecouncil.service").string() + " 2>&1";
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  EXPECT_EQ(::pclose(pipe), 0) << output;
+  EXPECT_EQ(output, "") << output;
 }
