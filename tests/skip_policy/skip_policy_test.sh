@@ -152,10 +152,10 @@ for p in "${programs[@]}"; do
   grep -q CC_TEST_STRICT_SKIPS "$p" || bad "$p runs without the skip policy (link cc_test_main, not GTest::gtest_main)"
 done
 regex_missing="$(ctest --test-dir "$build" --show-only=json-v1 2>/dev/null | awk '
-  /^    {$/ { gtest = 0; skip = 0 }
+  /^    [{]$/ { gtest = 0; skip = 0 }
   /"--gtest_filter=/ { gtest = 1 }
   /"name" : "SKIP_REGULAR_EXPRESSION"/ { skip = 1 }
-  /^    },?$/ { if (gtest && !skip) n++ }
+  /^    [}],?$/ { if (gtest && !skip) n++ }
   END { print n + 0 }')"
 [ "$regex_missing" -eq 0 ] || bad "$regex_missing discovered tests lack SKIP_REGULAR_EXPRESSION: their allowed skips would count as passes"
 echo "checked ${#programs[@]} programs"

@@ -30,9 +30,7 @@ int freePort();
 /// CC_TEST_POSTGRES_URL (set by scripts/test), or "" when no PostgreSQL is available.
 std::string postgresAdminUrl();
 
-/// Creates an empty database on the test PostgreSQL and returns its URL. Without one it returns
-/// "" and marks the running test skipped (it still runs on), so that a PostgreSQL variant that
-/// falls back to SQLite never counts as a pass.
+/// Creates an empty database on the test PostgreSQL and returns its URL ("" without one).
 std::string createPostgresDatabase(const std::string& prefix);
 
 /// Runs a query on a database URL (sqlite:// or postgresql://) and returns the first column as text.
