@@ -158,9 +158,14 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   }
 
   void onReadError(beast::error_code ec) {
-    if (ec == bhttp::error::header_limit)
-      return refuse(431, "request header fields too large (limit " +
-                             std::to_string(shared_.limits.maxHeaderBytes) + " bytes)");
+    if (ec == bhttp::error::header_limit) {
+      // The parser consumes nothing until the header is whole: without a line end in what
+      // arrived, the request line itself is too long.
+      auto received = beast::buffers_to_string(buffer_.data());
+      const std::string limit = " (limit " + std::to_string(shared_.limits.maxHeaderBytes) + " bytes)";
+      if (received.find("\r\n") == std::string::npos) return refuse(414, "request line too long" + limit);
+      return refuse(431, "request header fields too large" + limit);
+    }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
       return refuse(400, "malformed HTTP request: " + ec.message());

@@ -28,7 +28,10 @@ Response Exchange::run(IncomingRequest& in, std::string& requestId) const {
   Response res;
   req.method = std::move(in.method);
   req.remoteAddress = std::move(in.peerAddress);
-  for (auto& [k, v] : in.headers) req.headers[lowerAscii(k)] = std::move(v);
+  // Header values may carry obs-text (bytes 0x80-0xFF, which the parser allows); they reach
+  // logs, events and SQL as text, so ill-formed UTF-8 is replaced here, once for everyone.
+  for (auto& [k, v] : in.headers)
+    req.headers[lowerAscii(k)] = isValidUtf8(v) ? std::move(v) : replaceInvalidUtf8(v);
   req.requestId = requestIdFor(req.header("x-request-id"));
   if (parse(in, req, res)) {
     pipeline_.handle(req, res);

@@ -253,6 +253,12 @@ TEST(HttpConnections, ProtocolErrorsGetJsonAnswers) {
   EXPECT_NE(bodyOf(a).find("\"error\":\"request header fields too large (limit 2048 bytes)\""), std::string::npos) << a;
   EXPECT_NE(a.find("Content-Type: application/json"), std::string::npos) << a;
 
+  RawClient longLine(host.port());
+  ASSERT_TRUE(longLine.send(get("/api/" + std::string(3000, 'a'))));
+  std::string l = longLine.answer();
+  EXPECT_EQ(statusOf(l), 414) << l;
+  EXPECT_NE(bodyOf(l).find("\"error\":\"request line too long (limit 2048 bytes)\""), std::string::npos) << l;
+
   RawClient garbage(host.port());
   ASSERT_TRUE(garbage.send("NOT HTTP AT ALL\r\n\r\n"));
   std::string b = garbage.answer();
