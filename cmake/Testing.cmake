@@ -6,6 +6,9 @@ find_package(GTest REQUIRED)
 # named <label>_<file>, linked with the test
 # support library (temp dirs, free ports, the real host binary, HTTP helpers). One
 # executable per file, so a broken file does not hide the others.
+# main() comes from cc_test_main (tests/support/main/test_main.cpp), not GTest::gtest_main: it
+# applies the test command's skip policy (docs/testing.md, "Skips"). gtest_discover_tests marks
+# a test whose output has "[  SKIPPED ]" as skipped in ctest (SKIP_REGULAR_EXPRESSION).
 function(cc_add_test_dir dir label)
   cmake_parse_arguments(ARG "" "" "LIBRARIES" ${ARGN})
   file(GLOB tests CONFIGURE_DEPENDS ${dir}/*_test.cpp)
@@ -13,7 +16,7 @@ function(cc_add_test_dir dir label)
     get_filename_component(name ${src} NAME_WE)
     set(target ${label}_${name})
     add_executable(${target} ${src})
-    target_link_libraries(${target} PRIVATE cc_test_support GTest::gtest_main ${ARG_LIBRARIES})
+    target_link_libraries(${target} PRIVATE cc_test_main cc_test_support ${ARG_LIBRARIES})
     add_dependencies(${target} codecouncil)
     gtest_discover_tests(${target} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
   endforeach()

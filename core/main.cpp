@@ -6,8 +6,13 @@
 #include <Poco/Net/SSLManager.h>
 
 #include <iostream>
+#include <sys/stat.h>
 
 int main(int argc, char** argv) {
+  // Everything this process and its children create (the SQLite database and its -wal/-shm,
+  // data_dir, generated secrets, backup files of scripts it runs) is for this user only:
+  // SQLite alone would make the database 0644, and it holds password hashes.
+  ::umask(077);
   int rc = 1;
   // OpenSSL set up once for the whole process: Poco's lazy per-object init races under threads.
   Poco::Crypto::initializeCrypto();

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Backs up an environment's database:
 #   ./scripts/backup-db.sh [environment] [--verify] [--no-upload]
-# writes $BACKUP_DIR/codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz (+ .sha256 and
-# .manifest.json). BACKUP_DIR defaults to /var/backups/codecouncil-ai; RETENTION_DAYS (30),
-# AWS_S3_BACKUP_BUCKET, AWS_REGION, AWS_ENDPOINT_URL and the AWS credentials are read by the
-# backup plugin from the environment.
+# writes $BACKUP_DIR/codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz (+ .sha256,
+# .manifest.json and .sig, the manifest's HMAC under BACKUP_SIGNING_KEY, which production
+# requires). BACKUP_DIR defaults to /var/backups/codecouncil-ai; RETENTION_DAYS (30),
+# BACKUP_SIGNING_KEY, AWS_S3_BACKUP_BUCKET, AWS_REGION, AWS_ENDPOINT_URL and the AWS
+# credentials are read by the backup plugin from the environment.
 #
 # This is a thin wrapper: the work is done by `codecouncil backup` (the backup plugin), the
 # same code the scheduled job runs. Exit status: 0 ok, 1 backup failed (or not enough free
@@ -13,9 +14,13 @@
 # Free space: before running anything, BACKUP_DIR's disk (df) must have at least
 # BACKUP_MIN_FREE_BYTES (default 1 GiB, 0 turns this pre-check off) available. The binary then
 # checks again with its size estimate of the database (docs/backup.md, "Free space").
-# Cron (UTC), e.g. in /etc/crontab:
-#   0 2 * * * deploy /srv/codecouncil/scripts/backup-db.sh production
+# Cron (UTC), e.g. in /etc/crontab (the environment file gives BACKUP_SIGNING_KEY and
+# DATABASE_URL without putting them in argv):
+#   0 2 * * * deploy sh -c 'set -a; . /etc/codecouncil/env; exec /srv/codecouncil/scripts/backup-db.sh production'
 set -euo pipefail
+# Everything this creates (and the binary it runs creates) holds user data: files 0600,
+# folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
+umask 077
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 environment="${CODECOUNCIL_ENV:-development}"

@@ -1,31 +1,39 @@
 #!/usr/bin/env bash
 # Restores a backup into an environment's database:
-#   ./scripts/restore-db.sh [backup-file] [environment] [--yes]
+#   ./scripts/restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned]
 # The file may be a path or a bare name in $BACKUP_DIR (default /var/backups/codecouncil-ai).
 # Before anything changes, the file is checked (its .sha256, a complete gzip stream, the
-# manifest and the dump's closing line); then it asks for confirmation unless --yes is given,
-# replaces every table in one transaction, prints per-table row counts and compares them
-# (and per-table checksums) with the manifest.
+# manifest, the dump's closing line, and the .sig: an HMAC of the manifest under
+# BACKUP_SIGNING_KEY); then it asks for confirmation unless --yes is given, replaces every
+# table in one transaction, prints per-table row counts and compares them (and per-table
+# checksums) with the manifest. An unsigned backup, or one the key did not sign, is refused
+# unless --force-unsigned is given (logged as a warning). psql never runs meta-commands
+# (\!) from the dump.
 #
-# A thin wrapper around `codecouncil restore` (the backup plugin). Exit status: 0 restored
-# and matching, 1 refused, cancelled or failed (nothing changed unless the counts differ
-# after a restore), 2 bad usage. Stop the application before restoring production.
+# A thin wrapper around `codecouncil restore` (the backup plugin), which holds the key check,
+# so the key is never in argv. Exit status: 0 restored and matching, 1 refused, cancelled or
+# failed (nothing changed unless the counts differ after a restore), 2 bad usage. Stop the
+# application before restoring production.
 set -euo pipefail
+# Everything this creates (and the binary it runs creates) holds user data: files 0600,
+# folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
+umask 077
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-yes=()
+flags=()
 positional=()
 for arg in "$@"; do
   case "$arg" in
-    --yes|-y) yes=(--yes) ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --yes|-y) flags+=(--yes) ;;
+    --force-unsigned) flags+=(--force-unsigned) ;;
+    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "restore-db.sh: unknown option $arg" >&2; exit 2 ;;
     *) positional+=("$arg") ;;
   esac
 done
 export BACKUP_DIR="${BACKUP_DIR:-/var/backups/codecouncil-ai}"
 if [ ${#positional[@]} -lt 1 ] || [ ${#positional[@]} -gt 2 ]; then
-  echo "usage: restore-db.sh [backup-file] [environment] [--yes]" >&2
+  echo "usage: restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned]" >&2
   if [ -d "$BACKUP_DIR" ]; then
     echo "backups in $BACKUP_DIR:" >&2
     ls -1t "$BACKUP_DIR" 2>/dev/null | grep -E '^codecouncil-ai_.*\.sql\.gz$' | head -20 >&2 || true
@@ -52,4 +60,4 @@ fi
 args=(--env "$environment")
 if [ -n "${CODECOUNCIL_CONFIG:-}" ]; then args+=(--config "$CODECOUNCIL_CONFIG"); fi
 cd "$ROOT"
-exec "$bin" "${args[@]}" restore "$file" ${yes[@]+"${yes[@]}"}
+exec "$bin" "${args[@]}" restore "$file" ${flags[@]+"${flags[@]}"}

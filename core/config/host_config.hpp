@@ -54,7 +54,10 @@ struct MailConfig {
   std::string smtpUser;
   std::string smtpPassword;
   std::string from = "CodeCouncil <no-reply@codecouncil.local>";
-  std::string tls = "starttls";  // "starttls" (when offered), "none"
+  /// "starttls_required": nothing is sent unless STARTTLS succeeds (the production default);
+  /// "starttls": upgrade when offered, else send in clear; "none": never upgrade.
+  std::string tls = "starttls";
+  std::string caFile;  // PEM CAs trusted for the SMTP server instead of the system store; absolute after loading
   int retryIntervalSeconds = 30;
   int maxAttempts = 10;
 };

@@ -2,6 +2,7 @@
 #include "core/db/database_impl.hpp"
 #include "core/db/prepared_postgres.hpp"
 #include "core/db/prepared_sqlite.hpp"
+#include "core/files/private_files.hpp"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
@@ -201,7 +202,7 @@ std::unique_ptr<PooledDatabase> openDatabase(const DatabaseConfig& config, const
   DatabaseUrl url = parseDatabaseUrl(config.url, baseDir);
   if (url.engine == Engine::SQLite) {
     auto parent = std::filesystem::path(url.sqlitePath).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    if (!parent.empty()) createPrivateDirectories(parent);  // 0700: the database holds password hashes
   }
   return std::make_unique<PooledDatabase>(url, config.poolMin, config.poolMax, config.busyTimeoutMs);
 }

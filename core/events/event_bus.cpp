@@ -1,5 +1,7 @@
 #include "core/events/event_bus.hpp"
 
+#include <codecouncil/sdk/text.hpp>
+
 #include <algorithm>
 #include <mutex>
 
@@ -7,7 +9,10 @@ namespace cc::core {
 
 void EventBus::publish(const std::string& source, const std::string& topic, json::ObjectPtr payload) {
   if (!payload) payload = json::object();
-  Event event{topic, payload, source};
+  // Payloads carry request text into audit rows, metrics and logs. Whatever a publisher put
+  // in, handlers see valid UTF-8 (PostgreSQL refuses the whole row otherwise); a repaired
+  // payload is a copy, the publisher's object is left alone.
+  Event event{topic, text::withValidUtf8(payload), source};
   // Copy the matching handlers and run them unlocked, so a handler may publish or subscribe.
   std::vector<Subscription> targets;
   {
@@ -43,8 +48,10 @@ void EventBus::removeOwner(const std::string& owner) {
 void EventBus::addRequestContext(json::ObjectPtr& payload, const Request& origin) {
   if (!payload) payload = json::object();
   if (!payload->has("userId") && origin.user) payload->set("userId", origin.user->id);
-  if (!payload->has("ip")) payload->set("ip", origin.remoteAddress);
-  if (!payload->has("userAgent")) payload->set("userAgent", origin.header("user-agent"));
+  // Header bytes are the client's: escaped here, at the edge, into one printable line of
+  // valid UTF-8 ("curl\xff", "\x1b[31m"), so audit rows and logs keep what was sent.
+  if (!payload->has("ip")) payload->set("ip", text::escapeControls(origin.remoteAddress));
+  if (!payload->has("userAgent")) payload->set("userAgent", text::escapeControls(origin.header("user-agent")));
   if (!payload->has("requestId")) payload->set("requestId", origin.requestId);
 }
 

@@ -21,7 +21,8 @@ class EventBus {
   void removeOwner(const std::string& owner);
   std::uint64_t handlerFailures() const { return failures_.load(); }
 
-  /// Copies userId, ip, userAgent and requestId from a request into a payload (when absent).
+  /// Copies userId, ip, userAgent and requestId from a request into a payload (when absent);
+  /// ip and userAgent with control characters and ill-formed UTF-8 escaped (\xff, \r).
   static void addRequestContext(json::ObjectPtr& payload, const Request& origin);
 
  private:

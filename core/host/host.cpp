@@ -2,7 +2,9 @@
 
 #include "core/auth/auth_routes.hpp"
 #include "core/auth/password.hpp"
+#include "core/files/private_files.hpp"
 #include "core/host/core_routes.hpp"
+#include "core/host/escaping_formatter.hpp"
 
 #include <Poco/AsyncChannel.h>
 #include <Poco/ConsoleChannel.h>
@@ -13,13 +15,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
-#include <sys/stat.h>
 
 namespace cc::core {
 
 void setupLogging(const std::string& level) {
-  Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+  // Control characters in messages are escaped (\r, \n, \x1b): one line per message.
+  Poco::AutoPtr<Poco::PatternFormatter> formatter(new EscapingPatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
   formatter->setProperty("times", "UTC");
   Poco::AutoPtr<Poco::FormattingChannel> formatting(new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
   Poco::AutoPtr<Poco::AsyncChannel> async(new Poco::AsyncChannel(formatting));
@@ -34,29 +35,42 @@ Host::Host(HostConfig config) : config_(std::move(config)), log_(Poco::Logger::g
 
 Host::~Host() { shutdown(); }
 
+namespace {
+
+constexpr std::size_t kMinJwtSecretBytes = 32;
+// The example line of .env.example: long enough, and public.
+constexpr const char* kExampleJwtSecret = "at-least-32-random-bytes-for-production";
+
+// Only these generate a secret of their own; anything else (staging, production, a name of
+// the operator's) is a real deployment and must be given one.
+bool generatesJwtSecret(const std::string& environment) {
+  return environment == "development" || environment == "test";
+}
+
+}  // namespace
+
 void Host::setupJwt() {
   std::string secret = config_.auth.jwtSecret;
-  if (secret.empty() && config_.environment == "production")
-    throw std::runtime_error("auth.jwt_secret is empty: set JWT_SECRET (at least 32 bytes) for production");
+  const std::string where = config_.root.child("auth").child("jwt_secret").where();
+  if (!generatesJwtSecret(config_.environment)) {
+    if (secret.empty())
+      throw std::runtime_error(where + ": is empty: set JWT_SECRET (at least 32 random bytes) in environment '" +
+                               config_.environment + "'; only development and test generate one");
+    if (secret == kExampleJwtSecret)
+      throw std::runtime_error(where + ": is the example value from .env.example: set JWT_SECRET to 32 random bytes "
+                               "of your own (openssl rand -hex 32)");
+  }
   if (secret.empty()) {
     // Development convenience: one generated secret kept under data/, so tokens survive a
-    // restart. Production configs must set JWT_SECRET.
+    // restart. Created complete and 0600 in one step (never readable by others, never seen
+    // half-written by a host starting at the same time).
     auto file = std::filesystem::path(config_.dataDir) / "jwt-secret";
-    if (std::filesystem::exists(file)) {
-      std::ifstream in(file);
-      std::getline(in, secret);
-    }
-    if (secret.size() < 32) {
-      std::filesystem::create_directories(config_.dataDir);
-      secret = randomHex(32);
-      std::ofstream out(file, std::ios::trunc);
-      out << secret << "\n";
-      out.close();
-      ::chmod(file.c_str(), 0600);
-    }
+    bool tightened = false;
+    secret = readOrCreateSecretFile(file, kMinJwtSecretBytes, [] { return randomHex(32); }, &tightened);
+    if (tightened) log_.warning("%s was readable by other users: made it 0600", file.string());
     log_.warning("JWT_SECRET is not set: using a generated development secret kept in %s", file.string());
   }
-  if (secret.size() < 32) throw std::runtime_error("auth.jwt_secret must be at least 32 bytes long");
+  if (secret.size() < kMinJwtSecretBytes) throw std::runtime_error(where + ": must be at least 32 bytes long");
   jwt_ = std::make_unique<JwtService>(secret, config_.auth.issuer, config_.auth.tokenTtlSeconds);
 }
 

@@ -2,6 +2,7 @@
 // UTF-8 well-formedness (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).
 // Request text reaches SQL, JSON and logs: PostgreSQL refuses ill-formed text with an error
 // and Poco's JSON writer copies bytes as they are, so the host checks it at the edge.
+// The decoder is the SDK's (codecouncil/sdk/text.hpp), shared with the plugins.
 #include <string>
 #include <string_view>
 

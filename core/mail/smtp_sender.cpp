@@ -17,6 +17,7 @@
 
 #include <sys/socket.h>
 
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -26,18 +27,29 @@ namespace {
 
 const Poco::Timespan kTimeout(10, 0);
 
-// One context for the process, built on first use (after a server accepted STARTTLS, so a
-// host that never uses TLS never loads the CA store). Deliberately never freed: freeing it
-// during static destruction could race OpenSSL's own exit-time cleanup.
-Poco::Net::Context::Ptr clientTlsContext() {
-  static auto* context = [] {
+// One context per CA source (the system store, or mail.ca_file), built on first use (after a
+// server accepted STARTTLS, so a host that never uses TLS never loads a CA store).
+// Deliberately never freed: freeing it during static destruction could race OpenSSL's own
+// exit-time cleanup.
+Poco::Net::Context::Ptr clientTlsContext(const std::string& caFile) {
+  static std::mutex mutex;
+  static auto* contexts = new std::map<std::string, Poco::Net::Context::Ptr>;
+  std::lock_guard lock(mutex);
+  auto& context = (*contexts)[caFile];
+  if (!context) {
     Poco::Net::initializeSSL();
     Poco::Net::Context::Params params;
-    params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;  // verify chain and host name
-    params.loadDefaultCAs = true;  // the system store (or $SSL_CERT_FILE)
-    return new Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
-  }();
-  return *context;
+    // Chain and host name. STRICT rather than RELAXED (the same for a client otherwise):
+    // RELAXED skips the host-name check when the server is on a loopback address.
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    // As Postfix's smtp_tls_CAfile without tls_append_default_CA: a configured CA file is
+    // the only trust anchor, so a private relay's CA cannot vouch for other hosts and a
+    // public CA cannot vouch for the relay.
+    params.caLocation = caFile;
+    params.loadDefaultCAs = caFile.empty();  // the system store (or $SSL_CERT_FILE)
+    context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+  }
+  return context;
 }
 
 // Poco keeps the EHLO answer and the AUTH/STARTTLS steps protected; this exposes just what
@@ -57,12 +69,12 @@ class SmtpSession : public Poco::Net::SMTPClientSession {
 
   /// Refusal is an error, not a reason to go on in plain text: the server said it can do
   /// TLS, so a failure here may be someone stripping it.
-  void startTls(const std::string& host) {
+  void startTls(const std::string& host, const std::string& caFile) {
     std::string response;
     int status = sendCommand("STARTTLS", response);
     if (!isPositiveCompletion(status))
       throw SmtpError("server offered STARTTLS but refused it: " + response);
-    socket() = Poco::Net::SecureStreamSocket::attach(socket(), host, clientTlsContext());
+    socket() = Poco::Net::SecureStreamSocket::attach(socket(), host, clientTlsContext(caFile));
   }
 
   void authPlain(const std::string& user, const std::string& password) { loginUsingPlain(user, password); }
@@ -187,13 +199,25 @@ void SmtpSender::deliver(const OutgoingMail& mail) {
 
   const std::string helloName = Poco::Environment::nodeName();
   std::string ehlo = session->hello(helloName);
-  if (config_.tls == "starttls") {
+  if (config_.tls == "starttls" || config_.tls == "starttls_required") {
     if (ehloHasLine(ehlo, "STARTTLS")) {
-      session->startTls(config_.smtpHost);
+      session->startTls(config_.smtpHost, config_.caFile);
       session->setTimeout(kTimeout);
       ehlo = session->hello(helloName);  // RFC 3207: forget what was said before TLS
+    } else if (config_.tls == "starttls_required") {
+      // As Postfix's smtp_tls_security_level = encrypt: no AUTH, no MAIL FROM, nothing, since
+      // a man in the middle removing the offer is exactly what this mode guards against.
+      try {
+        session->close();  // QUIT
+      } catch (...) {
+      }
+      throw SmtpError("SMTP server " + config_.smtpHost + ":" + std::to_string(config_.smtpPort) +
+                      " did not offer STARTTLS and mail.tls is starttls_required: nothing was sent "
+                      "(a man in the middle may have removed the offer)");
     } else if (!config_.smtpUser.empty() && !warnedPlaintext_.exchange(true)) {
-      log_.warning("SMTP server %s does not offer STARTTLS; authenticating without encryption", config_.smtpHost);
+      log_.warning("SMTP server %s does not offer STARTTLS; authenticating without encryption "
+                   "(mail.tls: starttls_required refuses to)",
+                   config_.smtpHost);
     }
   }
 

@@ -1,6 +1,9 @@
 #pragma once
 // Delivers one message over SMTP: connect (10 s timeout), EHLO, STARTTLS when configured and
-// offered, AUTH PLAIN/LOGIN when a user is configured, then MAIL/RCPT/DATA.
+// offered, AUTH PLAIN/LOGIN when a user is configured, then MAIL/RCPT/DATA. With
+// mail.tls = starttls_required a server that does not offer STARTTLS gets nothing but EHLO
+// and QUIT, and the send fails (the mail stays in the outbox). The server certificate and
+// host name are verified against the system CA store, or mail.ca_file when set.
 //
 // Errors are thrown as SmtpError whose text never holds the password, so the dispatcher can
 // store it in "lastError" and log it. The body is never logged.

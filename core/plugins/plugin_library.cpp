@@ -1,5 +1,7 @@
 #include "core/plugins/plugin_library.hpp"
 
+#include "core/plugins/plugin_file_check.hpp"
+
 #include <boost/dll/import.hpp>
 
 #include <dlfcn.h>
@@ -15,6 +17,10 @@ std::string where(const std::string& name, const std::string& path) { return "pl
 LoadedLibrary loadPluginLibrary(const std::string& pluginName, const std::string& path) {
   if (!std::filesystem::exists(path))
     throw PluginLoadError(where(pluginName, path) + "library not found (build it, or set `path:` in the plugin entry)");
+  // Before dlopen: loading runs the library's constructors, so a file others could have
+  // changed must not be opened at all.
+  if (std::string unsafe = unsafePluginFileReason(path); !unsafe.empty())
+    throw PluginLoadError(where(pluginName, path) + "refused: " + unsafe);
   LoadedLibrary lib;
   lib.path = path;
   // dlopen's own message (missing dependency, undefined symbol) is the useful part; Boost's

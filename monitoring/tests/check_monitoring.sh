@@ -10,7 +10,20 @@ step() { printf '\n== %s\n' "$*"; }
 bad() { echo "FAIL: $*" >&2; fail=1; }
 
 step "promtool check config prometheus.yml"
-promtool check config prometheus.yml
+# The /metrics token file exists only inside the container (entrypoint.sh writes it): check a
+# copy that points at a stand-in, so every other file reference is still checked.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+printf 'stand-in-token' >"$work/metrics_token"
+grep -q 'credentials_file: /prometheus-secrets/metrics_token' prometheus.yml \
+  || bad "prometheus.yml does not send the /metrics bearer token"
+sed "s#/prometheus-secrets/metrics_token#$work/metrics_token#" prometheus.yml >"$work/prometheus.yml"
+cp alert_rules.yml "$work/"
+promtool check config "$work/prometheus.yml"
+step "the /metrics token reaches Prometheus (entrypoint syntax, compose wiring)"
+sh -n prometheus-entrypoint.sh
+grep -q '/prometheus-secrets' docker-compose.monitoring.yml || bad "the Prometheus token tmpfs is not mounted"
+grep -q 'METRICS_TOKEN: ${METRICS_TOKEN:?' docker-compose.yml || bad "docker-compose.yml does not require METRICS_TOKEN"
 step "promtool check rules alert_rules.yml"
 promtool check rules alert_rules.yml
 step "promtool test rules alert_rules.test.yml"
@@ -34,6 +47,8 @@ declare -A expected=(
   [HighPaymentFailureRate]="slack-critical|severity=critical page=false"
   [BackupTooOld]="slack-critical|severity=critical page=false"
   [CriticalAuditEvents]="slack-critical|severity=critical page=false"
+  [BillingReconcileStopped]="slack-critical|severity=critical page=false"
+  [AuditEntriesLost]="slack-critical|severity=critical page=false"
 )
 
 step "every alert has a severity, a summary and a runbook, and a routing expectation here"

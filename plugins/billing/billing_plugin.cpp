@@ -6,6 +6,7 @@
 #include "src/billing_store.hpp"
 #include "src/stripe_objects.hpp"
 #include "src/credit_ledger.hpp"
+#include "src/stripe_account_check.hpp"
 #include "src/stripe_client.hpp"
 #include "src/subscription_reconciler.hpp"
 #include "src/subscription_routes.hpp"
@@ -49,10 +50,18 @@ struct Runtime {
                                                   [this](const std::string& customerId) {
                                                     processor.applyParkedEventsOf(customerId);
                                                   });
-    if (client)
+    if (client) {
+      ReconcileOptions reconcile;
+      reconcile.graceSeconds = config.reconcileGraceSeconds;
+      reconcile.batchSize = config.reconcileBatchSize;
+      reconcile.intervalSeconds = config.reconcileIntervalSeconds;
+      reconcile.missingLimit = config.reconcileMissingLimit;
+      StripeAccountCheck accountCheck(ctx.db(), client, config.accountId, livemodeOfKey(config.secretKey),
+                                      config.livemode, ctx.logger());
       reconciler = std::make_unique<SubscriptionReconciler>(ctx.db(), store, processor, client,
-                                                            config.reconcileGraceSeconds, config.reconcileBatchSize,
-                                                            config.reconcileIntervalSeconds, ctx.logger());
+                                                            std::move(accountCheck), ctx.events(), reconcile,
+                                                            ctx.logger());
+    }
   }
 
   BillingConfig config;

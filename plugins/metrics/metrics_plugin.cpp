@@ -38,8 +38,11 @@ class MetricsPlugin : public cc::Plugin {
     ctx_ = &ctx;
     log_ = &ctx.logger();
     config_ = readConfig(ctx.config());
+    requireTokenOutsideDevelopment(ctx.config(), config_, ctx.host().environment);
     if (config_.bearerToken.empty())
-      log_->information("/metrics is open to anyone who can reach the port; set bearer_token to require a token");
+      log_->information("/metrics is open to anyone who can reach the port (allowed in %s only); set bearer_token "
+                        "to require a token",
+                        ctx.host().environment);
 
     requests_ = std::make_unique<RequestMetrics>(ctx.metrics(), config_.latencyBuckets);
     counters_ = std::make_unique<BusinessCounters>(ctx.metrics(), knownLabels(ctx));

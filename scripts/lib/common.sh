@@ -9,13 +9,17 @@ JOBS="${JOBS:-2}"
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev libargon2-dev libssl-dev libgtest-dev libgmock-dev)
-# Only the test suite needs these.
-TEST_PACKAGES=(postgresql curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium)
+# Only the test suite needs these (python3: bench/admin/run.sh, run by ctest, picks its port with it).
+# scripts/test adds nodejs and npm when node is missing (ensure_node); everything else the tests
+# run (runuser, flock, mount, gzip, awk) is in every Debian system.
+TEST_PACKAGES=(postgresql curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium python3)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
 as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then "$@"; return; fi
+  command -v sudo >/dev/null 2>&1 || { log "not root and no sudo: run this as root (or install sudo) to install packages"; return 1; }
+  sudo "$@"
 }
 
 # Installs the packages that are not installed yet (one apt-get update, only when needed).

@@ -1,8 +1,16 @@
 # Starts a throwaway PostgreSQL cluster for the tests and exports CC_TEST_POSTGRES_URL.
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user.
+# Sourced before install_packages, so nothing here runs at source time: on a fresh machine
+# PostgreSQL is not installed yet, and a failing command would end the caller (set -e).
 # shellcheck shell=bash
 
-PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+# The newest installed server's bin folder, or nothing.
+newest_postgres_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    if [ -x "$d/initdb" ]; then printf '%s\n' "$d"; fi
+  done | sort -V | tail -n 1
+}
 
 pg_run() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -18,7 +26,8 @@ free_port() {
 }
 
 start_test_postgres() {
-  [ -x "$PG_BIN/initdb" ] || { log "PostgreSQL binaries not found under /usr/lib/postgresql"; return 1; }
+  PG_BIN="${PG_BIN:-$(newest_postgres_bin)}"
+  [ -x "$PG_BIN/initdb" ] || { log "PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)"; return 1; }
   PG_DIR="$(mktemp -d /tmp/cc-test-pg.XXXXXX)"
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$PG_DIR"
   PG_PORT="$(free_port)"

@@ -25,4 +25,10 @@ function(codecouncil_add_plugin name)
   elseif(DEFINED CODECOUNCIL_PLUGIN_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CODECOUNCIL_PLUGIN_OUTPUT_DIR})
   endif()
+  # The host refuses a library, or a folder holding one, that its group or others may write
+  # (like sshd's StrictModes). Under a umask of 002 the linker and CMake would make both
+  # group-writable, so the build takes that bit away.
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND chmod go-w $<TARGET_FILE:${target}> $<TARGET_FILE_DIR:${target}>
+    VERBATIM)
 endfunction()

@@ -98,15 +98,16 @@ TEST(FaultPlugins, OptionalMissingAndThrowingPluginsAreReportedAndTheRestServes)
   // The broken one's half-registered route was rolled back.
   EXPECT_EQ(host.get("/api/test/half-started").status, 404);
 
-  // Ready, and the readiness report says which plugins were skipped and why.
+  // Ready, and the readiness report says which plugins were skipped; why is in the log
+  // (the public report carries no paths or error text).
   auto ready = host.get("/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
   std::string gone = readyEntry(ready.body, "gone");
   EXPECT_NE(gone.find("\"status\":\"skipped\""), std::string::npos) << ready.body;
-  EXPECT_NE(gone.find(kMissingLibrary), std::string::npos) << gone;
+  EXPECT_EQ(gone.find(kMissingLibrary), std::string::npos) << gone;
   std::string throwing = readyEntry(ready.body, "tp_throwing_start");
   EXPECT_NE(throwing.find("\"status\":\"skipped\""), std::string::npos) << ready.body;
-  EXPECT_NE(throwing.find("database of wishes unavailable"), std::string::npos) << throwing;
+  EXPECT_EQ(throwing.find("database of wishes unavailable"), std::string::npos) << throwing;
   for (auto* name : {"ratelimit", "metrics"})
     EXPECT_NE(readyEntry(ready.body, name).find("\"status\":\"started\""), std::string::npos) << ready.body;
 

@@ -13,6 +13,9 @@ else
 fi
 mkdir -p "$work"
 CXX="${FUZZ_CXX:-clang++}"
+source "$src/tests/support/skip.sh"
+command -v "$CXX" >/dev/null 2>&1 ||
+  cc_skip fuzz.parsers "$CXX is not installed (Debian: clang libclang-rt-14-dev; ./scripts/test installs them)"
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$src" -I"$src/sdk/include")
 

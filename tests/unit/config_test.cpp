@@ -291,6 +291,32 @@ TEST_F(ConfigTest, ExplicitFileWinsOverTheEnvironmentsFile) {
   EXPECT_EQ(c.environment, "staging");
 }
 
+TEST_F(ConfigTest, MailTlsDefaultsToStartTlsRequiredInProductionOnly) {
+  write("config/production.yaml", "mail: {smtp_host: smtp.example.com}\n");
+  write("config/staging.yaml", "mail: {smtp_host: smtp.example.com}\n");
+  write("explicit.yaml", "mail: {smtp_host: smtp.example.com, tls: starttls}\n");
+  LoadOptions options;
+  options.environment = "production";
+  EXPECT_EQ(loadHostConfig(options).mail.tls, "starttls_required");
+  options.configFile = "explicit.yaml";
+  EXPECT_EQ(loadHostConfig(options).mail.tls, "starttls") << "an explicit mode wins";
+  options = {};
+  options.environment = "staging";
+  EXPECT_EQ(loadHostConfig(options).mail.tls, "starttls");
+}
+
+TEST_F(ConfigTest, MailCaFileIsResolvedAndMustExist) {
+  write("config/ca.pem", "not checked here\n");
+  write("config/ok.yaml", "mail: {tls: starttls_required, ca_file: ca.pem}\n");
+  EXPECT_EQ(load("config/ok.yaml").mail.caFile, (dir_ / "config/ca.pem").string());
+  write("config/bad.yaml", "mail:\n  ca_file: missing.pem\n");
+  auto errors = errorsOf("config/bad.yaml");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(contains(errors[0], "mail.ca_file")) << errors[0];
+  EXPECT_TRUE(contains(errors[0], ":2")) << errors[0];
+  EXPECT_TRUE(contains(errors[0], "is not a readable file")) << errors[0];
+}
+
 TEST_F(ConfigTest, MissingFileNamesThePath) {
   std::string message = errorOf("nowhere/missing.yaml");
   EXPECT_TRUE(contains(message, "nowhere/missing.yaml")) << message;
@@ -534,7 +560,7 @@ TEST_F(ConfigTest, EveryProblemIsReportedTogether) {
                              "server.colour (c.yaml:4): unknown key 'colour'",
                              "database.pool_max (c.yaml:7): pool_max (5) must not be below pool_min (10)",
                              "logging.level (c.yaml:9): must be one of:",
-                             "mail.tls (c.yaml:11): must be one of: none, starttls (got 'ssl')",
+                             "mail.tls (c.yaml:11): must be one of: none, starttls, starttls_required (got 'ssl')",
                              "plugins[0].enabeld (c.yaml:14): unknown key 'enabeld'"})
       EXPECT_TRUE(contains(all, part)) << "missing: " << part << "\nin:\n" << all;
   }

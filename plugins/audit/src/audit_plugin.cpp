@@ -88,9 +88,11 @@ class AuditPlugin : public Plugin {
                        .Register(ctx.metrics());
     std::map<std::string, prometheus::Counter*> bySeverity;
     for (const char* severity : kSeverities) bySeverity[severity] = &events.Add({{"severity", severity}});
+    // Lost means the database could not take an append through every retry (alert
+    // AuditEntriesLost); an entry the database refuses is stored in a reduced form instead.
     prometheus::Counter* failures = &prometheus::BuildCounter()
-                                         .Name("audit_write_failures_total")
-                                         .Help("Audit log entries that could not be written after retries")
+                                         .Name("audit_entries_lost_total")
+                                         .Help("Audit log entries lost because the database was unavailable through every retry")
                                          .Register(ctx.metrics())
                                          .Add({});
 

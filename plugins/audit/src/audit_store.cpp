@@ -121,6 +121,10 @@ void AuditStore::append(const std::vector<AuditEntry>& entries) {
   });
 }
 
+void AuditStore::probe() {
+  db_.transaction([&](Poco::Data::Session& s) { lockHead(db_, s); });
+}
+
 VerifyResult AuditStore::verify() {
   Poco::Data::Session s = db_.session();
   // One read snapshot for the whole walk, so appends running meanwhile are not half-seen.

@@ -27,6 +27,11 @@ class AuditStore {
   /// Entries must already be normalised. Throws on a database error (nothing is written).
   void append(const std::vector<AuditEntry>& entries);
 
+  /// Takes and releases the chain lock in a write transaction, appending nothing. Throws when
+  /// the database cannot take an append now (unreachable, locked by another process), so the
+  /// writer can tell that from an entry the database refuses.
+  void probe();
+
   /// Walks every row in id order inside one read snapshot and reports the first break.
   VerifyResult verify();
 

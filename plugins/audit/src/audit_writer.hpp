@@ -2,9 +2,15 @@
 // Takes entries off the request path: record() queues them and one thread appends them in
 // batches. A request never waits on the chain lock and never fails because of the audit log.
 //
-// Nothing is dropped silently: when the queue is full the caller writes synchronously
-// (back-pressure instead of loss); a batch that fails is retried, then written entry by
-// entry, and an entry that still fails is logged (without metadata) and counted.
+// Nothing is dropped silently, and nothing is dropped while the database can take an append:
+// - when the queue is full the caller writes synchronously (back-pressure instead of loss);
+// - a batch that fails while the database answers (the chain lock can be taken) holds a row
+//   the database refuses: it is split in halves at once, without pauses, so the other entries
+//   land, and a refused entry is stored without the fields that may be the cause (ip,
+//   userAgent, resourceId, metadata), with the database's reason under "unstorable";
+// - a batch that fails while the database cannot take an append is retried after pauses;
+//   only if the database is still unavailable after the last one are its entries lost:
+//   each is logged (without metadata) and reported through `failed`.
 #include "audit_store.hpp"
 
 #include <Poco/Logger.h>
@@ -49,8 +55,12 @@ class AuditWriter {
 
  private:
   void run();
-  void writeBatch(std::vector<AuditEntry>& batch);
-  void writeNow(const std::vector<AuditEntry>& batch);  // one attempt per entry, then report
+  void writeBatch(const std::vector<AuditEntry>& batch);
+  void writeAround(const std::vector<AuditEntry>& batch);  // halves, each written on its own
+  void writeUnstorable(const AuditEntry& entry, const std::string& error);
+  bool tryAppend(const std::vector<AuditEntry>& entries, std::string& error);
+  bool databaseTakesAppends();
+  void reportLost(const AuditEntry& entry, const std::string& why);
 
   AuditStore& store_;
   Poco::Logger& log_;

@@ -1,5 +1,7 @@
 #include "entry_rules.hpp"
 
+#include <codecouncil/sdk/text.hpp>
+
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
@@ -43,15 +45,19 @@ std::string cut(std::string s, std::size_t max) {
   return s;
 }
 
-json::ObjectPtr parseOrWrap(const std::string& text) {
+// A JSON object with valid UTF-8 in every key and string. Ill-formed bytes become U+FFFD
+// before parsing (so the structure survives them: Poco's parser refuses the whole text
+// otherwise), and the parsed tree is checked again: the parser is not ours to trust.
+json::ObjectPtr parseOrWrap(const std::string& raw) {
+  const std::string repaired = text::replaceInvalidUtf8(raw);
   try {
     Poco::JSON::Parser parser;
-    auto parsed = parser.parse(text.empty() ? "{}" : text);
-    if (parsed.type() == typeid(json::ObjectPtr)) return parsed.extract<json::ObjectPtr>();
+    auto parsed = parser.parse(repaired.empty() ? "{}" : repaired);
+    if (parsed.type() == typeid(json::ObjectPtr)) return text::withValidUtf8(parsed.extract<json::ObjectPtr>());
   } catch (const std::exception&) {
   }
   auto wrapped = json::object();
-  wrapped->set("raw", cut(text, kMaxFieldBytes));
+  wrapped->set("raw", cut(repaired, kMaxFieldBytes));
   return wrapped;
 }
 
@@ -74,7 +80,7 @@ std::string metadataFromPayload(const json::ObjectPtr& payload, const std::strin
   }
   if (!meta->has("source") && !source.empty()) meta->set("source", source);
   // The payload is shared with other handlers: redact a deep copy, never the original.
-  auto copy = parseOrWrap(json::stringify(meta));
+  auto copy = parseOrWrap(json::stringify(text::withValidUtf8(meta)));
   redact(copy);
   return json::stringify(copy);
 }
@@ -83,11 +89,11 @@ AuditEntry normalizeEntry(AuditEntry entry) {
   json::ObjectPtr meta = parseOrWrap(entry.metadata);
   auto invalid = json::object();
   if (!isSeverity(entry.severity)) {
-    invalid->set("severity", cut(entry.severity, kMaxFieldBytes));
+    invalid->set("severity", cut(text::replaceInvalidUtf8(entry.severity), kMaxFieldBytes));
     entry.severity = "warning";
   }
   if (!isResourceType(entry.resourceType)) {
-    invalid->set("resourceType", cut(entry.resourceType, kMaxFieldBytes));
+    invalid->set("resourceType", cut(text::replaceInvalidUtf8(entry.resourceType), kMaxFieldBytes));
     entry.resourceType = "system";
   }
   if (entry.action.empty()) {
@@ -103,9 +109,12 @@ AuditEntry normalizeEntry(AuditEntry entry) {
     small->set("bytes", static_cast<std::int64_t>(entry.metadata.size()));
     entry.metadata = json::stringify(small);
   }
+  // One-line columns: PostgreSQL refuses ill-formed UTF-8 and NUL (the whole row with them),
+  // and a CR or ESC would forge lines wherever the value is shown. Escaped, not dropped:
+  // "curl\xff" still says what was sent.
   for (std::string* field : {&entry.userId, &entry.action, &entry.resourceId, &entry.ip, &entry.userAgent,
                              &entry.requestId})
-    *field = cut(*field, kMaxFieldBytes);
+    *field = cut(text::escapeControls(*field), kMaxFieldBytes);
   return entry;
 }
 

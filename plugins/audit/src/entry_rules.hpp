@@ -19,7 +19,10 @@ std::string metadataFromPayload(const json::ObjectPtr& payload, const std::strin
 /// Makes an entry storable without dropping it: an unknown severity becomes "warning" and an
 /// unknown resource type "system" (the given values are kept in metadata under "invalid"),
 /// metadata that is not a JSON object is wrapped as {"raw": text}, secrets are redacted,
-/// over-long fields are cut. Never throws.
+/// over-long fields are cut. Every field becomes storable text: ill-formed UTF-8 in metadata
+/// becomes U+FFFD (control characters are JSON-escaped there), and the one-line fields
+/// (userId, action, resourceId, ip, userAgent, requestId) get control characters and
+/// ill-formed bytes escaped as \xNN, \r, \n, \t. Never throws.
 AuditEntry normalizeEntry(AuditEntry entry);
 
 }  // namespace cc::audit

@@ -44,9 +44,9 @@ void writeFileAtomically(const std::string& path, const std::string& content) {
   std::string tmp = temporaryPathFor(dir, std::filesystem::path(path).filename().string());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
+  bool ok = ::fchmod(fd, 0600) == 0;  // whatever the umask
   const char* p = content.data();
   std::size_t left = content.size();
-  bool ok = true;
   while (left > 0 && ok) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
@@ -72,18 +72,6 @@ void publishNoReplace(const std::string& temporary, const std::string& finalPath
     throw std::runtime_error("cannot create " + finalPath + ": " + std::strerror(errno));
   ::unlink(temporary.c_str());
   fsyncDirectory(folderOf(finalPath));
-}
-
-void ensureWritableDirectory(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) {
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw std::runtime_error("cannot create backup folder " + dir + ": " + ec.message());
-    ::chmod(dir.c_str(), 0700);
-  }
-  if (!std::filesystem::is_directory(dir, ec)) throw std::runtime_error(dir + " is not a folder");
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw std::runtime_error("backup folder " + dir + " is not writable: " + std::strerror(errno));
 }
 
 }  // namespace cc::backup

@@ -12,7 +12,5 @@ void writeFileAtomically(const std::string& path, const std::string& content);
 /// Moves `temporary` to `finalPath`, failing when `finalPath` exists; fsyncs the folder.
 void publishNoReplace(const std::string& temporary, const std::string& finalPath);
 void fsyncDirectory(const std::string& dir);
-/// Creates `dir` (and parents) with mode 0700 when missing; throws when it is not writable.
-void ensureWritableDirectory(const std::string& dir);
 
 }  // namespace cc::backup

@@ -3,6 +3,7 @@
 //   codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz   the dump (UTC time)
 //   ....sql.gz.sha256          "<hex>  <name>" (sha256sum -c compatible)
 //   ....sql.gz.manifest.json   engine, versions, per-table row counts and checksums
+//   ....sql.gz.sig             HMAC-SHA-256 of the manifest (backup_signature.hpp)
 //   ....sql.gz.verified        written when a restore into a scratch database matched
 #include <ctime>
 #include <optional>
@@ -17,6 +18,7 @@ std::optional<std::time_t> backupTimeFromName(const std::string& name, const std
 
 inline std::string checksumPath(const std::string& backup) { return backup + ".sha256"; }
 inline std::string manifestPath(const std::string& backup) { return backup + ".manifest.json"; }
+inline std::string signaturePath(const std::string& backup) { return backup + ".sig"; }
 inline std::string verifiedPath(const std::string& backup) { return backup + ".verified"; }
 
 struct BackupFile {

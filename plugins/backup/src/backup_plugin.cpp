@@ -4,8 +4,10 @@
 #include "backup_runner.hpp"
 #include "backup_settings.hpp"
 #include "database_target.hpp"
+#include "live_database_guard.hpp"
 #include "restore_runner.hpp"
 #include "run_journal.hpp"
+#include "signing_key.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
 
@@ -19,8 +21,8 @@ namespace cc::backup {
 namespace {
 
 constexpr const char* kBackupUsage = "usage: codecouncil backup [--verify | --no-verify] [--no-upload]";
-constexpr const char* kRestoreUsage = "usage: codecouncil restore <backup-file> [--yes]";
-constexpr const char* kVerifyUsage = "usage: codecouncil backup-verify <backup-file>";
+constexpr const char* kRestoreUsage = "usage: codecouncil restore <backup-file> [--yes] [--force-unsigned]";
+constexpr const char* kVerifyUsage = "usage: codecouncil backup-verify <backup-file> [--force-unsigned]";
 
 // backup_last_success_timestamp_seconds belongs to the metrics plugin (from backup_succeeded
 // events); registering it here too would expose the family twice.
@@ -29,7 +31,24 @@ struct Gauges {
   prometheus::Gauge* size = nullptr;
 };
 
-BackupSettings settingsOf(Context& ctx) { return BackupSettings::from(ctx.config(), ctx.host().configDir); }
+// Every command and start() begin here, so a dangerous configuration stops them all before
+// anything runs, located like any other config error.
+BackupSettings settingsOf(Context& ctx) {
+  BackupSettings settings = BackupSettings::from(ctx.config(), ctx.host().configDir);
+  // verify_database_url is PostgreSQL only; a SQLite host verifies into a temp file.
+  if (!settings.verifyDatabaseUrl.empty() && ctx.db().engine() == Engine::PostgreSQL)
+    refuseLiveVerifyDatabase(ctx.config(), settings, currentDatabase(ctx));
+  resolveSigningKey(settings, ctx.config(), ctx.host());
+  return settings;
+}
+
+// --force-unsigned is an operator's explicit decision to run a dump nobody vouches for: say
+// so on the terminal and in the host log, where the audit trail of a restore is.
+void warnForcedUnsigned(Context& ctx, const std::string& command, const std::string& path, const std::string& problem) {
+  std::fprintf(stderr, "WARNING: %s --force-unsigned: using %s although %s\n", command.c_str(), path.c_str(),
+               problem.c_str());
+  ctx.logger().warning("%s --force-unsigned: using %s although %s", command, path, problem);
+}
 
 // A bare name means a file in the backup folder, as in the guide's
 // `restore-db.sh codecouncil-ai_production_20250115_020000.sql.gz production`.
@@ -86,9 +105,11 @@ bool confirmRestore(const std::string& file, const DatabaseTarget& target, const
 int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
   BackupSettings settings = settingsOf(ctx);
   bool yes = false;
+  bool forceUnsigned = false;
   std::string file;
   for (auto& a : args) {
     if (a == "--yes" || a == "-y") yes = true;
+    else if (a == "--force-unsigned") forceUnsigned = true;
     else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "codecouncil restore: unknown option '%s'\n%s\n", a.c_str(), kRestoreUsage);
       return 2;
@@ -107,7 +128,10 @@ int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
   std::printf("checking %s\n", path.c_str());
   std::fflush(stdout);
   CheckedBackup backup = checkBackupFile(path);  // throws: exit 1 with the reason
-  std::printf("ok: sha256 matches, gzip stream complete, %s dump of %zu tables from %s\n",
+  std::string forcedPast = requireSignature(backup, settings.signing, forceUnsigned);  // throws unless forced
+  if (!forcedPast.empty()) warnForcedUnsigned(ctx, "restore", path, forcedPast);
+  std::printf("ok: %s, sha256 matches, gzip stream complete, %s dump of %zu tables from %s\n",
+              forcedPast.empty() ? ("signed with key " + settings.signing.id).c_str() : "NOT SIGNED by this key",
               backup.manifest.engine.c_str(), backup.manifest.tables.size(), backup.manifest.createdAt.c_str());
   if (!yes && !confirmRestore(path, target, ctx.host().environment)) {
     std::fprintf(stderr, "codecouncil restore: cancelled, nothing changed\n");
@@ -127,13 +151,23 @@ int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int verifyCommand(Context& ctx, const std::vector<std::string>& args) {
-  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') {
+  std::string file;
+  bool forceUnsigned = false;
+  for (auto& a : args) {
+    if (a == "--force-unsigned") forceUnsigned = true;
+    else if (a.empty() || a[0] == '-' || !file.empty()) {
+      std::fprintf(stderr, "%s\n", kVerifyUsage);
+      return 2;
+    } else file = a;
+  }
+  if (file.empty()) {
     std::fprintf(stderr, "%s\n", kVerifyUsage);
     return 2;
   }
   BackupSettings settings = settingsOf(ctx);
-  std::string path = resolveBackupPath(args[0], settings);
-  auto v = verifyBackup(path, currentDatabase(ctx), settings);
+  std::string path = resolveBackupPath(file, settings);
+  auto v = verifyBackup(path, currentDatabase(ctx), settings, forceUnsigned);
+  if (!v.forcedPast.empty()) warnForcedUnsigned(ctx, "backup-verify", path, v.forcedPast);
   if (!v.ok) {
     for (auto& d : v.differences) std::fprintf(stderr, "verification failed: %s\n", d.c_str());
     return 1;
@@ -151,8 +185,11 @@ class BackupPlugin : public Plugin {
 
   void registerCommands(Commands& commands) override {
     commands.add("backup", "back up the database to BACKUP_DIR (--verify, --no-upload)", backupCommand);
-    commands.add("restore", "restore a backup into this environment's database (<file> [--yes])", restoreCommand);
-    commands.add("backup-verify", "restore a backup into a scratch database and compare with its manifest",
+    commands.add("restore",
+                 "restore a signed backup into this environment's database (<file> [--yes] [--force-unsigned])",
+                 restoreCommand);
+    commands.add("backup-verify",
+                 "restore a signed backup into a scratch database and compare with its manifest ([--force-unsigned])",
                  verifyCommand);
   }
 

@@ -2,10 +2,12 @@
 
 #include "atomic_file.hpp"
 #include "backup_files.hpp"
+#include "backup_signature.hpp"
 #include "digest.hpp"
 #include "disk_space.hpp"
 #include "gzip_io.hpp"
 #include "manifest.hpp"
+#include "private_files.hpp"
 #include "postgres_engine.hpp"
 #include "restore_runner.hpp"
 #include "retention.hpp"
@@ -93,7 +95,8 @@ void BackupRunner::refuseWithoutFreeSpace() const {
 }
 
 void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
-  ensureWritableDirectory(settings_.backupDir);
+  if (std::string warning = ensurePrivateDirectory(settings_.backupDir); !warning.empty())
+    logger_.warning("backup_dir: %s", warning);
   // Before the first byte: a full disk refuses the run instead of failing half-way.
   refuseWithoutFreeSpace();
   auto now = std::chrono::system_clock::now();
@@ -145,8 +148,12 @@ void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
   m.sha256 = sha256FileHex(temp);
   m.tables = dump.tables;
 
-  // Sidecars first, the dump last: a backup under its final name always has both.
-  writeFileAtomically(manifestPath(finalPath), m.toJson());
+  // Sidecars first, the dump last: a backup under its final name always has all three.
+  // The signature covers the manifest's exact bytes, and through its sha256 the dump.
+  if (settings_.signing.empty()) throw std::runtime_error("no signing key: refusing to write an unsigned backup");
+  std::string manifestText = m.toJson();
+  writeFileAtomically(manifestPath(finalPath), manifestText);
+  writeFileAtomically(signaturePath(finalPath), signatureFor(settings_.signing, manifestText));
   writeFileAtomically(checksumPath(finalPath), m.sha256 + "  " + name + "\n");
   publishNoReplace(temp, finalPath);
   guard.path.clear();
@@ -161,6 +168,7 @@ void BackupRunner::upload(BackupOutcome& outcome) {
   std::string key = settings_.s3.prefix + name;
   s3.putFile(key, outcome.file, "application/gzip");
   s3.putFile(key + ".manifest.json", manifestPath(outcome.file), "application/json");
+  s3.putFile(key + ".sig", signaturePath(outcome.file), "text/plain");
   // Trust, but check: the object exists with our size and storage class.
   auto info = s3.head(key);
   if (info.size != outcome.bytes)

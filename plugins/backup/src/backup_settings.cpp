@@ -1,5 +1,7 @@
 #include "backup_settings.hpp"
 
+#include "signing_key.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -33,6 +35,7 @@ void validateSettings(const ConfigNode& config, ConfigErrors& errors) {
       .string("pg_dump")
       .string("psql")
       .integer("publish_interval_seconds", 1, 3600)
+      .string("signing_key")
       .map("s3")
       .check(config, errors);
   if (config.has("s3") && config["s3"].isMap()) {
@@ -79,6 +82,21 @@ void validateSettings(const ConfigNode& config, ConfigErrors& errors) {
       errors.addRaw("BACKUP_MIN_FREE_BYTES: expected a number of bytes >= 0");
     }
   }
+  // The key itself is never echoed, only its length.
+  if (config.has("signing_key")) {
+    try {
+      std::string key = config["signing_key"].asString();
+      if (!key.empty() && key.size() < kMinSigningKeyLength)
+        errors.add(config["signing_key"], "must be at least " + std::to_string(kMinSigningKeyLength) +
+                                              " characters (got " + std::to_string(key.size()) +
+                                              "); e.g. openssl rand -hex 32");
+    } catch (const ConfigError&) {
+      // already reported by the schema
+    }
+  } else if (!env("BACKUP_SIGNING_KEY").empty() && env("BACKUP_SIGNING_KEY").size() < kMinSigningKeyLength) {
+    errors.addRaw("BACKUP_SIGNING_KEY: must be at least " + std::to_string(kMinSigningKeyLength) + " characters (got " +
+                  std::to_string(env("BACKUP_SIGNING_KEY").size()) + "); e.g. openssl rand -hex 32");
+  }
   if (config.has("verify_database_url")) {
     std::string url = config["verify_database_url"].asString();
     if (!url.empty() && url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
@@ -107,6 +125,11 @@ BackupSettings BackupSettings::from(const ConfigNode& config, const std::string&
   s.publishIntervalSeconds = static_cast<int>(config.getInt("publish_interval_seconds", s.publishIntervalSeconds));
   if (s.pgDump.empty()) s.pgDump = "pg_dump";
   if (s.psql.empty()) s.psql = "psql";
+
+  if (std::string key = config.getString("signing_key", ""); !key.empty())
+    s.signing = signingKeyFrom(key, "signing_key");
+  else if (!env("BACKUP_SIGNING_KEY").empty())
+    s.signing = signingKeyFrom(env("BACKUP_SIGNING_KEY"), "BACKUP_SIGNING_KEY");
 
   ConfigNode s3 = config["s3"];
   s.s3.bucket = s3.getString("bucket", env("AWS_S3_BACKUP_BUCKET"));

@@ -24,6 +24,14 @@ struct S3Settings {
   bool enabled() const { return !bucket.empty(); }
 };
 
+/// See signing_key.hpp.
+struct SigningKey {
+  std::string secret;  ///< never logged
+  std::string id;      ///< first 16 hex digits of HMAC(secret, a fixed label): safe to show
+  std::string origin;  ///< "signing_key", "BACKUP_SIGNING_KEY" or the key file's path
+  bool empty() const { return secret.empty(); }
+};
+
 struct BackupSettings {
   std::string backupDir = "/var/backups/codecouncil-ai";
   std::string schedule = "0 2 * * *";  ///< empty or "off": no scheduled backup
@@ -40,6 +48,8 @@ struct BackupSettings {
   std::string psql = "psql";
   int publishIntervalSeconds = 30;
   S3Settings s3;
+  /// `signing_key` / $BACKUP_SIGNING_KEY as configured; resolveSigningKey() completes it.
+  SigningKey signing;
 
   /// Reads `config` (already validated); relative paths resolve against `configDir`.
   static BackupSettings from(const ConfigNode& config, const std::string& configDir);

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdexcept>
 #include <unistd.h>
 #include <vector>
@@ -32,6 +33,10 @@ void writeAll(int fd, const unsigned char* data, std::size_t size, const std::st
 GzipWriter::GzipWriter(const std::string& path, int level) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd_ < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+  if (::fchmod(fd_, 0600) != 0) {  // the umask may have taken the owner's bits
+    ::close(fd_);
+    throw std::runtime_error("cannot chmod " + path + ": " + std::strerror(errno));
+  }
   auto* zs = new z_stream{};
   // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
   if (deflateInit2(zs, level, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {

@@ -2,10 +2,13 @@
 
 #include "atomic_file.hpp"
 #include "backup_files.hpp"
+#include "backup_signature.hpp"
 #include "digest.hpp"
 #include "gzip_io.hpp"
+#include "live_database_guard.hpp"
 #include "postgres_engine.hpp"
 #include "sqlite_engine.hpp"
+#include "verify_scratch.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -32,48 +35,93 @@ std::string isoNow() {
   return buf;
 }
 
+// Errors from reading the held file name /proc/self/fd/N; say the backup's own name instead.
+[[noreturn]] void rethrowNamed(const CheckedBackup& c, const std::exception& e) {
+  std::string message = e.what();
+  const std::string& via = c.readPath();
+  for (auto at = message.find(via); via != c.path && at != std::string::npos; at = message.find(via, at + c.path.size()))
+    message.replace(at, via.size(), c.path);
+  throw std::runtime_error(message);
+}
+
 }  // namespace
 
 CheckedBackup checkBackupFile(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("backup file " + path + " not found");
+  CheckedBackup c;
+  c.path = path;
+  c.file = std::make_shared<HeldFile>(path);
   std::string expected = readSmallFile(checksumPath(path));
   expected = expected.substr(0, expected.find_first_of(" \t\n"));
-  std::string actual = sha256FileHex(path);
+  std::string actual;
+  try {
+    actual = sha256FileHex(c.readPath());
+  } catch (const std::exception& e) {
+    rethrowNamed(c, e);
+  }
   if (expected != actual)
     throw std::runtime_error("checksum mismatch for " + path + ": expected " + expected + ", got " + actual);
 
-  CheckedBackup c;
-  c.path = path;
-  c.manifest = Manifest::load(manifestPath(path));
+  // Read once: the bytes parsed here are the bytes the signature is checked against.
+  c.manifestText = readSmallFile(manifestPath(path));
+  if (std::filesystem::exists(signaturePath(path))) c.signatureText = readSmallFile(signaturePath(path));
+  c.manifest = Manifest::fromJson(c.manifestText);
   if (!c.manifest.sha256.empty() && c.manifest.sha256 != actual)
     throw std::runtime_error("the manifest of " + path + " describes another file (sha256 " + c.manifest.sha256 + ")");
   std::string marker = c.manifest.engine == "sqlite" ? kSqliteDumpComplete : kPostgresDumpComplete;
   std::string tail;
-  c.sqlBytes = gunzipFile(path, [&](const char* data, std::size_t size) {
-    tail.append(data, size);
-    if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
-  });
+  try {
+    c.sqlBytes = gunzipFile(c.readPath(), [&](const char* data, std::size_t size) {
+      tail.append(data, size);
+      if (tail.size() > 8192) tail.erase(0, tail.size() - 4096);
+    });
+  } catch (const std::exception& e) {
+    rethrowNamed(c, e);
+  }
   if (tail.find(marker) == std::string::npos)
     throw std::runtime_error(path + " is incomplete: the dump has no completion line");
   return c;
 }
 
-void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings) {
+std::string requireSignature(const CheckedBackup& backup, const SigningKey& key, bool forceUnsigned) {
+  std::string name = std::filesystem::path(backup.path).filename().string();
+  auto check = checkSignature(key, backup.signatureText, backup.manifestText, name);
+  std::string problem = check.problem;
+  // The signature vouches for the manifest; the manifest must vouch for this very file.
+  if (check.valid() && backup.manifest.sha256.empty()) problem = "the signed manifest of " + name + " has no sha256";
+  else if (check.valid() && !backup.manifest.file.empty() && backup.manifest.file != name)
+    problem = "the signed manifest describes " + backup.manifest.file + ", not " + name +
+              ": a backup under another backup's name";
+  if (problem.empty()) return "";
+  if (!forceUnsigned)
+    throw std::runtime_error(problem + ". Refusing to restore it; --force-unsigned overrides this for a file you "
+                                       "know the origin of");
+  return problem;
+}
+
+void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings,
+                   bool keepScratchMarker) {
   if (backup.manifest.engine != target.engineName())
     throw std::runtime_error("the backup is a " + backup.manifest.engine + " dump; the target database is " +
                              target.engineName());
-  if (target.engine == Engine::SQLite) restoreSqlite(backup.path, target.sqlitePath);
-  else restorePostgres(backup.path, target, settings.psql);
+  try {
+    if (target.engine == Engine::SQLite) restoreSqlite(backup.readPath(), target.sqlitePath);
+    else restorePostgres(backup.readPath(), target, settings.psql, {keepScratchMarker});
+  } catch (const std::exception& e) {
+    rethrowNamed(backup, e);
+  }
 }
 
 std::vector<TableStats> tableStats(const DatabaseTarget& target) {
   return target.engine == Engine::SQLite ? sqliteTableStats(target.sqlitePath) : postgresTableStats(target);
 }
 
-Verification verifyBackup(const std::string& path, const DatabaseTarget& source, const BackupSettings& settings) {
+Verification verifyBackup(const std::string& path, const DatabaseTarget& source, const BackupSettings& settings,
+                          bool forceUnsigned) {
   Verification v;
   try {
     auto backup = checkBackupFile(path);
+    v.forcedPast = requireSignature(backup, settings.signing, forceUnsigned);
     std::vector<TableStats> restored;
     if (source.engine == Engine::SQLite) {
       DatabaseTarget scratch;
@@ -90,8 +138,11 @@ Verification verifyBackup(const std::string& path, const DatabaseTarget& source,
       restored = tableStats(scratch);
     } else if (!settings.verifyDatabaseUrl.empty()) {
       auto scratch = parseDatabaseUrl(settings.verifyDatabaseUrl, "/");
-      restoreBackup(backup, scratch, settings);
-      restored = tableStats(scratch);
+      if (namesSameDatabase(scratch, source))  // validation refuses this too; never drop the live database
+        throw std::runtime_error("verify_database_url names the live database " + source.describe());
+      VerifyScratchLease lease(scratch, source);
+      restoreBackup(backup, scratch, settings, true);
+      restored = withoutScratchMarker(tableStats(scratch));
     } else {
       auto scratch = createScratchDatabase(source);
       try {

@@ -3,8 +3,11 @@
 // scratch database whose row counts and checksums must equal the manifest's.
 #include "backup_settings.hpp"
 #include "database_target.hpp"
+#include "held_file.hpp"
 #include "manifest.hpp"
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,28 +15,46 @@ namespace cc::backup {
 
 struct CheckedBackup {
   std::string path;
+  std::shared_ptr<HeldFile> file;           ///< what was checked is what gets restored
+  std::string manifestText;                 ///< the exact bytes the signature covers
+  std::optional<std::string> signatureText; ///< the .sig file; nullopt when there is none
   Manifest manifest;
   std::uint64_t sqlBytes = 0;
+  /// Where the engines read the dump: the checked inode, whatever the name points to now.
+  std::string readPath() const { return file ? file->readPath() : path; }
 };
 
 /// The equivalent of `sha256sum -c` and `gzip -t`, plus the manifest and the dump's closing
-/// line. Throws std::runtime_error naming the first problem.
+/// line. Throws std::runtime_error naming the first problem. Says nothing about who made
+/// the file: see requireSignature().
 CheckedBackup checkBackupFile(const std::string& path);
+
+/// Refuses a backup whose signature is missing, malformed, from another key or wrong, or
+/// whose signed manifest names another file (a backup under another backup's name). With
+/// `forceUnsigned` it returns that reason instead, for the caller to log loudly; "" when
+/// the signature is valid.
+std::string requireSignature(const CheckedBackup& backup, const SigningKey& key, bool forceUnsigned);
 
 /// Replaces the content of `target` with the backup (engine must match). Throws on failure;
 /// the engines restore in one transaction, so a failure leaves `target` as it was.
-void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings);
+/// `keepScratchMarker`: the target is a verify scratch database; its marker table stays.
+void restoreBackup(const CheckedBackup& backup, const DatabaseTarget& target, const BackupSettings& settings,
+                   bool keepScratchMarker = false);
 
 std::vector<TableStats> tableStats(const DatabaseTarget& target);
 
 struct Verification {
   bool ok = false;
   std::vector<std::string> differences;  ///< table mismatches, or the error that stopped it
+  std::string forcedPast;                ///< the signature problem --force-unsigned overrode
 };
 
-/// Restores into a scratch database (a temp SQLite file; for PostgreSQL verify_database_url
-/// or a temporary database on the source's server), compares with the manifest and, when
-/// equal, writes the ".verified" marker beside the backup.
-Verification verifyBackup(const std::string& path, const DatabaseTarget& source, const BackupSettings& settings);
+/// Restores into a scratch database (a temp SQLite file; for PostgreSQL verify_database_url,
+/// held by a VerifyScratchLease, or a temporary database on the source's server), compares
+/// with the manifest and, when equal, writes the ".verified" marker beside the backup.
+/// The signature is required like for a restore (the scratch restore runs the dump too),
+/// unless `forceUnsigned`.
+Verification verifyBackup(const std::string& path, const DatabaseTarget& source, const BackupSettings& settings,
+                          bool forceUnsigned = false);
 
 }  // namespace cc::backup

@@ -14,6 +14,7 @@ void removeWithSidecars(const std::string& path) {
   std::filesystem::remove(path, ec);
   std::filesystem::remove(checksumPath(path), ec);
   std::filesystem::remove(manifestPath(path), ec);
+  std::filesystem::remove(signaturePath(path), ec);
   std::filesystem::remove(verifiedPath(path), ec);
 }
 
@@ -34,7 +35,7 @@ void removeLeftovers(const std::string& dir, const std::string& environment, std
       continue;
     }
     if (name.rfind(prefix, 0) != 0) continue;
-    for (const char* suffix : {".sha256", ".manifest.json", ".verified"}) {
+    for (const char* suffix : {".sha256", ".manifest.json", ".sig", ".verified"}) {
       std::string s = suffix;
       if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
         std::string dump = path.substr(0, path.size() - s.size());

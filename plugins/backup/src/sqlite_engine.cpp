@@ -2,6 +2,7 @@
 
 #include "atomic_file.hpp"
 #include "digest.hpp"
+#include "private_files.hpp"
 
 #include <sqlite3.h>
 
@@ -149,6 +150,45 @@ void removeDatabaseFiles(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
 }
 
+// What a dump may do while it is restored: create and fill schema objects. Everything that
+// reaches outside the target file or ends the restore's transaction is refused: ATTACH (and
+// VACUUM INTO) would write any file this account can, PRAGMA changes the connection, COMMIT
+// or ROLLBACK would end the all-or-nothing restore half-way, load_extension runs code.
+struct DumpSandbox {
+  sqlite3* db;
+  std::string refused;  ///< the first statement kind refused, for the message
+
+  explicit DumpSandbox(sqlite3* handle) : db(handle) {
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    sqlite3_set_authorizer(db, &DumpSandbox::authorize, this);
+  }
+  ~DumpSandbox() { sqlite3_set_authorizer(db, nullptr, nullptr); }  // the restorer's own COMMIT/ROLLBACK
+  DumpSandbox(const DumpSandbox&) = delete;
+  DumpSandbox& operator=(const DumpSandbox&) = delete;
+
+  static int authorize(void* self, int action, const char* arg1, const char* arg2, const char*, const char*) {
+    const char* kind = nullptr;
+    switch (action) {
+      case SQLITE_ATTACH: kind = "ATTACH"; break;
+      case SQLITE_DETACH: kind = "DETACH"; break;
+      case SQLITE_PRAGMA: kind = "PRAGMA"; break;
+      case SQLITE_TRANSACTION: kind = "transaction control"; break;
+      case SQLITE_SAVEPOINT: kind = "SAVEPOINT"; break;
+      case SQLITE_FUNCTION:
+        if (arg2 && sqlite3_stricmp(arg2, "load_extension") == 0) kind = "load_extension()";
+        break;
+      default: break;
+    }
+    (void)arg1;
+    if (!kind) return SQLITE_OK;
+    auto* box = static_cast<DumpSandbox*>(self);
+    if (box->refused.empty()) box->refused = kind;
+    return SQLITE_DENY;
+  }
+};
+
 void writeDump(Db& db, GzipWriter& out) {
   out.write("-- codecouncil sqlite dump (SQLite " + std::string(sqlite3_libversion()) + ")\n");
   bool hasSequence = false;
@@ -188,6 +228,46 @@ void writeDump(Db& db, GzipWriter& out) {
   out.write(std::string(kSqliteDumpComplete) + "\n");
 }
 
+// Runs the dump's statements one by one as they complete (a large dump is never held in
+// memory), inside the sandbox.
+void loadDump(Db& db, const std::string& gzPath) {
+  DumpSandbox sandbox(db.handle);
+  std::string pending;
+  auto runComplete = [&] {
+    if (!pending.empty() && sqlite3_complete(pending.c_str())) {
+      try {
+        db.exec(pending);
+      } catch (const std::exception& e) {
+        if (sandbox.refused.empty()) throw;
+        throw std::runtime_error("the dump contains " + sandbox.refused +
+                                 ", which a restore never runs; nothing was restored (" + e.what() + ")");
+      }
+      pending.clear();
+    }
+  };
+  bool sawEnd = false;
+  std::string partialLine;
+  gunzipFile(gzPath, [&](const char* data, std::size_t size) {
+    partialLine.append(data, size);
+    std::size_t start = 0, nl;
+    while ((nl = partialLine.find('\n', start)) != std::string::npos) {
+      std::string line = partialLine.substr(start, nl - start + 1);
+      start = nl + 1;
+      if (pending.empty() && line.rfind("--", 0) == 0) {
+        if (line.rfind(kSqliteDumpComplete, 0) == 0) sawEnd = true;
+        continue;
+      }
+      pending += line;
+      runComplete();
+    }
+    partialLine.erase(0, start);
+  });
+  pending += partialLine;
+  if (!pending.empty() && pending.find_first_not_of(" \n\r\t") != std::string::npos)
+    throw std::runtime_error("the dump ends inside a statement");
+  if (!sawEnd) throw std::runtime_error("the dump has no completion line (cut off?)");
+}
+
 }  // namespace
 
 DumpResult dumpSqlite(const std::string& dbPath, const std::string& scratchDir, GzipWriter& out) {
@@ -197,6 +277,9 @@ DumpResult dumpSqlite(const std::string& dbPath, const std::string& scratchDir, 
     std::string path;
     ~Cleanup() { removeDatabaseFiles(path); }
   } cleanup{snapshot};
+  // VACUUM INTO accepts an existing empty file: created here with 0600, the copy of every
+  // user's data never exists with SQLite's default 0644.
+  createPrivateFile(snapshot);
   {
     // VACUUM INTO reads the live database in one read transaction: a consistent copy while
     // the host keeps writing (WAL readers do not block writers).
@@ -216,6 +299,7 @@ DumpResult dumpSqlite(const std::string& dbPath, const std::string& scratchDir, 
 }
 
 void restoreSqlite(const std::string& gzPath, const std::string& dbPath) {
+  createPrivateFile(dbPath);  // a new target (the verify copy) is 0600, not SQLite's 0644
   Db db(dbPath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   db.exec("PRAGMA foreign_keys = OFF");  // only outside a transaction; dump order need not respect them
   db.exec("BEGIN IMMEDIATE");
@@ -231,35 +315,7 @@ void restoreSqlite(const std::string& gzPath, const std::string& dbPath) {
       Stmt st(db, "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'");
       if (st.step()) db.exec("DELETE FROM sqlite_sequence");
     }
-    // Statement by statement as they complete, so a large dump is never held in memory.
-    std::string pending;
-    auto runComplete = [&] {
-      if (!pending.empty() && sqlite3_complete(pending.c_str())) {
-        db.exec(pending);
-        pending.clear();
-      }
-    };
-    bool sawEnd = false;
-    std::string partialLine;
-    gunzipFile(gzPath, [&](const char* data, std::size_t size) {
-      partialLine.append(data, size);
-      std::size_t start = 0, nl;
-      while ((nl = partialLine.find('\n', start)) != std::string::npos) {
-        std::string line = partialLine.substr(start, nl - start + 1);
-        start = nl + 1;
-        if (pending.empty() && line.rfind("--", 0) == 0) {
-          if (line.rfind(kSqliteDumpComplete, 0) == 0) sawEnd = true;
-          continue;
-        }
-        pending += line;
-        runComplete();
-      }
-      partialLine.erase(0, start);
-    });
-    pending += partialLine;
-    if (!pending.empty() && pending.find_first_not_of(" \n\r\t") != std::string::npos)
-      throw std::runtime_error("the dump ends inside a statement");
-    if (!sawEnd) throw std::runtime_error("the dump has no completion line (cut off?)");
+    loadDump(db, gzPath);  // inside the sandbox; the COMMIT below is the restorer's own
     db.exec("COMMIT");
   } catch (...) {
     sqlite3_exec(db.handle, "ROLLBACK", nullptr, nullptr, nullptr);

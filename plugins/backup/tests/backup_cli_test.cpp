@@ -22,7 +22,7 @@ TEST_P(BackupCli, RoundTripRestoresEqualCountsAndChecksums) {
   ASSERT_TRUE(host.start()) << host.output();
   for (int i = 0; i < 5; ++i) host.signup("user" + std::to_string(i) + "@example.com");
 
-  auto r = run(host.configPath(), {"backup"});
+  auto r = run(host.configPath(), {"backup"}, signingEnv());
   ASSERT_EQ(r.exitCode, 0) << r.output;
   auto dumps = filesEndingWith(backups.str(), ".sql.gz");
   ASSERT_EQ(dumps.size(), 1u) << r.output;
@@ -43,13 +43,13 @@ TEST_P(BackupCli, RoundTripRestoresEqualCountsAndChecksums) {
             std::filesystem::perms::none) << "a backup must not be world-readable";
 
   // Verification: a restore into a scratch database equals the manifest.
-  auto v = run(host.configPath(), {"backup-verify", name});
+  auto v = run(host.configPath(), {"backup-verify", name}, signingEnv());
   ASSERT_EQ(v.exitCode, 0) << v.output;
   EXPECT_TRUE(std::filesystem::exists(dumps[0] + ".verified"));
 
-  // Restore into another environment's (empty) database.
+  // Restore into another environment's (empty) database, which holds the same signing key.
   cc::test::HostProcess target(pluginYaml(backups.str()), "", databaseFor(GetParam(), "bk_dst"));
-  auto restored = run(target.configPath(), {"restore", dumps[0], "--yes"});
+  auto restored = run(target.configPath(), {"restore", dumps[0], "--yes"}, signingEnv());
   ASSERT_EQ(restored.exitCode, 0) << restored.output;
   EXPECT_NE(restored.output.find("row counts and checksums match the manifest"), std::string::npos) << restored.output;
   EXPECT_EQ(cc::test::queryStrings(target.databaseUrl(), "SELECT COUNT(*) FROM \"User\""),
@@ -193,7 +193,8 @@ TEST(BackupScripts, WrapTheBinaryForBackupAndRestore) {
   cc::test::HostProcess host(cc::test::bundledPlugin("backup", "{ schedule: \"off\", min_dump_bytes: 100 }"));
   ASSERT_TRUE(host.start()) << host.output();
   host.signup("script@example.com");
-  std::string env = "BACKUP_DIR='" + backups.str() + "' CODECOUNCIL_BIN='" + cc::test::hostBinary() + "' ";
+  std::string env = "BACKUP_SIGNING_KEY=" + kSigningKey + " BACKUP_DIR='" + backups.str() + "' CODECOUNCIL_BIN='" +
+                    cc::test::hostBinary() + "' ";
   std::string log = backups.str() + "/../script-" + std::to_string(::getpid()) + ".log";
   std::string backup = env + "CODECOUNCIL_CONFIG='" + host.configPath() + "' bash " + cc::test::sourceDir() +
                        "/scripts/backup-db.sh development > '" + log + "' 2>&1";

@@ -6,10 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace backup_test {
+
+/// BACKUP_SIGNING_KEY shared by hosts in one test: without it each host signs with the key
+/// generated in its own data folder, and restores across hosts are (rightly) refused.
+inline const std::string kSigningKey = "a3f1c0de5eed0b5e1ec7ab1e0ddba11c0ffee0ddf00dfacefeedbeefcafe1234";
+inline std::map<std::string, std::string> signingEnv(const std::string& key = kSigningKey) {
+  return {{"BACKUP_SIGNING_KEY", key}};
+}
 
 inline std::string pluginYaml(const std::string& backupDir, const std::string& extra = "") {
   // Test databases are small: lower the "suspiciously small" bar unless the test sets it.

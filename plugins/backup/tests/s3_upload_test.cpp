@@ -51,6 +51,8 @@ TEST_F(S3Upload, BackupAndManifestAreUploadedAsGlacier) {
             std::string::npos)
       << cc::test::readFile(stored(key, "metadata.json"));
   EXPECT_TRUE(std::filesystem::exists(stored(key + ".manifest.json", "object")));
+  // The signature travels with the copy, so a backup fetched from S3 restores too (the key does not).
+  EXPECT_EQ(cc::test::readFile(stored(key + ".sig", "object")), cc::test::readFile(dumps[0] + ".sig"));
 
   // Our own HeadObject sees the same.
   cc::backup::S3Settings s3;

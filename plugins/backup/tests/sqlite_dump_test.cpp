@@ -146,3 +146,38 @@ TEST(SqliteDump, CheckBackupFileFindsChecksumAndTruncationProblems) {
     EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
   }
 }
+
+// A dump only creates and fills schema objects: statements that reach outside the target
+// file, change the connection or end the restore's transaction are refused, and the target
+// is left as it was.
+TEST(SqliteDump, RestoreRefusesStatementsThatReachOutsideTheTarget) {
+  cc::test::TempDir dir;
+  std::string outside = (dir.path() / "outside.db").string();
+  std::string target = (dir.path() / "target.db").string();
+  exec(target, "CREATE TABLE keep (x); INSERT INTO keep VALUES (7);");
+  for (const std::string& statement : std::vector<std::string>{"ATTACH DATABASE '" + outside + "' AS evil;\nCREATE TABLE evil.t (x);",
+                                "VACUUM INTO '" + outside + "';", "PRAGMA writable_schema = 1;",
+                                "COMMIT;\nCREATE TABLE after_commit (x);", "SELECT load_extension('/tmp/x.so');"}) {
+    std::string gz = (dir.path() / "evil.sql.gz").string();
+    std::filesystem::remove(gz);
+    {
+      GzipWriter out(gz, 6);
+      out.write("CREATE TABLE t (x);\n" + statement + "\n" + std::string(kSqliteDumpComplete) + "\n");
+      out.finish();
+    }
+    try {
+      restoreSqlite(gz, target);
+      ADD_FAILURE() << "restored: " << statement;
+    } catch (const std::runtime_error& e) {
+      // VACUUM INTO already fails inside the restore's transaction (and could not attach).
+      std::string why = e.what();
+      EXPECT_TRUE(why.find("which a restore never runs") != std::string::npos ||
+                  (statement.rfind("VACUUM", 0) == 0 && why.find("cannot VACUUM") != std::string::npos))
+          << statement << ": " << why;
+    }
+    EXPECT_FALSE(std::filesystem::exists(outside)) << statement;
+    auto stats = sqliteTableStats(target);
+    ASSERT_EQ(stats.size(), 1u) << statement;
+    EXPECT_EQ(stats[0].name, "keep");
+  }
+}

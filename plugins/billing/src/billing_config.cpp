@@ -1,5 +1,7 @@
 #include "billing_config.hpp"
 
+#include "stripe_account_check.hpp"
+
 namespace cc::billing {
 namespace {
 
@@ -82,6 +84,8 @@ void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors) {
       .integer("reconcile_interval_seconds", 0, 7 * 86400)
       .integer("reconcile_grace_seconds", 0, 30 * 86400)
       .integer("reconcile_batch_size", 1, 1000)
+      .integer("reconcile_missing_limit", 1, 1000)
+      .string("account_id")
       .map("plans")
       .oneOf("livemode", {"auto", "true", "false"})
       .check(config, errors);
@@ -97,6 +101,15 @@ void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors) {
         errors.add(config.child("api_base"), "must start with https:// or http://");
     } catch (const ConfigError&) {
     }
+  }
+  try {
+    const bool inConfig = config.has("account_id");
+    std::string account = inConfig ? config.child("account_id").asString() : expandEnv("${STRIPE_ACCOUNT_ID:-}");
+    if (!account.empty() && !isStripeAccountId(account))
+      errors.add(config.child("account_id"), std::string("must be a Stripe account id (acct_ followed by letters and "
+                                                         "digits)") + (inConfig ? "" : "; read from STRIPE_ACCOUNT_ID"));
+  } catch (const ConfigError&) {
+    // a value of the wrong type was reported by the schema above
   }
   PlanCatalog::validate(config.child("plans"), errors);
 }
@@ -129,6 +142,8 @@ BillingConfig loadBillingConfig(const ConfigNode& config) {
   c.reconcileIntervalSeconds = config.getInt("reconcile_interval_seconds", c.reconcileIntervalSeconds);
   c.reconcileGraceSeconds = config.getInt("reconcile_grace_seconds", c.reconcileGraceSeconds);
   c.reconcileBatchSize = static_cast<int>(config.getInt("reconcile_batch_size", c.reconcileBatchSize));
+  c.reconcileMissingLimit = static_cast<int>(config.getInt("reconcile_missing_limit", c.reconcileMissingLimit));
+  c.accountId = str("account_id", "STRIPE_ACCOUNT_ID", "");
   c.plans = PlanCatalog::fromConfig(config.child("plans"));
   const std::string mode = config.getString("livemode", "auto");
   c.livemode = mode == "auto" ? livemodeOfKey(c.secretKey).value_or(false) : mode == "true";

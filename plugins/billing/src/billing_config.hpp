@@ -32,6 +32,12 @@ struct BillingConfig {
   std::int64_t reconcileIntervalSeconds = 3600;
   std::int64_t reconcileGraceSeconds = 86400;
   int reconcileBatchSize = 100;
+  /// A run that gets this many 404 resource_missing answers stops without applying any of
+  /// them: so many subscriptions gone at once looks like a wrong key, not like deletions.
+  int reconcileMissingLimit = 3;
+  /// The Stripe account (acct_...) the secret key must belong to; empty: the account pinned
+  /// by the first reconciliation (stripe_account_check.hpp).
+  std::string accountId;
   PlanCatalog plans;
   /// The Stripe mode this deployment serves (true: live). Events and fetched objects of the
   /// other mode are refused (outcome "wrong_mode"): they mean a misconfigured endpoint or a

@@ -100,25 +100,84 @@ ReconcileReport SubscriptionReconciler::run() {
     std::int64_t nowUnix = nowMillis / 1000;
     // Half the interval, not all of it: a row answered late in the previous run is less than
     // a whole interval old when the next run starts, and must not skip that run.
-    std::string answeredBefore = isoFromUnixMillis(nowMillis - intervalSeconds_ * 1000 / 2);
+    std::string answeredBefore = isoFromUnixMillis(nowMillis - options_.intervalSeconds * 1000 / 2);
     std::vector<SubscriptionRow> due;
     {
       auto s = db_.session();
-      due = store_.subscriptionsDueForReconcile(s, isoFromUnix(nowUnix - graceSeconds_), answeredBefore, batchSize_);
+      due = store_.subscriptionsDueForReconcile(s, isoFromUnix(nowUnix - options_.graceSeconds), answeredBefore,
+                                                options_.batchSize);
     }
-    for (auto& row : due)
-      if (!reconcileOne(row, nowUnix, report)) break;
+    if (!due.empty()) {
+      // Only when there is something to ask about: the check costs a call to Stripe.
+      AccountVerdict verdict = accountCheck_.verify();
+      if (verdict.kind == AccountVerdict::Kind::kUnavailable) {
+        ++report.failed;
+        log_.warning("billing reconcile: cannot check the secret key's Stripe account: %s; retried next run",
+                     verdict.message);
+        due.clear();
+      } else if (verdict.kind == AccountVerdict::Kind::kStop) {
+        stopRun(verdict.reason, verdict.message, verdict.accountId, report);
+        due.clear();
+      }
+    }
+    std::vector<SubscriptionRow> missing;
+    bool completed = true;
+    for (auto& row : due) {
+      if (!reconcileOne(row, nowUnix, report, missing)) {
+        completed = false;
+        break;
+      }
+      if (static_cast<int>(missing.size()) >= options_.missingLimit) {
+        stopRun("too_many_missing",
+                std::to_string(missing.size()) + " subscriptions answered 404 resource_missing in one run "
+                "(reconcile_missing_limit " + std::to_string(options_.missingLimit) +
+                    "), which looks like a secret key of another Stripe account or mode, not like deletions",
+                "", report);
+        completed = false;
+        missing.clear();
+        break;
+      }
+    }
+    // A few 404s in a run that saw the rest of its batch through are genuine deletions.
+    if (completed)
+      for (auto& row : missing) applyMissing(row, nowUnix, report);
+    else if (!missing.empty())
+      log_.warning("billing reconcile: %z subscription(s) gone at Stripe wait for a run that completes",
+                   missing.size());
   } catch (const std::exception& e) {
     ++report.failed;
     log_.error("billing reconcile: %s; retried next run", std::string(e.what()));
   }
   if (report.checked > 0 || report.failed > 0)
-    log_.information("billing reconcile: %d checked, %d applied, %d unchanged, %d failed", report.checked,
-                     report.applied, report.unchanged, report.failed);
+    log_.information("billing reconcile: %d checked, %d applied, %d unchanged, %d failed, %d missing", report.checked,
+                     report.applied, report.unchanged, report.failed, report.missing);
   return report;
 }
 
-bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report) {
+void SubscriptionReconciler::stopRun(const std::string& reason, const std::string& message,
+                                     const std::string& accountId, ReconcileReport& report) {
+  report.stopReason = reason;
+  log_.error("billing reconcile stopped (%s): %s; nothing was applied as deleted, the next run checks again", reason,
+             message);
+  auto payload = json::object();
+  payload->set("reason", reason);
+  payload->set("livemode", processor_.livemode());
+  if (!accountId.empty()) payload->set("accountId", accountId);
+  payload->set("missing", report.missing);
+  payload->set("message", message);
+  events_.publish(kReconcileStoppedTopic, payload);
+}
+
+void SubscriptionReconciler::applyMissing(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report) {
+  log_.warning("billing reconcile: subscription %s is gone at Stripe; applying it as deleted", row.id);
+  std::int64_t deletedAt = std::max(nowUnix, row.lastEventAt + 1);
+  if (apply(row, deletedSubscriptionFrom(row, nowUnix, processor_.livemode()), deletedAt, std::to_string(deletedAt),
+            true, report))
+    markAttempt(row, true);
+}
+
+bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report,
+                                          std::vector<SubscriptionRow>& missing) {
   // Stamped before the fetch: a row that fails (or crashes the run) goes behind the others.
   markAttempt(row, false);
   json::ObjectPtr fetched;
@@ -126,12 +185,10 @@ bool SubscriptionReconciler::reconcileOne(const SubscriptionRow& row, std::int64
     fetched = client_->get("/v1/subscriptions/" + row.id);
   } catch (const StripeError& e) {
     if (e.httpStatus() == 404 && e.code() == "resource_missing") {
+      // Applied after the run, and only if the run does not look like a wrong key.
       ++report.checked;
-      log_.warning("billing reconcile: subscription %s is gone at Stripe; applying it as deleted", row.id);
-      std::int64_t deletedAt = std::max(nowUnix, row.lastEventAt + 1);
-      if (apply(row, deletedSubscriptionFrom(row, nowUnix, processor_.livemode()), deletedAt,
-                std::to_string(deletedAt), true, report))
-        markAttempt(row, true);
+      ++report.missing;
+      missing.push_back(row);
       return true;
     }
     ++report.failed;

@@ -83,3 +83,26 @@ TEST(BillingConfig, SplitSecrets) {
   EXPECT_EQ(splitSecrets(" a ,, b,"), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(splitSecrets("").empty());
 }
+
+TEST(BillingConfig, WrongKeyGuardSettings) {
+  ::unsetenv("STRIPE_ACCOUNT_ID");
+  BillingConfig defaults = loadBillingConfig(node("{}"));
+  EXPECT_EQ(defaults.accountId, "");
+  EXPECT_EQ(defaults.reconcileMissingLimit, 3);
+  BillingConfig c = loadBillingConfig(node("{account_id: acct_1Abc, reconcile_missing_limit: 1}"));
+  EXPECT_EQ(c.accountId, "acct_1Abc");
+  EXPECT_EQ(c.reconcileMissingLimit, 1);
+  EXPECT_EQ(errorsOf("{account_id: acct_1Abc, reconcile_missing_limit: 1000}"), "");
+
+  std::string bad = errorsOf("{account_id: sk_live_pasted_by_mistake}");
+  EXPECT_NE(bad.find("plugins[0].config.account_id"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("must be a Stripe account id"), std::string::npos) << bad;
+  EXPECT_EQ(bad.find("sk_live_pasted_by_mistake"), std::string::npos) << "the value may be a secret: " << bad;
+  EXPECT_NE(errorsOf("{reconcile_missing_limit: 0}").find("reconcile_missing_limit"), std::string::npos);
+
+  ::setenv("STRIPE_ACCOUNT_ID", "acct_1FromEnv", 1);
+  EXPECT_EQ(loadBillingConfig(node("{}")).accountId, "acct_1FromEnv");
+  ::setenv("STRIPE_ACCOUNT_ID", "not an account", 1);
+  EXPECT_NE(errorsOf("{}").find("read from STRIPE_ACCOUNT_ID"), std::string::npos);
+  ::unsetenv("STRIPE_ACCOUNT_ID");
+}

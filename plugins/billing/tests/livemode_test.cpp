@@ -204,7 +204,7 @@ TEST(LiveKeyDeployment, TestEventIsWrongModeAndLiveEventApplies) {
   EXPECT_EQ(billing.value("SELECT balance FROM \"CreditBalance\" WHERE \"userId\" = '" + user + "'"), "300");
 }
 
-TEST(ExplicitLivemode, FalseOverridesALiveKeyAndTheReconcilerSkipsLiveObjects) {
+TEST(ExplicitLivemode, FalseOverridesALiveKeyAndTheReconcilerDoesNotRunWithIt) {
   // The fake Stripe answers a sk_live_ key with live objects, as Stripe does; `livemode:
   // false` says this deployment serves test mode all the same.
   FakeStripeServer stripe;
@@ -217,7 +217,7 @@ TEST(ExplicitLivemode, FalseOverridesALiveKeyAndTheReconcilerSkipsLiveObjects) {
   sub.customer = "cus_override";
   sub.userId = user;
   sub.periodStart = nowUnix() - 32 * kDay;
-  sub.periodEnd = nowUnix() - 2 * kDay;  // ended: the reconciler checks it with Stripe
+  sub.periodEnd = nowUnix() - 2 * kDay;  // ended: due for the reconciler
   auto created = billing.webhook(subscriptionEvent("evt_ov_created", "customer.subscription.created", sub.periodStart + 10, sub));
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(jsonField(created.body, "outcome"), "applied");  // a test-mode event: accepted
@@ -227,18 +227,41 @@ TEST(ExplicitLivemode, FalseOverridesALiveKeyAndTheReconcilerSkipsLiveObjects) {
   ASSERT_EQ(live.status, 200) << live.body;
   EXPECT_EQ(jsonField(live.body, "outcome"), "wrong_mode");
 
-  // At Stripe (live mode) it was canceled; that is not this deployment's subscription state.
+  // A live key sees live objects only: every test-mode subscription would answer 404. The
+  // reconciler stops before asking (reconcile_guard_test.cpp has the rest of the guard).
+  ASSERT_TRUE(billing.host.waitForOutput("billing reconcile stopped (wrong_mode)", 15000)) << billing.host.output();
+  EXPECT_EQ(stripe.requests("GET", "/v1/subscriptions/sub_override").size(), 0u);
+  EXPECT_EQ(billing.value("SELECT status FROM \"Subscription\" WHERE id = 'sub_override'"), "active");
+  EXPECT_EQ(billing.value("SELECT tier FROM \"User\" WHERE id = '" + user + "'"), "startup");
+}
+
+TEST(ExplicitLivemode, TheReconcilerSkipsFetchedObjectsOfTheOtherMode) {
+  // The key and the deployment agree on test mode, yet Stripe's answer says live mode: it is
+  // not this deployment's subscription state.
+  FakeStripeServer stripe;
+  BillingHost billing("{ secret_key: sk_test_objects, livemode: false, webhook_secret: '" + kWebhookSecret +
+                      "', api_base: '" + stripe.baseUrl() + "', reconcile_interval_seconds: 1, reconcile_grace_seconds: 0 }");
+  ASSERT_TRUE(billing.host.start()) << billing.host.output();
+  const std::string user = billing.userId(billing.host.signup("objects@example.com"));
+  SubscriptionFixture sub;
+  sub.id = "sub_objmode";
+  sub.customer = "cus_objmode";
+  sub.userId = user;
+  sub.periodStart = nowUnix() - 32 * kDay;
+  sub.periodEnd = nowUnix() - 2 * kDay;
   SubscriptionFixture canceled = sub;
   canceled.status = "canceled";
   auto object = cc::json::parseObject(subscriptionEvent("evt_unused", "unused", 0, canceled))->getObject("data")->getObject("object");
   object->set("ended_at", sub.periodEnd);
+  object->set("livemode", true);
   stripe.setSubscription(sub.id, cc::json::stringify(object));
-  ASSERT_TRUE(billing.host.waitForOutput("billing reconcile: subscription sub_override fetched from Stripe is live mode "
+  auto created = billing.webhook(subscriptionEvent("evt_obj_created", "customer.subscription.created", sub.periodStart + 10, sub));
+  ASSERT_EQ(created.status, 200) << created.body;
+  ASSERT_TRUE(billing.host.waitForOutput("billing reconcile: subscription sub_objmode fetched from Stripe is live mode "
                                          "but this deployment serves test mode; skipped",
                                          15000))
       << billing.host.output();
-  EXPECT_GE(stripe.requests("GET", "/v1/subscriptions/sub_override").size(), 1u);
-  EXPECT_EQ(billing.value("SELECT status FROM \"Subscription\" WHERE id = 'sub_override'"), "active");
+  EXPECT_EQ(billing.value("SELECT status FROM \"Subscription\" WHERE id = 'sub_objmode'"), "active");
   EXPECT_EQ(billing.value("SELECT tier FROM \"User\" WHERE id = '" + user + "'"), "startup");
 }
 

@@ -51,6 +51,7 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
       errorCodes_(known.paymentErrorCodes),
       limitTypes_(kLimitTypes),
       amountTiers_(kAmountTiers),
+      stopReasons_(kReconcileStopReasons),
       signups_(counter(registry, "user_signup_total", "User accounts created")),
       loginFailures_(counter(registry, "login_failed_total", "Failed logins")),
       subscriptionsCreated_(counter(registry, "subscription_created_total", "Subscriptions created, by plan")),
@@ -61,7 +62,9 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
       analysisRuns_(counter(registry, "analysis_run_total", "Analysis runs (completed or failed), by user tier")),
       analysisFailures_(counter(registry, "analysis_failed_total", "Analysis runs that failed, by user tier")),
       rateLimitsExceeded_(counter(registry, "rate_limit_exceeded_total",
-                                  "Requests refused by the rate limiter, by user tier and limit type")) {
+                                  "Requests refused by the rate limiter, by user tier and limit type")),
+      reconcileStopped_(counter(registry, "billing_reconcile_stopped_total",
+                                "Stripe reconciliation runs stopped because the secret key looked wrong, by reason")) {
   signups_.Add({});
   loginFailures_.Add({});
   subscriptionsCanceled_.Add({});
@@ -70,6 +73,7 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
   addKnown(paymentsFailed_, "error_code", errorCodes_.values());
   addKnown(analysisRuns_, "tier", tiers_.values());
   addKnown(analysisFailures_, "tier", tiers_.values());
+  addKnown(reconcileStopped_, "reason", stopReasons_.values());
   for (auto& tier : tiers_.values())
     for (auto& type : limitTypes_.values()) rateLimitsExceeded_.Add({{"tier", tier}, {"limit_type", type}});
 }
@@ -77,7 +81,8 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
 const std::vector<std::string>& BusinessCounters::topics() {
   static const std::vector<std::string> t{"user_signup",      "login_failed",      "subscription_created",
                                           "subscription_canceled", "payment_succeeded", "payment_failed",
-                                          "analysis_completed", "analysis_failed",  "rate_limit_exceeded"};
+                                          "analysis_completed", "analysis_failed",  "rate_limit_exceeded",
+                                          "billing_reconcile_stopped"};
   return t;
 }
 
@@ -101,6 +106,8 @@ void BusinessCounters::handle(const cc::Event& e) {
     std::string tier = tiers_.label(text(e, "tier"));
     analysisRuns_.Add({{"tier", tier}}).Increment();
     if (t == "analysis_failed") analysisFailures_.Add({{"tier", tier}}).Increment();
+  } else if (t == "billing_reconcile_stopped") {
+    reconcileStopped_.Add({{"reason", stopReasons_.label(text(e, "reason"))}}).Increment();
   } else if (t == "rate_limit_exceeded") {
     rateLimitsExceeded_.Add({{"tier", tiers_.label(text(e, "tier"))},
                              {"limit_type", limitTypes_.label(text(e, "limit_type"))}})

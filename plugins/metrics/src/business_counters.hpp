@@ -26,6 +26,10 @@ struct KnownLabels {
 inline const std::vector<std::string> kLimitTypes{"daily_requests", "monthly_requests", "daily_analysis",
                                                   "monthly_analysis"};
 
+/// Why billing's reconciliation stopped a run (billing_reconcile_stopped, docs/events.md).
+inline const std::vector<std::string> kReconcileStopReasons{"wrong_mode", "wrong_account", "account_unverified",
+                                                            "too_many_missing"};
+
 class BusinessCounters {
  public:
   BusinessCounters(prometheus::Registry& registry, const KnownLabels& known);
@@ -36,7 +40,7 @@ class BusinessCounters {
   void handle(const cc::Event& event);
 
  private:
-  KnownValues plans_, tiers_, errorCodes_, limitTypes_, amountTiers_;
+  KnownValues plans_, tiers_, errorCodes_, limitTypes_, amountTiers_, stopReasons_;
   prometheus::Family<prometheus::Counter>& signups_;
   prometheus::Family<prometheus::Counter>& loginFailures_;
   prometheus::Family<prometheus::Counter>& subscriptionsCreated_;
@@ -46,6 +50,7 @@ class BusinessCounters {
   prometheus::Family<prometheus::Counter>& analysisRuns_;
   prometheus::Family<prometheus::Counter>& analysisFailures_;
   prometheus::Family<prometheus::Counter>& rateLimitsExceeded_;
+  prometheus::Family<prometheus::Counter>& reconcileStopped_;
 };
 
 }  // namespace ccmetrics

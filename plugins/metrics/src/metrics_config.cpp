@@ -77,4 +77,12 @@ MetricsConfig readConfig(const cc::ConfigNode& node) {
   return c;
 }
 
+void requireTokenOutsideDevelopment(const cc::ConfigNode& node, const MetricsConfig& config,
+                                    const std::string& environment) {
+  if (!config.bearerToken.empty() || environment == "development" || environment == "test") return;
+  throw cc::ConfigError(node["bearer_token"].where(),
+                        "is empty: /metrics shows revenue and failed logins, so environment '" + environment +
+                            "' requires a token; set METRICS_TOKEN (only development and test allow an open /metrics)");
+}
+
 }  // namespace ccmetrics

@@ -8,8 +8,8 @@
 namespace ccmetrics {
 
 struct MetricsConfig {
-  /// When set, GET /metrics needs "Authorization: Bearer <token>". Empty: open (scrape from a
-  /// private network only).
+  /// When set, GET /metrics needs "Authorization: Bearer <token>". Empty: open, allowed only
+  /// in development and test (requireTokenOutsideDevelopment).
   std::string bearerToken;
   /// Upper bounds of the http_request_duration_seconds buckets, ascending.
   std::vector<double> latencyBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -26,5 +26,10 @@ struct MetricsConfig {
 void validateConfig(const cc::ConfigNode& node, cc::ConfigErrors& errors);
 /// Reads a config that validateConfig() accepted.
 MetricsConfig readConfig(const cc::ConfigNode& node);
+/// /metrics shows revenue, sign-ups and failed logins: outside development and test an empty
+/// bearer_token is a configuration error (cc::ConfigError naming the key and its file:line).
+/// A check at start(), because validate() does not know the environment.
+void requireTokenOutsideDevelopment(const cc::ConfigNode& node, const MetricsConfig& config,
+                                    const std::string& environment);
 
 }  // namespace ccmetrics

@@ -132,6 +132,22 @@ TEST(BusinessCounters, EventsLandOnTheirLabels) {
   EXPECT_EQ(valueOf(text, "user_signup_total"), 1);
 }
 
+TEST(BusinessCounters, ReconcileStopsAreCountedByKnownReason) {
+  prometheus::Registry registry;
+  BusinessCounters counters(registry, defaults());
+  std::string before = renderExposition(registry, {});
+  for (auto reason : {"wrong_mode", "wrong_account", "account_unverified", "too_many_missing"})
+    EXPECT_EQ(valueOf(before, std::string("billing_reconcile_stopped_total{reason=\"") + reason + "\"}"), 0) << reason;
+  counters.handle(event("billing_reconcile_stopped", R"({"reason":"wrong_account","accountId":"acct_1"})"));
+  counters.handle(event("billing_reconcile_stopped", R"({"reason":"too_many_missing","missing":3})"));
+  counters.handle(event("billing_reconcile_stopped", R"({"reason":"sk_live_pasted_here"})"));
+  std::string text = renderExposition(registry, {});
+  EXPECT_EQ(valueOf(text, R"(billing_reconcile_stopped_total{reason="wrong_account"})"), 1);
+  EXPECT_EQ(valueOf(text, R"(billing_reconcile_stopped_total{reason="too_many_missing"})"), 1);
+  EXPECT_EQ(valueOf(text, R"(billing_reconcile_stopped_total{reason="other"})"), 1) << "no series per value";
+  EXPECT_EQ(text.find("sk_live_pasted_here"), std::string::npos);
+}
+
 TEST(BusinessCounters, ExactUnderConcurrency) {
   prometheus::Registry registry;
   BusinessCounters counters(registry, defaults());

@@ -2,6 +2,7 @@
 // (billing, ratelimit, admin, backup...) and for the admin plugin's audit-log route:
 //   POST /api/test/audit/publish  {"topic": "...", "payload": {...}}  -> events.publish(topic, payload, req)
 //   POST /api/test/audit/record   {AuditEntry fields}                 -> AuditLog::record
+//        (+ "hex": {"userAgent": "ff41", ...}: fields given as hex bytes, for bytes JSON cannot carry)
 //   GET  /api/test/audit/logs?... (the admin route's parameters)      -> AuditLog::query as JSON
 //   GET  /api/test/audit/metrics                                      -> the shared registry, Prometheus text
 #include <codecouncil/sdk/sdk.hpp>
@@ -47,6 +48,20 @@ class AuditPublisherPlugin : public cc::Plugin {
       text("ip", e.ip);
       text("userAgent", e.userAgent);
       text("requestId", e.requestId);
+      // JSON text is valid UTF-8 by definition; a plugin calling record() may pass anything.
+      if (body->has("hex")) {
+        auto hex = body->getObject("hex");
+        if (!hex) throw cc::HttpError(400, "hex must be an object");
+        for (auto& key : hex->getNames()) {
+          std::string digits = hex->getValue<std::string>(key), bytes;
+          for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
+            bytes += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
+          std::string* fields[] = {&e.userId, &e.action, &e.resourceId, &e.metadata, &e.ip, &e.userAgent, &e.requestId};
+          const char* names[] = {"userId", "action", "resourceId", "metadata", "ip", "userAgent", "requestId"};
+          for (std::size_t k = 0; k < 7; ++k)
+            if (key == names[k]) *fields[k] = bytes;
+        }
+      }
       audit->record(e);
       res.json(202, cc::json::object());
     }, {cc::Access::Public});

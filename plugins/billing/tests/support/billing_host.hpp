@@ -47,10 +47,12 @@ inline bool waitUntil(const std::function<bool()>& condition, std::chrono::milli
 
 class BillingHost {
  public:
-  /// `pluginConfig` is the billing entry's inline YAML (billingConfig(stripe) by default).
+  /// `pluginConfig` is the billing entry's inline YAML (billingConfig(stripe) by default);
+  /// `extraPlugins` more `plugins:` entries (e.g. bundledPlugin("metrics")).
   BillingHost(const std::string& pluginConfig, const cc::test::FakeSmtpServer* smtp = nullptr,
-              const std::string& databaseUrl = "")
-      : host(cc::test::bundledPlugin("billing", pluginConfig) + probePlugin(), mailYaml(smtp), databaseUrl) {}
+              const std::string& databaseUrl = "", const std::string& extraPlugins = "")
+      : host(cc::test::bundledPlugin("billing", pluginConfig) + probePlugin() + extraPlugins, mailYaml(smtp),
+             databaseUrl) {}
 
   cc::test::HostProcess host;
 

@@ -118,6 +118,11 @@ void FakeStripeServer::setNewSubscriptionStatus(const std::string& status) {
   newSubscriptionStatus_ = status;
 }
 
+void FakeStripeServer::setAccount(const std::string& accountId) {
+  std::lock_guard lock(mutex_);
+  account_ = accountId;
+}
+
 void FakeStripeServer::setSubscription(const std::string& id, const std::string& objectJson) {
   Poco::JSON::Parser parser;
   Object::Ptr sub = parser.parse(objectJson).extract<Object::Ptr>();
@@ -254,6 +259,17 @@ FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
     return stripeError(401, "invalid_request_error", "", "Invalid API Key provided");
   const std::string subsPrefix = "/v1/subscriptions/";
 
+  if (r.method == "GET" && r.path == "/v1/account") {
+    if (account_.empty())
+      return stripeError(403, "invalid_request_error", "",
+                         "The provided key does not have the required permissions for this endpoint");
+    Object::Ptr a = new Object;
+    a->set("id", account_);
+    a->set("object", "account");
+    a->set("type", "standard");
+    a->set("charges_enabled", true);
+    return {200, stringify(a), {}, false};
+  }
   if (r.method == "POST" && r.path == "/v1/customers") {
     Object::Ptr c = new Object;
     c->set("id", "cus_" + std::to_string(++counter_));

@@ -54,6 +54,11 @@ class FakeStripeServer {
   /// Status the next created subscriptions start with (default "incomplete").
   void setNewSubscriptionStatus(const std::string& status);
 
+  /// The account GET /v1/account answers (default kDefaultAccount). Empty: it answers 403, as
+  /// Stripe does for a restricted key without read access to the account.
+  void setAccount(const std::string& accountId);
+  static constexpr const char* kDefaultAccount = "acct_1FakePlatform";
+
   /// Stores (or replaces) a subscription as Stripe would answer it to GET /v1/subscriptions/:id
   /// (the JSON text of a Stripe subscription object with this id).
   void setSubscription(const std::string& id, const std::string& objectJson);
@@ -92,6 +97,7 @@ class FakeStripeServer {
   std::map<std::string, Poco::JSON::Object::Ptr> subscriptions_;
   std::map<std::string, std::vector<ScriptedFailure>> subscriptionFailures_;
   std::string newSubscriptionStatus_ = "incomplete";
+  std::string account_ = kDefaultAccount;
   int counter_ = 0;
 };
 

@@ -11,4 +11,5 @@
 #include <codecouncil/sdk/plugin.hpp>
 #include <codecouncil/sdk/scheduler.hpp>
 #include <codecouncil/sdk/services.hpp>
+#include <codecouncil/sdk/text.hpp>
 #include <codecouncil/sdk/version.hpp>
