@@ -323,3 +323,16 @@ TEST(HttpConnections, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(statusOf(both), 200);
   EXPECT_EQ(statusOf(both.substr(both.find("HTTP/1.1", 1))), 404);
 }
+
+// Header values may carry bytes 0x80-0xFF (the parser allows obs-text); handlers, events,
+// logs and SQL get them as valid UTF-8, with each ill-formed byte replaced.
+TEST(HttpConnections, HeaderValuesReachHandlersAsValidUtf8) {
+  HostProcess host("  - name: tp_echo\n    path: " + testPluginDir() + "/libcc_tp_echo.so\n    migrations: " +
+                   sourceDir() + "/tests/plugins/tp_echo/migrations\n    config: { greeting: hi }\n");
+  ASSERT_TRUE(host.start()) << host.output();
+  RawClient c(host.port());
+  ASSERT_TRUE(c.send(get("/api/test/header/x-probe", "X-Probe: caf\xe9 \xff ok \xc3\xa9\r\n")));
+  std::string a = c.answer();
+  EXPECT_EQ(statusOf(a), 200) << a;
+  EXPECT_EQ(jsonField(bodyOf(a), "value"), "caf? ? ok \xc3\xa9");
+}
