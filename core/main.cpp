@@ -1,4 +1,5 @@
 // codecouncil: the host binary. Everything lives in cc_core; this only reports failures.
+#include "core/auth/password.hpp"
 #include "core/cli/command_line.hpp"
 
 #include <Poco/Crypto/Crypto.h>
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   // OpenSSL set up once for the whole process: Poco's lazy per-object init races under threads.
   Poco::Crypto::initializeCrypto();
   Poco::Net::initializeSSL();
+  cc::core::returnHashMemoryAfterUse();
   try {
     rc = cc::core::runCommandLine(cc::core::parseCommandLine(std::vector<std::string>(argv + 1, argv + argc)));
   } catch (const std::exception& e) {

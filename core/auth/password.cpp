@@ -1,6 +1,7 @@
 #include "core/auth/password.hpp"
 
 #include <argon2.h>
+#include <malloc.h>
 #include <sys/random.h>
 
 #include <array>
@@ -85,6 +86,12 @@ const std::string& dummyPasswordHash() {
   // password is never stored, so nothing can ever match. Magic statics make this thread-safe.
   static const std::string hash = hashPassword(randomHex(32));
   return hash;
+}
+
+void returnHashMemoryAfterUse() {
+  // A fixed threshold also turns glibc's dynamic adjustment off. 4 MiB: far above request
+  // bodies and JSON (those stay on the fast heap path), far below an argon2 block.
+  ::mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {

@@ -1,6 +1,7 @@
 #include "core/config/host_config.hpp"
 
 #include "core/config/dotenv.hpp"
+#include "core/http/client_address.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -240,6 +241,19 @@ void loadTls(const ConfigNode& node, TlsConfig& tls, const Context& ctx) {
   if (tls.privateKeyFile.empty()) ctx.errors.add(childOf(node, "private_key", ctx.file), "is required when TLS is enabled");
 }
 
+// Each entry must parse now, with its own file:line, rather than surprise at the first request.
+void loadTrustedProxies(const ConfigNode& node, std::vector<std::string>& proxies, const Context& ctx) {
+  for (const ConfigNode& item : node.items()) {  // not a list: reported by the section's schema
+    if (!item.isScalar()) {
+      ctx.errors.add(item, "expected an IP address or CIDR network");
+      continue;
+    }
+    std::string text = item.asString(), error;
+    if (IpNetwork::parse(text, error)) proxies.push_back(text);
+    else ctx.errors.add(item, error);
+  }
+}
+
 void loadServer(const ConfigNode& node, ServerConfig& server, const Context& ctx) {
   SectionReader(node, ctx.file)
       .string("host", server.host)
@@ -256,8 +270,10 @@ void loadServer(const ConfigNode& node, ServerConfig& server, const Context& ctx
       .boolean("access_log", server.accessLog)
       .integer("shutdown_grace_seconds", 0, 3600, server.shutdownGraceSeconds)
       .other("tls")
+      .list("trusted_proxies")
       .apply(ctx.errors);
   if (node.isMap()) loadTls(childOf(node, "tls", ctx.file), server.tls, ctx);
+  if (node.isMap()) loadTrustedProxies(childOf(node, "trusted_proxies", ctx.file), server.trustedProxies, ctx);
   if (server.tls.enabled && server.tls.port == server.port)
     ctx.errors.add(childOf(childOf(node, "tls", ctx.file), "port", ctx.file), "must differ from server.port (" +
                                                         std::to_string(server.port) + ")");
@@ -291,11 +307,24 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
 }
 
 void loadAuth(const ConfigNode& node, AuthConfig& auth, const Context& ctx) {
+  constexpr int kDay = 86400;
   SectionReader(node, ctx.file)
       .string("jwt_secret", auth.jwtSecret)
       .integer("token_ttl_seconds", 60, 31536000, auth.tokenTtlSeconds)
       .string("issuer", auth.issuer)
+      .integer("login_failures_per_account", 1, 1000000000, auth.loginPerAccount.limit)
+      .integer("login_failures_per_address", 1, 1000000000, auth.loginPerAddress.limit)
+      .integer("login_window_seconds", 1, kDay, auth.loginPerAccount.windowSeconds)
+      .integer("login_lock_seconds", 1, kDay, auth.loginPerAccount.lockSeconds)
+      .integer("signups_per_address", 1, 1000000000, auth.signupPerAddress.limit)
+      .integer("signup_window_seconds", 1, kDay, auth.signupPerAddress.windowSeconds)
+      .integer("password_hash_concurrency", 0, 1024, auth.passwordHashConcurrency)
+      .integer("password_hash_wait_ms", 0, 10000, auth.passwordHashWaitMs)
       .apply(ctx.errors);
+  // One window and one lock for both login throttles: an operator tunes "how long", and the
+  // two limits say "how many" for a victim's account and for an attacker's address.
+  auth.loginPerAddress.windowSeconds = auth.loginPerAccount.windowSeconds;
+  auth.loginPerAddress.lockSeconds = auth.loginPerAccount.lockSeconds;
 }
 
 void loadMail(const ConfigNode& node, MailConfig& mail, const Context& ctx) {

@@ -32,6 +32,9 @@ struct ServerConfig {
   bool accessLog = true;
   int shutdownGraceSeconds = 10;
   TlsConfig tls;
+  /// Addresses and CIDR networks of reverse proxies whose X-Forwarded-For is believed
+  /// (checked to parse; see core/http/client_address.hpp). Empty: the TCP peer is the client.
+  std::vector<std::string> trustedProxies;
 };
 
 struct DatabaseConfig {
@@ -42,10 +45,26 @@ struct DatabaseConfig {
   std::string migrationsDir;  // absolute after loading
 };
 
+/// One database-backed attempt limit: at most `limit` counted attempts per key within
+/// `windowSeconds`; the attempt that reaches the limit locks the key for `lockSeconds`
+/// (0: until the window ends).
+struct ThrottleRule {
+  std::int64_t limit = 0;
+  int windowSeconds = 0;
+  int lockSeconds = 0;
+};
+
 struct AuthConfig {
   std::string jwtSecret;  // empty: a development secret is generated under data_dir
   std::int64_t tokenTtlSeconds = 86400;
   std::string issuer = "codecouncil";
+  // Password guessing (docs/configuration.md, "auth"). Failed logins per submitted email and
+  // per client address; signups per client address.
+  ThrottleRule loginPerAccount{10, 900, 900};
+  ThrottleRule loginPerAddress{50, 900, 900};
+  ThrottleRule signupPerAddress{20, 3600, 0};
+  int passwordHashConcurrency = 0;  // argon2 runs at once; 0: one per CPU core
+  int passwordHashWaitMs = 250;     // how long a request may wait for a free slot before 503
 };
 
 struct MailConfig {

@@ -114,12 +114,14 @@ void Host::prepare(bool applyMigrations) {
 void Host::createServices(const HostInfo& info) {
   pipeline_ = std::make_unique<Pipeline>(Poco::Logger::get("codecouncil.http"));
   pipeline_->setMaxBodyBytes(static_cast<std::size_t>(config_.server.maxBodyBytes));
+  pipeline_->setTrustedProxies(TrustedProxies::fromStrings(config_.server.trustedProxies));
   bus_ = std::make_unique<EventBus>(Poco::Logger::get("codecouncil.events"));
   registry_ = std::make_unique<ServiceRegistry>();
   scheduler_ = std::make_unique<JobScheduler>(*db_, info.instanceId, Poco::Logger::get("codecouncil.scheduler"));
   mailer_ = std::make_unique<OutboxMailer>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));
   metrics_ = std::make_shared<prometheus::Registry>();
   users_ = std::make_unique<UserStore>(*db_);
+  authGuards_ = std::make_unique<AuthGuards>(*db_, config_.auth, Poco::Logger::get("codecouncil.auth"));
 
   services_ = HostServices{};
   services_.info = info;
@@ -138,7 +140,7 @@ void Host::start() {
   started_ = true;  // from here on, shutdown() has something to undo even if start throws
   setupJwt();
   pipeline_->setAuthenticator(makeAuthenticator(*users_, *jwt_));
-  registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_);
+  registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_, *authGuards_);
   registerCoreRoutes();
   plugins_->start(services_);
   scheduler_->start();
@@ -150,6 +152,8 @@ void Host::start() {
   std::string base = "http://localhost:" + std::to_string(server_->port());
   log_.information("codecouncil %s (%s) listening on %s:%d", std::string(CODECOUNCIL_VERSION), config_.environment,
                    config_.server.host, server_->port());
+  log_.information("password hashes: at most %d at once; trusted proxies: %z", authGuards_->hashes.slots(),
+                   config_.server.trustedProxies.size());
   log_.information("API: %s/api   health: %s/healthz   metrics: %s/metrics   admin: %s/admin", base, base, base, base);
 }
 
@@ -215,7 +219,7 @@ int Host::listPlugins(std::ostream& out) {
     // The host's own routes are listed too. This JWT key only satisfies the auth routes'
     // constructor: the listing never serves, so nothing is ever signed with it.
     jwt_ = std::make_unique<JwtService>(randomHex(32), config_.auth.issuer, config_.auth.tokenTtlSeconds);
-    registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_);
+    registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_, *authGuards_);
     registerCoreRoutes();
     plugins_->start(services_);
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 // The running host: config -> logging -> database -> plugins loaded and validated ->
 // migrations -> routes -> plugins started -> scheduler -> HTTP. Shutdown runs the other way:
 // stop accepting, drain, stop the scheduler, stop plugins in reverse, close the database.
+#include "core/auth/auth_guards.hpp"
 #include "core/auth/jwt.hpp"
 #include "core/auth/user_store.hpp"
 #include "core/config/host_config.hpp"
@@ -65,6 +66,7 @@ class Host {
   std::unique_ptr<OutboxDispatcher> dispatcher_;
   std::shared_ptr<prometheus::Registry> metrics_;
   std::unique_ptr<UserStore> users_;
+  std::unique_ptr<AuthGuards> authGuards_;
   std::unique_ptr<JwtService> jwt_;
   std::unique_ptr<PluginManager> plugins_;
   std::unique_ptr<HttpServer> server_;

@@ -82,7 +82,13 @@ void Pipeline::guarded(Request& req, Response& res, const std::function<void()>&
   }
 }
 
+void Pipeline::resolveClient(Request& req) const {
+  if (trustedProxies_.empty()) return;
+  req.remoteAddress = resolveClientAddress(req.remoteAddress, req.header("x-forwarded-for"), trustedProxies_);
+}
+
 void Pipeline::handle(Request& req, Response& res) const {
+  resolveClient(req);
   RouteMatch match = router_.match(req.method, req.path);
   if (match.kind == RouteMatch::Kind::Found) {
     req.routeTemplate = match.route->pattern;
@@ -107,6 +113,7 @@ void Pipeline::handle(Request& req, Response& res) const {
 }
 
 void Pipeline::reject(Request& req, Response& res, int status, const std::string& message) const {
+  resolveClient(req);
   auto headers = res.headers;
   runChain(0, req, res, [&] {
     HttpError e(status, message);

@@ -265,7 +265,7 @@ class AttackHost {
  public:
   /// `adminWebRoot`: the dashboard folder the admin plugin serves ("" for the source tree's).
   explicit AttackHost(const std::string& databaseUrl = "", const std::string& adminWebRoot = "")
-      : host(pluginsYaml(stripe, adminWebRoot), "", databaseUrl) {}
+      : host(pluginsYaml(stripe, adminWebRoot), kThrottleConfig, databaseUrl) {}
 
   cc::billing::test::FakeStripeServer stripe;
   cc::test::HostProcess host;
@@ -301,6 +301,13 @@ class AttackHost {
   }
 
   std::string url() const { return host.databaseUrl(); }
+
+  /// Hundreds of attacks send wrong passwords for the same few accounts: the login throttle
+  /// must not turn their 401s into 429s half-way, and its windows must not roll over during a
+  /// run (AttackRunner checks its counters per request, as exact deltas).
+  static constexpr const char* kThrottleConfig =
+      "auth:\n  login_failures_per_account: 1000000\n  login_window_seconds: 86400\n"
+      "  signup_window_seconds: 86400\n";
 
   /// A token signed with the host's own key for any subject and expiry.
   std::string validTokenFor(const std::string& sub, std::int64_t exp) const {
@@ -423,8 +430,11 @@ struct Attack {
 //    writer, after the response; checked per batch (exact list of new actions) behind a fence.
 //  - "RateLimitTracker": counts each counted request whatever its outcome (docs/rate-limiting.md);
 //    checked per request as an exact counter delta instead.
+//  - auth_throttle: a wrong password counts one failure for the account and one for the address
+//    (docs/configuration.md, auth); checked per request as exact deltas instead.
 inline const std::set<std::string> kUnsnapshottedTables = {
-    "scheduled_job_runs", "admin_event_counts", "AuditLog", "AuditChain", "AuditLogCounts", "RateLimitTracker"};
+    "scheduled_job_runs", "admin_event_counts", "AuditLog", "AuditChain", "AuditLogCounts", "RateLimitTracker",
+    "auth_throttle"};
 
 /// Whether the ratelimit plugin counts a request to `path` made with a valid token.
 inline bool countedByRateLimiter(const std::string& path) {
@@ -448,6 +458,7 @@ class AttackRunner {
     int expectedLoginFailures = 0;
     Fingerprint before = snapshotter_.take();
     auto trackerBefore = tracker();
+    auto throttleBefore = throttleCounts();
     for (const auto& a : attacks) {
       SCOPED_TRACE("attack: " + a.name + " (" + a.method + " " + a.path.substr(0, 120) + ")");
       HttpResult r;
@@ -471,6 +482,10 @@ class AttackRunner {
       auto trackerAfter = tracker();
       expectTrackerDelta(a, trackerBefore, trackerAfter);
       trackerBefore = std::move(trackerAfter);
+
+      auto throttleAfter = throttleCounts();
+      expectThrottleDelta(a, r, throttleBefore, throttleAfter);
+      throttleBefore = std::move(throttleAfter);
     }
     ASSERT_EQ(cc::test::http(h_.host.port(), "GET", "/healthz").status, 200) << "host died: " << h_.host.output();
     expectAuditEntriesSince(auditMark, expectedLoginFailures);
@@ -509,6 +524,32 @@ class AttackRunner {
       if (a.method == "POST" && a.path.rfind("/api/gemini/analyze", 0) == 0) before[*counted].second += 1;
     }
     EXPECT_EQ(before, after) << "rate-limit counters moved by something other than this request's own count";
+  }
+
+  /// scope -> counted attempts in auth_throttle.
+  std::map<std::string, long> throttleCounts() const {
+    std::map<std::string, long> t;
+    for (auto& row : cc::test::queryStrings(h_.url(), "SELECT scope || ':' || CAST(SUM(attempts) AS TEXT) FROM "
+                                                      "auth_throttle GROUP BY scope")) {
+      auto colon = row.find(':');
+      t[row.substr(0, colon)] = std::stol(row.substr(colon + 1));
+    }
+    return t;
+  }
+
+  /// Only a wrong password counts (once for the account, once for the address), and only a
+  /// signup that reached the password hash; bad input counts nothing.
+  static void expectThrottleDelta(const Attack& a, const HttpResult& r, std::map<std::string, long> before,
+                                  std::map<std::string, long> after) {
+    if (a.loginFailureOn401 && r.status == 401) {
+      before["login_account"] += 1;
+      before["login_address"] += 1;
+    }
+    if (a.path.find("/api/auth/signup") != std::string::npos && (r.status == 201 || r.status == 409))
+      before["signup_address"] += 1;
+    for (auto* m : {&before, &after})
+      for (auto it = m->begin(); it != m->end();) it = it->second == 0 ? m->erase(it) : std::next(it);
+    EXPECT_EQ(before, after) << "login throttle counters moved by something other than this request's own count";
   }
 
   long lastAuditId() const {

@@ -478,6 +478,17 @@ TEST_F(OpenApiLiveAnswers, CoreAndUserRoutesAnswerWithTheDocumentedFields) {
   expectDocumented("POST", "/api/billing/stripe/webhook", call("POST", "/api/billing/stripe/webhook", "", "{}"), 400);
 }
 
+TEST_F(OpenApiLiveAnswers, ThrottledLoginAnswersWithTheDocumentedFields) {
+  // The shared host keeps the default per-account limit (10 failed logins).
+  const std::string wrong = R"({"email":"throttled@example.com","password":"wrong password"})";
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(call("POST", "/api/auth/login", "", wrong).status, 401) << i;
+  HttpResult throttled = call("POST", "/api/auth/login", "", wrong);
+  expectDocumented("POST", "/api/auth/login", throttled, 429);
+  EXPECT_FALSE(throttled.header("Retry-After").empty());
+  std::string tooLong = "{\"email\":\"" + std::string(250, 'a') + "@x.co\",\"password\":\"whatever pw\"}";
+  expectDocumented("POST", "/api/auth/login", call("POST", "/api/auth/login", "", tooLong), 400);
+}
+
 TEST_F(OpenApiLiveAnswers, AdminRoutesAnswerWithTheDocumentedFields) {
   std::string adminEmail = "fields-admin@example.com";
   std::string adminToken = host_->signup(adminEmail);

@@ -47,7 +47,7 @@ TEST(Postgres, TwoInstancesStartingTogetherMigrateOnce) {
   std::thread tb([&] { EXPECT_TRUE(b.start()) << b.output(); });
   ta.join();
   tb.join();
-  EXPECT_EQ(queryStrings(url, "SELECT COUNT(*) FROM schema_migrations WHERE component = 'core'").at(0), "3");
+  EXPECT_EQ(queryStrings(url, "SELECT COUNT(*) FROM schema_migrations WHERE component = 'core'").at(0), "4");
   a.stop();
   b.stop();
 }

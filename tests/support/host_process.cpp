@@ -8,6 +8,8 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/StringTokenizer.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <csignal>
 #include <spawn.h>
@@ -136,6 +138,24 @@ ProcessResult runHost(const std::vector<std::string>& args, const std::map<std::
   return r;
 }
 
+namespace {
+
+// Keys of `extra`'s top-level maps override the same keys of `defaults` (one level deep);
+// other top-level keys are added.
+void mergeSections(YAML::Node& defaults, const YAML::Node& extra) {
+  for (auto it = extra.begin(); it != extra.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    YAML::Node mine = defaults[key];
+    if (mine.IsMap() && it->second.IsMap()) {
+      for (auto kv = it->second.begin(); kv != it->second.end(); ++kv) mine[kv->first.Scalar()] = kv->second;
+    } else {
+      defaults[key] = it->second;
+    }
+  }
+}
+
+}  // namespace
+
 HostProcess::HostProcess(std::string pluginsYaml, std::string extraYaml, std::string databaseUrl)
     : port_(freePort()), databaseUrl_(std::move(databaseUrl)) {
   if (databaseUrl_.empty()) databaseUrl_ = "sqlite://" + (dir_.path() / "data" / "test.db").string();
@@ -143,12 +163,31 @@ HostProcess::HostProcess(std::string pluginsYaml, std::string extraYaml, std::st
   yaml << "server:\n  host: 127.0.0.1\n  port: " << port_ << "\n  threads: 8\n  shutdown_grace_seconds: 5\n"
        << "database:\n  url: " << databaseUrl_ << "\n  migrations_dir: " << sourceDir() << "/migrations\n"
        << "auth:\n  jwt_secret: test-secret-that-is-long-enough-0123456789\n"
+       // Every test client is 127.0.0.1: suites that sign up or fail logins for many accounts
+       // would otherwise meet the per-address throttles. Tests of the throttles set their own
+       // values (extraYaml's auth keys replace these).
+       << "  login_failures_per_address: 1000000\n  signups_per_address: 1000000\n"
        << "logging:\n  level: information\n"
        << "data_dir: " << (dir_.path() / "data").string() << "\n"
-       << "plugin_dir: " << pluginDir() << "\n"
-       << extraYaml << "plugins:\n"
-       << pluginsYaml << "\n";
-  writeFile(configPath(), yaml.str());
+       << "plugin_dir: " << pluginDir() << "\n";
+  // extraYaml may set keys of the sections above (server, database, auth, logging): they are
+  // merged over the defaults, since a section may appear only once.
+  YAML::Node defaults = YAML::Load(yaml.str());
+  YAML::Node extra = extraYaml.empty() ? YAML::Node() : YAML::Load(extraYaml);
+  bool overrides = false;
+  const YAML::Node& sections = defaults;  // const: looking a key up must not add it
+  if (extra.IsMap())
+    for (auto it = extra.begin(); it != extra.end(); ++it) overrides = overrides || sections[it->first.Scalar()].IsDefined();
+  std::string text;
+  if (overrides) {
+    mergeSections(defaults, extra);
+    YAML::Emitter out;
+    out << defaults;
+    text = std::string(out.c_str()) + "\n";
+  } else {
+    text = yaml.str() + extraYaml;
+  }
+  writeFile(configPath(), text + "plugins:\n" + pluginsYaml + "\n");
 }
 
 void HostProcess::addServerYaml(const std::string& lines) {

@@ -32,7 +32,8 @@ ProcessResult runHost(const std::vector<std::string>& args, const std::map<std::
 class HostProcess {
  public:
   /// `pluginsYaml` is the text of the `plugins:` list (already indented by two spaces),
-  /// `extraYaml` more top-level YAML. The database defaults to a SQLite file in the temp dir.
+  /// `extraYaml` more top-level YAML; its keys under server, database, auth or logging replace
+  /// the defaults' ones. The database defaults to a SQLite file in the temp dir.
   HostProcess(std::string pluginsYaml = "  []", std::string extraYaml = "", std::string databaseUrl = "");
   ~HostProcess();
 
@@ -47,6 +48,8 @@ class HostProcess {
   void kill9();
 
   int port() const { return port_; }
+  /// The running host's process id (-1 when not running), e.g. for /proc/<pid>/status.
+  int pid() const { return pid_; }
   std::string output() const;
   /// Waits until the output contains `text`: the host logs through an asynchronous channel,
   /// so a line can arrive a moment after the request or start-up that caused it.

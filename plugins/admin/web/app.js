@@ -55,9 +55,10 @@
   // ---- API access ----------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(status, message) {
+    constructor(status, message, retryAfter) {
       super(message);
       this.status = status;
+      this.retryAfter = retryAfter;  // seconds, from a 429's body; null otherwise
     }
   }
 
@@ -80,7 +81,8 @@
     }
     if (!response.ok) {
       const message = (data && data.error) || `The server answered ${response.status}.`;
-      throw new ApiError(response.status, message);
+      const retryAfter = data && Number.isInteger(data.retryAfter) ? data.retryAfter : null;
+      throw new ApiError(response.status, message, retryAfter);
     }
     return data;
   }
@@ -142,6 +144,14 @@
     showLogin(message);
   }
 
+  // A throttled sign-in (429) says how long to wait, from the server's retryAfter.
+  function tooManyAttempts(seconds) {
+    if (!seconds) return 'Too many attempts. Wait a moment and try again.';
+    const minutes = Math.ceil(seconds / 60);
+    const wait = seconds < 60 ? `${seconds} seconds` : minutes === 1 ? '1 minute' : `${minutes} minutes`;
+    return `Too many attempts. Try again in ${wait}.`;
+  }
+
   async function signIn(event) {
     event.preventDefault();
     const email = $('login-email').value.trim();
@@ -159,7 +169,7 @@
     } catch (e) {
       if (e.status === 401) showLogin('The email or password is not correct.');
       else if (e.status === 403) showLogin('This account is suspended.');
-      else if (e.status === 429) showLogin('Too many attempts. Wait a moment and try again.');
+      else if (e.status === 429) showLogin(tooManyAttempts(e.retryAfter));
       else showLogin(e.message);
     } finally {
       button.disabled = false;

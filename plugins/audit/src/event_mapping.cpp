@@ -9,6 +9,7 @@ std::map<std::string, TopicRule> defaultTopicRules() {
   return {
       {"user_signup",           {"info",     "user",         "userId"}},
       {"login_failed",          {"warning",  "user",         "userId"}},
+      {"login_throttled",       {"warning",  "user",         "userId"}},
       {"plugin_failed",         {"critical", "system",       "plugin"}},
       {"subscription_created",  {"info",     "subscription", "subscriptionId"}},
       {"subscription_updated",  {"info",     "subscription", "subscriptionId"}},

@@ -29,6 +29,7 @@ TEST(EventMapping, DefaultTableMatchesTheEventCatalogue) {
   std::map<std::string, std::pair<std::string, std::string>> expected = {
       {"user_signup", {"info", "user"}},
       {"login_failed", {"warning", "user"}},
+      {"login_throttled", {"warning", "user"}},
       {"plugin_failed", {"critical", "system"}},
       {"subscription_created", {"info", "subscription"}},
       {"subscription_updated", {"info", "subscription"}},

@@ -1,5 +1,6 @@
-// Drives the admin dashboard in Debian's headless Chromium against the real host:
-// sign in as an admin, see the user list, suspend a user, see the audit entry appear.
+// Drives the admin dashboard in Debian's headless Chromium against the real host: see a
+// throttled sign-in, sign in as an admin, see the user list, suspend a user, see the audit
+// entry appear.
 // Screenshots go to <out>/*.png. Exit status 0 when every step passed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -62,6 +63,8 @@ function writeConfig(dir, port) {
     'server:', '  host: 127.0.0.1', `  port: ${port}`, '  threads: 8',
     'database:', `  url: sqlite://${path.join(dir, 'data/test.db')}`, `  migrations_dir: ${path.join(SOURCE, 'migrations')}`,
     'auth:', '  jwt_secret: browser-test-secret-that-is-long-enough-42',
+    // A low limit, so step 0 meets the login throttle (the admin fails only once).
+    '  login_failures_per_account: 2', '  login_lock_seconds: 900',
     'logging:', '  level: information',
     `data_dir: ${path.join(dir, 'data')}`,
     `plugin_dir: ${path.join(BUILD, 'plugins')}`,
@@ -135,14 +138,36 @@ async function main() {
     page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') &&
       problems.push('console: ' + m.text()));
     page.on('response', (r) => {
-      const expected = r.status() === 401 && r.url().endsWith('/api/auth/login');  // the wrong password, on purpose
+      // Wrong passwords and the throttled sign-in, on purpose.
+      const expected = (r.status() === 401 || r.status() === 429) && r.url().endsWith('/api/auth/login');
       if (r.status() >= 400 && !expected) problems.push(`HTTP ${r.status()} for ${r.url()}`);
     });
     page.on('pageerror', (e) => problems.push('page error: ' + e.message));
     page.setDefaultTimeout(15000);
 
-    // 1. Sign in.
+    // 0. Password guessing: after two wrong passwords the account is locked, and the sign-in
+    //    form says how long to wait (the server's 429 with retryAfter).
     await page.goto(base + '/admin');
+    const attempt = async (email, password) => {
+      await page.fill('#login-email', email);
+      await page.fill('#login-password', password);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/auth/login')),
+        page.click('#login-submit'),
+      ]);
+      return response.status();
+    };
+    for (const guess of ['guess one', 'guess two']) {
+      const status = await attempt('ken@example.com', guess);
+      if (status !== 401) throw new Error(`a wrong password answered ${status}, expected 401`);
+    }
+    const throttled = await attempt('ken@example.com', PASSWORD);
+    if (throttled !== 429) throw new Error(`the locked account answered ${throttled}, expected 429`);
+    await page.waitForSelector('#login-error:has-text("Too many attempts. Try again in 15 minutes.")');
+    await page.screenshot({ path: path.join(OUT, 'login-throttled.png'), fullPage: true });
+    log('throttled sign-in shown');
+
+    // 1. Sign in.
     await page.fill('#login-email', ADMIN);
     await page.fill('#login-password', 'wrong password here');
     await page.click('#login-submit');

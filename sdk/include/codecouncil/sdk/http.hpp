@@ -37,7 +37,7 @@ struct Request {
   std::string body;           ///< raw body bytes, exactly as received (signatures are checked on it)
   std::string routeTemplate;  ///< the matched pattern, e.g. "/api/admin/users/:userId"; empty when none matched
   std::string requestId;      ///< X-Request-Id (the client's when sane, else generated)
-  std::string remoteAddress;  ///< peer IP
+  std::string remoteAddress;  ///< client IP: the TCP peer, or from X-Forwarded-For when the peer is a trusted proxy
   std::map<std::string, std::string> headers;  ///< lower-case names
   std::map<std::string, std::string> params;   ///< path parameters by name
   std::multimap<std::string, std::string> query;  ///< decoded query parameters
