@@ -124,8 +124,7 @@ void raiseDescriptorLimit() {
 // (Poco's thread-per-connection server answered nobody with 100 such connections.)
 TEST(HttpConnections, SlowClientsHoldNoThread) {
   raiseDescriptorLimit();
-  HostProcess host;
-  host.addServerYaml("  threads: 2\n  header_timeout_seconds: 60\n");
+  HostProcess host("  []", "server:\n  threads: 2\n  header_timeout_seconds: 60\n");
   ASSERT_TRUE(host.start()) << host.output();
 
   std::vector<RawClient> slow;
@@ -151,8 +150,7 @@ TEST(HttpConnections, SlowClientsHoldNoThread) {
 
 // A connection that sends nothing, or half a header, is closed after header_timeout_seconds.
 TEST(HttpConnections, HeaderTimeoutClosesSilentAndPartialConnections) {
-  HostProcess host;
-  host.addServerYaml("  header_timeout_seconds: 1\n");
+  HostProcess host("  []", "server:\n  header_timeout_seconds: 1\n");
   ASSERT_TRUE(host.start()) << host.output();
 
   RawClient silent(host.port());
@@ -177,8 +175,7 @@ TEST(HttpConnections, HeaderTimeoutClosesSilentAndPartialConnections) {
 
 // Between two requests a kept-alive connection may idle keep_alive_timeout_seconds.
 TEST(HttpConnections, IdleKeepAliveConnectionIsClosed) {
-  HostProcess host;
-  host.addServerYaml("  keep_alive_timeout_seconds: 1\n");
+  HostProcess host("  []", "server:\n  keep_alive_timeout_seconds: 1\n");
   ASSERT_TRUE(host.start()) << host.output();
   RawClient c(host.port());
   ASSERT_TRUE(c.send(get("/healthz")));
@@ -194,8 +191,7 @@ TEST(HttpConnections, IdleKeepAliveConnectionIsClosed) {
 
 // A body that stops arriving is abandoned after body_timeout_seconds.
 TEST(HttpConnections, StalledBodyIsAbandoned) {
-  HostProcess host;
-  host.addServerYaml("  body_timeout_seconds: 1\n");
+  HostProcess host("  []", "server:\n  body_timeout_seconds: 1\n");
   ASSERT_TRUE(host.start()) << host.output();
   RawClient c(host.port());
   ASSERT_TRUE(c.send("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -209,8 +205,7 @@ TEST(HttpConnections, StalledBodyIsAbandoned) {
 // Beyond server.max_connections a new connection gets a 503 JSON answer and is closed; the
 // open ones are unaffected, and a slot that frees up is usable again.
 TEST(HttpConnections, ConnectionCountIsBounded) {
-  HostProcess host;
-  host.addServerYaml("  max_connections: 16\n  header_timeout_seconds: 60\n");
+  HostProcess host("  []", "server:\n  max_connections: 16\n  header_timeout_seconds: 60\n");
   ASSERT_TRUE(host.start()) << host.output();
   std::vector<RawClient> held;
   for (int i = 0; i < 16; ++i) {
@@ -242,8 +237,7 @@ TEST(HttpConnections, ConnectionCountIsBounded) {
 }
 
 TEST(HttpConnections, ProtocolErrorsGetJsonAnswers) {
-  HostProcess host;
-  host.addServerYaml("  max_header_bytes: 2048\n");
+  HostProcess host("  []", "server:\n  max_header_bytes: 2048\n");
   ASSERT_TRUE(host.start()) << host.output();
 
   RawClient bigHeader(host.port());
@@ -325,8 +319,9 @@ TEST(HttpConnections, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 // Header values may carry bytes 0x80-0xFF (the parser allows obs-text); handlers, events,
-// logs and SQL get them as valid UTF-8, with each ill-formed byte replaced.
-TEST(HttpConnections, HeaderValuesReachHandlersAsValidUtf8) {
+// logs and SQL get them as valid UTF-8, with each ill-formed byte replaced; repeated fields
+// arrive joined.
+TEST(HttpConnections, HeaderValuesReachHandlersAsValidUtf8Lists) {
   HostProcess host("  - name: tp_echo\n    path: " + testPluginDir() + "/libcc_tp_echo.so\n    migrations: " +
                    sourceDir() + "/tests/plugins/tp_echo/migrations\n    config: { greeting: hi }\n");
   ASSERT_TRUE(host.start()) << host.output();
@@ -335,4 +330,10 @@ TEST(HttpConnections, HeaderValuesReachHandlersAsValidUtf8) {
   std::string a = c.answer();
   EXPECT_EQ(statusOf(a), 200) << a;
   EXPECT_EQ(jsonField(bodyOf(a), "value"), "caf? ? ok \xc3\xa9");
+
+  // A field sent on two lines is one list, in order (a proxy appending its own
+  // X-Forwarded-For line must not hide the earlier hops).
+  ASSERT_TRUE(c.send(get("/api/test/header/x-forwarded-for", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n")));
+  std::string b = c.answer();
+  EXPECT_EQ(jsonField(bodyOf(b), "value"), "203.0.113.7, 10.0.0.2") << b;
 }

@@ -190,27 +190,6 @@ HostProcess::HostProcess(std::string pluginsYaml, std::string extraYaml, std::st
   writeFile(configPath(), text + "plugins:\n" + pluginsYaml + "\n");
 }
 
-void HostProcess::addServerYaml(const std::string& lines) {
-  std::string yaml = readFile(configPath());
-  const auto sectionEnd = yaml.find("\ndatabase:");
-  std::string added;
-  std::istringstream in(lines);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    // A key the test config already sets is replaced (YAML refuses a key twice).
-    std::string key = line.substr(0, line.find(':') + 1);
-    auto at = yaml.find("\n" + key);
-    if (at != std::string::npos && at < sectionEnd) {
-      auto end = yaml.find('\n', at + 1);
-      yaml.replace(at + 1, end - at - 1, line);
-    } else {
-      added += line + "\n";
-    }
-  }
-  yaml.insert(yaml.find("database:"), added);
-  writeFile(configPath(), yaml);
-}
-
 HostProcess::~HostProcess() {
   if (pid_ > 0) kill9();
 }

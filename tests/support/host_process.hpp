@@ -37,10 +37,6 @@ class HostProcess {
   HostProcess(std::string pluginsYaml = "  []", std::string extraYaml = "", std::string databaseUrl = "");
   ~HostProcess();
 
-  /// Sets keys of the config's `server:` section (YAML lines indented by two spaces,
-  /// replacing the test defaults); call before start().
-  void addServerYaml(const std::string& lines);
-
   /// Starts and waits for /healthz; false (with output()) when the host exited or timed out.
   bool start(const std::map<std::string, std::string>& env = {});
   /// SIGTERM and wait; returns the exit code.
