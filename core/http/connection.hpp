@@ -159,11 +159,10 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
   void onReadError(beast::error_code ec) {
     if (ec == bhttp::error::header_limit) {
-      // The parser consumes nothing until the header is whole: without a line end in what
-      // arrived, the request line itself is too long.
-      auto received = beast::buffers_to_string(buffer_.data());
+      // The parser takes the request line as soon as it is whole: without a target, the
+      // request line itself is what did not fit.
       const std::string limit = " (limit " + std::to_string(shared_.limits.maxHeaderBytes) + " bytes)";
-      if (received.find("\r\n") == std::string::npos) return refuse(414, "request line too long" + limit);
+      if (parser_->get().target().empty()) return refuse(414, "request line too long" + limit);
       return refuse(431, "request header fields too large" + limit);
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
