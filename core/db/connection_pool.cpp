@@ -78,6 +78,7 @@ void ConnectionPool::giveBack(std::unique_ptr<PooledConnection> conn) noexcept {
   // Outside the lock too: it may roll back a transaction the borrower left open.
   const bool lost = conn->lost();
   const bool reusable = !lost && conn->readyForReuse();
+  const auto now = Clock::now();
   std::lock_guard lock(mutex_);
   --inUse_;
   if (lost) ++epoch_;  // the server went away: the connections opened before this one died with it
@@ -91,10 +92,15 @@ void ConnectionPool::giveBack(std::unique_ptr<PooledConnection> conn) noexcept {
     next->conn = std::move(conn);
     next->wake.notify_one();
   } else {
-    conn->idleSince = Clock::now();
+    conn->idleSince = now;
     idle_.push_back(std::move(conn));
   }
-  collectStale(closing);
+  // The idle list is swept at once after a loss, otherwise now and then: this runs twice per
+  // counted request.
+  if (lost || now - lastSweep_ >= std::min<Clock::duration>(limits_.idleTimeout, std::chrono::seconds(1))) {
+    lastSweep_ = now;
+    collectStale(closing, now);
+  }
   // `closing` is destroyed after `lock` (declared first): connections close unlocked.
 }
 
@@ -109,8 +115,7 @@ void ConnectionPool::freeSlot() {
   next->wake.notify_one();
 }
 
-void ConnectionPool::collectStale(Closing& closing) {
-  const auto now = Clock::now();
+void ConnectionPool::collectStale(Closing& closing, Clock::time_point now) {
   for (auto it = idle_.begin(); it != idle_.end();) {
     const bool dead = (*it)->epoch < epoch_;
     const bool unneeded = open_ > limits_.min && now - (*it)->idleSince >= limits_.idleTimeout;

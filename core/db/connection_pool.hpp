@@ -14,7 +14,7 @@
 // fail one request.
 //
 // Idle connections above `min` are closed after `idleTimeout` (checked when connections are
-// returned, so an idle host keeps what it had until the next request).
+// returned, at most once a second, so an idle host keeps what it had until the next request).
 #include "core/db/pooled_connection.hpp"
 
 #include <chrono>
@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace cc::core {
 
@@ -84,7 +85,8 @@ class ConnectionPool {
     std::unique_ptr<PooledConnection> conn;  // handed over by giveBack()
     bool mayOpen = false;                    // or: a slot freed, open a connection in it
   };
-  using Closing = std::deque<std::unique_ptr<PooledConnection>>;
+  // A vector: empty, it allocates nothing (a deque would, on every return).
+  using Closing = std::vector<std::unique_ptr<PooledConnection>>;
 
   Lease openFor(std::unique_lock<std::mutex>& lock);
   void giveBack(std::unique_ptr<PooledConnection> conn) noexcept;
@@ -93,7 +95,7 @@ class ConnectionPool {
   void freeSlot();
   /// With the lock held: idle connections past idleTimeout (above min) or from before the
   /// last lost connection move to `closing`, closed by the caller after unlocking.
-  void collectStale(Closing& closing);
+  void collectStale(Closing& closing, std::chrono::steady_clock::time_point now);
 
   const Limits limits_;
   const Opener opener_;
@@ -103,6 +105,7 @@ class ConnectionPool {
   int open_ = 0;
   int inUse_ = 0;
   std::uint64_t epoch_ = 0;  // bumped when a connection is found lost
+  std::chrono::steady_clock::time_point lastSweep_;  // of the idle list, by collectStale()
   std::uint64_t waits_ = 0;
   std::uint64_t timeouts_ = 0;
 };

@@ -77,6 +77,7 @@ class PooledDatabase : public Database {
   int writerDepth_ = 0;  // only touched by the owner
   void lockWriter();
   void unlockWriterIfHeld() noexcept;
+  void runTransactionStatement(Poco::Data::Session& s, const char* sql);
 };
 
 /// Opens the database from config (creating the SQLite file's folder). Registers the Poco

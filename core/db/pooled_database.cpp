@@ -6,6 +6,8 @@
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -20,6 +22,12 @@ namespace {
 void registerConnectors() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // SQLite's multi-thread mode: no mutex around every call on a connection. The pool lends a
+    // connection to one thread at a time, which is all this mode asks (Poco's sessions are not
+    // thread-safe either), and the prepared hot path ran without those mutexes before it moved
+    // onto pooled connections. Only possible before SQLite's first use in the process;
+    // otherwise (SQLITE_MISUSE) connections stay serialized, which is merely slower.
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });
@@ -82,11 +90,20 @@ void PooledDatabase::begin(Poco::Data::Session& s) {
   }
   lockWriter();
   try {
-    s << "BEGIN IMMEDIATE", now;
+    runTransactionStatement(s, "BEGIN IMMEDIATE");
   } catch (...) {
     unlockWriterIfHeld();
     throw;
   }
+}
+
+// SQLite's transaction statements run prepared on the session's connection when it is one of
+// ours: Poco would compile them again on every call, and the rate limiter's group commit runs
+// one BEGIN and one COMMIT per batch on the hot path.
+void PooledDatabase::runTransactionStatement(Poco::Data::Session& s, const char* sql) {
+  auto* lent = dynamic_cast<LentSession*>(s.impl());
+  if (lent && lent->pool() == pool_.get()) lent->connection().runPrepared(sql, {});
+  else s << sql, now;
 }
 
 void PooledDatabase::lockWriter() {
@@ -108,13 +125,13 @@ void PooledDatabase::commit(Poco::Data::Session& s) {
     s.commit();
     return;
   }
-  s << "COMMIT", now;  // when this throws, the transaction is still open: rollback() unlocks
+  runTransactionStatement(s, "COMMIT");  // when this throws, the transaction is still open: rollback() unlocks
   unlockWriterIfHeld();
 }
 
 void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
   try {
-    if (url_.engine == Engine::SQLite) s << "ROLLBACK", now;
+    if (url_.engine == Engine::SQLite) runTransactionStatement(s, "ROLLBACK");
     else s.rollback();
   } catch (...) {
     // The connection is broken or no transaction is open; nothing more to undo.
