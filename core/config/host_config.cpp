@@ -291,6 +291,7 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
       .string("url", db.url)
       .integer("pool_min", 1, 1000, db.poolMin)
       .integer("pool_max", 1, 1000, db.poolMax)
+      .integer("pool_timeout_ms", 0, 600000, db.poolTimeoutMs)
       .integer("busy_timeout_ms", 0, 600000, db.busyTimeoutMs)
       .string("migrations_dir", migrations)
       .apply(ctx.errors);

@@ -41,6 +41,7 @@ struct DatabaseConfig {
   std::string url;  // "sqlite:///abs/path.db" or "postgresql://user:pass@host:port/db"; never logged
   int poolMin = 1;
   int poolMax = 16;
+  int poolTimeoutMs = 10000;  // how long a caller queues for a connection when all pool_max are lent
   int busyTimeoutMs = 5000;
   std::string migrationsDir;  // absolute after loading
 };

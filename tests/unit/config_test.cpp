@@ -33,8 +33,8 @@ const fs::path kSourceDir = cc::test::sourceDir();
 // developer's shell cannot change the outcome.
 const std::vector<std::string> kScrubbedVariables = {
     "CODECOUNCIL_ENV", "CODECOUNCIL_DATA_DIR", "CODECOUNCIL_PLUGIN_DIR", "CODECOUNCIL_LOG_LEVEL",
-    "PORT", "DATABASE_URL", "JWT_SECRET", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
-    "SMTP_FROM", "TLS_ENABLED", "TLS_PORT", "TLS_CERTIFICATE", "TLS_PRIVATE_KEY",
+    "PORT", "DATABASE_URL", "DATABASE_POOL_MAX", "JWT_SECRET", "SMTP_HOST", "SMTP_PORT", "SMTP_USER",
+    "SMTP_PASSWORD", "SMTP_FROM", "TLS_ENABLED", "TLS_PORT", "TLS_CERTIFICATE", "TLS_PRIVATE_KEY",
     "CC_TEST_A", "CC_TEST_B", "CC_TEST_C", "CC_TEST_HOST", "CC_TEST_UNSET", "CC_TEST_EMPTY"};
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -151,6 +151,7 @@ TEST_F(ConfigTest, EmptyMapGivesEveryDefault) {
   EXPECT_EQ(c.database.url.rfind("sqlite:///", 0), 0u);  // absolute: three slashes
   EXPECT_EQ(c.database.poolMin, 1);
   EXPECT_EQ(c.database.poolMax, 16);
+  EXPECT_EQ(c.database.poolTimeoutMs, 10000);
   EXPECT_EQ(c.database.busyTimeoutMs, 5000);
   EXPECT_EQ(c.database.migrationsDir, (dir_ / "migrations").string());
 
@@ -200,6 +201,7 @@ database:
   url: postgresql://u:p@db:5432/cc
   pool_min: 3
   pool_max: 3
+  pool_timeout_ms: 250
   busy_timeout_ms: 100
   migrations_dir: /srv/migrations
 auth: {jwt_secret: s3cret, token_ttl_seconds: 60, issuer: me}
@@ -237,6 +239,7 @@ plugin_dir: /usr/lib/cc
   EXPECT_EQ(c.database.url, "postgresql://u:p@db:5432/cc");
   EXPECT_EQ(c.database.poolMin, 3);
   EXPECT_EQ(c.database.poolMax, 3);
+  EXPECT_EQ(c.database.poolTimeoutMs, 250);
   EXPECT_EQ(c.database.busyTimeoutMs, 100);
   EXPECT_EQ(c.database.migrationsDir, "/srv/migrations");
   EXPECT_EQ(c.auth.jwtSecret, "s3cret");
@@ -615,6 +618,9 @@ TEST_F(ConfigTest, RangesAreCheckedAtBothEnds) {
       {"database: {pool_min: 0}", "database.pool_min"},
       {"database: {pool_max: 1001}", "database.pool_max"},
       {"database: {pool_min: 16, pool_max: 16}", ""},
+      {"database: {pool_timeout_ms: 0}", ""},
+      {"database: {pool_timeout_ms: -1}", "database.pool_timeout_ms"},
+      {"database: {pool_timeout_ms: 600001}", "database.pool_timeout_ms"},
       {"database: {pool_min: 17}", "database.pool_min (c.yaml:1): pool_max (16) must not be below pool_min (17)"},
       {"auth: {token_ttl_seconds: 59}", "auth.token_ttl_seconds"},
       {"auth: {token_ttl_seconds: 31536000}", ""},
@@ -888,6 +894,19 @@ INSTANTIATE_TEST_SUITE_P(Files, ShippedConfigTest,
                            std::string name = info.param.substr(0, info.param.find('.'));
                            return name;
                          });
+
+// Production's pool size is per deployment (hosts x pool_max must fit the server's
+// max_connections): DATABASE_POOL_MAX, 16 by default (three hosts fit max_connections = 60).
+TEST_F(ConfigTest, ProductionPoolMaxComesFromDatabasePoolMax) {
+  fs::create_directories(dir_ / "config");
+  fs::copy_file(kSourceDir / "config/production.yaml", dir_ / "config/production.yaml");
+  LoadOptions options;
+  options.configFile = "config/production.yaml";
+  EXPECT_EQ(loadHostConfig(options).database.poolMax, 16);
+  EXPECT_EQ(loadHostConfig(options).database.poolTimeoutMs, 10000);
+  setEnv("DATABASE_POOL_MAX", "40");
+  EXPECT_EQ(loadHostConfig(options).database.poolMax, 40);
+}
 
 TEST_F(ConfigTest, ShippedDevelopmentConfigDocumentsThePluginEntryFormat) {
   std::ifstream in(kSourceDir / "config/codecouncil.yaml");

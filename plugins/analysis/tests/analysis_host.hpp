@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <thread>
 
 namespace analysistest {
 
@@ -73,6 +76,18 @@ inline std::int64_t balance(const std::string& databaseUrl, const std::string& u
 inline std::int64_t count(const std::string& databaseUrl, const std::string& fromWhere) {
   auto rows = cc::test::queryStrings(databaseUrl, "SELECT COUNT(*) FROM " + fromWhere);
   return rows.empty() ? -1 : std::stoll(rows[0]);
+}
+
+/// Polls `condition` until it holds or `timeout` passes; the last answer. For state a
+/// background job changes: wait for the state itself, never for a fixed time.
+inline bool waitUntil(const std::function<bool()>& condition,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
 }
 
 inline cc::test::HttpResult analyze(const HostProcess& host, const std::string& token, const std::string& body) {

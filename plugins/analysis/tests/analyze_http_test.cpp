@@ -5,9 +5,7 @@
 
 #include <Poco/JSON/Parser.h>
 
-#include <chrono>
 #include <set>
-#include <thread>
 
 using namespace analysistest;
 using cc::test::jsonField;
@@ -35,6 +33,26 @@ class AnalyzeHttp : public ::testing::TestWithParam<std::string> {
   }
   std::string url_;
 };
+
+Poco::JSON::Array::Ptr parseArray(const std::string& body) {
+  Poco::JSON::Parser parser;
+  return parser.parse(body).extract<Poco::JSON::Array::Ptr>();
+}
+
+std::string runStatus(const std::string& url, const std::string& id) {
+  auto rows = queryStrings(url, "SELECT status FROM \"Analysis\" WHERE id = " + sqlQuote(id));
+  return rows.empty() ? "" : rows[0];
+}
+
+/// The database clock, the one "createdAt" and the scheduler's "startedAt" are written with.
+std::string databaseNow(const std::string& url, cc::Database& db) { return queryStrings(url, "SELECT " + db.nowSql())[0]; }
+
+/// Runs of the recovery job that began after `since` and succeeded: the scheduler records each
+/// slot of an exclusive job in scheduled_job_runs.
+std::int64_t recoveryRunsAfter(const std::string& url, const std::string& since) {
+  return count(url, "scheduled_job_runs WHERE job = 'analysis.recover_stale_runs' AND status = 'succeeded'"
+                    " AND \"startedAt\" > " + sqlQuote(since));
+}
 
 }  // namespace
 
@@ -224,30 +242,51 @@ TEST_P(AnalyzeHttp, StaleRunningRunsAreFailedAndRefundedOnce) {
   Account root = admin(host);
   Account user = signup(host, "crashed@example.com");
   grant(host, root, user.id, 5);
-  // What a process that died mid-run leaves behind: a 'running' row and its debit.
   std::string url = host.databaseUrl();
-  cc::test::execute(url, "INSERT INTO \"Analysis\" (id, \"userId\", status, analyzer, model, \"codeBytes\","
-                         " \"codeLines\", \"codeSha256\", credits, tier, \"createdAt\") VALUES ('stale-1', " +
-                             sqlQuote(user.id) + ", 'running', 'gemini', 'm', 10, 1, 'x', 2, 'free',"
-                             " '2020-01-01T00:00:00.000Z')");
-  cc::test::execute(url, "UPDATE fake_billing_balance SET balance = balance - 2 WHERE \"userId\" = " + sqlQuote(user.id));
-  cc::test::execute(url, "INSERT INTO fake_billing_ledger (\"userId\", type, amount, reference, description,"
-                         " \"createdAt\") VALUES (" + sqlQuote(user.id) + ", 'debit', -2, 'analysis:stale-1', '',"
-                         " '2020-01-01T00:00:00.000Z')");
-  ASSERT_EQ(balance(url, user.id), 3);
+  auto db = cc::test::openTestDatabase(url);
 
-  std::string status;
-  for (int i = 0; i < 100 && status != "failed"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    status = queryStrings(url, "SELECT status FROM \"Analysis\" WHERE id = 'stale-1'")[0];
-  }
-  EXPECT_EQ(status, "failed");
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // more job runs: still one refund
+  // A run another process has just reserved, written as reserve() writes it: the 'running' row
+  // and its debit in one transaction. The recovery job runs every second while the test plants
+  // and looks, so the run starts young: a row planted already stale (or in separate
+  // statements) can be settled by the job before the test has seen the debited balance.
+  db->transaction([&](Poco::Data::Session& s) {
+    s << "INSERT INTO \"Analysis\" (id, \"userId\", status, analyzer, model, \"codeBytes\", \"codeLines\","
+         " \"codeSha256\", credits, tier, \"createdAt\") VALUES ('stale-1', " +
+             sqlQuote(user.id) + ", 'running', 'gemini', 'm', 10, 1, 'x', 2, 'free', " + db->nowSql() + ")",
+        Poco::Data::Keywords::now;
+    s << "UPDATE fake_billing_balance SET balance = balance - 2 WHERE \"userId\" = " + sqlQuote(user.id),
+        Poco::Data::Keywords::now;
+    s << "INSERT INTO fake_billing_ledger (\"userId\", type, amount, reference, description, \"createdAt\")"
+         " VALUES (" + sqlQuote(user.id) + ", 'debit', -2, 'analysis:stale-1', '', " + db->nowSql() + ")",
+        Poco::Data::Keywords::now;
+  });
+  std::string planted = databaseNow(url, *db);
+  ASSERT_TRUE(waitUntil([&] { return recoveryRunsAfter(url, planted) >= 1; })) << host.output();
+  EXPECT_EQ(runStatus(url, "stale-1"), "running") << "a run younger than stale_run_seconds may still be live";
+  EXPECT_EQ(balance(url, user.id), 3);
+
+  // Its process died, and the run is now older than stale_run_seconds.
+  cc::test::execute(url, "UPDATE \"Analysis\" SET \"createdAt\" = '2020-01-01T00:00:00.000Z' WHERE id = 'stale-1'");
+  ASSERT_TRUE(waitUntil([&] { return runStatus(url, "stale-1") == "failed"; })) << host.output();
+  // Two more job runs, both begun after the settling run had finished (a job never overlaps
+  // itself in one host, so its event is published by then): still exactly one refund.
+  std::string settled = databaseNow(url, *db);
+  ASSERT_TRUE(waitUntil([&] { return recoveryRunsAfter(url, settled) >= 2; })) << host.output();
   EXPECT_EQ(balance(url, user.id), 5);
   EXPECT_EQ(count(url, "fake_billing_ledger WHERE reference = 'analysis:stale-1:refund' AND amount = 2"), 1);
+  EXPECT_EQ(count(url, "fake_billing_ledger WHERE reference LIKE 'analysis:stale-1%'"), 2) << "the debit and one refund";
   auto shown = host.get("/api/analyses/stale-1", user.token);
   EXPECT_NE(jsonField(shown.body, "error").find("did not finish"), std::string::npos) << shown.body;
-  EXPECT_NE(host.get("/api/test/analysis-events").body.find("analysis_failed"), std::string::npos);
+
+  auto events = parseArray(host.get("/api/test/analysis-events").body);
+  int failed = 0;
+  for (std::size_t k = 0; k < events->size(); ++k) {
+    auto event = events->getObject(static_cast<unsigned>(k));
+    if (event->getValue<std::string>("topic") != "analysis_failed") continue;
+    ++failed;
+    EXPECT_EQ(event->getObject("payload")->getValue<std::string>("analysisId"), "stale-1");
+  }
+  EXPECT_EQ(failed, 1) << "one analysis_failed event for the one settlement";
   EXPECT_EQ(host.stop(), 0);
 }
 
