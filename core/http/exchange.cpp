@@ -29,11 +29,12 @@ Response Exchange::run(IncomingRequest& in, std::string& requestId) const {
   req.method = std::move(in.method);
   req.remoteAddress = std::move(in.peerAddress);
   // Header values may carry obs-text (bytes 0x80-0xFF, which the parser allows); they reach
-  // logs, events and SQL as text, so ill-formed UTF-8 is replaced here, once for everyone.
+  // logs, events and SQL as text, so each byte of ill-formed UTF-8 becomes the text \xNN
+  // here, once for everyone (an audit row keeps what the client sent, as valid text).
   // A field sent on several lines is one comma-separated list (RFC 9110, 5.3): a proxy
   // chain may add its own X-Forwarded-For line, and every hop must count.
   for (auto& [k, v] : in.headers) {
-    std::string value = isValidUtf8(v) ? std::move(v) : replaceInvalidUtf8(v);
+    std::string value = isValidUtf8(v) ? std::move(v) : escapeInvalidUtf8(v);
     auto [it, added] = req.headers.try_emplace(lowerAscii(k), std::move(value));
     if (!added) it->second += ", " + value;
   }
