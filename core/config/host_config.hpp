@@ -20,8 +20,13 @@ struct TlsConfig {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 5000;
-  int threads = 64;
-  int queue = 256;
+  int threads = 64;              // threads that run requests; idle connections hold none
+  int maxConnections = 10000;    // open connections at once; more are answered 503 and closed
+  int headerTimeoutSeconds = 10;     // a new connection's request header must arrive whole within this
+  int keepAliveTimeoutSeconds = 15;  // idle time allowed between requests on one connection
+  int bodyTimeoutSeconds = 30;       // each read of a request body
+  int writeTimeoutSeconds = 30;      // writing one answer
+  int maxHeaderBytes = 16384;        // request line and header fields together
   bool keepAlive = true;
   std::int64_t maxBodyBytes = 1048576;
   bool accessLog = true;

@@ -135,7 +135,10 @@ TEST_F(ConfigTest, EmptyMapGivesEveryDefault) {
   EXPECT_EQ(c.server.host, "0.0.0.0");
   EXPECT_EQ(c.server.port, 5000);
   EXPECT_EQ(c.server.threads, 64);
-  EXPECT_EQ(c.server.queue, 256);
+  EXPECT_EQ(c.server.maxConnections, 10000);
+  EXPECT_EQ(c.server.headerTimeoutSeconds, 10);
+  EXPECT_EQ(c.server.keepAliveTimeoutSeconds, 15);
+  EXPECT_EQ(c.server.maxHeaderBytes, 16384);
   EXPECT_TRUE(c.server.keepAlive);
   EXPECT_EQ(c.server.maxBodyBytes, 1048576);
   EXPECT_TRUE(c.server.accessLog);
@@ -183,7 +186,12 @@ TEST_F(ConfigTest, EveryKeyIsRead) {
   host: 127.0.0.1
   port: 8080
   threads: 4
-  queue: 10
+  max_connections: 20
+  header_timeout_seconds: 3
+  keep_alive_timeout_seconds: 4
+  body_timeout_seconds: 5
+  write_timeout_seconds: 6
+  max_header_bytes: 4096
   keep_alive: false
   max_body_bytes: 2048
   access_log: off
@@ -214,7 +222,12 @@ plugin_dir: /usr/lib/cc
   EXPECT_EQ(c.server.host, "127.0.0.1");
   EXPECT_EQ(c.server.port, 8080);
   EXPECT_EQ(c.server.threads, 4);
-  EXPECT_EQ(c.server.queue, 10);
+  EXPECT_EQ(c.server.maxConnections, 20);
+  EXPECT_EQ(c.server.headerTimeoutSeconds, 3);
+  EXPECT_EQ(c.server.keepAliveTimeoutSeconds, 4);
+  EXPECT_EQ(c.server.bodyTimeoutSeconds, 5);
+  EXPECT_EQ(c.server.writeTimeoutSeconds, 6);
+  EXPECT_EQ(c.server.maxHeaderBytes, 4096);
   EXPECT_FALSE(c.server.keepAlive);
   EXPECT_EQ(c.server.maxBodyBytes, 2048);
   EXPECT_FALSE(c.server.accessLog);
@@ -591,7 +604,11 @@ TEST_F(ConfigTest, RangesAreCheckedAtBothEnds) {
       {"server: {port: 65536}", "server.port"},
       {"server: {threads: 0}", "server.threads"},
       {"server: {threads: 1025}", "server.threads"},
-      {"server: {queue: 100001}", "server.queue"},
+      {"server: {queue: 10}", "server.queue"},
+      {"server: {max_connections: 15}", "server.max_connections"},
+      {"server: {header_timeout_seconds: 0}", "server.header_timeout_seconds"},
+      {"server: {keep_alive_timeout_seconds: 0}", "server.keep_alive_timeout_seconds"},
+      {"server: {max_header_bytes: 1023}", "server.max_header_bytes"},
       {"server: {max_body_bytes: 1073741824}", ""},
       {"server: {max_body_bytes: 1073741825}", "server.max_body_bytes"},
       {"server: {shutdown_grace_seconds: 0}", ""},
