@@ -1,5 +1,6 @@
 #include "core/auth/user_store.hpp"
 
+#include <Poco/Data/DataException.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/UUIDGenerator.h>
 
@@ -48,11 +49,15 @@ std::string normalizeEmail(const std::string& raw) {
 std::optional<UserRecord> UserStore::create(const std::string& email, const std::string& passwordHash) {
   std::string id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
   std::string e = email, h = passwordHash;
-  auto s = db_.session();
   std::vector<std::string> inserted;
-  s << db_.sql("INSERT INTO \"User\" (id, email, \"passwordHash\", \"createdAt\", \"updatedAt\") VALUES (?, ?, ?, " +
-               db_.nowSql() + ", " + db_.nowSql() + ") ON CONFLICT (email) DO NOTHING RETURNING id"),
-      use(id), use(e), use(h), into(inserted), now;
+  {
+    // Given back before findByEmail() borrows one: a thread holding two connections at once
+    // can wait forever on a full pool whose other holders do the same.
+    auto s = db_.session();
+    s << db_.sql("INSERT INTO \"User\" (id, email, \"passwordHash\", \"createdAt\", \"updatedAt\") VALUES (?, ?, ?, " +
+                 db_.nowSql() + ", " + db_.nowSql() + ") ON CONFLICT (email) DO NOTHING RETURNING id"),
+        use(id), use(e), use(h), into(inserted), now;
+  }
   if (inserted.empty()) return std::nullopt;
   return findByEmail(email);
 }
@@ -79,9 +84,11 @@ bool flag(const Database::SqlValue& v) { return v && *v == "1"; }
 std::optional<User> UserStore::findById(const std::string& id) {
   try {
     return findByIdPrepared(id);
+  } catch (const Poco::Data::SessionPoolExhaustedException&) {
+    throw;  // no connection became free in time: asking again would only wait twice as long
   } catch (const std::exception&) {
-    // The thread's prepared connection was dropped (database restarted?): answer through the
-    // pool, which reconnects; the next call opens and prepares again.
+    // The connection failed (database restarted?) and the pool closed it, with the others
+    // that died with it: answer through a fresh one.
   }
   auto s = db_.session();
   std::string i = id;
@@ -92,7 +99,7 @@ std::optional<User> UserStore::findById(const std::string& id) {
   return r->user;
 }
 
-// Runs on every authenticated request: prepared once per thread and connection.
+// Runs on every authenticated request: prepared once per pooled connection.
 std::optional<User> UserStore::findByIdPrepared(const std::string& id) {
   auto rows = db_.queryPrepared(kFindByIdSql, {id});
   if (rows.empty()) return std::nullopt;

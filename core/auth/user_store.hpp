@@ -22,7 +22,7 @@ class UserStore {
   /// Inserts a user; nullopt when the email is taken (also under a concurrent race).
   std::optional<UserRecord> create(const std::string& email, const std::string& passwordHash);
   std::optional<UserRecord> findByEmail(const std::string& email);
-  /// Runs on every authenticated request: a statement prepared once per thread.
+  /// Runs on every authenticated request: a statement prepared once per pooled connection.
   std::optional<User> findById(const std::string& id);
   /// Sets "isAdmin" = true; false when no user has that email.
   bool promote(const std::string& email);

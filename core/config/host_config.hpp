@@ -20,8 +20,13 @@ struct TlsConfig {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 5000;
-  int threads = 64;
-  int queue = 256;
+  int threads = 64;              // threads that run requests; idle connections hold none
+  int maxConnections = 10000;    // open connections at once; more are answered 503 and closed
+  int headerTimeoutSeconds = 10;     // a new connection's request header must arrive whole within this
+  int keepAliveTimeoutSeconds = 15;  // idle time allowed between requests on one connection
+  int bodyTimeoutSeconds = 30;       // each read of a request body
+  int writeTimeoutSeconds = 30;      // writing one answer
+  int maxHeaderBytes = 16384;        // request line and header fields together
   bool keepAlive = true;
   std::int64_t maxBodyBytes = 1048576;
   bool accessLog = true;
@@ -36,6 +41,7 @@ struct DatabaseConfig {
   std::string url;  // "sqlite:///abs/path.db" or "postgresql://user:pass@host:port/db"; never logged
   int poolMin = 1;
   int poolMax = 16;
+  int poolTimeoutMs = 10000;  // how long a caller queues for a connection when all pool_max are lent
   int busyTimeoutMs = 5000;
   std::string migrationsDir;  // absolute after loading
 };

@@ -1,13 +1,12 @@
 #pragma once
-// cc::Database over a Poco::Data::SessionPool, for SQLite files and PostgreSQL servers.
+// cc::Database over the host's ConnectionPool, for SQLite files and PostgreSQL servers.
 #include <codecouncil/sdk/database.hpp>
 
 #include "core/config/host_config.hpp"
 
-#include <Poco/Data/SessionPool.h>
-
-#include <memory>
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <string>
@@ -21,8 +20,7 @@ struct DatabaseUrl {
   Engine engine = Engine::SQLite;
   std::string sqlitePath;        // SQLite: absolute file path
   std::string connectorString;   // Poco connector string ("host=... dbname=..." for PostgreSQL)
-  // PostgreSQL: the same parameters as libpq keyword/value pairs, unquoted, for
-  // PQconnectdbParams (the prepared fast path).
+  // PostgreSQL: the same parameters as libpq keyword/value pairs, unquoted.
   std::vector<std::pair<std::string, std::string>> libpqParams;
   std::string describe() const;  // safe for logs: "sqlite:/path" or "postgresql://user@host:port/db"
 };
@@ -32,9 +30,11 @@ struct DatabaseUrl {
 /// Throws std::invalid_argument naming what is wrong (never echoing the password).
 DatabaseUrl parseDatabaseUrl(const std::string& url, const std::string& baseDir);
 
+class ConnectionPool;
+
 class PooledDatabase : public Database {
  public:
-  PooledDatabase(const DatabaseUrl& url, int poolMin, int poolMax, int busyTimeoutMs);
+  PooledDatabase(const DatabaseUrl& url, const DatabaseConfig& config);
   ~PooledDatabase() override;
 
   Engine engine() const override { return url_.engine; }
@@ -47,17 +47,24 @@ class PooledDatabase : public Database {
   int poolUsed() const override;
   int poolAvailable() const override;
   std::vector<SqlRow> queryPrepared(const std::string& sql, const std::vector<SqlValue>& params) override;
+  std::vector<SqlRow> queryPrepared(Poco::Data::Session& session, const std::string& sql,
+                                    const std::vector<SqlValue>& params) override;
 
   const DatabaseUrl& url() const { return url_; }
+  /// Open connections, waiters and wait counts, for logs and tests.
+  struct PoolStats {
+    int open = 0, inUse = 0, waiting = 0;
+    std::uint64_t waits = 0, timeouts = 0;
+  };
+  PoolStats poolStats() const;
   /// Runs a trivial query; false when the database cannot be reached.
   bool ping() noexcept;
 
  private:
-  class Pool;
   DatabaseUrl url_;
   int busyTimeoutMs_;
-  std::uint64_t generation_;  // tells this database's per-thread prepared connections from an earlier one's
-  std::unique_ptr<Pool> pool_;
+  // Shared with the sessions lent out, which may outlive this object by a moment.
+  std::shared_ptr<ConnectionPool> pool_;
   // SQLite admits one writer at a time, and its busy handler makes a waiting writer sleep in
   // steps of milliseconds: under concurrent webhooks that showed as 500 ms tails. This
   // process's write transactions queue here instead (handed over in microseconds) and only
@@ -70,6 +77,7 @@ class PooledDatabase : public Database {
   int writerDepth_ = 0;  // only touched by the owner
   void lockWriter();
   void unlockWriterIfHeld() noexcept;
+  void runTransactionStatement(Poco::Data::Session& s, const char* sql);
 };
 
 /// Opens the database from config (creating the SQLite file's folder). Registers the Poco

@@ -1,19 +1,18 @@
-// cc::Database over Poco's SessionPool.
+// cc::Database over the host's ConnectionPool: one pool for sessions and prepared statements.
 #include "core/db/database_impl.hpp"
-#include "core/db/prepared_postgres.hpp"
-#include "core/db/prepared_sqlite.hpp"
+#include "core/db/connection_pool.hpp"
+#include "core/db/lent_session.hpp"
 #include "core/files/private_files.hpp"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
-#include <Poco/Data/SessionPool.h>
-#include <Poco/Data/SQLite/SessionImpl.h>
 
-#include <atomic>
+#include <sqlite3.h>
+
 #include <chrono>
-#include <unordered_map>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 using namespace Poco::Data::Keywords;
@@ -21,67 +20,37 @@ using namespace Poco::Data::Keywords;
 namespace cc::core {
 
 namespace {
-const char* connectorName(Engine e) { return e == Engine::SQLite ? "SQLite" : "PostgreSQL"; }
-
 void registerConnectors() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // SQLite's multi-thread mode: no mutex around every call on a connection. The pool lends a
+    // connection to one thread at a time, which is all this mode asks (Poco's sessions are not
+    // thread-safe either), and the prepared hot path ran without those mutexes before it moved
+    // onto pooled connections. Only possible before SQLite's first use in the process;
+    // otherwise (SQLITE_MISUSE) connections stay serialized, which is merely slower.
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });
 }
 }  // namespace
 
-// WAL lets readers run beside the writer; the busy timeout makes writers queue instead of
-// failing with SQLITE_BUSY.
-void prepareSqliteSession(Poco::Data::Session& s, int busyTimeoutMs) {
-  s << "PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs), now;
-  s << "PRAGMA journal_mode = WAL", now;
-  s << "PRAGMA synchronous = NORMAL", now;
-  s << "PRAGMA foreign_keys = ON", now;
-}
-
-// A SessionPool that prepares every new SQLite connection.
-class PooledDatabase::Pool : public Poco::Data::SessionPool {
- public:
-  Pool(const DatabaseUrl& url, int min, int max, int busyTimeoutMs)
-      : SessionPool(connectorName(url.engine), url.connectorString, min, max, 60), engine_(url.engine),
-        busyTimeoutMs_(busyTimeoutMs) {}
-
- protected:
-  void customizeSession(Poco::Data::Session& s) override {
-    if (engine_ == Engine::SQLite) prepareSqliteSession(s, busyTimeoutMs_);
-  }
-
- private:
-  Engine engine_;
-  int busyTimeoutMs_;
-};
-
-namespace {
-std::atomic<std::uint64_t> nextGeneration{1};
-}  // namespace
-
-PooledDatabase::PooledDatabase(const DatabaseUrl& url, int poolMin, int poolMax, int busyTimeoutMs)
-    : url_(url), busyTimeoutMs_(busyTimeoutMs), generation_(nextGeneration++) {
+PooledDatabase::PooledDatabase(const DatabaseUrl& url, const DatabaseConfig& config)
+    : url_(url), busyTimeoutMs_(config.busyTimeoutMs) {
   registerConnectors();
-  pool_ = std::make_unique<Pool>(url, poolMin, poolMax, busyTimeoutMs);
+  ConnectionPool::Limits limits;
+  limits.min = config.poolMin;
+  limits.max = config.poolMax;
+  limits.waitTimeout = std::chrono::milliseconds(config.poolTimeoutMs);
+  pool_ = std::make_shared<ConnectionPool>(limits, [url = url_, busy = busyTimeoutMs_] {
+    return PooledConnection::open(url, busy);
+  });
 }
 
 PooledDatabase::~PooledDatabase() = default;
 
 Poco::Data::Session PooledDatabase::session() {
-  // Poco's pool throws at once when every session is lent out; wait a while instead, as a
-  // request would rather queue for a few milliseconds than fail.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return pool_->get();
-    } catch (const Poco::Data::SessionPoolExhaustedException&) {
-      if (std::chrono::steady_clock::now() > deadline) throw;
-      std::this_thread::sleep_for(std::chrono::microseconds(attempt < 10 ? 200 : 2000));
-    }
-  }
+  return Poco::Data::Session(new LentSession(pool_, pool_->acquire()));
 }
 
 std::string numberPlaceholders(std::string_view text) {
@@ -122,11 +91,20 @@ void PooledDatabase::begin(Poco::Data::Session& s) {
   }
   lockWriter();
   try {
-    s << "BEGIN IMMEDIATE", now;
+    runTransactionStatement(s, "BEGIN IMMEDIATE");
   } catch (...) {
     unlockWriterIfHeld();
     throw;
   }
+}
+
+// SQLite's transaction statements run prepared on the session's connection when it is one of
+// ours: Poco would compile them again on every call, and the rate limiter's group commit runs
+// one BEGIN and one COMMIT per batch on the hot path.
+void PooledDatabase::runTransactionStatement(Poco::Data::Session& s, const char* sql) {
+  auto* lent = dynamic_cast<LentSession*>(s.impl());
+  if (lent && lent->pool() == pool_.get()) lent->connection().runPrepared(sql, {});
+  else s << sql, now;
 }
 
 void PooledDatabase::lockWriter() {
@@ -148,13 +126,13 @@ void PooledDatabase::commit(Poco::Data::Session& s) {
     s.commit();
     return;
   }
-  s << "COMMIT", now;  // when this throws, the transaction is still open: rollback() unlocks
+  runTransactionStatement(s, "COMMIT");  // when this throws, the transaction is still open: rollback() unlocks
   unlockWriterIfHeld();
 }
 
 void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
   try {
-    if (url_.engine == Engine::SQLite) s << "ROLLBACK", now;
+    if (url_.engine == Engine::SQLite) runTransactionStatement(s, "ROLLBACK");
     else s.rollback();
   } catch (...) {
     // The connection is broken or no transaction is open; nothing more to undo.
@@ -162,29 +140,28 @@ void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
   if (url_.engine == Engine::SQLite) unlockWriterIfHeld();
 }
 
-int PooledDatabase::poolUsed() const { return pool_->used(); }
-int PooledDatabase::poolAvailable() const { return pool_->capacity() - pool_->used(); }
+int PooledDatabase::poolUsed() const { return pool_->inUse(); }
+int PooledDatabase::poolAvailable() const { return pool_->capacity() - pool_->inUse(); }
 
+PooledDatabase::PoolStats PooledDatabase::poolStats() const {
+  auto s = pool_->stats();
+  return PoolStats{s.open, s.inUse, s.waiting, s.waits, s.timeouts};
+}
 
-namespace {
-// The calling thread's prepared-statement connections, one per database (by generation_);
-// closed when the thread exits.
-thread_local std::unordered_map<std::uint64_t, std::unique_ptr<PreparedConnection>> preparedConnections;
-}  // namespace
-
+// The hot path: a connection for one statement, prepared once per connection. The lease is
+// on the stack, so it goes back even when the statement throws.
 std::vector<Database::SqlRow> PooledDatabase::queryPrepared(const std::string& sql,
                                                            const std::vector<SqlValue>& params) {
-  auto& slot = preparedConnections[generation_];
-  try {
-    if (!slot)
-      slot = url_.engine == Engine::SQLite ? openPreparedSqlite(url_.sqlitePath, busyTimeoutMs_)
-                                           : openPreparedPostgres(url_.libpqParams);
-    return slot->run(sql, params);
-  } catch (...) {
-    // Broken or not, a connection that failed is not trusted again: the next call reconnects.
-    preparedConnections.erase(generation_);
-    throw;
-  }
+  ConnectionPool::Lease lease = pool_->acquire();
+  return lease->runPrepared(sql, params);
+}
+
+std::vector<Database::SqlRow> PooledDatabase::queryPrepared(Poco::Data::Session& session, const std::string& sql,
+                                                           const std::vector<SqlValue>& params) {
+  auto* lent = dynamic_cast<LentSession*>(session.impl());
+  if (!lent || lent->pool() != pool_.get())
+    throw std::invalid_argument("queryPrepared: the session does not come from this database's session()");
+  return lent->connection().runPrepared(sql, params);
 }
 
 bool PooledDatabase::ping() noexcept {
@@ -204,7 +181,7 @@ std::unique_ptr<PooledDatabase> openDatabase(const DatabaseConfig& config, const
     auto parent = std::filesystem::path(url.sqlitePath).parent_path();
     if (!parent.empty()) createPrivateDirectories(parent);  // 0700: the database holds password hashes
   }
-  return std::make_unique<PooledDatabase>(url, config.poolMin, config.poolMax, config.busyTimeoutMs);
+  return std::make_unique<PooledDatabase>(url, config);
 }
 
 }  // namespace cc::core

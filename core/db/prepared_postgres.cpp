@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
@@ -22,20 +23,8 @@ std::string trimmed(const char* msg) {
 
 class PostgresConnection : public PreparedConnection {
  public:
-  explicit PostgresConnection(const std::vector<std::pair<std::string, std::string>>& params) {
-    std::vector<const char*> keys, values;
-    for (auto& [k, v] : params) keys.push_back(k.c_str()), values.push_back(v.c_str());
-    keys.push_back(nullptr), values.push_back(nullptr);
-    conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
-    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-      std::string msg = conn_ ? trimmed(PQerrorMessage(conn_)) : "out of memory";
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw std::runtime_error("postgresql: cannot connect: " + msg);
-    }
-  }
-
-  ~PostgresConnection() override { PQfinish(conn_); }
+  // `conn` belongs to the pool's Poco session and outlives this object.
+  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
 
   std::vector<Database::SqlRow> run(const std::string& sql, const std::vector<Database::SqlValue>& params) override {
     const std::string& name = prepared(sql, static_cast<int>(params.size()));
@@ -61,7 +50,8 @@ class PostgresConnection : public PreparedConnection {
   const std::string& prepared(const std::string& sql, int nParams) {
     auto it = statements_.find(sql);
     if (it != statements_.end()) return it->second;
-    std::string name = "cc_prepared_" + std::to_string(statements_.size() + 1);
+    // Never reused on this connection, even after a failed prepare (which caches nothing).
+    std::string name = "cc_prepared_" + std::to_string(++prepares_);
     // Parameter types left to the server (text unless the SQL casts them).
     Result r(PQprepare(conn_, name.c_str(), numberPlaceholders(sql).c_str(), nParams, nullptr));
     check(r.get(), "prepare");
@@ -77,13 +67,14 @@ class PostgresConnection : public PreparedConnection {
   }
 
   PGconn* conn_ = nullptr;
+  std::uint64_t prepares_ = 0;
   std::unordered_map<std::string, std::string> statements_;  // SQL text -> prepared statement name
 };
 
 }  // namespace
 
-std::unique_ptr<PreparedConnection> openPreparedPostgres(const std::vector<std::pair<std::string, std::string>>& params) {
-  return std::make_unique<PostgresConnection>(params);
+std::unique_ptr<PreparedConnection> preparedOnPostgres(PGconn* conn) {
+  return std::make_unique<PostgresConnection>(conn);
 }
 
 }  // namespace cc::core

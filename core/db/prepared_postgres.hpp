@@ -1,15 +1,14 @@
 #pragma once
-// PreparedConnection on a raw libpq connection (PQprepare once per SQL text, PQexecPrepared after).
+// PreparedConnection on a pooled libpq connection (PQprepare once per SQL text, PQexecPrepared after).
 #include "core/db/prepared_connection.hpp"
 
 #include <memory>
-#include <string>
-#include <utility>
-#include <vector>
+
+typedef struct pg_conn PGconn;
 
 namespace cc::core {
 
-/// Connects with libpq keyword/value pairs (DatabaseUrl::libpqParams).
-std::unique_ptr<PreparedConnection> openPreparedPostgres(const std::vector<std::pair<std::string, std::string>>& params);
+/// Statements prepared on `conn`, which the caller keeps open for this object's lifetime.
+std::unique_ptr<PreparedConnection> preparedOnPostgres(PGconn* conn);
 
 }  // namespace cc::core

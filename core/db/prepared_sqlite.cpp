@@ -10,31 +10,14 @@ namespace {
 
 class SqliteConnection : public PreparedConnection {
  public:
-  SqliteConnection(const std::string& path, int busyTimeoutMs) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
-    if (rc != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-      sqlite3_close_v2(db_);
-      db_ = nullptr;
-      throw std::runtime_error("sqlite: cannot open " + path + ": " + msg);
-    }
-    sqlite3_extended_result_codes(db_, 1);
-    try {
-      // Same settings as the pool's sessions (prepareSqliteSession in pooled_database.cpp).
-      exec("PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs));
-      exec("PRAGMA journal_mode = WAL");
-      exec("PRAGMA synchronous = NORMAL");
-      exec("PRAGMA foreign_keys = ON");
-    } catch (...) {
-      sqlite3_close_v2(db_);
-      throw;
-    }
-  }
+  // `db` belongs to the pool's Poco session (opened with the pool's PRAGMAs) and outlives
+  // this object: the statements are finalized here, before the connection is closed. Its
+  // settings are left as Poco set them (no extended result codes: Poco maps the primary ones
+  // to its exception classes).
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
 
   ~SqliteConnection() override {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-    sqlite3_close_v2(db_);
   }
 
   std::vector<Database::SqlRow> run(const std::string& sql, const std::vector<Database::SqlValue>& params) override {
@@ -96,15 +79,6 @@ class SqliteConnection : public PreparedConnection {
     return stmt;
   }
 
-  void exec(const std::string& sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errmsg(db_);
-      sqlite3_free(err);
-      throw std::runtime_error("sqlite: " + sql + ": " + msg);
-    }
-  }
-
   [[noreturn]] void fail(const char* what) {
     throw std::runtime_error(std::string("sqlite ") + what + ": " + sqlite3_errmsg(db_));
   }
@@ -115,8 +89,8 @@ class SqliteConnection : public PreparedConnection {
 
 }  // namespace
 
-std::unique_ptr<PreparedConnection> openPreparedSqlite(const std::string& path, int busyTimeoutMs) {
-  return std::make_unique<SqliteConnection>(path, busyTimeoutMs);
+std::unique_ptr<PreparedConnection> preparedOnSqlite(sqlite3* db) {
+  return std::make_unique<SqliteConnection>(db);
 }
 
 }  // namespace cc::core

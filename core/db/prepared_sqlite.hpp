@@ -1,13 +1,15 @@
 #pragma once
-// PreparedConnection on a raw sqlite3 handle (statements prepared with SQLITE_PREPARE_PERSISTENT).
+// PreparedConnection on a pooled sqlite3 handle (statements prepared with SQLITE_PREPARE_PERSISTENT).
 #include "core/db/prepared_connection.hpp"
 
 #include <memory>
-#include <string>
+
+typedef struct sqlite3 sqlite3;
 
 namespace cc::core {
 
-/// Opens `path` with the pool's PRAGMAs (busy_timeout, WAL, synchronous NORMAL, foreign_keys).
-std::unique_ptr<PreparedConnection> openPreparedSqlite(const std::string& path, int busyTimeoutMs);
+/// Statements prepared on `db`, which the caller keeps open for this object's lifetime; they are
+/// finalized when the object is destroyed.
+std::unique_ptr<PreparedConnection> preparedOnSqlite(sqlite3* db);
 
 }  // namespace cc::core

@@ -69,6 +69,12 @@ void Pipeline::guarded(Request& req, Response& res, const std::function<void()>&
   } catch (const std::exception& e) {
     log_.error("request %s %s %s failed: %s", req.requestId, req.method, req.path, describe(e));
     res.headers.clear();
+    if (dynamic_cast<const Poco::Data::SessionPoolExhaustedException*>(&e)) {
+      // Every pooled connection stayed busy for database.pool_timeout_ms: overload, not a fault.
+      res.error(503, "the server is busy: no database connection became free in time");
+      res.setHeader("Retry-After", "1");
+      return;
+    }
     if (isDatabaseUnavailable(e)) {
       res.error(503, "the database is temporarily unavailable");
       res.setHeader("Retry-After", "1");

@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# No script stops without saying what failed (set -e alone exits silently).
+trap 'echo "$(basename "$0"): line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 JOBS="${JOBS:-2}"
 
@@ -49,6 +51,8 @@ build() {
     command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
     cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "$@"
   fi
-  log "building with -j$JOBS"
-  cmake --build "$BUILD_DIR" -j "$JOBS"
+  # BUILD_TARGET=host builds the binary and the bundled plugins only (scripts/run); the
+  # default builds everything, tests included (scripts/test).
+  log "building ${BUILD_TARGET:-everything} with -j$JOBS"
+  cmake --build "$BUILD_DIR" -j "$JOBS" ${BUILD_TARGET:+--target "$BUILD_TARGET"}
 }

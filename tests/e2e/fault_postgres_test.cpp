@@ -4,78 +4,16 @@
 // /readyz says not ready; once it is back the same host process serves again within seconds,
 // rate limiting included, with either fail_open setting.
 #include "fault_support.hpp"
+#include "private_postgres.hpp"
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <pwd.h>
-#include <unistd.h>
 
 using namespace cc::test;
 using namespace cc::test::fault;
 
 namespace {
-
-/// The newest /usr/lib/postgresql/<version>/bin holding initdb, or "" when none is installed.
-std::string postgresBinDir() {
-  std::string best;
-  std::error_code ec;
-  for (auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
-    auto bin = entry.path() / "bin";
-    if (std::filesystem::exists(bin / "initdb") && (best.empty() || bin.string() > best)) best = bin.string();
-  }
-  return best;
-}
-
-/// A PostgreSQL cluster of our own in a temp dir (fsync off, unix socket in the dir), run as
-/// the postgres user when we are root, the way scripts/lib/test-postgres.sh does it.
-class PrivatePostgres {
- public:
-  PrivatePostgres() : bin_(postgresBinDir()), port_(freePort()) {
-    if (bin_.empty()) return;
-    std::filesystem::create_directories(dir());
-    if (::geteuid() == 0) {
-      struct passwd* pw = ::getpwnam("postgres");
-      if (!pw || ::chown(dir().c_str(), pw->pw_uid, pw->pw_gid) != 0) return;
-      asUser_ = "runuser -u postgres -- ";
-    }
-    ready_ = run("initdb -D " + dataDir() + " -A trust -U cc_test") && start();
-  }
-  ~PrivatePostgres() {
-    if (ready_) run("pg_ctl -D " + dataDir() + " -m immediate stop");
-  }
-
-  /// Empty when the cluster could not be created (with why in log()).
-  std::string url() const {
-    return ready_ ? "postgresql://cc_test@127.0.0.1:" + std::to_string(port_) + "/postgres" : "";
-  }
-  std::string log() const { return readFile(dir() / "pg.log") + readFile(dir() / "server.log"); }
-
-  bool start() {
-    return run("pg_ctl -D " + dataDir() + " -w -t 60 -l " + (dir() / "server.log").string() + " -o \"-p " +
-               std::to_string(port_) + " -k " + dir().string() +
-               " -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off\" start");
-  }
-  /// A clean, fast shutdown: open connections are terminated, as in a failover or a restart.
-  bool stop() { return run("pg_ctl -D " + dataDir() + " -w -t 60 -m fast stop"); }
-
- private:
-  std::filesystem::path dir() const { return tmp_.path() / "pg"; }
-  std::string dataDir() const { return (dir() / "data").string(); }
-  bool run(const std::string& command) const {
-    std::string line = asUser_ + bin_ + "/" + command + " >>" + (dir() / "pg.log").string() + " 2>&1";
-    return std::system(line.c_str()) == 0;
-  }
-
-  TempDir tmp_;
-  std::string bin_;
-  int port_;
-  std::string asUser_;
-  bool ready_ = false;
-};
 
 enum class Phase { Up, Stopping, Down, Recovering, Recovered };
 
@@ -178,7 +116,10 @@ TEST_P(PostgresOutage, RequestsFailWith503AndRecoverWithoutAHostRestart) {
   PrivatePostgres pg;
   if (pg.url().empty()) GTEST_SKIP() << "no private PostgreSQL cluster could be made: " << pg.log();
   std::string failOpen = GetParam() ? "true" : "false";
-  HostProcess host(bundledPlugin("ratelimit", "{ fail_open: " + failOpen + kRoomyLimits + " }"), "", pg.url());
+  // Three threads may log in at once: enough hash slots and patience that a busy machine never
+  // turns a login into "too many password checks" (503) after the recovery.
+  HostProcess host(bundledPlugin("ratelimit", "{ fail_open: " + failOpen + kRoomyLimits + " }"),
+                   "auth:\n  password_hash_concurrency: 4\n  password_hash_wait_ms: 10000\n", pg.url());
   ASSERT_TRUE(host.start()) << host.output();
   std::string token = host.signup("load@example.com");
   ASSERT_EQ(host.get("/api/auth/me", token).status, 200);

@@ -690,7 +690,9 @@ TEST_F(MailPostgresTest, TwoDispatchersDeliverEachMessageExactlyOnceOnPostgres) 
   // A schema of our own, so parallel runs and other tests on the same database never meet.
   cc::core::DatabaseUrl base = cc::core::parseDatabaseUrl(url, "/");
   std::string schema = "cc_mail_test_" + Poco::UUIDGenerator::defaultGenerator().createRandom().toString().substr(0, 8);
-  cc::core::PooledDatabase admin(base, 1, 2, 5000);
+  cc::core::DatabaseConfig pool;  // pool_min 1, busy_timeout_ms 5000
+  pool.poolMax = 2;
+  cc::core::PooledDatabase admin(base, pool);
   execute(admin, "CREATE SCHEMA " + schema);
   struct DropSchema {
     cc::Database& db;
@@ -708,8 +710,9 @@ TEST_F(MailPostgresTest, TwoDispatchersDeliverEachMessageExactlyOnceOnPostgres) 
   cc::core::DatabaseUrl scoped = base;
   // No spaces in the value: Poco's PostgreSQL connector splits the connection string on them.
   scoped.connectorString += " options=-csearch_path=" + schema;
-  auto host1 = std::make_unique<cc::core::PooledDatabase>(scoped, 1, 8, 5000);
-  auto host2 = std::make_unique<cc::core::PooledDatabase>(scoped, 1, 8, 5000);
+  pool.poolMax = 8;
+  auto host1 = std::make_unique<cc::core::PooledDatabase>(scoped, pool);
+  auto host2 = std::make_unique<cc::core::PooledDatabase>(scoped, pool);
   cc::core::applyMigrations(*host1, coreMigrations(), Poco::Logger::get("test"));
 
   Poco::Logger& log = Poco::Logger::get("mail-test.postgres");

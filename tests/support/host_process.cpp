@@ -195,7 +195,8 @@ HostProcess::~HostProcess() {
 }
 
 bool HostProcess::start(const std::map<std::string, std::string>& env) {
-  pid_ = spawn({"serve", "--config", configPath()}, env, (dir_.path() / "host.log").string());
+  const std::string config = configFile_.empty() ? configPath() : configFile_;
+  pid_ = spawn({"serve", "--config", config}, env, (dir_.path() / "host.log").string());
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;

@@ -52,6 +52,9 @@ class HostProcess {
   bool waitForOutput(const std::string& text, int timeoutMs = 5000) const;
   const TempDir& dir() const { return dir_; }
   std::string configPath() const { return (dir_.path() / "codecouncil.yaml").string(); }
+  /// Starts with this config file instead of the one written for the test (e.g. the shipped
+  /// config/production.yaml, with its ${VAR}s given to start()).
+  void useConfigFile(std::string path) { configFile_ = std::move(path); }
   std::string databaseUrl() const { return databaseUrl_; }
 
   HttpResult get(const std::string& path, const std::string& token = "") const;
@@ -63,6 +66,7 @@ class HostProcess {
   TempDir dir_;
   int port_;
   std::string databaseUrl_;
+  std::string configFile_;
   int pid_ = -1;
 };
 

@@ -33,8 +33,8 @@ const fs::path kSourceDir = cc::test::sourceDir();
 // developer's shell cannot change the outcome.
 const std::vector<std::string> kScrubbedVariables = {
     "CODECOUNCIL_ENV", "CODECOUNCIL_DATA_DIR", "CODECOUNCIL_PLUGIN_DIR", "CODECOUNCIL_LOG_LEVEL",
-    "PORT", "DATABASE_URL", "JWT_SECRET", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
-    "SMTP_FROM", "TLS_ENABLED", "TLS_PORT", "TLS_CERTIFICATE", "TLS_PRIVATE_KEY",
+    "PORT", "DATABASE_URL", "DATABASE_POOL_MAX", "JWT_SECRET", "SMTP_HOST", "SMTP_PORT", "SMTP_USER",
+    "SMTP_PASSWORD", "SMTP_FROM", "TLS_ENABLED", "TLS_PORT", "TLS_CERTIFICATE", "TLS_PRIVATE_KEY",
     "CC_TEST_A", "CC_TEST_B", "CC_TEST_C", "CC_TEST_HOST", "CC_TEST_UNSET", "CC_TEST_EMPTY"};
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -135,7 +135,10 @@ TEST_F(ConfigTest, EmptyMapGivesEveryDefault) {
   EXPECT_EQ(c.server.host, "0.0.0.0");
   EXPECT_EQ(c.server.port, 5000);
   EXPECT_EQ(c.server.threads, 64);
-  EXPECT_EQ(c.server.queue, 256);
+  EXPECT_EQ(c.server.maxConnections, 10000);
+  EXPECT_EQ(c.server.headerTimeoutSeconds, 10);
+  EXPECT_EQ(c.server.keepAliveTimeoutSeconds, 15);
+  EXPECT_EQ(c.server.maxHeaderBytes, 16384);
   EXPECT_TRUE(c.server.keepAlive);
   EXPECT_EQ(c.server.maxBodyBytes, 1048576);
   EXPECT_TRUE(c.server.accessLog);
@@ -148,6 +151,7 @@ TEST_F(ConfigTest, EmptyMapGivesEveryDefault) {
   EXPECT_EQ(c.database.url.rfind("sqlite:///", 0), 0u);  // absolute: three slashes
   EXPECT_EQ(c.database.poolMin, 1);
   EXPECT_EQ(c.database.poolMax, 16);
+  EXPECT_EQ(c.database.poolTimeoutMs, 10000);
   EXPECT_EQ(c.database.busyTimeoutMs, 5000);
   EXPECT_EQ(c.database.migrationsDir, (dir_ / "migrations").string());
 
@@ -182,7 +186,12 @@ TEST_F(ConfigTest, EveryKeyIsRead) {
   host: 127.0.0.1
   port: 8080
   threads: 4
-  queue: 10
+  max_connections: 20
+  header_timeout_seconds: 3
+  keep_alive_timeout_seconds: 4
+  body_timeout_seconds: 5
+  write_timeout_seconds: 6
+  max_header_bytes: 4096
   keep_alive: false
   max_body_bytes: 2048
   access_log: off
@@ -192,6 +201,7 @@ database:
   url: postgresql://u:p@db:5432/cc
   pool_min: 3
   pool_max: 3
+  pool_timeout_ms: 250
   busy_timeout_ms: 100
   migrations_dir: /srv/migrations
 auth: {jwt_secret: s3cret, token_ttl_seconds: 60, issuer: me}
@@ -212,7 +222,12 @@ plugin_dir: /usr/lib/cc
   EXPECT_EQ(c.server.host, "127.0.0.1");
   EXPECT_EQ(c.server.port, 8080);
   EXPECT_EQ(c.server.threads, 4);
-  EXPECT_EQ(c.server.queue, 10);
+  EXPECT_EQ(c.server.maxConnections, 20);
+  EXPECT_EQ(c.server.headerTimeoutSeconds, 3);
+  EXPECT_EQ(c.server.keepAliveTimeoutSeconds, 4);
+  EXPECT_EQ(c.server.bodyTimeoutSeconds, 5);
+  EXPECT_EQ(c.server.writeTimeoutSeconds, 6);
+  EXPECT_EQ(c.server.maxHeaderBytes, 4096);
   EXPECT_FALSE(c.server.keepAlive);
   EXPECT_EQ(c.server.maxBodyBytes, 2048);
   EXPECT_FALSE(c.server.accessLog);
@@ -224,6 +239,7 @@ plugin_dir: /usr/lib/cc
   EXPECT_EQ(c.database.url, "postgresql://u:p@db:5432/cc");
   EXPECT_EQ(c.database.poolMin, 3);
   EXPECT_EQ(c.database.poolMax, 3);
+  EXPECT_EQ(c.database.poolTimeoutMs, 250);
   EXPECT_EQ(c.database.busyTimeoutMs, 100);
   EXPECT_EQ(c.database.migrationsDir, "/srv/migrations");
   EXPECT_EQ(c.auth.jwtSecret, "s3cret");
@@ -588,7 +604,11 @@ TEST_F(ConfigTest, RangesAreCheckedAtBothEnds) {
       {"server: {port: 65536}", "server.port"},
       {"server: {threads: 0}", "server.threads"},
       {"server: {threads: 1025}", "server.threads"},
-      {"server: {queue: 100001}", "server.queue"},
+      {"server: {queue: 10}", "server.queue"},
+      {"server: {max_connections: 15}", "server.max_connections"},
+      {"server: {header_timeout_seconds: 0}", "server.header_timeout_seconds"},
+      {"server: {keep_alive_timeout_seconds: 0}", "server.keep_alive_timeout_seconds"},
+      {"server: {max_header_bytes: 1023}", "server.max_header_bytes"},
       {"server: {max_body_bytes: 1073741824}", ""},
       {"server: {max_body_bytes: 1073741825}", "server.max_body_bytes"},
       {"server: {shutdown_grace_seconds: 0}", ""},
@@ -598,6 +618,9 @@ TEST_F(ConfigTest, RangesAreCheckedAtBothEnds) {
       {"database: {pool_min: 0}", "database.pool_min"},
       {"database: {pool_max: 1001}", "database.pool_max"},
       {"database: {pool_min: 16, pool_max: 16}", ""},
+      {"database: {pool_timeout_ms: 0}", ""},
+      {"database: {pool_timeout_ms: -1}", "database.pool_timeout_ms"},
+      {"database: {pool_timeout_ms: 600001}", "database.pool_timeout_ms"},
       {"database: {pool_min: 17}", "database.pool_min (c.yaml:1): pool_max (16) must not be below pool_min (17)"},
       {"auth: {token_ttl_seconds: 59}", "auth.token_ttl_seconds"},
       {"auth: {token_ttl_seconds: 31536000}", ""},
@@ -871,6 +894,19 @@ INSTANTIATE_TEST_SUITE_P(Files, ShippedConfigTest,
                            std::string name = info.param.substr(0, info.param.find('.'));
                            return name;
                          });
+
+// Production's pool size is per deployment (hosts x pool_max must fit the server's
+// max_connections): DATABASE_POOL_MAX, 16 by default (three hosts fit max_connections = 60).
+TEST_F(ConfigTest, ProductionPoolMaxComesFromDatabasePoolMax) {
+  fs::create_directories(dir_ / "config");
+  fs::copy_file(kSourceDir / "config/production.yaml", dir_ / "config/production.yaml");
+  LoadOptions options;
+  options.configFile = "config/production.yaml";
+  EXPECT_EQ(loadHostConfig(options).database.poolMax, 16);
+  EXPECT_EQ(loadHostConfig(options).database.poolTimeoutMs, 10000);
+  setEnv("DATABASE_POOL_MAX", "40");
+  EXPECT_EQ(loadHostConfig(options).database.poolMax, 40);
+}
 
 TEST_F(ConfigTest, ShippedDevelopmentConfigDocumentsThePluginEntryFormat) {
   std::ifstream in(kSourceDir / "config/codecouncil.yaml");

@@ -1,9 +1,11 @@
-// Database::queryPrepared(): the per-thread prepared fast path, on SQLite (a temp file) and on
-// PostgreSQL when CC_TEST_POSTGRES_URL is set.
+// Database::queryPrepared(): the prepared fast path on the pool's connections, on SQLite (a temp
+// file) and on PostgreSQL when CC_TEST_POSTGRES_URL is set.
 #include "core/db/database_impl.hpp"
 #include "tests/support/test_env.hpp"
 
 #include <gtest/gtest.h>
+
+#include <Poco/Data/DataException.h>
 
 #include <atomic>
 #include <stdexcept>
@@ -14,6 +16,8 @@ using cc::Database;
 using Row = Database::SqlRow;
 
 namespace {
+
+constexpr int kPoolMax = 4;
 
 class PreparedQuery : public ::testing::TestWithParam<cc::Engine> {
  protected:
@@ -27,6 +31,7 @@ class PreparedQuery : public ::testing::TestWithParam<cc::Engine> {
     }
     cc::core::DatabaseConfig config;
     config.url = url;
+    config.poolMax = kPoolMax;
     db_ = cc::core::openDatabase(config, dir_.str());
     exec("CREATE TABLE \"Item\" (id TEXT PRIMARY KEY, n BIGINT, note TEXT)");
   }
@@ -74,7 +79,8 @@ TEST_P(PreparedQuery, ReusesTheStatementAcrossCalls) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(q("SELECT n FROM \"Item\" WHERE n >= CAST(? AS BIGINT) ORDER BY n", {"198"}).size(), 2u);
   EXPECT_EQ(q("SELECT COUNT(*) FROM \"Item\"")[0][0], "200");
   if (GetParam() == cc::Engine::PostgreSQL) {
-    // One server-side statement per distinct text on this thread's connection.
+    // One server-side statement per distinct text on the connection (calls one after another
+    // get the most recently returned connection back).
     auto rows = q("SELECT COUNT(*) FROM pg_prepared_statements");
     EXPECT_EQ(rows[0][0], "4");
   }
@@ -99,6 +105,47 @@ TEST_P(PreparedQuery, ManyThreadsCountExactly) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(q("SELECT n FROM \"Item\" WHERE id = ?", {"counter"})[0][0], std::to_string(kThreads * kEach));
+  // The threads shared the pool's connections instead of opening their own.
+  EXPECT_LE(db_->poolStats().open, kPoolMax);
+  EXPECT_EQ(db_->poolStats().inUse, 0);
+  if (GetParam() == cc::Engine::PostgreSQL)
+    EXPECT_LE(std::stoi(*q("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")[0][0]),
+              kPoolMax);
+}
+
+TEST_P(PreparedQuery, RunsInATransactionOnTheConnectionOfASession) {
+  const std::string insert = "INSERT INTO \"Item\" (id, n) VALUES (?, CAST(? AS BIGINT))";
+  {
+    auto s = db_->session();
+    db_->begin(s);
+    db_->queryPrepared(s, insert, {"undone", "1"});
+    // The transaction sees its own write; other connections do not.
+    EXPECT_EQ(db_->queryPrepared(s, "SELECT COUNT(*) FROM \"Item\"", {})[0][0], "1");
+    EXPECT_EQ(q("SELECT COUNT(*) FROM \"Item\"")[0][0], "0");
+    db_->rollback(s);
+    db_->begin(s);
+    db_->queryPrepared(s, insert, {"kept", "2"});
+    db_->commit(s);
+  }
+  auto rows = q("SELECT id FROM \"Item\"");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], "kept");
+  EXPECT_EQ(db_->poolStats().inUse, 0);
+}
+
+TEST_P(PreparedQuery, RefusesASessionThatIsNotFromThisDatabase) {
+  cc::test::TempDir other;
+  cc::core::DatabaseConfig config;
+  config.url = "sqlite://" + (other.path() / "other.db").string();
+  auto second = cc::core::openDatabase(config, other.str());
+  auto foreign = second->session();
+  EXPECT_THROW(db_->queryPrepared(foreign, "SELECT 1", {}), std::invalid_argument);
+  Poco::Data::Session raw("SQLite", (other.path() / "raw.db").string());
+  EXPECT_THROW(db_->queryPrepared(raw, "SELECT 1", {}), std::invalid_argument);
+  // A closed session gave its connection back: it cannot be used any more.
+  auto mine = db_->session();
+  mine.close();
+  EXPECT_THROW(db_->queryPrepared(mine, "SELECT 1", {}), Poco::Data::SessionUnavailableException);
 }
 
 TEST_P(PreparedQuery, ErrorsCarryTheDatabaseMessageAndReconnect) {
@@ -113,7 +160,7 @@ TEST_P(PreparedQuery, ErrorsCarryTheDatabaseMessageAndReconnect) {
     std::string what = e.what();
     EXPECT_TRUE(what.find("NoSuchTable") != std::string::npos) << what;
   }
-  // The failed connection was dropped; the next call opens a new one (without the TEMP table).
+  // The failed connection was closed; the next call gets another one (without the TEMP table).
   EXPECT_EQ(q("SELECT id FROM \"Item\" WHERE id = ?", {"x"}).size(), 0u);
   EXPECT_THROW(q("SELECT x FROM scratch"), std::runtime_error);
   EXPECT_EQ(q("SELECT COUNT(*) FROM \"Item\"")[0][0], "0");

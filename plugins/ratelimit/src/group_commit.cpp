@@ -2,7 +2,7 @@
 
 namespace cc::ratelimit {
 
-void GroupCommit::run(const std::function<void()>& write) {
+void GroupCommit::run(const Write& write) {
   Pending mine{&write};
   std::unique_lock lock(mutex_);
   queued_.push_back(&mine);
@@ -24,18 +24,14 @@ void GroupCommit::run(const std::function<void()>& write) {
 
 void GroupCommit::runBatch(const std::vector<Pending*>& batch) {
   try {
-    // IMMEDIATE takes the write lock now, so no statement of the batch can meet SQLITE_BUSY
-    // half-way (other processes on the file wait on busy_timeout, as before).
-    db_.queryPrepared("BEGIN IMMEDIATE", {});
-    for (Pending* p : batch) (*p->write)();
-    db_.queryPrepared("COMMIT", {});
+    // SQLite: BEGIN IMMEDIATE takes the write lock now, so no statement of the batch can meet
+    // SQLITE_BUSY half-way (other processes on the file wait on busy_timeout, as before).
+    // A failure rolls the whole batch back.
+    db_.transaction([&](Poco::Data::Session& s) {
+      for (Pending* p : batch) (*p->write)(s);
+    });
   } catch (...) {
     const std::exception_ptr error = std::current_exception();
-    try {
-      db_.queryPrepared("ROLLBACK", {});
-    } catch (...) {
-      // A failed statement drops the thread's connection, and closing it rolled back already.
-    }
     for (Pending* p : batch) p->error = error;
   }
 }

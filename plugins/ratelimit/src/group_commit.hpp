@@ -2,8 +2,9 @@
 // Group commit for SQLite's single writer. Counting is one small upsert; what costs is
 // handing SQLite's write lock from thread to thread (each handover a futex wake and a context
 // switch, one commit each). Here the first waiting thread becomes the leader: it takes every
-// write queued so far, runs them in ONE transaction on its own connection, in arrival order,
-// commits once and wakes their threads. Writes queued meanwhile form the next batch.
+// write queued so far, runs them in ONE transaction on one pooled session (Database::begin, so
+// behind the host's SQLite writer lock), in arrival order, commits once and wakes their
+// threads. Writes queued meanwhile form the next batch.
 //
 // Each write still sees the ones before it (same transaction, in order), so the conditional
 // upserts decide exactly as they would one by one; an answer is sent only after its batch has
@@ -23,9 +24,11 @@ class GroupCommit {
  public:
   explicit GroupCommit(Database& db) : db_(db) {}
 
-  /// Runs `write` (statements through db.queryPrepared) inside a committed transaction, possibly
-  /// on another thread; returns when that transaction has committed, or rethrows its error.
-  void run(const std::function<void()>& write);
+  using Write = std::function<void(Poco::Data::Session&)>;
+  /// Runs `write` (statements through db.queryPrepared(session, ...) on the session it is given)
+  /// inside a committed transaction, possibly on another thread; returns when that transaction
+  /// has committed, or rethrows its error.
+  void run(const Write& write);
 
   /// Writes queued for the next batch (while a batch runs).
   std::size_t waiting() {
@@ -35,7 +38,7 @@ class GroupCommit {
 
  private:
   struct Pending {
-    const std::function<void()>* write;
+    const Write* write;
     std::exception_ptr error;
     bool done = false;
   };

@@ -95,10 +95,11 @@ std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, boo
   count.runsPerMonth = analysisRun ? limits.analysisRunsPerMonth.value_or(kNoLimit) : kNoLimit;
   const auto params = count.params();
 
-  // Prepared once per thread (queryPrepared): compiling this upsert cost more than running it.
+  // Prepared once per pooled connection (queryPrepared): compiling this upsert cost more than
+  // running it.
   std::vector<Database::SqlRow> rows;
   if (groupCommits_)
-    groupCommit_.run([&] { rows = db_.queryPrepared(countSql_, params); });
+    groupCommit_.run([&](Poco::Data::Session& s) { rows = db_.queryPrepared(s, countSql_, params); });
   else
     rows = db_.queryPrepared(countSql_, params);
   if (rows.empty()) return std::nullopt;

@@ -28,9 +28,9 @@ struct Counter {
     db = openTestDatabase(url);
   }
   // One counted write: increments and records the value it saw, as the limiter's upsert does.
-  void increment(int thread) {
-    auto rows = db->queryPrepared("UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n", {});
-    db->queryPrepared("INSERT INTO writes (thread, seen) VALUES (?, ?)", {std::to_string(thread), rows.at(0).at(0)});
+  void increment(Poco::Data::Session& s, int thread) {
+    auto rows = db->queryPrepared(s, "UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n", {});
+    db->queryPrepared(s, "INSERT INTO writes (thread, seen) VALUES (?, ?)", {std::to_string(thread), rows.at(0).at(0)});
   }
   std::string value(const std::string& sql) { return queryStrings(url, sql).at(0); }
 };
@@ -44,7 +44,7 @@ TEST(GroupCommit, ConcurrentWritesAreEachAppliedOnceInOrder) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kWritesEach; ++i) group.run([&] { c.increment(t); });
+      for (int i = 0; i < kWritesEach; ++i) group.run([&](Poco::Data::Session& s) { c.increment(s, t); });
     });
   for (auto& th : threads) th.join();
   EXPECT_EQ(c.value("SELECT n FROM counter"), std::to_string(kThreads * kWritesEach));
@@ -56,15 +56,15 @@ TEST(GroupCommit, ConcurrentWritesAreEachAppliedOnceInOrder) {
 TEST(GroupCommit, AFailingWriteUndoesItsWholeBatchAndOnlyIt) {
   Counter c;
   cc::ratelimit::GroupCommit group(*c.db);
-  group.run([&] { c.increment(0); });  // a batch before: stays
+  group.run([&](Poco::Data::Session& s) { c.increment(s, 0); });  // a batch before: stays
 
   // Hold the leader inside a write until the others have queued, so they share one batch.
   std::atomic<bool> release{false}, leaderInside{false};
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   threads.emplace_back([&] {
-    group.run([&] {
-      c.increment(1);
+    group.run([&](Poco::Data::Session& s) {
+      c.increment(s, 1);
       leaderInside = true;
       while (!release) std::this_thread::yield();
     });
@@ -73,8 +73,8 @@ TEST(GroupCommit, AFailingWriteUndoesItsWholeBatchAndOnlyIt) {
   for (int t = 2; t <= 4; ++t)
     threads.emplace_back([&, t] {
       try {
-        group.run([&] {
-          c.increment(t);
+        group.run([&](Poco::Data::Session& s) {
+          c.increment(s, t);
           if (t == 3) throw std::runtime_error("write 3 fails");
         });
       } catch (const std::runtime_error&) {
@@ -90,6 +90,6 @@ TEST(GroupCommit, AFailingWriteUndoesItsWholeBatchAndOnlyIt) {
   EXPECT_EQ(c.value("SELECT n FROM counter"), "2");
   EXPECT_EQ(c.value("SELECT COUNT(*) FROM writes WHERE thread >= 2"), "0");
 
-  group.run([&] { c.increment(5); });  // and the next batch works again
+  group.run([&](Poco::Data::Session& s) { c.increment(s, 5); });  // and the next batch works again
   EXPECT_EQ(c.value("SELECT n FROM counter"), "3");
 }

@@ -6,7 +6,7 @@
 // the compiler, the C++ ABI, the SDK and the Poco headers must all be the same.
 #include <Poco/Version.h>
 
-#define CODECOUNCIL_SDK_VERSION "1.1.0"
+#define CODECOUNCIL_SDK_VERSION "1.2.0"
 #define CODECOUNCIL_SDK_ABI_VERSION 1
 
 #define CODECOUNCIL_STR_(x) #x

@@ -1,0 +1,98 @@
+#include "core/db/pooled_connection.hpp"
+
+#include "core/db/database_impl.hpp"
+#include "core/db/prepared_postgres.hpp"
+#include "core/db/prepared_sqlite.hpp"
+
+#include <Poco/Data/PostgreSQL/SessionHandle.h>
+#include <Poco/Data/SQLite/Utility.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+using namespace Poco::Data::Keywords;
+
+namespace cc::core {
+
+namespace {
+const char* connectorName(Engine e) { return e == Engine::SQLite ? "SQLite" : "PostgreSQL"; }
+}  // namespace
+
+// WAL lets readers run beside the writer; the busy timeout makes writers queue instead of
+// failing with SQLITE_BUSY.
+void prepareSqliteSession(Poco::Data::Session& s, int busyTimeoutMs) {
+  s << "PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs), now;
+  s << "PRAGMA journal_mode = WAL", now;
+  s << "PRAGMA synchronous = NORMAL", now;
+  s << "PRAGMA foreign_keys = ON", now;
+}
+
+std::unique_ptr<PooledConnection> PooledConnection::open(const DatabaseUrl& url, int busyTimeoutMs) {
+  Poco::Data::Session session(connectorName(url.engine), url.connectorString);
+  if (url.engine == Engine::SQLite) prepareSqliteSession(session, busyTimeoutMs);
+  return std::unique_ptr<PooledConnection>(new PooledConnection(url.engine, std::move(session)));
+}
+
+PooledConnection::PooledConnection(Engine engine, Poco::Data::Session session)
+    : engine_(engine), session_(std::move(session)) {
+  // The native handles behind Poco's sessions, which stay the same for the session's life
+  // (the pool never reconnects a session; it closes it and opens another).
+  if (engine_ == Engine::PostgreSQL) {
+    auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session_.getProperty("handle"));
+    PGconn* conn = *handle;
+    native_ = conn;
+    prepared_ = preparedOnPostgres(conn);
+  } else {
+    sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session_);
+    native_ = db;
+    prepared_ = preparedOnSqlite(db);
+  }
+}
+
+// prepared_ goes first (declared after session_). A PostgreSQL connection that broke is not
+// PQfinish'ed by Poco 1.11 (it only finishes connections whose status is still OK): that leaks
+// a few KB per connection lost in a server restart, and its socket is already closed.
+PooledConnection::~PooledConnection() = default;
+
+std::vector<Database::SqlRow> PooledConnection::runPrepared(const std::string& sql,
+                                                           const std::vector<Database::SqlValue>& params) {
+  try {
+    return prepared_->run(sql, params);
+  } catch (...) {
+    trusted_ = false;
+    throw;
+  }
+}
+
+bool PooledConnection::lost() const noexcept {
+  return engine_ == Engine::PostgreSQL && PQstatus(static_cast<PGconn*>(native_)) != CONNECTION_OK;
+}
+
+bool PooledConnection::readyForReuse() noexcept {
+  if (!trusted_ || lost()) return false;
+  try {
+    // A borrower that called begin() and neither commit() nor rollback(): Poco's own flag first,
+    // so the next borrower's begin() does not find "already in transaction".
+    if (impl().isTransaction()) impl().rollback();
+    if (engine_ == Engine::PostgreSQL) {
+      auto* conn = static_cast<PGconn*>(native_);
+      PGTransactionStatusType status = PQtransactionStatus(conn);
+      if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {  // BEGIN sent as a statement
+        PGresult* r = PQexec(conn, "ROLLBACK");
+        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) return false;
+        status = PQtransactionStatus(conn);
+      }
+      return status == PQTRANS_IDLE && !lost();
+    }
+    auto* db = static_cast<sqlite3*>(native_);
+    if (sqlite3_get_autocommit(db) == 0 && sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr) != SQLITE_OK)
+      return false;
+    return sqlite3_get_autocommit(db) != 0;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace cc::core
