@@ -146,6 +146,20 @@ TEST(ErrorHints, OptionalDependencyThatFailedIsNotCalledDisabled) {
   EXPECT_EQ(unlisted.stop(), 0);
 }
 
+TEST(ErrorHints, OptionalDependencyThatFailedInStartIsReportedAsFailed) {
+  // metrics uses backup when present. In production backup's start() throws without
+  // BACKUP_SIGNING_KEY; backup starts first (it is in metrics' start order), so metrics must
+  // hear that it failed, not that it is not enabled.
+  HostProcess host(bundledPlugin("backup", "{ schedule: 'off' }", "    optional: true\n") +
+                   bundledPlugin("metrics", "{ bearer_token: 'metrics-token-long-enough-0123456789' }"));
+  ASSERT_TRUE(host.start({{"CODECOUNCIL_ENV", "production"}, {"BACKUP_SIGNING_KEY", ""}})) << host.output();
+  EXPECT_TRUE(host.waitForOutput("plugin metrics: optional plugin backup failed and was skipped (see its error above)"))
+      << host.output();
+  EXPECT_TRUE(contains(host.output(), "set BACKUP_SIGNING_KEY")) << host.output();
+  EXPECT_FALSE(contains(host.output(), "is not enabled")) << host.output();
+  EXPECT_EQ(host.stop(), 0);
+}
+
 TEST(ErrorHints, FatalStartErrorComesAfterTheLogLinesThatExplainIt) {
   // The log is asynchronous; the fatal message is written by main() directly. The failing
   // plugin logs a burst first, so the log channel is still writing when the start fails.
