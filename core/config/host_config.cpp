@@ -1,6 +1,7 @@
 #include "core/config/host_config.hpp"
 
 #include "core/config/dotenv.hpp"
+#include "core/db/database_impl.hpp"
 #include "core/http/client_address.hpp"
 
 #include <cstdlib>
@@ -128,7 +129,7 @@ class SectionReader {
     for (auto it = node_.yaml().begin(); it != node_.yaml().end(); ++it) {
       std::string key = it->first.Scalar();
       ConfigNode at(it->first, childPath(node_, key), file_);  // the key itself: its own line
-      if (!known_.count(key)) errors.add(at, "unknown key '" + key + "'");
+      if (!known_.count(key)) errors.add(at, unknownKeyMessage(key, known_));
       else if (!seen.insert(key).second) errors.add(at, "is defined more than once");
     }
   }
@@ -301,8 +302,19 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
                            std::to_string(db.poolMin) + ")");
   }
   // Never echo the URL: it usually carries a password.
-  if (!db.url.empty() && !hasKnownDatabaseScheme(db.url))
+  if (!db.url.empty() && !hasKnownDatabaseScheme(db.url)) {
     ctx.errors.add(childOf(node, "url", ctx.file), "must start with sqlite://, postgresql:// or postgres://");
+  } else if (!db.url.empty()) {
+    // The whole URL is checked now, so a mistake (an unencoded '@', an unknown parameter) is
+    // reported with the key's file:line and the other problems, not later at the first open.
+    try {
+      parseDatabaseUrl(db.url, ctx.configDir.string());
+    } catch (const std::exception& e) {
+      std::string why = e.what();
+      if (why.rfind("database.url: ", 0) == 0) why.erase(0, std::string("database.url: ").size());
+      ctx.errors.add(childOf(node, "url", ctx.file), why);
+    }
+  }
   if (db.url.empty()) db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
   db.migrationsDir = resolvePath(ctx.configDir, migrations.empty() ? kDefaultMigrationsDir : migrations);
 }

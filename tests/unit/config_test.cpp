@@ -916,4 +916,18 @@ TEST_F(ConfigTest, ShippedDevelopmentConfigDocumentsThePluginEntryFormat) {
   EXPECT_TRUE(contains(text, "#   optional: true   a plugin that fails to load or start is skipped, loudly")) << text;
 }
 
+// "did you mean": a typo of a known key gets it, an unrelated key gets no guess.
+TEST(UnknownKeyMessage, SuggestsTheNearestKnownKeyOnlyForLikelyTypos) {
+  const std::set<std::string> server = {"host", "port", "threads", "keep_alive", "shutdown_grace_seconds"};
+  EXPECT_EQ(cc::unknownKeyMessage("thraeds", server), "unknown key 'thraeds' (did you mean 'threads'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("prot", server), "unknown key 'prot' (did you mean 'port'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("Threads", server), "unknown key 'Threads' (did you mean 'threads'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("keepalive", server), "unknown key 'keepalive' (did you mean 'keep_alive'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("shutdown_grace", server), "unknown key 'shutdown_grace'");
+  EXPECT_EQ(cc::unknownKeyMessage("bogus", server), "unknown key 'bogus'");
+  EXPECT_EQ(cc::unknownKeyMessage("colour", server), "unknown key 'colour'");
+  EXPECT_EQ(cc::unknownKeyMessage("x", server), "unknown key 'x'");
+  EXPECT_EQ(cc::unknownKeyMessage("port2", {}), "unknown key 'port2'");
+}
+
 }  // namespace
