@@ -286,7 +286,19 @@ bool hasKnownDatabaseScheme(const std::string& url) {
   return false;
 }
 
-void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string& dataDir, const Context& ctx) {
+// Production must say which database it uses: a missing DATABASE_URL would otherwise start
+// an empty SQLite file that serves, and is backed up and verified, as if it were the data.
+void requireExplicitDatabase(const ConfigNode& node, const std::string& environment, const Context& ctx) {
+  if (isLocalEnvironment(environment)) return;
+  ctx.errors.add(childOf(node, "url", ctx.file),
+                 "is empty in environment '" + environment +
+                     "': set DATABASE_URL=postgresql://user:password@host:5432/dbname (or database.url); only "
+                     "development and test fall back to SQLite in data_dir. To run on SQLite on purpose, name "
+                     "the file: database.url: sqlite:///var/lib/codecouncil/codecouncil.db");
+}
+
+void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string& dataDir,
+                  const std::string& environment, const Context& ctx) {
   std::string migrations;
   SectionReader(node, ctx.file)
       .string("url", db.url)
@@ -315,7 +327,10 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
       ctx.errors.add(childOf(node, "url", ctx.file), why);
     }
   }
-  if (db.url.empty()) db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
+  if (db.url.empty()) {
+    requireExplicitDatabase(node, environment, ctx);
+    db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
+  }
   db.migrationsDir = resolvePath(ctx.configDir, migrations.empty() ? kDefaultMigrationsDir : migrations);
 }
 
@@ -450,7 +465,7 @@ void loadDocument(HostConfig& config, const Context& ctx) {
   config.pluginDir = resolvePath(ctx.configDir, pluginDir.empty() ? kDefaultPluginDir : pluginDir);
   auto section = [&](const char* key) { return childOf(root, key, ctx.file); };
   loadServer(section("server"), config.server, ctx);
-  loadDatabase(section("database"), config.database, config.dataDir, ctx);
+  loadDatabase(section("database"), config.database, config.dataDir, config.environment, ctx);
   loadAuth(section("auth"), config.auth, ctx);
   // Production refuses to send SMTP credentials and mail in clear unless told otherwise: an
   // attacker on the path can strip the STARTTLS offer (RFC 3207, section 6).

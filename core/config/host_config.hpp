@@ -111,6 +111,12 @@ struct HostConfig {
   ConfigNode root;          // the whole document
 };
 
+/// development and test: the environments that may run on generated defaults (a SQLite file in
+/// data_dir, a generated JWT secret). Every other name is a real deployment.
+inline bool isLocalEnvironment(const std::string& environment) {
+  return environment == "development" || environment == "test";
+}
+
 struct LoadOptions {
   std::string configFile;   // empty: config/codecouncil.yaml, or config/<env>.yaml for another env
   std::string environment;  // empty: $CODECOUNCIL_ENV, else "development"

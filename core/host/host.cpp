@@ -144,6 +144,12 @@ void Host::prepare(bool applyMigrations) {
     throw std::runtime_error(std::string("cannot open the database: ") + e.what());
   }
   log_.information("database: %s", db_->url().describe());
+  // Allowed because the URL asked for it (an empty one is refused outside development and
+  // test), but worth a line: one SQLite file does not serve several machines.
+  if (db_->engine() == Engine::SQLite && !isLocalEnvironment(config_.environment))
+    log_.warning("database: SQLite in environment '%s', as database.url (%s) says: fine for one machine, not for "
+                 "several hosts; production normally sets DATABASE_URL=postgresql://...",
+                 config_.environment, config_.root.child("database").child("url").location());
   requireReachable(*db_, config_.root.child("database").child("url").where());
 
   if (applyMigrations) {

@@ -39,6 +39,10 @@ const std::vector<std::string> kScrubbedVariables = {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// Every environment but development and test must name its database (an empty database.url
+// is refused); configs loaded as staging or production here name one.
+const std::string kNamedDatabase = "database: {url: 'sqlite://cc.db'}\n";
+
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -260,7 +264,7 @@ plugin_dir: /usr/lib/cc
 
 TEST_F(ConfigTest, EnvOptionPicksConfigEnvYaml) {
   write("config/codecouncil.yaml", "server: {port: 1111}\n");
-  write("config/staging.yaml", "server: {port: 2222}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
   LoadOptions options;
   options.environment = "staging";
   HostConfig c = loadHostConfig(options);
@@ -271,8 +275,8 @@ TEST_F(ConfigTest, EnvOptionPicksConfigEnvYaml) {
 
 TEST_F(ConfigTest, CodecouncilEnvVariablePicksTheFileAndTheOptionWins) {
   write("config/codecouncil.yaml", "server: {port: 1111}\n");
-  write("config/staging.yaml", "server: {port: 2222}\n");
-  write("config/production.yaml", "server: {port: 3333}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
+  write("config/production.yaml", "server: {port: 3333}\n" + kNamedDatabase);
   setEnv("CODECOUNCIL_ENV", "production");
   EXPECT_EQ(loadHostConfig({}).server.port, 3333);
   EXPECT_EQ(loadHostConfig({}).environment, "production");
@@ -284,8 +288,8 @@ TEST_F(ConfigTest, CodecouncilEnvVariablePicksTheFileAndTheOptionWins) {
 }
 
 TEST_F(ConfigTest, ExplicitFileWinsOverTheEnvironmentsFile) {
-  write("config/staging.yaml", "server: {port: 2222}\n");
-  write("other.yaml", "server: {port: 4444}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
+  write("other.yaml", "server: {port: 4444}\n" + kNamedDatabase);
   LoadOptions options;
   options.environment = "staging";
   options.configFile = "other.yaml";
@@ -295,9 +299,9 @@ TEST_F(ConfigTest, ExplicitFileWinsOverTheEnvironmentsFile) {
 }
 
 TEST_F(ConfigTest, MailTlsDefaultsToStartTlsRequiredInProductionOnly) {
-  write("config/production.yaml", "mail: {smtp_host: smtp.example.com}\n");
-  write("config/staging.yaml", "mail: {smtp_host: smtp.example.com}\n");
-  write("explicit.yaml", "mail: {smtp_host: smtp.example.com, tls: starttls}\n");
+  write("config/production.yaml", "mail: {smtp_host: smtp.example.com}\n" + kNamedDatabase);
+  write("config/staging.yaml", "mail: {smtp_host: smtp.example.com}\n" + kNamedDatabase);
+  write("explicit.yaml", "mail: {smtp_host: smtp.example.com, tls: starttls}\n" + kNamedDatabase);
   LoadOptions options;
   options.environment = "production";
   EXPECT_EQ(loadHostConfig(options).mail.tls, "starttls_required");
@@ -318,6 +322,30 @@ TEST_F(ConfigTest, MailCaFileIsResolvedAndMustExist) {
   EXPECT_TRUE(contains(errors[0], "mail.ca_file")) << errors[0];
   EXPECT_TRUE(contains(errors[0], ":2")) << errors[0];
   EXPECT_TRUE(contains(errors[0], "is not a readable file")) << errors[0];
+}
+
+TEST_F(ConfigTest, AnEmptyDatabaseUrlIsRefusedOutsideDevelopmentAndTest) {
+  write("config/production.yaml", "server: {port: 3333}\ndatabase:\n  url: ${CC_TEST_UNSET:-}\n");
+  write("config/qa.yaml", "server: {port: 3333}\n");
+  for (const char* environment : {"production", "qa"}) {
+    LoadOptions options;
+    options.environment = environment;
+    auto errors = errorsOf(options);
+    ASSERT_EQ(errors.size(), 1u) << environment;
+    EXPECT_TRUE(contains(errors[0], "database.url (config/" + std::string(environment) + ".yaml:")) << errors[0];
+    EXPECT_TRUE(contains(errors[0], "is empty in environment '" + std::string(environment) + "'")) << errors[0];
+    EXPECT_TRUE(contains(errors[0], "set DATABASE_URL=postgresql://")) << errors[0];
+  }
+  LoadOptions production;
+  production.environment = "production";
+  EXPECT_TRUE(contains(errorsOf(production).at(0), "config/production.yaml:3)")) << "the url line itself";
+  // Named: allowed, SQLite included. development and test: the data_dir default.
+  write("config/production.yaml", "database: {url: 'sqlite:///srv/cc.db'}\n");
+  EXPECT_EQ(loadHostConfig(production).database.url, "sqlite:///srv/cc.db");
+  write("config/test.yaml", "data_dir: /srv/data\n");
+  LoadOptions test;
+  test.environment = "test";
+  EXPECT_EQ(loadHostConfig(test).database.url, "sqlite:///srv/data/codecouncil.db");
 }
 
 TEST_F(ConfigTest, MissingFileNamesThePath) {
@@ -424,7 +452,7 @@ TEST_F(ConfigTest, DotenvBesideTheConfigFolderIsLoaded) {
 
 TEST_F(ConfigTest, DotenvCanChooseTheEnvironment) {
   write(".env", "CODECOUNCIL_ENV=staging\n");
-  write("config/staging.yaml", "server: {port: 2222}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
   HostConfig c = loadHostConfig({});
   EXPECT_EQ(c.environment, "staging");
   EXPECT_EQ(c.server.port, 2222);
