@@ -125,8 +125,9 @@ env -i HOME="$elsewhere" PATH=/usr/bin:/bin sh -c "$command" >"$work/cron.log" 2
   || { cat "$work/cron.log"; fail "the cron line failed"; }
 ls "$work/backups" | grep -qE '^codecouncil-ai_production_[0-9_]+\.sql\.gz$' || fail "the cron line made no backup"
 
-# The source tree's script still finds <build>/bin/codecouncil.
-BUILD_DIR="$build" CODECOUNCIL_CONFIG="$prefix/etc/codecouncil/production.yaml" \
+# The source tree's script still finds <build>/bin/codecouncil. A folder of its own: backup
+# names have one-second resolution, and the cron run above may have been in the same second.
+BACKUP_DIR="$work/source-backups" BUILD_DIR="$build" CODECOUNCIL_CONFIG="$prefix/etc/codecouncil/production.yaml" \
   "$src/scripts/backup-db.sh" production --no-upload >"$work/source-backup.log" 2>&1 \
   || { cat "$work/source-backup.log"; fail "the source tree's backup-db.sh"; }
 grep -q '^backup: ' "$work/source-backup.log" || fail "source-tree backup: $(cat "$work/source-backup.log")"
