@@ -1,6 +1,7 @@
 #include "core/config/host_config.hpp"
 
 #include "core/config/dotenv.hpp"
+#include "core/config/install_layout.hpp"
 #include "core/db/database_impl.hpp"
 #include "core/http/client_address.hpp"
 
@@ -179,8 +180,10 @@ std::string chooseEnvironment(const LoadOptions& options, ConfigErrors& errors) 
 
 fs::path chooseConfigFile(const LoadOptions& options, const std::string& environment) {
   if (!options.configFile.empty()) return options.configFile;
-  if (environment == "development") return "config/codecouncil.yaml";
-  return "config/" + environment + ".yaml";
+  const std::string name = environment == "development" ? "codecouncil.yaml" : environment + ".yaml";
+  // An installed binary reads its own configuration, whatever folder it is started from.
+  if (std::string installed = installedConfigDir(); !installed.empty()) return fs::path(installed) / name;
+  return fs::path("config") / name;
 }
 
 void requireFile(const fs::path& file, const fs::path& absolute, const std::string& environment,

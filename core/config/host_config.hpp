@@ -119,6 +119,7 @@ inline bool isLocalEnvironment(const std::string& environment) {
 
 struct LoadOptions {
   std::string configFile;   // empty: config/codecouncil.yaml, or config/<env>.yaml for another env
+                            // (an installed binary: the same names in <prefix>/etc/codecouncil)
   std::string environment;  // empty: $CODECOUNCIL_ENV, else "development"
 };
 
