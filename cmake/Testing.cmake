@@ -21,3 +21,13 @@ function(cc_add_test_dir dir label)
     gtest_discover_tests(${target} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
   endforeach()
 endfunction()
+
+# cc_add_pgbouncer_run(<target> <label>): <target>'s PostgreSQL tests (names containing
+# "ostgres") once more, through a PgBouncer in transaction mode that the test process starts
+# (CC_TEST_POSTGRES_VIA_PGBOUNCER, tests/support/pgbouncer.hpp), the host running with
+# database.transaction_pooling: true. ctest names them pgbouncer.<test>.
+function(cc_add_pgbouncer_run target label)
+  gtest_discover_tests(${target} TEST_PREFIX "pgbouncer." TEST_FILTER "*ostgres*"
+                       PROPERTIES LABELS "${label};pgbouncer" ENVIRONMENT "CC_TEST_POSTGRES_VIA_PGBOUNCER=1"
+                       DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -12,7 +12,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
 # Only the test suite needs these (python3: bench/admin/run.sh, run by ctest, picks its port with it).
 # scripts/test adds nodejs and npm when node is missing (ensure_node); everything else the tests
 # run (runuser, flock, mount, gzip, awk) is in every Debian system.
-TEST_PACKAGES=(postgresql curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium python3)
+TEST_PACKAGES=(postgresql pgbouncer curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium python3)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
