@@ -16,6 +16,8 @@ find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
 find_package(yaml-cpp REQUIRED)
 find_package(prometheus-cpp REQUIRED)
 find_package(Threads REQUIRED)
+# Boost.Asio's TLS streams (the HTTPS listener) use OpenSSL directly.
+find_package(OpenSSL REQUIRED)
 
 find_library(ARGON2_LIBRARY NAMES argon2 REQUIRED)
 find_path(ARGON2_INCLUDE_DIR argon2.h REQUIRED)

@@ -1,6 +1,7 @@
 // codecouncil: the host binary. Everything lives in cc_core; this only reports failures.
 #include "core/auth/password.hpp"
 #include "core/cli/command_line.hpp"
+#include "core/host/host.hpp"
 
 #include <Poco/Crypto/Crypto.h>
 #include <Poco/Logger.h>
@@ -20,8 +21,10 @@ int main(int argc, char** argv) {
   Poco::Net::initializeSSL();
   cc::core::returnHashMemoryAfterUse();
   try {
-    rc = cc::core::runCommandLine(cc::core::parseCommandLine(std::vector<std::string>(argv + 1, argv + argc)));
+    rc = cc::core::runArguments(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const std::exception& e) {
+    // The log lines that led here (a plugin starting, a migration running) come first.
+    cc::core::flushLog();
     std::cerr << "codecouncil: " << e.what() << "\n";
     rc = 1;
   }

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 
 namespace cc::core {
@@ -76,7 +77,39 @@ void blockTerminationSignals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+// Usage needs no configuration; only the commands plugins add do. Without a readable config
+// the usage is still printed, followed by the reason those commands are missing.
+int printHelp(const CommandLine& cl) {
+  std::unique_ptr<Host> host;
+  std::string problem;
+  try {
+    HostConfig config = loadHostConfig({cl.configFile, cl.environment});
+    setupLogging(config.logging.level);
+    host = std::make_unique<Host>(std::move(config));
+    host->prepare(false);
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  flushLog();
+  printUsage(std::cout, host.get());
+  std::cout.flush();
+  if (!problem.empty()) std::cerr << "\ncodecouncil: commands added by plugins are not listed: " << problem << "\n";
+  return 0;
+}
+
 }  // namespace
+
+int runArguments(const std::vector<std::string>& argv) {
+  CommandLine cl;
+  try {
+    cl = parseCommandLine(argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "codecouncil: " << e.what() << "\n\n";
+    printUsage(std::cerr, nullptr);
+    return 2;
+  }
+  return runCommandLine(cl);
+}
 
 int runCommandLine(const CommandLine& cl) {
   if (cl.command == "version") {
@@ -84,20 +117,11 @@ int runCommandLine(const CommandLine& cl) {
               << ", " << kBuildSignature << ")\n";
     return 0;
   }
+  if (cl.help || cl.command == "help") return printHelp(cl);
   if (cl.command == "serve") blockTerminationSignals();
   HostConfig config = loadHostConfig({cl.configFile, cl.environment});
   setupLogging(config.logging.level);
   Host host(std::move(config));
-
-  if (cl.help || cl.command == "help") {
-    try {
-      host.prepare(false);
-    } catch (const std::exception&) {
-      // Usage without plugin commands is still useful.
-    }
-    printUsage(std::cout, &host);
-    return 0;
-  }
   if (cl.command == "serve") {
     host.prepare(true);
     host.start();
@@ -109,11 +133,13 @@ int runCommandLine(const CommandLine& cl) {
   if (cl.command == "plugins") return host.listPlugins(std::cout);
   if (cl.command == "users") {
     if (cl.args.empty() || cl.args[0] != "promote") {
+      flushLog();
       std::cerr << "usage: codecouncil users promote --email E\n";
       return 2;
     }
     std::string email = optionValue(cl.args, "--email");
     if (email.empty()) {
+      flushLog();
       std::cerr << "usage: codecouncil users promote --email E\n";
       return 2;
     }
@@ -122,6 +148,7 @@ int runCommandLine(const CommandLine& cl) {
   host.prepare(true);
   int rc = host.runPluginCommand(cl.command, cl.args);
   if (rc == -1) {
+    flushLog();
     std::cerr << "codecouncil: unknown command '" << cl.command << "'\n\n";
     printUsage(std::cerr, &host);
     return 2;

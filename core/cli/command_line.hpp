@@ -22,4 +22,7 @@ std::string optionValue(const std::vector<std::string>& args, const std::string&
 
 int runCommandLine(const CommandLine& cl);
 
+/// Parses and runs; a malformed command line (an option without its value) is usage, exit 2.
+int runArguments(const std::vector<std::string>& argv);
+
 }  // namespace cc::core

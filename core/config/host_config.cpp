@@ -1,6 +1,7 @@
 #include "core/config/host_config.hpp"
 
 #include "core/config/dotenv.hpp"
+#include "core/db/database_impl.hpp"
 #include "core/http/client_address.hpp"
 
 #include <cstdlib>
@@ -128,7 +129,7 @@ class SectionReader {
     for (auto it = node_.yaml().begin(); it != node_.yaml().end(); ++it) {
       std::string key = it->first.Scalar();
       ConfigNode at(it->first, childPath(node_, key), file_);  // the key itself: its own line
-      if (!known_.count(key)) errors.add(at, "unknown key '" + key + "'");
+      if (!known_.count(key)) errors.add(at, unknownKeyMessage(key, known_));
       else if (!seen.insert(key).second) errors.add(at, "is defined more than once");
     }
   }
@@ -259,7 +260,12 @@ void loadServer(const ConfigNode& node, ServerConfig& server, const Context& ctx
       .string("host", server.host)
       .integer("port", 1, 65535, server.port)
       .integer("threads", 1, 1024, server.threads)
-      .integer("queue", 1, 100000, server.queue)
+      .integer("max_connections", 16, 1000000, server.maxConnections)
+      .integer("header_timeout_seconds", 1, 3600, server.headerTimeoutSeconds)
+      .integer("keep_alive_timeout_seconds", 1, 3600, server.keepAliveTimeoutSeconds)
+      .integer("body_timeout_seconds", 1, 3600, server.bodyTimeoutSeconds)
+      .integer("write_timeout_seconds", 1, 3600, server.writeTimeoutSeconds)
+      .integer("max_header_bytes", 1024, 1048576, server.maxHeaderBytes)
       .boolean("keep_alive", server.keepAlive)
       .integer("max_body_bytes", 1, 1073741824, server.maxBodyBytes)
       .boolean("access_log", server.accessLog)
@@ -280,7 +286,19 @@ bool hasKnownDatabaseScheme(const std::string& url) {
   return false;
 }
 
-void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string& dataDir, const Context& ctx) {
+// Production must say which database it uses: a missing DATABASE_URL would otherwise start
+// an empty SQLite file that serves, and is backed up and verified, as if it were the data.
+void requireExplicitDatabase(const ConfigNode& node, const std::string& environment, const Context& ctx) {
+  if (isLocalEnvironment(environment)) return;
+  ctx.errors.add(childOf(node, "url", ctx.file),
+                 "is empty in environment '" + environment +
+                     "': set DATABASE_URL=postgresql://user:password@host:5432/dbname (or database.url); only "
+                     "development and test fall back to SQLite in data_dir. To run on SQLite on purpose, name "
+                     "the file: database.url: sqlite:///var/lib/codecouncil/codecouncil.db");
+}
+
+void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string& dataDir,
+                  const std::string& environment, const Context& ctx) {
   std::string migrations;
   SectionReader(node, ctx.file)
       .string("url", db.url)
@@ -298,17 +316,41 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
                            std::to_string(db.poolMin) + ")");
   }
   // Never echo the URL: it usually carries a password.
-  if (!db.url.empty() && !hasKnownDatabaseScheme(db.url))
+  if (!db.url.empty() && !hasKnownDatabaseScheme(db.url)) {
     ctx.errors.add(childOf(node, "url", ctx.file), "must start with sqlite://, postgresql:// or postgres://");
-  if (db.url.empty()) db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
+  } else if (!db.url.empty()) {
+    // The whole URL is checked now, so a mistake (an unencoded '@', an unknown parameter) is
+    // reported with the key's file:line and the other problems, not later at the first open.
+    try {
+      parseDatabaseUrl(db.url, ctx.configDir.string());
+    } catch (const std::exception& e) {
+      std::string why = e.what();
+      if (why.rfind("database.url: ", 0) == 0) why.erase(0, std::string("database.url: ").size());
+      ctx.errors.add(childOf(node, "url", ctx.file), why);
+    }
+  }
+  if (db.url.empty()) {
+    requireExplicitDatabase(node, environment, ctx);
+    db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
+  }
   // Both only mean something for PostgreSQL; on SQLite they would be silently ignored.
   const bool postgres = db.url.rfind("postgresql://", 0) == 0 || db.url.rfind("postgres://", 0) == 0;
   if (db.transactionPooling && !postgres)
     ctx.errors.add(childOf(node, "transaction_pooling", ctx.file), "is only for a postgresql:// database.url");
-  if (!db.directUrl.empty() && (!postgres || db.directUrl.rfind("sqlite://", 0) == 0 ||
-                                !hasKnownDatabaseScheme(db.directUrl)))
-    ctx.errors.add(childOf(node, "direct_url", ctx.file),
-                   "must be a postgresql:// URL, and database.url must be one too");
+  if (!db.directUrl.empty()) {
+    if (!postgres || db.directUrl.rfind("sqlite://", 0) == 0 || !hasKnownDatabaseScheme(db.directUrl)) {
+      ctx.errors.add(childOf(node, "direct_url", ctx.file),
+                     "must be a postgresql:// URL, and database.url must be one too");
+    } else {
+      try {  // checked whole now, like database.url (and never echoed: it carries a password too)
+        parseDatabaseUrl(db.directUrl, ctx.configDir.string());
+      } catch (const std::exception& e) {
+        std::string why = e.what();
+        if (why.rfind("database.url: ", 0) == 0) why.erase(0, std::string("database.url: ").size());
+        ctx.errors.add(childOf(node, "direct_url", ctx.file), why);
+      }
+    }
+  }
   db.migrationsDir = resolvePath(ctx.configDir, migrations.empty() ? kDefaultMigrationsDir : migrations);
 }
 
@@ -443,7 +485,7 @@ void loadDocument(HostConfig& config, const Context& ctx) {
   config.pluginDir = resolvePath(ctx.configDir, pluginDir.empty() ? kDefaultPluginDir : pluginDir);
   auto section = [&](const char* key) { return childOf(root, key, ctx.file); };
   loadServer(section("server"), config.server, ctx);
-  loadDatabase(section("database"), config.database, config.dataDir, ctx);
+  loadDatabase(section("database"), config.database, config.dataDir, config.environment, ctx);
   loadAuth(section("auth"), config.auth, ctx);
   // Production refuses to send SMTP credentials and mail in clear unless told otherwise: an
   // attacker on the path can strip the STARTTLS offer (RFC 3207, section 6).

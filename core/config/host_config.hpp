@@ -20,8 +20,13 @@ struct TlsConfig {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 5000;
-  int threads = 64;
-  int queue = 256;
+  int threads = 64;              // threads that run requests; idle connections hold none
+  int maxConnections = 10000;    // open connections at once; more are answered 503 and closed
+  int headerTimeoutSeconds = 10;     // a new connection's request header must arrive whole within this
+  int keepAliveTimeoutSeconds = 15;  // idle time allowed between requests on one connection
+  int bodyTimeoutSeconds = 30;       // each read of a request body
+  int writeTimeoutSeconds = 30;      // writing one answer
+  int maxHeaderBytes = 16384;        // request line and header fields together
   bool keepAlive = true;
   std::int64_t maxBodyBytes = 1048576;
   bool accessLog = true;
@@ -112,6 +117,12 @@ struct HostConfig {
   std::vector<PluginEntryConfig> plugins;
   ConfigNode root;          // the whole document
 };
+
+/// development and test: the environments that may run on generated defaults (a SQLite file in
+/// data_dir, a generated JWT secret). Every other name is a real deployment.
+inline bool isLocalEnvironment(const std::string& environment) {
+  return environment == "development" || environment == "test";
+}
 
 struct LoadOptions {
   std::string configFile;   // empty: config/codecouncil.yaml, or config/<env>.yaml for another env

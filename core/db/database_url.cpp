@@ -3,6 +3,7 @@
 
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -31,20 +32,42 @@ DatabaseUrl parseSqlite(const std::string& rest, const std::string& baseDir) {
   return url;
 }
 
+const char* const kEncodingHint =
+    "percent-encode these characters in the user name and password: '@' as %40, ':' as %3A, '/' as %2F, "
+    "'?' as %3F, '#' as %23, '%' as %25";
+
+/// user:password@host:port, the text between "://" and the first '/', '?' or '#'. A second '@'
+/// there is an unencoded '@' in the password (or user name): Poco's parser would take what
+/// follows the first one as the user name, and the server would refuse a user nobody named.
+void refuseUnencodedAt(const std::string& text) {
+  const std::size_t start = text.find("://") + 3;
+  const std::size_t end = text.find_first_of("/?#", start);
+  const std::string authority = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (std::count(authority.begin(), authority.end(), '@') > 1)
+    throw std::invalid_argument("database.url: the user name or password contains '@': percent-encode '@' as %40 "
+                                "(postgresql://user:p%40ss@host/db)");
+}
+
 DatabaseUrl parsePostgres(const std::string& text) {
+  refuseUnencodedAt(text);
   Poco::URI uri;
   try {
     uri = Poco::URI(text);
   } catch (const std::exception&) {
-    throw std::invalid_argument("database.url: not a valid postgresql:// URL");
+    throw std::invalid_argument(std::string("database.url: not a valid postgresql:// URL; ") + kEncodingHint);
   }
   std::string user, password;
   // Poco 1.11 keeps the user info percent-encoded: split first, then decode each part, so
   // a password may contain ':' '@' '/' written as %3A %40 %2F.
   const std::string& info = uri.getUserInfo();
   auto colon = info.find(':');
-  Poco::URI::decode(info.substr(0, colon), user);
-  if (colon != std::string::npos) Poco::URI::decode(info.substr(colon + 1), password);
+  try {
+    Poco::URI::decode(info.substr(0, colon), user);
+    if (colon != std::string::npos) Poco::URI::decode(info.substr(colon + 1), password);
+  } catch (const std::exception&) {  // a '%' not followed by two hex digits
+    throw std::invalid_argument(std::string("database.url: the user name or password is not percent-encoded "
+                                            "correctly; ") + kEncodingHint);
+  }
   // Poco's PostgreSQL connector splits its connection string on spaces and ignores libpq
   // quoting, so a space cannot be passed through; say so instead of failing obscurely.
   if (user.find(' ') != std::string::npos || password.find(' ') != std::string::npos)

@@ -7,6 +7,8 @@
 #include "core/host/escaping_formatter.hpp"
 
 #include <Poco/AsyncChannel.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
 #include <Poco/ConsoleChannel.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/PatternFormatter.h>
@@ -31,6 +33,12 @@ void setupLogging(const std::string& level) {
   Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
 }
 
+void flushLog() {
+  // AsyncChannel::close() waits until its queue is written and its thread has ended; the next
+  // message opens it again.
+  if (Poco::Channel* channel = Poco::Logger::root().getChannel()) channel->close();
+}
+
 Host::Host(HostConfig config) : config_(std::move(config)), log_(Poco::Logger::get("codecouncil")) {}
 
 Host::~Host() { shutdown(); }
@@ -45,6 +53,45 @@ constexpr const char* kExampleJwtSecret = "at-least-32-random-bytes-for-producti
 // the operator's) is a real deployment and must be given one.
 bool generatesJwtSecret(const std::string& environment) {
   return environment == "development" || environment == "test";
+}
+
+/// One line: libpq's messages span several ("...failed: Connection refused\n\tIs the server
+/// running...?").
+std::string oneLine(const std::string& text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+/// ping() only says yes or no. An operator needs the driver's own reason (refused, timed out,
+/// password rejected, no such database) and the setting to fix. Poco's what() is only the
+/// exception's class name, so the reason is its displayText(). libpq never puts the password
+/// in its messages.
+void requireReachable(PooledDatabase& db, const std::string& urlKey) {
+  std::string reason;
+  try {
+    auto session = db.session();
+    int one = 0;
+    session << "SELECT 1", Poco::Data::Keywords::into(one), Poco::Data::Keywords::now;
+    if (one == 1) return;
+    reason = "SELECT 1 did not answer 1";
+  } catch (const Poco::Exception& e) {
+    reason = e.displayText();
+  } catch (const std::exception& e) {
+    reason = e.what();
+  }
+  throw std::runtime_error("cannot reach the database at " + db.url().describe() + ": " + oneLine(reason) +
+                           " (check " + urlKey + ", DATABASE_URL in the shipped configs, and that the server " +
+                           "accepts connections from this machine)");
 }
 
 }  // namespace
@@ -70,7 +117,10 @@ void Host::setupJwt() {
     if (tightened) log_.warning("%s was readable by other users: made it 0600", file.string());
     log_.warning("JWT_SECRET is not set: using a generated development secret kept in %s", file.string());
   }
-  if (secret.size() < kMinJwtSecretBytes) throw std::runtime_error(where + ": must be at least 32 bytes long");
+  // The shipped configs read the key from JWT_SECRET: name the variable, never the value.
+  if (secret.size() < kMinJwtSecretBytes)
+    throw std::runtime_error(where + ": is shorter than 32 bytes: set JWT_SECRET to at least 32 random bytes "
+                                     "(openssl rand -hex 32)");
   jwt_ = std::make_unique<JwtService>(secret, config_.auth.issuer, config_.auth.tokenTtlSeconds);
 }
 
@@ -94,7 +144,13 @@ void Host::prepare(bool applyMigrations) {
     throw std::runtime_error(std::string("cannot open the database: ") + e.what());
   }
   log_.information("database: %s", db_->url().describe());
-  if (!db_->ping()) throw std::runtime_error("cannot reach the database at " + db_->url().describe());
+  // Allowed because the URL asked for it (an empty one is refused outside development and
+  // test), but worth a line: one SQLite file does not serve several machines.
+  if (db_->engine() == Engine::SQLite && !isLocalEnvironment(config_.environment))
+    log_.warning("database: SQLite in environment '%s', as database.url (%s) says: fine for one machine, not for "
+                 "several hosts; production normally sets DATABASE_URL=postgresql://...",
+                 config_.environment, config_.root.child("database").child("url").location());
+  requireReachable(*db_, config_.root.child("database").child("url").where());
   checkServerSessions();
 
   if (applyMigrations) {

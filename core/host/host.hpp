@@ -81,5 +81,8 @@ class Host {
 
 /// Logging to stderr through an async channel, at the configured level.
 void setupLogging(const std::string& level);
+/// Writes out every log line queued so far (the log channel is asynchronous), so a message
+/// printed to stderr next comes after the lines that explain it.
+void flushLog();
 
 }  // namespace cc::core

@@ -1,154 +1,247 @@
 #include "core/http/http_server.hpp"
 
-#include "core/auth/password.hpp"
-#include "core/http/utf8.hpp"
+#include "core/http/connection.hpp"
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/URI.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <chrono>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <sys/resource.h>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 namespace cc::core {
+
+namespace http_front {
+std::string httpDateNow() {
+  thread_local std::time_t second = 0;
+  thread_local char text[40] = "";
+  std::time_t now = std::time(nullptr);
+  if (now != second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    second = now;
+  }
+  return text;
+}
+}  // namespace http_front
+
+using namespace http_front;
+
 namespace {
 
-bool saneRequestId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
+// Descriptors the process keeps for everything but client connections: database
+// connections, log files, plugin libraries, backups' child processes.
+constexpr int kReservedDescriptors = 256;
 
-// Reads at most `limit` + 1 bytes so an oversized chunked body is noticed without
-// buffering all of it.
-constexpr Poco::Int64 kMaxDiscardBytes = 64 * 1024 * 1024;
-
-void discard(std::istream& in) {
-  char buffer[16384];
-  while (in) in.read(buffer, sizeof buffer);
-}
-
-bool readBody(std::istream& in, std::size_t limit, std::string& out) {
-  char buffer[8192];
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    out.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (out.size() > limit) return false;
+/// Raises the soft descriptor limit to the hard one (each connection is a descriptor; the
+/// usual soft limit of 1024 would cap the server far below server.max_connections) and
+/// returns how many connections fit.
+int connectionsTheDescriptorLimitAllows() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1 << 30;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
-  return true;
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > (1u << 30)) return 1 << 30;
+  return std::max(16, static_cast<int>(limit.rlim_cur) - kReservedDescriptors);
 }
 
-void send(Poco::Net::HTTPServerResponse& out, const Response& res, const std::string& requestId) {
-  out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(res.status));
-  out.setContentType(res.contentType);
-  for (auto& [k, v] : res.headers) out.set(k, v);
-  out.set("X-Request-Id", requestId);
-  out.setContentLength(static_cast<std::streamsize>(res.body.size()));
-  out.sendBuffer(res.body.data(), res.body.size());
+net::ip::address addressOf(const std::string& host) {
+  beast::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (!ec) return address;
+  net::io_context scratch;
+  tcp::resolver resolver(scratch);
+  auto results = resolver.resolve(host, "", ec);
+  if (ec || results.empty()) throw std::runtime_error("cannot resolve server.host '" + host + "'");
+  return results.begin()->endpoint().address();
 }
 
-class RequestHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  RequestHandler(const Pipeline& p, std::atomic<int>& inFlight, Poco::Logger& access, bool accessLog)
-      : pipeline_(p), inFlight_(inFlight), access_(access), accessLog_(accessLog) {}
+std::string peerOf(const tcp::socket& socket) {
+  beast::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "-";
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).to_string();
+  return address.to_string();
+}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override {
-    struct Counter {
-      std::atomic<int>& n;
-      explicit Counter(std::atomic<int>& c) : n(c) { ++n; }
-      ~Counter() { --n; }
-    } counting(inFlight_);
-    auto started = std::chrono::steady_clock::now();
-    Request req;
-    Response res;
-    req.method = in.getMethod();
-    req.requestId = in.get("X-Request-Id", "");
-    if (!saneRequestId(req.requestId)) req.requestId = randomHex(12);
-    req.remoteAddress = in.clientAddress().host().toString();
-    for (auto& [k, v] : in) req.headers[lowerAscii(k)] = v;
-
-    if (parse(in, req, res)) {
-      pipeline_.handle(req, res);
-    } else {
-      pipeline_.reject(req, res, res.status, json::parseObject(res.body)->getValue<std::string>("error"));
-    }
-    if (req.method == "HEAD") res.body.clear();
-    try {
-      send(out, res, req.requestId);
-    } catch (const std::exception&) {
-      // The client went away; nothing left to tell it.
-    }
-    if (accessLog_) {
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-      access_.information("%s %s %d %z %.3fms id=%s user=%s", req.method, req.path, res.status, res.body.size(),
-                          static_cast<double>(micros) / 1000.0, req.requestId,
-                          req.user ? req.user->id : std::string("-"));
-    }
-  }
-
- private:
-  // Fills path, query and body; on bad input writes the error into `res` and returns false.
-  bool parse(Poco::Net::HTTPServerRequest& in, Request& req, Response& res) {
-    try {
-      Poco::URI uri(in.getURI());
-      req.path = uri.getPath();
-      req.rawQuery = uri.getRawQuery();
-      for (auto& [k, v] : uri.getQueryParameters()) req.query.emplace(k, v);
-    } catch (const std::exception&) {
-      res.error(400, "malformed request URI");
-      return false;
-    }
-    // Decoded path and parameters reach handlers, SQL and logs as text: PostgreSQL refuses an
-    // invalid UTF-8 parameter with an error (which surfaced as a 500), so refuse it here.
-    bool text = isValidUtf8(req.path);
-    for (auto& [k, v] : req.query) text = text && isValidUtf8(k) && isValidUtf8(v);
-    if (!text) {
-      res.error(400, "request path and query parameters must be valid UTF-8");
-      return false;
-    }
-    if (req.path.empty()) req.path = "/";
-    std::size_t limit = pipeline_.maxBodyBytes();
-    if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(limit)) {
-      res.error(413, "request body too large (limit " + std::to_string(limit) + " bytes)");
-      res.setHeader("Connection", "close");
-      // Read (and drop) a bounded amount first: closing with unread data makes the kernel
-      // send a reset, and the client would see "connection reset" instead of the 413.
-      if (in.getContentLength64() <= kMaxDiscardBytes) discard(in.stream());
-      return false;
-    }
-    const bool hasBody = in.hasContentLength() || in.getChunkedTransferEncoding();
-    if (hasBody && !readBody(in.stream(), limit, req.body)) {
-      res.error(413, "request body too large (limit " + std::to_string(limit) + " bytes)");
-      res.setHeader("Connection", "close");
-      return false;
-    }
-    return true;
-  }
-
-  const Pipeline& pipeline_;
-  std::atomic<int>& inFlight_;
-  Poco::Logger& access_;
-  bool accessLog_;
-};
+// Answered (best effort, without waiting) to a connection beyond server.max_connections.
+const std::string kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 36\r\n"
+    "Retry-After: 1\r\nConnection: close\r\n\r\n{\"error\":\"too many open connections\"}";
 
 }  // namespace
 
-class HttpServer::Factory : public Poco::Net::HTTPRequestHandlerFactory {
+class HttpServer::Impl : public ServerShared {
  public:
-  explicit Factory(HttpServer& s) : server_(s) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(server_.pipeline_, server_.inFlight_, server_.accessLog_, server_.config_.accessLog);
+  struct Listener {
+    tcp::acceptor acceptor;
+    net::steady_timer retry;
+    bool secure;
+    Listener(net::io_context& ioc, bool tls) : acceptor(net::make_strand(ioc)), retry(acceptor.get_executor()), secure(tls) {}
+  };
+
+  Impl(const ServerConfig& config, const Pipeline& pipeline, Poco::Logger& accessLog, Poco::Logger& log,
+       std::atomic<int>& inFlight)
+      : ServerShared(exchange_, ServerLimits::from(config), inFlight),
+        log_(log),
+        exchange_(pipeline, accessLog, config.accessLog),
+        ioc_(std::max(1, config.threads)) {}
+  ~Impl() override { stopThreads(); }
+
+  void opened(const std::shared_ptr<ConnectionBase>& c) override {
+    std::lock_guard lock(mutex_);
+    open_[c.get()] = c;
+  }
+  void closed(ConnectionBase* c) override {
+    std::lock_guard lock(mutex_);
+    open_.erase(c);
+  }
+  int openCount() {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(open_.size());
+  }
+  std::vector<std::shared_ptr<ConnectionBase>> openConnections() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<ConnectionBase>> out;
+    for (auto& [_, weak] : open_)
+      if (auto c = weak.lock()) out.push_back(std::move(c));
+    return out;
   }
 
+  Listener& listen(const std::string& host, int port, bool secure) {
+    auto& l = secure ? https_.emplace(ioc_, true) : http_.emplace(ioc_, false);
+    tcp::endpoint endpoint(addressOf(host), static_cast<unsigned short>(port));
+    l.acceptor.open(endpoint.protocol());
+    l.acceptor.set_option(net::socket_base::reuse_address(true));
+    l.acceptor.bind(endpoint);
+    l.acceptor.listen(net::socket_base::max_listen_connections);
+    return l;
+  }
+
+  void useTls(const TlsConfig& tls) {
+    tls_.emplace(net::ssl::context::tls_server);
+    tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                      net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                      net::ssl::context::single_dh_use);
+    tls_->use_certificate_chain_file(tls.certificateFile);
+    tls_->use_private_key_file(tls.privateKeyFile, net::ssl::context::pem);
+  }
+
+  void accept(Listener& l) {
+    l.acceptor.async_accept(net::make_strand(ioc_), [this, &l](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !l.acceptor.is_open()) return;
+      if (ec) {
+        // Out of descriptors or buffers: pause instead of spinning on the error.
+        warnThrottled("accepting a connection failed: " + ec.message());
+        l.retry.expires_after(std::chrono::milliseconds(50));
+        l.retry.async_wait([this, &l](beast::error_code waited) {
+          if (!waited) accept(l);
+        });
+        return;
+      }
+      serve(std::move(socket), l.secure);
+      accept(l);
+    });
+  }
+
+  void serve(tcp::socket socket, bool secure) {
+    if (openCount() >= maxConnections_) {
+      warnThrottled("server.max_connections (" + std::to_string(maxConnections_) +
+                    ") connections are open: refusing new ones");
+      beast::error_code ignored;
+      socket.non_blocking(true, ignored);
+      if (!secure) socket.write_some(net::buffer(kTooManyConnections), ignored);
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+      socket.close(ignored);
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::string peer = peerOf(socket);
+    if (secure) {
+      using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+      std::make_shared<Connection<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), *this,
+                                              std::move(peer))
+          ->run();
+    } else {
+      std::make_shared<Connection<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, std::move(peer))
+          ->run();
+    }
+  }
+
+  void startThreads(int count) {
+    for (auto* l : {http_ ? &*http_ : nullptr, https_ ? &*https_ : nullptr})
+      if (l) accept(*l);
+    threads_.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void closeListeners() {
+    for (auto* l : {http_ ? &*http_ : nullptr, https_ ? &*https_ : nullptr}) {
+      if (!l) continue;
+      std::promise<void> done;
+      net::post(l->acceptor.get_executor(), [l, &done] {
+        beast::error_code ignored;
+        l->acceptor.close(ignored);
+        l->retry.cancel();
+        done.set_value();
+      });
+      if (!threads_.empty()) done.get_future().wait();
+    }
+  }
+
+  void stopThreads() {
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  int port(bool secure) {
+    auto& l = secure ? https_ : http_;
+    if (!l) return 0;
+    beast::error_code ec;
+    auto endpoint = l->acceptor.local_endpoint(ec);
+    return ec ? 0 : endpoint.port();
+  }
+
+  void setMaxConnections(int n) { maxConnections_ = n; }
+  Poco::Logger& log() { return log_; }
+
  private:
-  HttpServer& server_;
+  void warnThrottled(const std::string& message) {
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto last = lastWarning_.load();
+    if (now - last < std::chrono::steady_clock::duration(std::chrono::seconds(1)).count()) return;
+    if (lastWarning_.compare_exchange_strong(last, now)) log_.warning("%s", message);
+  }
+
+  // Declaration order is destruction order in reverse: connections still queued in the
+  // io_context are destroyed with it and unregister themselves, so the registry, the TLS
+  // context and the exchange must outlive it.
+  Poco::Logger& log_;
+  std::mutex mutex_;
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> open_;
+  std::optional<net::ssl::context> tls_;
+  Exchange exchange_;
+  net::io_context ioc_;
+  std::optional<Listener> http_;
+  std::optional<Listener> https_;
+  std::vector<std::thread> threads_;
+  int maxConnections_ = 10000;
+  std::atomic<std::chrono::steady_clock::rep> lastWarning_{0};
 };
 
 HttpServer::HttpServer(const ServerConfig& config, const Pipeline& pipeline, Poco::Logger& accessLog, Poco::Logger& log)
@@ -156,72 +249,56 @@ HttpServer::HttpServer(const ServerConfig& config, const Pipeline& pipeline, Poc
 
 HttpServer::~HttpServer() { stop(); }
 
-namespace {
-Poco::Net::HTTPServerParams::Ptr serverParams(const ServerConfig& c) {
-  Poco::Net::HTTPServerParams::Ptr p = new Poco::Net::HTTPServerParams;
-  p->setMaxThreads(c.threads);
-  p->setMaxQueued(c.queue);
-  p->setKeepAlive(c.keepAlive);
-  p->setMaxKeepAliveRequests(10000);
-  p->setKeepAliveTimeout(Poco::Timespan(15, 0));
-  p->setTimeout(Poco::Timespan(30, 0));
-  // A dispatcher thread that finishes its connection after stop() has woken the others waits
-  // this long for work before it notices the stop, and exit() joins it: Poco's default of 10 s
-  // showed up as hosts taking seconds to exit after "shutdown complete".
-  p->setThreadIdleTime(Poco::Timespan(1, 0));
-  p->setServerName("codecouncil");
-  return p;
-}
-}  // namespace
-
 void HttpServer::start() {
-  Poco::Net::SocketAddress address(config_.host, static_cast<Poco::UInt16>(config_.port));
-  Poco::Net::ServerSocket socket;
-  try {
-    socket.bind(address, true);
-    socket.listen(1024);
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot listen on " + address.toString() + ": " + e.displayText());
-  }
-  const int listeners = config_.tls.enabled ? 2 : 1;
-  pool_ = std::make_unique<Poco::ThreadPool>(2, config_.threads * listeners, 60);
+  impl_ = std::make_unique<Impl>(config_, pipeline_, accessLog_, log_, inFlight_);
+  int fit = connectionsTheDescriptorLimitAllows();
+  if (config_.maxConnections > fit)
+    log_.warning("server.max_connections is %d but the descriptor limit (ulimit -n) leaves room for %d; "
+                 "raise LimitNOFILE or lower the setting",
+                 config_.maxConnections, fit);
+  impl_->setMaxConnections(std::min(config_.maxConnections, fit));
   // HTTPS first: when its certificate is bad, nothing has started answering yet, so a
   // health check can never see a host that is about to exit.
   if (config_.tls.enabled) {
     try {
-      Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, config_.tls.privateKeyFile,
-                                                           config_.tls.certificateFile, "", Poco::Net::Context::VERIFY_NONE);
-      Poco::Net::SecureServerSocket secure(ctx);
-      secure.bind(Poco::Net::SocketAddress(config_.host, static_cast<Poco::UInt16>(config_.tls.port)), true);
-      secure.listen(1024);
-      https_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, secure, serverParams(config_));
-      https_->start();
-    } catch (const Poco::Exception& e) {
+      impl_->useTls(config_.tls);
+      impl_->listen(config_.host, config_.tls.port, true);
+    } catch (const std::exception& e) {
+      impl_.reset();
       throw std::runtime_error("cannot start the HTTPS listener on port " + std::to_string(config_.tls.port) + ": " +
-                               e.displayText());
+                               e.what());
     }
   }
-  http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), *pool_, socket, serverParams(config_));
-  http_->start();
+  try {
+    impl_->listen(config_.host, config_.port, false);
+  } catch (const std::exception& e) {
+    impl_.reset();
+    throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port) + ": " + e.what());
+  }
+  impl_->startThreads(std::max(1, config_.threads));
 }
 
 void HttpServer::stop() {
-  if (!http_ && !https_) return;
-  if (http_) http_->stop();
-  if (https_) https_->stop();
+  if (!impl_) return;
+  impl_->stopping.store(true);
+  impl_->closeListeners();
+  for (auto& c : impl_->openConnections()) c->closeWhenIdle();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.shutdownGraceSeconds);
   while (inFlight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (inFlight_.load() > 0) log_.warning("shutdown: %d requests still running after the grace period", inFlight_.load());
-  if (http_) http_->stopAll(true);
-  if (https_) https_->stopAll(true);
-  http_.reset();
-  https_.reset();
-  if (pool_) pool_->joinAll();  // every worker has left its connection; none is left to exit() to join
-  pool_.reset();
+  for (auto& c : impl_->openConnections()) c->closeNow();
+  // Closed connections finish their pending operations (aborted) on the threads; give them a
+  // moment so they are destroyed before the io_context is.
+  auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (impl_->openCount() > 0 && std::chrono::steady_clock::now() < settle)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  impl_->stopThreads();
+  impl_.reset();
 }
 
-int HttpServer::port() const { return http_ ? http_->port() : 0; }
-int HttpServer::tlsPort() const { return https_ ? https_->port() : 0; }
+int HttpServer::port() const { return impl_ ? impl_->port(false) : 0; }
+int HttpServer::tlsPort() const { return impl_ ? impl_->port(true) : 0; }
+int HttpServer::openConnections() const { return impl_ ? impl_->openCount() : 0; }
 
 }  // namespace cc::core

@@ -1,13 +1,13 @@
 #pragma once
-// Poco::Net::HTTPServer in front of the Pipeline: reads the request (with the body limit),
-// hands it to the pipeline, writes the answer, logs one access line, counts in-flight
-// requests so shutdown can drain them.
+// The host's HTTP(S) listeners: an event-driven front (Boost.Beast's parser over Asio) that
+// holds every open connection as a small record and runs each complete request through the
+// Pipeline on one of `server.threads` threads. Idle and slow clients hold no thread; every
+// wait for a client has a deadline (server.*_timeout_seconds); at most server.max_connections
+// are open at once. See docs/architecture.md, "The server", for why this design.
 #include "core/config/host_config.hpp"
 #include "core/http/pipeline.hpp"
 
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <memory>
@@ -21,27 +21,24 @@ class HttpServer {
 
   /// Binds and starts accepting. Throws with the address on failure (port in use, bad cert).
   void start();
-  /// Stops accepting, then waits up to the grace period for in-flight requests.
+  /// Stops accepting, closes idle connections, then waits up to the grace period for
+  /// in-flight requests before closing the rest.
   void stop();
 
   int port() const;
   int tlsPort() const;
   int inFlight() const { return inFlight_.load(); }
+  /// Connections open right now (idle ones included).
+  int openConnections() const;
 
  private:
-  class Factory;
+  class Impl;
   const ServerConfig config_;
   const Pipeline& pipeline_;
   Poco::Logger& accessLog_;
   Poco::Logger& log_;
   std::atomic<int> inFlight_{0};
-  // The servers' own worker threads. Poco's default pool holds at most 16 threads, so a larger
-  // server.threads silently changed nothing; and Poco serves one keep-alive connection per
-  // thread, so connections beyond the threads wait in the queue until a thread frees up.
-  // Declared before the servers: they are destroyed first and the pool outlives them.
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> http_;
-  std::unique_ptr<Poco::Net::HTTPServer> https_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace cc::core

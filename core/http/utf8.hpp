@@ -14,4 +14,8 @@ bool isValidUtf8(std::string_view s);
 /// `s` with each byte of an ill-formed sequence replaced by '?' (valid text is unchanged).
 std::string replaceInvalidUtf8(std::string_view s);
 
+/// `s` with each byte of an ill-formed sequence written as the text \xNN (valid text is
+/// unchanged): for header values, where the bytes a client sent are evidence (audit, logs).
+std::string escapeInvalidUtf8(std::string_view s);
+
 }  // namespace cc::core

@@ -14,9 +14,8 @@ std::string where(const std::string& name, const std::string& path) { return "pl
 
 }  // namespace
 
-LoadedLibrary loadPluginLibrary(const std::string& pluginName, const std::string& path) {
-  if (!std::filesystem::exists(path))
-    throw PluginLoadError(where(pluginName, path) + "library not found (build it, or set `path:` in the plugin entry)");
+LoadedLibrary loadPluginLibrary(const std::string& pluginName, const std::string& path, const std::string& whereToFix) {
+  if (!std::filesystem::exists(path)) throw PluginLoadError(where(pluginName, path) + "library not found; " + whereToFix);
   // Before dlopen: loading runs the library's constructors, so a file others could have
   // changed must not be opened at all.
   if (std::string unsafe = unsafePluginFileReason(path); !unsafe.empty())

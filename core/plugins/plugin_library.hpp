@@ -28,7 +28,9 @@ struct LoadedLibrary {
 
 /// Opens `path`, finds codecouncil_plugin_entry, checks ABI version and build signature.
 /// Throws PluginLoadError: "plugin billing (/x/libcc_billing.so): <what is wrong>".
-LoadedLibrary loadPluginLibrary(const std::string& pluginName, const std::string& path);
+/// `whereToFix` ends the "library not found" message: which setting chose the path.
+LoadedLibrary loadPluginLibrary(const std::string& pluginName, const std::string& path,
+                                const std::string& whereToFix = "build it, or set `path:` in the plugin entry");
 
 using PluginPtr = std::unique_ptr<Plugin, std::function<void(Plugin*)>>;
 

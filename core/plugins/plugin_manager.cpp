@@ -93,6 +93,18 @@ void PluginManager::load() {
   }
 }
 
+// A missing library is usually a plugin_dir that does not point at the build or install (the
+// shipped configs take it from CODECOUNCIL_PLUGIN_DIR); say which setting chose the path.
+std::string PluginManager::whereToFixPath(const PluginEntryConfig& entry) const {
+  if (entry.node.has("path"))
+    return "check the entry's path (" + entry.node.child("path").where() + "), relative to the config file's folder";
+  const std::string setting = config_.root.has("plugin_dir") ? config_.root.child("plugin_dir").where()
+                                                              : std::string("plugin_dir (not set: ../build/plugins)");
+  return "it is looked up in plugin_dir, " + config_.pluginDir + " (" + setting +
+         "; CODECOUNCIL_PLUGIN_DIR in the shipped configs): point plugin_dir at the folder holding libcc_" +
+         entry.name + ".so (build/plugins after a build), or give the entry a path";
+}
+
 void PluginManager::loadLibraries(std::vector<std::string>& fatal) {
   for (const auto& entry : config_.plugins) {
     auto state = std::make_unique<State>();
@@ -106,7 +118,7 @@ void PluginManager::loadLibraries(std::vector<std::string>& fatal) {
       continue;
     }
     try {
-      state->library = loadPluginLibrary(entry.name, entry.path);
+      state->library = loadPluginLibrary(entry.name, entry.path, whereToFixPath(entry));
       keepLoaded(state->library.library);
       state->plugin = createPlugin(state->library, entry.name);
       std::string declared, version;
@@ -182,9 +194,24 @@ void PluginManager::resolveDependencies(std::vector<std::string>& fatal) {
     if (s->info.status != PluginStatus::Loaded) continue;
     for (auto& dep : s->info.optionalDependencies) {
       State* d = find(dep);
-      if (!d || d->info.status != PluginStatus::Loaded)
-        log_.notice("plugin %s: optional plugin %s is not enabled; the features that use it are off", s->info.name, dep);
+      if (!d || d->info.status != PluginStatus::Loaded) reportMissingOptional(*s, dep, d);
     }
+  }
+}
+
+// Says why an optional dependency is absent: an operator who disabled it needs no action, one
+// whose plugin failed does (the failure itself was logged when it happened).
+void PluginManager::reportMissingOptional(const State& s, const std::string& dep, const State* d) {
+  if (!d) {
+    log_.notice("plugin %s: optional plugin %s is not listed in the config; the features that use it are off",
+                s.info.name, dep);
+  } else if (d->info.status == PluginStatus::Disabled) {
+    log_.notice("plugin %s: optional plugin %s is disabled (enabled: false); the features that use it are off",
+                s.info.name, dep);
+  } else {
+    log_.warning("plugin %s: optional plugin %s failed and was %s (see its error above); the features that use it "
+                 "are off until it is fixed",
+                 s.info.name, dep, std::string(toString(d->info.status)));
   }
 }
 
@@ -251,6 +278,13 @@ void PluginManager::start(HostServices& host) {
   for (auto& name : order_) {
     State& s = *find(name);
     if (s.info.status != PluginStatus::Loaded) continue;  // failed with a dependency meanwhile
+    // An optional dependency that failed in its own start() (it was in the start order, so it
+    // started first) is gone too; one that failed earlier was reported by resolveDependencies().
+    for (auto& dep : s.info.optionalDependencies) {
+      const State* d = find(dep);
+      bool wasStarting = std::find(order_.begin(), order_.end(), dep) != order_.end();
+      if (d && wasStarting && d->info.status == PluginStatus::Skipped) reportMissingOptional(s, dep, d);
+    }
     s.context = std::make_unique<PluginContext>(host, name, s.entry->config);
     // Logged before start() so the log says what was starting. A crash can outrun the
     // asynchronous log; then crashReport's line is the one that names the plugin.

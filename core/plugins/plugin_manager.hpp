@@ -65,6 +65,8 @@ class PluginManager {
   State* find(const std::string& name);
   const State* find(const std::string& name) const;
   void loadLibraries(std::vector<std::string>& fatal);
+  std::string whereToFixPath(const PluginEntryConfig& entry) const;
+  void reportMissingOptional(const State& s, const std::string& dep, const State* d);
   void validateConfigs(std::vector<std::string>& fatal);
   void resolveDependencies(std::vector<std::string>& fatal);
   void computeOrder(std::vector<std::string>& fatal);

@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# No script stops without saying what failed (set -e alone exits silently).
+trap 'echo "$(basename "$0"): line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 JOBS="${JOBS:-2}"
 
@@ -9,10 +11,12 @@ JOBS="${JOBS:-2}"
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev libargon2-dev libssl-dev libgtest-dev libgmock-dev)
-# Only the test suite needs these (python3: bench/admin/run.sh, run by ctest, picks its port with it).
+# Only the test suite needs these (python3: bench/admin/run.sh, run by ctest, picks its port with it;
+# nginx-light: tests/integration/nginx_proxy_test.cpp runs deploy/nginx.conf in front of the host;
+# pgbouncer: tests/support/pgbouncer.hpp runs it in front of the test PostgreSQL).
 # scripts/test adds nodejs and npm when node is missing (ensure_node); everything else the tests
 # run (runuser, flock, mount, gzip, awk) is in every Debian system.
-TEST_PACKAGES=(postgresql pgbouncer curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium python3)
+TEST_PACKAGES=(postgresql pgbouncer curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium python3 nginx-light)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -49,6 +53,8 @@ build() {
     command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
     cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" "$@"
   fi
-  log "building with -j$JOBS"
-  cmake --build "$BUILD_DIR" -j "$JOBS"
+  # BUILD_TARGET=host builds the binary and the bundled plugins only (scripts/run); the
+  # default builds everything, tests included (scripts/test).
+  log "building ${BUILD_TARGET:-everything} with -j$JOBS"
+  cmake --build "$BUILD_DIR" -j "$JOBS" ${BUILD_TARGET:+--target "$BUILD_TARGET"}
 }

@@ -116,7 +116,10 @@ TEST_P(PostgresOutage, RequestsFailWith503AndRecoverWithoutAHostRestart) {
   PrivatePostgres pg;
   if (pg.url().empty()) GTEST_SKIP() << "no private PostgreSQL cluster could be made: " << pg.log();
   std::string failOpen = GetParam() ? "true" : "false";
-  HostProcess host(bundledPlugin("ratelimit", "{ fail_open: " + failOpen + kRoomyLimits + " }"), "", pg.url());
+  // Three threads may log in at once: enough hash slots and patience that a busy machine never
+  // turns a login into "too many password checks" (503) after the recovery.
+  HostProcess host(bundledPlugin("ratelimit", "{ fail_open: " + failOpen + kRoomyLimits + " }"),
+                   "auth:\n  password_hash_concurrency: 4\n  password_hash_wait_ms: 10000\n", pg.url());
   ASSERT_TRUE(host.start()) << host.output();
   std::string token = host.signup("load@example.com");
   ASSERT_EQ(host.get("/api/auth/me", token).status, 200);

@@ -113,6 +113,7 @@ TEST(PostgresConnections, ThreeProductionHostsStayWithinTheirPoolsAndCountEveryR
         {"DATABASE_URL", appUrl},
         {"JWT_SECRET", "connections-test-secret-that-is-long-enough-0123456789"},
         {"METRICS_TOKEN", kMetricsToken},
+        {"BACKUP_SIGNING_KEY", "connections-test-backup-signing-key-0123456789abcdef"},
         {"CODECOUNCIL_DATA_DIR", (host->dir().path() / "data").string()},
         {"CODECOUNCIL_PLUGIN_DIR", pluginDir()},
         {"CODECOUNCIL_LOG_LEVEL", "warning"},  // no access log lines: the machine is busy enough

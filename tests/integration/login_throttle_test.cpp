@@ -311,7 +311,7 @@ TEST(PasswordHashBound, ParallelLoginsGet503InsteadOfMemory) {
   // 64 workers, 2 hash slots, no waiting: 64 logins at once may run 2 argon2id hashes
   // (19 MiB each), the rest are refused at once. Without the bound all 64 run: about 1.2 GiB.
   HostProcess host("  []",
-                   "server:\n  threads: 64\n  queue: 512\nauth:\n  password_hash_concurrency: 2\n"
+                   "server:\n  threads: 64\nauth:\n  password_hash_concurrency: 2\n"
                    "  password_hash_wait_ms: 0\n  login_failures_per_account: 1000\n");
   ASSERT_TRUE(host.start()) << host.output();
   ASSERT_TRUE(host.waitForOutput("password hashes: at most 2 at once")) << host.output();

@@ -39,6 +39,10 @@ const std::vector<std::string> kScrubbedVariables = {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// Every environment but development and test must name its database (an empty database.url
+// is refused); configs loaded as staging or production here name one.
+const std::string kNamedDatabase = "database: {url: 'sqlite://cc.db'}\n";
+
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -135,7 +139,10 @@ TEST_F(ConfigTest, EmptyMapGivesEveryDefault) {
   EXPECT_EQ(c.server.host, "0.0.0.0");
   EXPECT_EQ(c.server.port, 5000);
   EXPECT_EQ(c.server.threads, 64);
-  EXPECT_EQ(c.server.queue, 256);
+  EXPECT_EQ(c.server.maxConnections, 10000);
+  EXPECT_EQ(c.server.headerTimeoutSeconds, 10);
+  EXPECT_EQ(c.server.keepAliveTimeoutSeconds, 15);
+  EXPECT_EQ(c.server.maxHeaderBytes, 16384);
   EXPECT_TRUE(c.server.keepAlive);
   EXPECT_EQ(c.server.maxBodyBytes, 1048576);
   EXPECT_TRUE(c.server.accessLog);
@@ -183,7 +190,12 @@ TEST_F(ConfigTest, EveryKeyIsRead) {
   host: 127.0.0.1
   port: 8080
   threads: 4
-  queue: 10
+  max_connections: 20
+  header_timeout_seconds: 3
+  keep_alive_timeout_seconds: 4
+  body_timeout_seconds: 5
+  write_timeout_seconds: 6
+  max_header_bytes: 4096
   keep_alive: false
   max_body_bytes: 2048
   access_log: off
@@ -214,7 +226,12 @@ plugin_dir: /usr/lib/cc
   EXPECT_EQ(c.server.host, "127.0.0.1");
   EXPECT_EQ(c.server.port, 8080);
   EXPECT_EQ(c.server.threads, 4);
-  EXPECT_EQ(c.server.queue, 10);
+  EXPECT_EQ(c.server.maxConnections, 20);
+  EXPECT_EQ(c.server.headerTimeoutSeconds, 3);
+  EXPECT_EQ(c.server.keepAliveTimeoutSeconds, 4);
+  EXPECT_EQ(c.server.bodyTimeoutSeconds, 5);
+  EXPECT_EQ(c.server.writeTimeoutSeconds, 6);
+  EXPECT_EQ(c.server.maxHeaderBytes, 4096);
   EXPECT_FALSE(c.server.keepAlive);
   EXPECT_EQ(c.server.maxBodyBytes, 2048);
   EXPECT_FALSE(c.server.accessLog);
@@ -247,7 +264,7 @@ plugin_dir: /usr/lib/cc
 
 TEST_F(ConfigTest, EnvOptionPicksConfigEnvYaml) {
   write("config/codecouncil.yaml", "server: {port: 1111}\n");
-  write("config/staging.yaml", "server: {port: 2222}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
   LoadOptions options;
   options.environment = "staging";
   HostConfig c = loadHostConfig(options);
@@ -258,8 +275,8 @@ TEST_F(ConfigTest, EnvOptionPicksConfigEnvYaml) {
 
 TEST_F(ConfigTest, CodecouncilEnvVariablePicksTheFileAndTheOptionWins) {
   write("config/codecouncil.yaml", "server: {port: 1111}\n");
-  write("config/staging.yaml", "server: {port: 2222}\n");
-  write("config/production.yaml", "server: {port: 3333}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
+  write("config/production.yaml", "server: {port: 3333}\n" + kNamedDatabase);
   setEnv("CODECOUNCIL_ENV", "production");
   EXPECT_EQ(loadHostConfig({}).server.port, 3333);
   EXPECT_EQ(loadHostConfig({}).environment, "production");
@@ -271,8 +288,8 @@ TEST_F(ConfigTest, CodecouncilEnvVariablePicksTheFileAndTheOptionWins) {
 }
 
 TEST_F(ConfigTest, ExplicitFileWinsOverTheEnvironmentsFile) {
-  write("config/staging.yaml", "server: {port: 2222}\n");
-  write("other.yaml", "server: {port: 4444}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
+  write("other.yaml", "server: {port: 4444}\n" + kNamedDatabase);
   LoadOptions options;
   options.environment = "staging";
   options.configFile = "other.yaml";
@@ -282,9 +299,9 @@ TEST_F(ConfigTest, ExplicitFileWinsOverTheEnvironmentsFile) {
 }
 
 TEST_F(ConfigTest, MailTlsDefaultsToStartTlsRequiredInProductionOnly) {
-  write("config/production.yaml", "mail: {smtp_host: smtp.example.com}\n");
-  write("config/staging.yaml", "mail: {smtp_host: smtp.example.com}\n");
-  write("explicit.yaml", "mail: {smtp_host: smtp.example.com, tls: starttls}\n");
+  write("config/production.yaml", "mail: {smtp_host: smtp.example.com}\n" + kNamedDatabase);
+  write("config/staging.yaml", "mail: {smtp_host: smtp.example.com}\n" + kNamedDatabase);
+  write("explicit.yaml", "mail: {smtp_host: smtp.example.com, tls: starttls}\n" + kNamedDatabase);
   LoadOptions options;
   options.environment = "production";
   EXPECT_EQ(loadHostConfig(options).mail.tls, "starttls_required");
@@ -305,6 +322,30 @@ TEST_F(ConfigTest, MailCaFileIsResolvedAndMustExist) {
   EXPECT_TRUE(contains(errors[0], "mail.ca_file")) << errors[0];
   EXPECT_TRUE(contains(errors[0], ":2")) << errors[0];
   EXPECT_TRUE(contains(errors[0], "is not a readable file")) << errors[0];
+}
+
+TEST_F(ConfigTest, AnEmptyDatabaseUrlIsRefusedOutsideDevelopmentAndTest) {
+  write("config/production.yaml", "server: {port: 3333}\ndatabase:\n  url: ${CC_TEST_UNSET:-}\n");
+  write("config/qa.yaml", "server: {port: 3333}\n");
+  for (const char* environment : {"production", "qa"}) {
+    LoadOptions options;
+    options.environment = environment;
+    auto errors = errorsOf(options);
+    ASSERT_EQ(errors.size(), 1u) << environment;
+    EXPECT_TRUE(contains(errors[0], "database.url (config/" + std::string(environment) + ".yaml:")) << errors[0];
+    EXPECT_TRUE(contains(errors[0], "is empty in environment '" + std::string(environment) + "'")) << errors[0];
+    EXPECT_TRUE(contains(errors[0], "set DATABASE_URL=postgresql://")) << errors[0];
+  }
+  LoadOptions production;
+  production.environment = "production";
+  EXPECT_TRUE(contains(errorsOf(production).at(0), "config/production.yaml:3)")) << "the url line itself";
+  // Named: allowed, SQLite included. development and test: the data_dir default.
+  write("config/production.yaml", "database: {url: 'sqlite:///srv/cc.db'}\n");
+  EXPECT_EQ(loadHostConfig(production).database.url, "sqlite:///srv/cc.db");
+  write("config/test.yaml", "data_dir: /srv/data\n");
+  LoadOptions test;
+  test.environment = "test";
+  EXPECT_EQ(loadHostConfig(test).database.url, "sqlite:///srv/data/codecouncil.db");
 }
 
 TEST_F(ConfigTest, MissingFileNamesThePath) {
@@ -411,7 +452,7 @@ TEST_F(ConfigTest, DotenvBesideTheConfigFolderIsLoaded) {
 
 TEST_F(ConfigTest, DotenvCanChooseTheEnvironment) {
   write(".env", "CODECOUNCIL_ENV=staging\n");
-  write("config/staging.yaml", "server: {port: 2222}\n");
+  write("config/staging.yaml", "server: {port: 2222}\n" + kNamedDatabase);
   HostConfig c = loadHostConfig({});
   EXPECT_EQ(c.environment, "staging");
   EXPECT_EQ(c.server.port, 2222);
@@ -591,7 +632,11 @@ TEST_F(ConfigTest, RangesAreCheckedAtBothEnds) {
       {"server: {port: 65536}", "server.port"},
       {"server: {threads: 0}", "server.threads"},
       {"server: {threads: 1025}", "server.threads"},
-      {"server: {queue: 100001}", "server.queue"},
+      {"server: {queue: 10}", "server.queue"},
+      {"server: {max_connections: 15}", "server.max_connections"},
+      {"server: {header_timeout_seconds: 0}", "server.header_timeout_seconds"},
+      {"server: {keep_alive_timeout_seconds: 0}", "server.keep_alive_timeout_seconds"},
+      {"server: {max_header_bytes: 1023}", "server.max_header_bytes"},
       {"server: {max_body_bytes: 1073741824}", ""},
       {"server: {max_body_bytes: 1073741825}", "server.max_body_bytes"},
       {"server: {shutdown_grace_seconds: 0}", ""},
@@ -897,6 +942,20 @@ TEST_F(ConfigTest, ShippedDevelopmentConfigDocumentsThePluginEntryFormat) {
   EXPECT_TRUE(contains(text, "# Bundled plugins. Each loads <plugin_dir>/libcc_<name>.so unless `path:` is given")) << text;
   EXPECT_TRUE(contains(text, "#   enabled: false   leaves a plugin out")) << text;
   EXPECT_TRUE(contains(text, "#   optional: true   a plugin that fails to load or start is skipped, loudly")) << text;
+}
+
+// "did you mean": a typo of a known key gets it, an unrelated key gets no guess.
+TEST(UnknownKeyMessage, SuggestsTheNearestKnownKeyOnlyForLikelyTypos) {
+  const std::set<std::string> server = {"host", "port", "threads", "keep_alive", "shutdown_grace_seconds"};
+  EXPECT_EQ(cc::unknownKeyMessage("thraeds", server), "unknown key 'thraeds' (did you mean 'threads'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("prot", server), "unknown key 'prot' (did you mean 'port'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("Threads", server), "unknown key 'Threads' (did you mean 'threads'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("keepalive", server), "unknown key 'keepalive' (did you mean 'keep_alive'?)");
+  EXPECT_EQ(cc::unknownKeyMessage("shutdown_grace", server), "unknown key 'shutdown_grace'");
+  EXPECT_EQ(cc::unknownKeyMessage("bogus", server), "unknown key 'bogus'");
+  EXPECT_EQ(cc::unknownKeyMessage("colour", server), "unknown key 'colour'");
+  EXPECT_EQ(cc::unknownKeyMessage("x", server), "unknown key 'x'");
+  EXPECT_EQ(cc::unknownKeyMessage("port2", {}), "unknown key 'port2'");
 }
 
 }  // namespace

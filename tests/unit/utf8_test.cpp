@@ -30,7 +30,12 @@ TEST(Utf8, RefusesIllFormedSequences) {
     EXPECT_FALSE(isValidUtf8(c.bytes)) << c.replaced;
     EXPECT_EQ(replaceInvalidUtf8(c.bytes), c.replaced);
     EXPECT_TRUE(isValidUtf8(replaceInvalidUtf8(c.bytes)));
+    EXPECT_TRUE(isValidUtf8(cc::core::escapeInvalidUtf8(c.bytes)));
   }
+  // Header values keep the bytes a client sent, as text.
+  EXPECT_EQ(cc::core::escapeInvalidUtf8("ok\xFF\xFEok"), "ok\\xff\\xfeok");
+  EXPECT_EQ(cc::core::escapeInvalidUtf8("caf\xC3\xA9 \xC0\xAF"), "caf\xC3\xA9 \\xc0\\xaf");
+  EXPECT_EQ(cc::core::escapeInvalidUtf8("a\tb"), "a\tb");
 }
 
 // The SDK's helpers for text that is stored or logged (codecouncil/sdk/text.hpp).

@@ -1,5 +1,7 @@
 #include "analysis_config.hpp"
 
+#include "gemini_limits.hpp"
+
 #include <cstdlib>
 
 namespace cc::analysis {
@@ -71,12 +73,20 @@ void validateConfig(const ConfigNode& config, ConfigErrors& errors) {
   if (c.maxCodeBytes > c.maxBodyBytes)
     errors.add(config.child("max_code_bytes"),
                "must not exceed max_body_bytes (" + std::to_string(c.maxBodyBytes) + ")");
-  // A run that is still going must never be taken for an abandoned one and refunded twice over.
-  long worstRun = static_cast<long>(c.gemini.timeoutSeconds) * 3 * c.gemini.maxAttempts + 60;
-  if (c.analyzer == "gemini" && c.staleRunSeconds < worstRun)
+  // A run that is still going must never be taken for an abandoned one: the recovery job would
+  // refund it and its late result would be thrown away.
+  if (c.analyzer == "gemini" && c.staleRunSeconds < geminiSlowestRunSeconds(c.gemini)) {
+    const GeminiSettings& g = c.gemini;
     errors.add(config.child("stale_run_seconds"),
-               "must be at least " + std::to_string(worstRun) +
-                   " (3 x gemini.timeout_seconds x gemini.max_attempts + 60), or live runs would be refunded");
+               "must be at least " + std::to_string(geminiSlowestRunSeconds(g)) + " with analyzer gemini (got " +
+                   std::to_string(c.staleRunSeconds) + "): the slowest run is " + std::to_string(g.maxAttempts) +
+                   " attempt(s) x " + std::to_string(g.timeoutSeconds) + " s (gemini.max_attempts x "
+                   "gemini.timeout_seconds) + " + std::to_string(g.maxAttempts - 1) + " wait(s) x " +
+                   std::to_string((geminiLongestWaitMs(g) + 999) / 1000) +
+                   " s (a Retry-After is honoured up to " + std::to_string(kGeminiMaxRetryAfterSeconds) +
+                   " s, gemini.retry_backoff_ms if longer) + " + std::to_string(kStaleRunMarginSeconds) +
+                   " s margin; a shorter stale_run_seconds would fail and refund runs still waiting for Gemini");
+  }
 }
 
 AnalysisConfig readConfig(const ConfigNode& config) {

@@ -13,9 +13,9 @@ struct GeminiSettings {
   std::string apiKey;   ///< config gemini.api_key, else $GEMINI_API_KEY; never logged
   std::string apiBase = "https://generativelanguage.googleapis.com";  ///< else $GEMINI_API_BASE
   std::string model = "gemini-2.0-flash";                              ///< else $GEMINI_MODEL
-  int timeoutSeconds = 60;      ///< per attempt: connect, send and receive each
+  int timeoutSeconds = 60;      ///< one attempt's deadline: connecting to the last byte of the reply
   int maxAttempts = 3;          ///< 1 = no retry
-  int retryBackoffMs = 500;     ///< first retry delay; doubles per attempt, capped at 8 s
+  int retryBackoffMs = 500;     ///< first retry delay; doubles per attempt up to 8 s (gemini_limits.hpp)
   int maxOutputTokens = 8192;
 };
 

@@ -1,14 +1,12 @@
 #include "gemini_analyzer.hpp"
 
+#include "attempt_deadline.hpp"
+#include "gemini_limits.hpp"
 #include "gemini_protocol.hpp"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -19,25 +17,12 @@
 namespace cc::analysis {
 namespace {
 
-constexpr int kMaxBackoffMs = 8000;
-constexpr int kMaxRetryAfterSeconds = 30;
 constexpr std::size_t kMaxReplyBytes = 8 * 1024 * 1024;
 
 bool retryable(int status) { return status == 429 || status == 500 || status == 502 || status == 503 || status == 504; }
 
 int countLines(const std::string& code) {
   return static_cast<int>(std::count(code.begin(), code.end(), '\n')) + (code.empty() || code.back() == '\n' ? 0 : 1);
-}
-
-std::unique_ptr<Poco::Net::HTTPClientSession> openSession(const Poco::URI& uri) {
-  if (uri.getScheme() == "https") {
-    // Verify the server against the system's CA store; a private context, so no global SSL
-    // manager set-up is needed.
-    static Poco::Net::Context::Ptr context = new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_RELAXED, 9, true);
-    return std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
-  }
-  return std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
 }
 
 }  // namespace
@@ -48,24 +33,34 @@ GeminiAnalyzer::Reply GeminiAnalyzer::post(const std::string& body) const {
   while (!path.empty() && path.back() == '/') path.pop_back();
   path += "/v1beta/models/" + settings_.model + ":generateContent";
 
-  auto session = openSession(uri);
+  // timeout_seconds bounds the whole attempt, not only each read: declared before the session,
+  // so the watchdog outlives every use of the connection.
+  AttemptDeadline deadline(std::chrono::seconds(settings_.timeoutSeconds));
+  auto session = openSessionWithDeadline(uri, deadline);
   Poco::Timespan timeout(settings_.timeoutSeconds, 0);
   session->setTimeout(timeout, timeout, timeout);
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path, Poco::Net::HTTPMessage::HTTP_1_1);
   request.setContentType("application/json");
   request.set("x-goog-api-key", settings_.apiKey);
   request.setContentLength(static_cast<std::streamsize>(body.size()));
-  session->sendRequest(request) << body;
 
   Poco::Net::HTTPResponse response;
-  std::istream& in = session->receiveResponse(response);
   Reply reply;
-  reply.status = static_cast<int>(response.getStatus());
-  char buffer[8192];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    reply.body.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (reply.body.size() > kMaxReplyBytes) throw AnalyzerError("Gemini's reply was too large");
+  try {
+    session->sendRequest(request) << body;
+    std::istream& in = session->receiveResponse(response);
+    reply.status = static_cast<int>(response.getStatus());
+    char buffer[8192];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+      reply.body.append(buffer, static_cast<std::size_t>(in.gcount()));
+      if (reply.body.size() > kMaxReplyBytes) throw AnalyzerError("Gemini's reply was too large");
+    }
+  } catch (const Poco::Exception&) {
+    if (deadline.expired()) throw Poco::TimeoutException("the attempt's deadline passed");
+    throw;
   }
+  // A cut connection can also just end the body early: whatever was read is not the answer.
+  if (deadline.expired()) throw Poco::TimeoutException("the attempt's deadline passed");
   if (response.has("Retry-After")) {
     try {
       reply.retryAfterSeconds = std::stoi(response.get("Retry-After"));
@@ -88,7 +83,7 @@ AnalysisOutput GeminiAnalyzer::analyze(const AnalysisInput& input) {
       std::string detail = geminiErrorMessage(reply.body);
       lastProblem = "Gemini answered " + std::to_string(reply.status) + (detail.empty() ? "" : ": " + detail);
       if (!retryable(reply.status)) throw AnalyzerError(lastProblem);
-      if (reply.retryAfterSeconds >= 0) waitMs = std::min(reply.retryAfterSeconds, kMaxRetryAfterSeconds) * 1000;
+      if (reply.retryAfterSeconds >= 0) waitMs = std::min(reply.retryAfterSeconds, kGeminiMaxRetryAfterSeconds) * 1000;
     } catch (const AnalyzerError&) {
       throw;
     } catch (const Poco::TimeoutException&) {
@@ -102,7 +97,7 @@ AnalysisOutput GeminiAnalyzer::analyze(const AnalysisInput& input) {
     log_.warning("gemini attempt %d/%d failed: %s", attempt, settings_.maxAttempts, lastProblem);
     if (attempt < settings_.maxAttempts) {
       std::this_thread::sleep_for(std::chrono::milliseconds(waitMs));
-      backoffMs = std::min(backoffMs * 2, kMaxBackoffMs);
+      backoffMs = std::min(backoffMs * 2, kGeminiMaxBackoffMs);
     }
   }
   throw AnalyzerError(lastProblem + " (after " + std::to_string(settings_.maxAttempts) +

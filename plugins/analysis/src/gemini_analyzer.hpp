@@ -4,6 +4,8 @@
 // The key travels in the header, never in the URL, so it cannot land in access logs or in
 // error messages that quote the URL. Network errors, timeouts, 429 and 5xx are retried with
 // exponential backoff (Retry-After honoured, capped); other answers fail the run at once.
+// timeout_seconds is each attempt's deadline as a whole (AttemptDeadline), so the slowest run
+// is known (gemini_limits.hpp) and stale_run_seconds can be checked against it.
 #include "analysis_config.hpp"
 #include "analyzer.hpp"
 

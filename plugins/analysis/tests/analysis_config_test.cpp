@@ -62,3 +62,30 @@ TEST(AnalysisConfig, StaleRunsMustOutliveTheSlowestGeminiRun) {
       errorsOf("{ analyzer: gemini, stale_run_seconds: 60, gemini: { api_key: k, timeout_seconds: 30 } }");
   EXPECT_NE(errors.find("stale_run_seconds"), std::string::npos) << errors;
 }
+
+// attempts x timeout_seconds + (attempts - 1) x the longest wait + 60 s, the longest wait being
+// a Retry-After capped at 30 s, or retry_backoff_ms when that is longer.
+TEST(AnalysisConfig, StaleRunsMustOutliveTheSlowestGeminiRunWithItsWaits) {
+  const std::string gemini = "gemini: { api_key: k, timeout_seconds: 30, max_attempts: 3";
+  // 3 x 30 + 2 x 30 + 60 = 210
+  std::string errors = errorsOf("{ analyzer: gemini, stale_run_seconds: 209, " + gemini + " } }");
+  EXPECT_NE(errors.find("plugins[0].config.stale_run_seconds (test.yaml:1): must be at least 210 with analyzer gemini "
+                        "(got 209)"),
+            std::string::npos)
+      << errors;
+  EXPECT_EQ(errorsOf("{ analyzer: gemini, stale_run_seconds: 210, " + gemini + " } }"), "");
+  // A first backoff of 45 s is the longest wait: 3 x 30 + 2 x 45 + 60 = 240
+  EXPECT_NE(errorsOf("{ analyzer: gemini, stale_run_seconds: 239, " + gemini + ", retry_backoff_ms: 45000 } }")
+                .find("must be at least 240"),
+            std::string::npos);
+  EXPECT_EQ(errorsOf("{ analyzer: gemini, stale_run_seconds: 240, " + gemini + ", retry_backoff_ms: 45000 } }"), "");
+  // Waits dominate: 10 x 1 + 9 x 30 + 60 = 340
+  EXPECT_NE(errorsOf("{ analyzer: gemini, stale_run_seconds: 339, gemini: { api_key: k, timeout_seconds: 1,"
+                     " max_attempts: 10 } }")
+                .find("must be at least 340"),
+            std::string::npos);
+  // The defaults (60 s, 3 attempts, 500 ms) and the default stale_run_seconds (900) agree.
+  EXPECT_EQ(errorsOf("{ analyzer: gemini, gemini: { api_key: k } }"), "");
+  // The builtin analyzer has no such bound.
+  EXPECT_EQ(errorsOf("{ stale_run_seconds: 60, gemini: { timeout_seconds: 600, max_attempts: 10 } }"), "");
+}

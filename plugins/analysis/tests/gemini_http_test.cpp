@@ -6,6 +6,9 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
+#include <fstream>
+
 using namespace analysistest;
 using cc::test::jsonField;
 using cc::test::queryStrings;
@@ -178,4 +181,59 @@ TEST(GeminiHttp, UnusableAnswersFailAndRefund) {
   EXPECT_NE(jsonField(r.body, "error").find("expected JSON format"), std::string::npos) << r.body;
   EXPECT_EQ(balance(f.host.databaseUrl(), f.user.id), 10);
   EXPECT_EQ(f.host.stop(), 0);
+}
+
+// timeout_seconds bounds a whole attempt. A server that sends its reply a byte at a time never
+// lets a single read time out; without a deadline per attempt the run would last as long as
+// the server liked, and the recovery job could fail and refund it while it was still live.
+TEST(GeminiHttp, ATricklingServerIsCutAtTheAttemptDeadline) {
+  FakeGeminiServer fake;
+  fake.setTrickleMs(50);  // the ~400-byte reply would take ~20 s per attempt
+  Fixture f(geminiConfig(fake, ", max_attempts: 2, timeout_seconds: 1"));
+  f.start();
+  auto started = std::chrono::steady_clock::now();
+  auto r = analyze(f.host, f.user.token, codeBody("x = 1\n"));
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_NE(jsonField(r.body, "error").find("Gemini did not answer within 1 s (after 2 attempts)"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(fake.requests().size(), 2u);
+  // Two 1 s attempts and a 10 ms wait; the slack is for a loaded machine, far below one
+  // trickled reply.
+  EXPECT_GE(took, std::chrono::seconds(2));
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_TRUE(f.host.waitForOutput("gemini attempt 1/2 failed: Gemini did not answer within 1 s")) << f.host.output();
+  EXPECT_EQ(balance(f.host.databaseUrl(), f.user.id), 10) << "the failed run is refunded";
+  EXPECT_EQ(f.host.stop(), 0);
+}
+
+// stale_run_seconds must cover the slowest live run: max_attempts x timeout_seconds +
+// (max_attempts - 1) x the longest wait (a Retry-After is honoured up to 30 s) + 60 s. With 10
+// attempts of 1 s that is 10 + 9 x 30 + 60 = 340 s (the old rule, 3 x 1 x 10 + 60 = 90 s,
+// forgot the waits).
+TEST(GeminiHttp, StaleRunSecondsBelowTheSlowestRunIsRefusedAtStartup) {
+  FakeGeminiServer fake;
+  auto config = [&](int staleRunSeconds) {
+    return "{ analyzer: gemini, stale_run_seconds: " + std::to_string(staleRunSeconds) + ", gemini: { api_key: " +
+           kKey + ", api_base: " + fake.baseUrl() + ", timeout_seconds: 1, max_attempts: 10 } }";
+  };
+  HostProcess below(plugins(config(339)));
+  EXPECT_FALSE(below.start());
+  // The error names the key, where it is (file:line) and the minimum.
+  std::ifstream file(below.configPath());
+  int line = 0, staleLine = 0;
+  for (std::string text; std::getline(file, text);) {
+    ++line;
+    if (text.find("stale_run_seconds") != std::string::npos) staleLine = line;
+  }
+  ASSERT_GT(staleLine, 0);
+  EXPECT_NE(below.output().find("plugins[2].config.stale_run_seconds (" + below.configPath() + ":" +
+                                std::to_string(staleLine) + "): must be at least 340 with analyzer gemini (got 339)"),
+            std::string::npos)
+      << below.output();
+  EXPECT_EQ(below.output().find(kKey), std::string::npos) << "the key must never be logged";
+
+  HostProcess at(plugins(config(340)));
+  ASSERT_TRUE(at.start()) << at.output();
+  EXPECT_EQ(at.stop(), 0);
 }

@@ -24,6 +24,8 @@ std::map<std::string, TopicRule> defaultTopicRules() {
       {"user_reactivated",      {"info",     "admin",        "userId"}},
       {"backup_succeeded",      {"info",     "backup",       "file"}},
       {"backup_failed",         {"critical", "backup",       ""}},
+      // The reconciler refused a Stripe key that looks like another account's or mode's.
+      {"billing_reconcile_stopped", {"critical", "system",   ""}},
   };
 }
 

@@ -80,6 +80,7 @@ TEST_F(AuditEvents, EveryCatalogueTopicGetsItsSeverityAndResource) {
       {"user_reactivated", R"({"userId":"u_cat","adminId":"admin_1"})", "info", "admin", "u_cat"},
       {"backup_succeeded", R"({"file":"backup-1.sql.gz","bytes":1024,"durationSeconds":2,"engine":"sqlite"})", "info", "backup", "backup-1.sql.gz"},
       {"backup_failed", R"({"error":"disk full","engine":"sqlite"})", "critical", "backup", "<null>"},
+      {"billing_reconcile_stopped", R"({"reason":"wrong_account","livemode":false,"accountId":"acct_other"})", "critical", "system", "<null>"},
       {"hello_greeted", R"({"name":"ada"})", "info", "system", "<null>"},
   };
   for (auto& c : cases) publish(*host_, c.topic, c.payload);

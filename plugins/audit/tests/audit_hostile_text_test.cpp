@@ -9,6 +9,7 @@
 
 #include <codecouncil/sdk/text.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -87,13 +88,17 @@ TEST_P(AuditHostileText, HostileRequestBytesNeverCostAnAuditEntry) {
   std::string victimId = queryStrings(url, "SELECT id FROM \"User\" WHERE email = 'victim@example.com'").at(0);
 
   // `dropped`: what is stored when the HTTP parser drops the byte 0xFF before the host sees
-  // it (Poco 1.11's header reader does); either way the row exists and is clean.
+  // it (Poco 1.11's header reader did); either way the row exists and is clean. `refused`:
+  // the HTTP parser answers 400 itself, because control characters other than HTAB are not
+  // allowed in a field value (RFC 9110 5.5): no login was tried, so there is nothing to hide.
   struct Case {
     std::string name, userAgent, stored, dropped;
+    bool refused = false;
   };
   const std::vector<Case> cases = {
       {"invalid", "curl\xff\xfe/1", "curl\\xff\\xfe/1", "curl\\xfe/1"},
-      {"controls", "bot\x01\x1b[31mred\x7f\tend", "bot\\x01\\x1b[31mred\\x7f\\tend"},
+      {"controls", "bot\x01\x1b[31mred\x7f\tend", "", "", true},
+      {"tab", "bot\tend", "bot\\tend"},
       {"overlong", "slash\xc0\xaf\xe0\x80\xaf", "slash\\xc0\\xaf\\xe0\\x80\\xaf"},
       {"surrogate", "s\xed\xa0\x80", "s\\xed\\xa0\\x80"},
       {"c1", "csi\xc2\x9b" "2J", "csi\\u009b2J"},
@@ -101,7 +106,12 @@ TEST_P(AuditHostileText, HostileRequestBytesNeverCostAnAuditEntry) {
   for (auto& c : cases) {
     auto r = http(host.port(), "POST", "/api/auth/login", R"({"email":"victim@example.com","password":"wrong password"})",
                   {{"User-Agent", c.userAgent}, {"X-Request-Id", "hostile-" + c.name}});
-    ASSERT_EQ(r.status, 401) << c.name << ": " << r.body;
+    if (c.refused) {
+      ASSERT_EQ(r.status, 400) << c.name << ": " << r.body;
+      ASSERT_FALSE(jsonField(r.body, "error").empty()) << c.name << ": " << r.body;
+    } else {
+      ASSERT_EQ(r.status, 401) << c.name << ": " << r.body;
+    }
   }
   // An admin hides nothing either: hostile bytes in the header and control characters (NUL
   // included, which JSON can carry) in the reason that becomes metadata.
@@ -114,13 +124,18 @@ TEST_P(AuditHostileText, HostileRequestBytesNeverCostAnAuditEntry) {
   const auto sent = Clock::now();
 
   // Written within 2 s of the last request: no retry pauses (they add up to 2.6 s).
-  const std::int64_t expected = static_cast<std::int64_t>(cases.size()) + 1;
+  const std::int64_t expected =
+      std::count_if(cases.begin(), cases.end(), [](const Case& c) { return !c.refused; }) + 1;
   ASSERT_TRUE(waitForRows(url, "\"requestId\" LIKE 'hostile-%'", expected, 2000))
       << countRows(url, "\"requestId\" LIKE 'hostile-%'") << " of " << expected << " rows after "
       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent).count() << " ms\n"
       << host.output();
 
   for (auto& c : cases) {
+    if (c.refused) {
+      EXPECT_EQ(countRows(url, "\"requestId\" = 'hostile-" + c.name + "'"), 0) << c.name;
+      continue;
+    }
     EXPECT_EQ(column(url, "action", "hostile-" + c.name), "login_failed") << c.name;
     std::string stored = column(url, "userAgent", "hostile-" + c.name);
     EXPECT_TRUE(stored == c.stored || (!c.dropped.empty() && stored == c.dropped))

@@ -44,6 +44,7 @@ TEST(EventMapping, DefaultTableMatchesTheEventCatalogue) {
       {"user_reactivated", {"info", "admin"}},
       {"backup_succeeded", {"info", "backup"}},
       {"backup_failed", {"critical", "backup"}},
+      {"billing_reconcile_stopped", {"critical", "system"}},
   };
   auto rules = defaultTopicRules();
   EXPECT_EQ(rules.size(), expected.size());

@@ -2,9 +2,15 @@
 // whose stored state gives access although their period ended more than the grace ago are
 // fetched from (fake) Stripe and applied through the webhook path. Real host, job every
 // second, on SQLite and (with CC_TEST_POSTGRES_URL) on PostgreSQL.
+//
+// The job runs every second while the tests plant and look, so they never assume where a run
+// falls: a row the test must see as stored first is planted not yet due and made due after the
+// look, runs are observed in scheduled_job_runs (a whole run, started after the call), and the
+// probe's event lines, logged asynchronously, are waited for before they are counted.
 #include "support/billing_host.hpp"
 
 #include "src/stripe_objects.hpp"
+#include "support/test_env.hpp"
 
 #include <codecouncil/sdk/json.hpp>
 
@@ -43,6 +49,7 @@ struct Env {
   FakeStripeServer stripe;
   std::string databaseUrl;
   std::unique_ptr<BillingHost> billing;
+  std::string nowSql;  ///< the database clock, as the scheduler writes scheduled_job_runs with it
   /// Stripe agrees with what we store, and its period ended first: fetched first by every
   /// run and never changed, so its fetch count tells when runs have happened.
   SubscriptionFixture sentinel;
@@ -69,6 +76,7 @@ class Reconcile : public ::testing::TestWithParam<std::string> {
           billingConfig(env->stripe, ", reconcile_interval_seconds: 1, reconcile_grace_seconds: 86400"), nullptr,
           env->databaseUrl);
       ASSERT_TRUE(env->billing->host.start()) << env->billing->host.output();
+      env->nowSql = cc::test::openTestDatabase(env->billing->host.databaseUrl())->nowSql();
       e = env.get();
       b = e->billing.get();
       e->sentinel = paidSubscription(newUser(), -33 * kDay, -3 * kDay);
@@ -104,24 +112,47 @@ class Reconcile : public ::testing::TestWithParam<std::string> {
     auto r = b->webhook(event);
     ASSERT_EQ(r.status, 200) << r.body;
   }
+  /// Stores `f` as storeViaWebhook does, but with a period that ends tomorrow, so no run
+  /// touches it while the test looks at what the webhook stored; makeDue() then moves the
+  /// stored period end to f.periodEnd.
+  void storeNotYetDue(const SubscriptionFixture& f) {
+    SubscriptionFixture notYetDue = f;
+    notYetDue.periodEnd = nowUnix() + kDay;
+    storeViaWebhook(notYetDue, f.periodStart + 10);
+  }
+  void makeDue(const SubscriptionFixture& f) {
+    cc::test::execute(b->host.databaseUrl(), "UPDATE \"Subscription\" SET \"currentPeriodEnd\" = '" +
+                                                 cc::billing::isoFromUnix(f.periodEnd) + "' WHERE id = '" + f.id + "'");
+  }
 
   std::string column(const std::string& sub, const std::string& name) {
     return b->value("SELECT " + name + " FROM \"Subscription\" WHERE id = '" + sub + "'");
   }
   std::string tierOf(const std::string& user) { return b->value("SELECT tier FROM \"User\" WHERE id = '" + user + "'"); }
   std::size_t fetchesOf(const std::string& sub) { return e->stripe.requests("GET", "/v1/subscriptions/" + sub).size(); }
-  /// Waits until a whole job run has started and finished after this call.
+  /// Waits until a whole run of the job has started and finished after this call: the
+  /// scheduler records every run of an exclusive job in scheduled_job_runs. A job never
+  /// overlaps itself in one host, so a run going on at the call has finished too.
   void waitForAnotherRun() {
-    std::size_t seen = fetchesOf(e->sentinel.id);
-    ASSERT_TRUE(waitUntil([&] { return fetchesOf(e->sentinel.id) >= seen + 2; })) << b->host.output();
+    const std::string since = b->value("SELECT " + e->nowSql);
+    ASSERT_TRUE(waitUntil([&] {
+      return b->count("SELECT slot FROM scheduled_job_runs WHERE job = 'billing.reconcile_subscriptions'"
+                      " AND \"startedAt\" > '" + since + "' AND \"finishedAt\" IS NOT NULL") >= 1;
+    })) << b->host.output();
   }
-  std::size_t canceledEventsOf(const std::string& sub) {
-    return occurrences(b->host.output(), "probe event subscription_canceled {\"atPeriodEnd\":false,\"plan\":\"startup_monthly\","
-                                         "\"subscriptionId\":\"" + sub + "\"");
+  /// The probe's line for the bus event; the host logs asynchronously, so a test waits for
+  /// the line (waitForOutput) before it counts.
+  static std::string canceledEvent(const std::string& sub) {
+    return "probe event subscription_canceled {\"atPeriodEnd\":false,\"plan\":\"startup_monthly\","
+           "\"subscriptionId\":\"" + sub + "\"";
   }
+  static std::string updatedEvent(const std::string& sub, const std::string& status = "active") {
+    return "probe event subscription_updated {\"plan\":\"startup_monthly\",\"previousPlan\":"
+           "\"startup_monthly\",\"status\":\"" + status + "\",\"subscriptionId\":\"" + sub + "\"";
+  }
+  std::size_t canceledEventsOf(const std::string& sub) { return occurrences(b->host.output(), canceledEvent(sub)); }
   std::size_t updatedEventsOf(const std::string& sub, const std::string& status = "active") {
-    return occurrences(b->host.output(), "probe event subscription_updated {\"plan\":\"startup_monthly\",\"previousPlan\":"
-                                         "\"startup_monthly\",\"status\":\"" + status + "\",\"subscriptionId\":\"" + sub + "\"");
+    return occurrences(b->host.output(), updatedEvent(sub, status));
   }
 
   Env* e = nullptr;
@@ -137,12 +168,14 @@ TEST_P(Reconcile, LostDeletionWebhookDowngradesToFreeOnce) {
   e->stripe.setSubscription(sub.id, stripeSubscription(ended, {{"created", sub.periodStart},
                                                                {"canceled_at", sub.periodEnd - kDay},
                                                                {"ended_at", sub.periodEnd}}));
-  storeViaWebhook(sub);
+  storeNotYetDue(sub);
   ASSERT_EQ(tierOf(user), "startup");
+  makeDue(sub);
 
   ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "canceled"; })) << b->host.output();
   EXPECT_EQ(tierOf(user), "free");
   EXPECT_EQ(column(sub.id, "\"lastEventAt\""), std::to_string(sub.periodEnd));  // Stripe's ended_at, not our clock
+  EXPECT_TRUE(b->host.waitForOutput(canceledEvent(sub.id))) << b->host.output();
   waitForAnotherRun();
   EXPECT_EQ(fetchesOf(sub.id), 1u) << "a canceled subscription is not checked again";
   EXPECT_EQ(canceledEventsOf(sub.id), 1u) << b->host.output();
@@ -162,6 +195,7 @@ TEST_P(Reconcile, RenewedSubscriptionKeepsTierWithNewPeriod) {
   EXPECT_EQ(column(sub.id, "status"), "active");
   EXPECT_EQ(tierOf(user), "startup");
   EXPECT_EQ(cc::billing::unixFromIso(column(sub.id, "\"currentPeriodEnd\"")), renewed.periodEnd);
+  EXPECT_TRUE(b->host.waitForOutput(updatedEvent(sub.id))) << b->host.output();
   waitForAnotherRun();
   EXPECT_EQ(fetchesOf(sub.id), 1u) << "a renewed subscription is no longer due";
   EXPECT_EQ(updatedEventsOf(sub.id), 1u) << b->host.output();
@@ -197,6 +231,8 @@ TEST_P(Reconcile, StripeErrorChangesNothingAndIsRetried) {
   ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "canceled"; })) << b->host.output();
   EXPECT_EQ(fetchesOf(sub.id), 9u) << "retried by a later run once Stripe answers";
   EXPECT_EQ(tierOf(user), "free");
+  EXPECT_TRUE(b->host.waitForOutput(canceledEvent(sub.id))) << b->host.output();
+  waitForAnotherRun();
   EXPECT_EQ(canceledEventsOf(sub.id), 1u);
 }
 
@@ -208,6 +244,7 @@ TEST_P(Reconcile, SubscriptionUnknownToStripeIsTreatedAsDeleted) {
   ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "canceled"; })) << b->host.output();
   EXPECT_EQ(tierOf(user), "free");
   EXPECT_FALSE(column(sub.id, "\"canceledAt\"").empty());
+  EXPECT_TRUE(b->host.waitForOutput(canceledEvent(sub.id))) << b->host.output();
   waitForAnotherRun();
   EXPECT_EQ(fetchesOf(sub.id), 1u);
   EXPECT_EQ(canceledEventsOf(sub.id), 1u) << b->host.output();
@@ -233,7 +270,9 @@ TEST_P(Reconcile, NewerWebhookIsNotOverwrittenByOlderStripeState) {
 }
 
 TEST_P(Reconcile, StateStripeAgreesWithChangesNothing) {
-  // The sentinel has been fetched by every run since the host started.
+  // The sentinel, due since the host started, is fetched again, and that run finishes.
+  const std::size_t seen = fetchesOf(e->sentinel.id);
+  ASSERT_TRUE(waitUntil([&] { return fetchesOf(e->sentinel.id) > seen; })) << b->host.output();
   waitForAnotherRun();
   EXPECT_EQ(column(e->sentinel.id, "status"), "active");
   EXPECT_EQ(column(e->sentinel.id, "\"lastEventAt\""), std::to_string(e->sentinel.periodStart + 10));
@@ -253,12 +292,14 @@ TEST_P(Reconcile, PastDueWithinPeriodIsAppliedOnce) {
   SubscriptionFixture pastDue = sub;
   pastDue.status = "past_due";
   e->stripe.setSubscription(sub.id, stripeSubscription(pastDue, {{"created", sub.periodStart}}));
-  storeViaWebhook(sub);
+  storeNotYetDue(sub);
   ASSERT_EQ(tierOf(user), "startup");
+  makeDue(sub);
 
   ASSERT_TRUE(waitUntil([&] { return column(sub.id, "status") == "past_due"; })) << b->host.output();
   EXPECT_EQ(tierOf(user), "free") << "past_due gives no access";
   EXPECT_GT(std::stoll(column(sub.id, "\"lastEventAt\"")), sub.periodStart + 10);
+  EXPECT_TRUE(b->host.waitForOutput(updatedEvent(sub.id, "past_due"))) << b->host.output();
   waitForAnotherRun();
   EXPECT_EQ(fetchesOf(sub.id), 1u) << "a past_due subscription is no longer due";
   EXPECT_EQ(updatedEventsOf(sub.id, "past_due"), 1u) << b->host.output();
@@ -271,6 +312,7 @@ TEST_P(Reconcile, FetchStampsReconcileColumns) {
   e->stripe.setSubscription(sub.id, stripeSubscription(sub, {{"created", sub.periodStart}}));
   storeViaWebhook(sub);
   ASSERT_TRUE(waitUntil([&] { return fetchesOf(sub.id) >= 1; })) << b->host.output();
+  waitForAnotherRun();  // the fetching run has finished: it stamps the row after Stripe answered
   EXPECT_FALSE(column(sub.id, "\"lastReconciledAt\"").empty());
   EXPECT_FALSE(column(sub.id, "\"reconcileAttemptedAt\"").empty());
 }

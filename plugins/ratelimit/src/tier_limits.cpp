@@ -90,7 +90,7 @@ void TierTable::validate(const ConfigNode& tiers, ConfigErrors& errors) {
     std::set<std::string> known;
     for (const auto& kf : keyFields()) known.insert(kf.key);
     for (const auto& key : tier.keys())
-      if (!known.count(key)) errors.add(tier.child(key), "unknown key '" + key + "'");
+      if (!known.count(key)) errors.add(tier.child(key), unknownKeyMessage(key, known));
     for (const auto& kf : keyFields()) {
       ConfigNode value = tier.child(kf.key);
       if (!value.defined()) {

@@ -1,4 +1,6 @@
-// Registers a route, then throws in start(): the host must roll the route back.
+// Registers a route, then throws in start(): the host must roll the route back. With
+// `log_lines: N` it first logs N lines, so the asynchronous log is still busy when the start
+// fails (the fatal message must still come after them).
 #include <codecouncil/sdk/sdk.hpp>
 
 class ThrowingStart : public cc::Plugin {
@@ -8,6 +10,8 @@ class ThrowingStart : public cc::Plugin {
   void start(cc::Context& ctx) override {
     ctx.http().add("GET", "/api/test/half-started", [](cc::Request&, cc::Response& res) { res.text(200, "should not exist"); },
                    {cc::Access::Public});
+    const auto lines = ctx.config().getInt("log_lines", 0);
+    for (std::int64_t i = 0; i < lines; ++i) ctx.logger().information("wish %d of %d", static_cast<int>(i), static_cast<int>(lines));
     throw std::runtime_error("database of wishes unavailable");
   }
 };

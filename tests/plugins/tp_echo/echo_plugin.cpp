@@ -48,6 +48,13 @@ class EchoPlugin : public cc::Plugin {
       res.json(200, o);
     }, {cc::Access::Public});
 
+    // Shows a request header as a handler sees it (the socket layer's text checks).
+    ctx.http().add("GET", "/api/test/header/:name", [](cc::Request& req, cc::Response& res) {
+      auto o = cc::json::object();
+      o->set("value", req.header(req.param("name")));
+      res.json(200, o);
+    }, {cc::Access::Public});
+
     ctx.http().add("POST", "/api/test/body", [](cc::Request& req, cc::Response& res) {
       auto body = req.jsonBody();
       auto o = cc::json::object();

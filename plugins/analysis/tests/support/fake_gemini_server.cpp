@@ -9,6 +9,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 
+#include <csignal>
 #include <sstream>
 #include <thread>
 
@@ -36,7 +37,16 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     res.setContentType("application/json");
     if (answer.retryAfterSeconds >= 0) res.set("Retry-After", std::to_string(answer.retryAfterSeconds));
     res.setContentLength(static_cast<std::streamsize>(answer.body.size()));
-    res.send() << answer.body;
+    std::ostream& out = res.send();
+    if (answer.trickleMs <= 0) {
+      out << answer.body;
+      return;
+    }
+    for (char c : answer.body) {
+      out.put(c).flush();
+      if (!out) return;  // the client hung up
+      std::this_thread::sleep_for(std::chrono::milliseconds(answer.trickleMs));
+    }
   }
 
  private:
@@ -91,6 +101,8 @@ FakeGeminiServer::FakeGeminiServer()
   params->setKeepAlive(false);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
   server_->start();
+  // A trickled reply is cut by the client mid-way: writing on must fail, not kill the test.
+  std::signal(SIGPIPE, SIG_IGN);
 }
 
 FakeGeminiServer::~FakeGeminiServer() { server_->stopAll(true); }
@@ -113,6 +125,11 @@ void FakeGeminiServer::setDelayMs(int ms) {
   delayMs_ = ms;
 }
 
+void FakeGeminiServer::setTrickleMs(int ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  trickleMs_ = ms;
+}
+
 std::vector<RecordedRequest> FakeGeminiServer::requests() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return requests_;
@@ -125,9 +142,9 @@ FakeGeminiServer::Answer FakeGeminiServer::next(RecordedRequest request) {
     --failCount_;
     std::string body = R"({"error":{"code":)" + std::to_string(failStatus_) +
                        R"(,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}})";
-    return {failStatus_, body, failRetryAfter_, delayMs_};
+    return {failStatus_, body, failRetryAfter_, delayMs_, trickleMs_};
   }
-  return {status_, body_, -1, delayMs_};
+  return {status_, body_, -1, delayMs_, trickleMs_};
 }
 
 }  // namespace analysistest

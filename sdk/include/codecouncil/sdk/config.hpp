@@ -7,6 +7,7 @@
 // at read time so the YAML tree keeps its line numbers.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -173,6 +174,40 @@ class ConfigNode {
   int line_ = -1;
 };
 
+/// Edit distance with adjacent transpositions counted as one edit ("thraeds" -> "threads" is 1),
+/// the usual shape of a typo in a key.
+inline std::size_t keyDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+/// "unknown key 'thraeds' (did you mean 'threads'?)". The suggestion is the known key nearest
+/// to `key`, offered only when it is near enough to be a typo (at most a third of the key's
+/// length in edits, at least one), so an unrelated key gets no misleading hint.
+inline std::string unknownKeyMessage(const std::string& key, const std::set<std::string>& known) {
+  std::string best;
+  std::size_t bestDistance = 0;
+  for (const auto& candidate : known) {
+    std::size_t distance = keyDistance(key, candidate);
+    if (best.empty() || distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  std::string message = "unknown key '" + key + "'";
+  if (!best.empty() && bestDistance <= std::max<std::size_t>(1, key.size() / 3))
+    message += " (did you mean '" + best + "'?)";
+  return message;
+}
+
 /// Collects every config problem so they can be reported together (Envoy/Kong style).
 class ConfigErrors {
  public:
@@ -232,7 +267,7 @@ class ConfigSchema {
     std::set<std::string> known;
     for (auto& f : fields_) known.insert(f.key);
     for (auto& key : node.keys())
-      if (!known.count(key)) errors.add(node.child(key), "unknown key '" + key + "'");
+      if (!known.count(key)) errors.add(node.child(key), unknownKeyMessage(key, known));
     for (auto& f : fields_) {
       ConfigNode c = node.child(f.key);
       if (!c.defined()) {

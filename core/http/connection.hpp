@@ -1,0 +1,302 @@
+#pragma once
+// One client connection on the event-driven front (Boost.Beast over Asio): reads requests
+// with Beast's parser under deadlines, runs each through the Exchange and writes the answer.
+// A connection holds a socket and a small buffer, never a thread, while it waits for bytes:
+// idle and slow clients cost memory, not workers (docs/architecture.md, "The server").
+//
+// Internal to core/http/http_server.cpp; templated on the stream so plain TCP and TLS
+// connections share every rule.
+#include "core/http/exchange.hpp"
+#include "core/http/server_limits.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <vector>
+#include <atomic>
+#include <ctime>
+#include <memory>
+#include <optional>
+
+namespace cc::core::http_front {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+/// What every connection shares with the server: the exchange, the limits, the count of
+/// requests in flight (shutdown drains them) and the list of open connections.
+class ConnectionBase;
+struct ServerShared {
+  const Exchange& exchange;
+  ServerLimits limits;
+  std::atomic<int>& inFlight;
+  std::atomic<bool> stopping{false};
+  /// Registry of open connections (added at start, removed in the destructor).
+  virtual void opened(const std::shared_ptr<ConnectionBase>& c) = 0;
+  virtual void closed(ConnectionBase* c) = 0;
+  ServerShared(const Exchange& e, ServerLimits l, std::atomic<int>& n) : exchange(e), limits(l), inFlight(n) {}
+  virtual ~ServerShared() = default;
+};
+
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  /// Shutdown: a connection waiting for a request closes now; one in a request closes after
+  /// its answer. Safe from any thread.
+  virtual void closeWhenIdle() = 0;
+  /// Shutdown after the grace period: close whatever state it is in. Safe from any thread.
+  virtual void closeNow() = 0;
+};
+
+/// RFC 7231 IMF-fixdate of the current second, formatted once per second per thread.
+std::string httpDateNow();
+
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  Connection(Stream stream, ServerShared& shared, std::string peer)
+      : stream_(std::move(stream)), shared_(shared), peer_(std::move(peer)) {}
+  ~Connection() override { shared_.closed(this); }
+
+  /// Starts reading (after the TLS handshake for TLS streams).
+  void run() {
+    shared_.opened(this->shared_from_this());
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->begin(); });
+  }
+
+  void closeWhenIdle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->waitingForRequest_) self->closeSocket();
+    });
+  }
+  void closeNow() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->closeSocket(); });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void begin() {
+    if constexpr (kTls) {
+      lowest().expires_after(shared_.limits.headerTimeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->closeSocket();
+                                self->readHeader();
+                              });
+    } else {
+      readHeader();
+    }
+  }
+
+  // The header of a request must arrive whole within the header timeout (the keep-alive
+  // timeout between requests): a client that sends a partial header and waits is closed.
+  void readHeader() {
+    if (shared_.stopping.load()) return closeSocket();
+    parser_.emplace();
+    parser_->header_limit(shared_.limits.maxHeaderBytes);
+    parser_->body_limit(shared_.limits.maxBodyBytes);
+    waitingForRequest_ = true;
+    lowest().expires_after(served_ == 0 ? shared_.limits.headerTimeout : shared_.limits.keepAliveTimeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->onHeader(ec);
+                             });
+  }
+
+  void onHeader(beast::error_code ec) {
+    waitingForRequest_ = false;
+    // A declared Content-Length above the limit stops the parser right after the header
+    // fields (which it keeps): refused before a byte of the body is read; the lingering
+    // close reads and drops what the client still sends.
+    if (ec == bhttp::error::body_limit) {
+      ec = {};
+      bodyTooLarge_ = true;
+    }
+    if (ec) return onReadError(ec);
+    ++shared_.inFlight;
+    inRequest_ = true;
+    auto& head = parser_->get();
+    if (bodyTooLarge_) return respond();
+    if (parser_->is_done()) return respond();
+    auto expect = head[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      continue_.emplace(bhttp::status::continue_, head.version());
+      lowest().expires_after(shared_.limits.writeTimeout);
+      bhttp::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) return self->abandon();
+        self->readBody();
+      });
+      return;
+    }
+    readBody();
+  }
+
+  // Each read of the body must bring bytes within the body timeout (nginx's
+  // client_body_timeout): a slow upload keeps its connection only while it moves.
+  void readBody() {
+    lowest().expires_after(shared_.limits.bodyTimeout);
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec == bhttp::error::body_limit) {
+                               self->bodyTooLarge_ = true;
+                               return self->respond();
+                             }
+                             if (ec) return self->abandon();
+                             if (self->parser_->is_done()) return self->respond();
+                             self->readBody();
+                           });
+  }
+
+  void onReadError(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+      // The parser takes the request line as soon as it is whole: without a target, the
+      // request line itself is what did not fit.
+      const std::string limit = " (limit " + std::to_string(shared_.limits.maxHeaderBytes) + " bytes)";
+      if (parser_->get().target().empty()) return refuse(414, "request line too long" + limit);
+      return refuse(431, "request header fields too large" + limit);
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+      return refuse(400, "malformed HTTP request: " + ec.message());
+    // Timeout, end of stream, reset, shutdown: nobody is waiting for an answer.
+    closeSocket();
+  }
+
+  // The request is complete (or refused for its size): run it and write the answer.
+  void respond() {
+    auto& head = parser_->get();
+    IncomingRequest in;
+    in.method = std::string(head.method_string());
+    in.target = std::string(head.target());
+    in.headers.reserve(16);
+    for (auto& field : head) in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    in.peerAddress = peer_;
+    in.bodyTooLarge = bodyTooLarge_;
+    if (!bodyTooLarge_) in.body = std::move(head.body());
+    std::string requestId;
+    Response res = shared_.exchange.run(in, requestId);
+    bool keep = shared_.limits.keepAlive && head.keep_alive() && !bodyTooLarge_ &&
+                ++served_ < shared_.limits.maxKeepAliveRequests;
+    write(std::move(res), requestId, head.version(), keep);
+  }
+
+  void refuse(int status, const std::string& message) {
+    std::string requestId;
+    Response res = shared_.exchange.refuse(status, message, peer_, requestId);
+    if (!inRequest_) {
+      ++shared_.inFlight;
+      inRequest_ = true;
+    }
+    write(std::move(res), requestId, 11, false);
+  }
+
+  void write(Response res, const std::string& requestId, unsigned version, bool keep) {
+    response_.emplace();
+    auto& out = *response_;
+    out.version(version);
+    out.result(static_cast<unsigned>(res.status));
+    out.set(bhttp::field::server, "codecouncil");
+    out.set(bhttp::field::date, httpDateNow());
+    out.set(bhttp::field::content_type, res.contentType);
+    for (auto& [name, value] : res.headers) {
+      if (beast::iequals(name, "connection")) {
+        if (beast::iequals(value, "close")) keep = false;
+        continue;
+      }
+      out.set(name, value);
+    }
+    out.set("X-Request-Id", requestId);
+    const bool bodyless = res.status / 100 == 1 || res.status == 204 || res.status == 304;
+    if (!bodyless) out.content_length(res.body.size());
+    out.body() = std::move(res.body);
+    if (shared_.stopping.load()) keep = false;
+    out.keep_alive(keep);
+    lowest().expires_after(shared_.limits.writeTimeout);
+    bhttp::async_write(stream_, out, [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
+      self->finishRequest();
+      if (ec) return self->closeSocket();
+      if (keep) return self->readHeader();
+      self->lingeringClose();
+    });
+  }
+
+  void finishRequest() {
+    response_.reset();
+    continue_.reset();
+    bodyTooLarge_ = false;
+    if (inRequest_) {
+      inRequest_ = false;
+      --shared_.inFlight;
+    }
+  }
+
+  // The body could not be read (client gone, too slow): nobody gets an answer.
+  void abandon() {
+    finishRequest();
+    closeSocket();
+  }
+
+  // Closing with unread input makes the kernel send a reset, and the client would see
+  // "connection reset" instead of the answer: stop sending, read and drop what still comes
+  // for a moment (bounded in time and bytes), then close. nginx calls this lingering close.
+  void lingeringClose() {
+    if constexpr (kTls) {
+      lowest().expires_after(shared_.limits.lingerTimeout);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->closeSocket(); });
+    } else {
+      beast::error_code ignored;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lingerRead();
+    }
+  }
+
+  void lingerRead() {
+    lowest().expires_after(shared_.limits.lingerTimeout);
+    if (scratch_.empty()) scratch_.resize(16384);
+    stream_.async_read_some(net::buffer(scratch_), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->lingered_ += n;
+      if (ec || self->lingered_ > kLingerMaxBytes) return self->closeSocket();
+      self->lingerRead();
+    });
+  }
+  static constexpr std::size_t kLingerMaxBytes = 64 * 1024 * 1024;
+
+  void closeSocket() {
+    if (closed_) return;
+    closed_ = true;
+    if (inRequest_) {
+      inRequest_ = false;
+      --shared_.inFlight;
+    }
+    beast::error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+  }
+
+  Stream stream_;
+  ServerShared& shared_;
+  std::string peer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;
+  std::vector<char> scratch_;  // only while lingering
+  std::size_t lingered_ = 0;
+  unsigned served_ = 0;
+  bool waitingForRequest_ = false;
+  bool inRequest_ = false;
+  bool bodyTooLarge_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace cc::core::http_front
