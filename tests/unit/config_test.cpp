@@ -711,6 +711,31 @@ TEST_F(ConfigTest, DatabaseUrlMustHaveAKnownSchemeAndIsNeverEchoed) {
   EXPECT_EQ(load("c.yaml").database.url, "postgres://u:p@h/db");
 }
 
+// PgBouncer's transaction mode (docs/deployment.md, "PgBouncer"): both keys are PostgreSQL
+// only, and direct_url is checked whole like url, never echoed (it carries a password too).
+TEST_F(ConfigTest, TransactionPoolingAndDirectUrlAreReadAndChecked) {
+  write("c.yaml", "database:\n  url: postgresql://u:p@bouncer:6432/cc\n  transaction_pooling: true\n"
+                  "  direct_url: postgresql://u:p@db:5432/cc\n");
+  HostConfig c = load("c.yaml");
+  EXPECT_TRUE(c.database.transactionPooling);
+  EXPECT_EQ(c.database.directUrl, "postgresql://u:p@db:5432/cc");
+  write("c.yaml", "{}\n");
+  EXPECT_FALSE(load("c.yaml").database.transactionPooling);
+  EXPECT_EQ(load("c.yaml").database.directUrl, "");
+
+  write("c.yaml", "database:\n  url: sqlite:///tmp/cc.db\n  transaction_pooling: true\n");
+  EXPECT_EQ(errorOf("c.yaml"), "database.transaction_pooling (c.yaml:3): is only for a postgresql:// database.url");
+  write("c.yaml", "database:\n  url: postgresql://u:p@h/db\n  direct_url: sqlite:///tmp/cc.db\n");
+  EXPECT_EQ(errorOf("c.yaml"),
+            "database.direct_url (c.yaml:3): must be a postgresql:// URL, and database.url must be one too");
+  write("c.yaml", "database:\n  url: postgresql://u:p@h/db\n  direct_url: postgresql://u:hunter2@x@db/cc\n");
+  std::string message = errorOf("c.yaml");
+  EXPECT_TRUE(contains(message, "database.direct_url (c.yaml:3): the user name or password contains '@'")) << message;
+  EXPECT_FALSE(contains(message, "hunter2")) << message;
+  write("c.yaml", "database:\n  url: postgresql://u:p@h/db\n  transaction_pooling: maybe\n");
+  EXPECT_TRUE(contains(errorOf("c.yaml"), "database.transaction_pooling (c.yaml:3)"));
+}
+
 TEST_F(ConfigTest, TlsNeedsCertificateAndKeyWhenEnabled) {
   write("c.yaml",
         "server:\n"              // 1
