@@ -93,6 +93,11 @@ PgBouncer::PgBouncer(const std::string& serverUrl, const std::string& poolMode, 
             "pool_mode = " + poolMode + "\n"
             "default_pool_size = " + std::to_string(poolSize) + "\n"
             "max_client_conn = 2000\n"
+            // Idle server connections are handed out in turn, not last-used first: one client's
+            // consecutive transactions then reach different server connections even under light
+            // load, as they do under heavy load in production, so anything a test leaves on a
+            // server session (a named statement, a session lock) is missed in the next round trip.
+            "server_round_robin = 1\n"
             "logfile = " + dir_ + "/pgbouncer.log\n"
             "log_connections = 0\nlog_disconnections = 0\n");
 
@@ -184,11 +189,15 @@ bool postgresViaPgBouncer() {
   return v && *v && std::string(v) != "0";
 }
 
+// Fewer server connections than the hosts of a two-host suite have client connections (2 x
+// pool_max), so transactions from many client connections share each server connection.
+constexpr int kSharedServerConnections = 6;
+
 const PgBouncer* sharedPgBouncer() {
   static std::once_flag once;
   static std::unique_ptr<PgBouncer> shared;
   std::call_once(once, [] {
-    if (!postgresAdminUrl().empty()) shared = std::make_unique<PgBouncer>(postgresAdminUrl());
+    if (!postgresAdminUrl().empty()) shared = std::make_unique<PgBouncer>(postgresAdminUrl(), "transaction", kSharedServerConnections);
   });
   return shared.get();
 }
