@@ -16,7 +16,7 @@ std::unique_ptr<PreparedConnection> preparedOnPostgres(PGconn* conn);
 /// where a named statement prepared in one round trip may be missing in the next (another
 /// server connection): each run is one PQexecParams of the unnamed statement (Parse, Bind,
 /// Execute and Sync in one round trip, so one server connection). The server parses and plans
-/// the statement every time; docs/performance.md has the cost.
+/// the statement every time (a cost not yet measured in bench/).
 std::unique_ptr<PreparedConnection> unnamedOnPostgres(PGconn* conn);
 
 }  // namespace cc::core

@@ -961,6 +961,28 @@ TEST_F(ConfigTest, ProductionPoolMaxComesFromDatabasePoolMax) {
   EXPECT_EQ(loadHostConfig(options).database.poolMax, 40);
 }
 
+// Behind PgBouncer (docs/deployment.md, "PgBouncer"): the shipped staging and production files
+// read both settings from the environment file, off and empty by default.
+TEST_F(ConfigTest, ShippedFilesReadTransactionPoolingAndDirectUrlFromTheEnvironment) {
+  for (const char* name : {"staging.yaml", "production.yaml"}) {
+    SCOPED_TRACE(name);
+    fs::create_directories(dir_ / "config");
+    fs::copy_file(kSourceDir / "config" / name, dir_ / "config" / name, fs::copy_options::overwrite_existing);
+    LoadOptions options;
+    options.configFile = std::string("config/") + name;
+    setEnv("DATABASE_URL", "postgresql://u:p@bouncer:6432/cc");
+    setEnv("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    unsetEnv("DATABASE_TRANSACTION_POOLING");
+    unsetEnv("DATABASE_DIRECT_URL");
+    EXPECT_FALSE(loadHostConfig(options).database.transactionPooling);
+    EXPECT_EQ(loadHostConfig(options).database.directUrl, "");
+    setEnv("DATABASE_TRANSACTION_POOLING", "true");
+    setEnv("DATABASE_DIRECT_URL", "postgresql://u:p@db:5432/cc");
+    EXPECT_TRUE(loadHostConfig(options).database.transactionPooling);
+    EXPECT_EQ(loadHostConfig(options).database.directUrl, "postgresql://u:p@db:5432/cc");
+  }
+}
+
 TEST_F(ConfigTest, ShippedDevelopmentConfigDocumentsThePluginEntryFormat) {
   std::ifstream in(kSourceDir / "config/codecouncil.yaml");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
