@@ -6,7 +6,8 @@
 // Whole suites can run through one: with CC_TEST_POSTGRES_VIA_PGBOUNCER=1 in the environment,
 // createPostgresDatabase() returns URLs through a pgbouncer in transaction mode that this test
 // process starts on first use, and HostProcess and openTestDatabase() then turn on
-// database.transaction_pooling for them (tests/CMakeLists.txt registers such runs).
+// database.transaction_pooling for them (cmake/Testing.cmake, cc_add_pgbouncer_run, registers such
+// runs; their --cc-via-pgbouncer argument sets the variable).
 #include <string>
 
 namespace cc::test {
