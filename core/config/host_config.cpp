@@ -310,6 +310,8 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
       .integer("pool_timeout_ms", 0, 600000, db.poolTimeoutMs)
       .integer("busy_timeout_ms", 0, 600000, db.busyTimeoutMs)
       .string("migrations_dir", migrations)
+      .boolean("transaction_pooling", db.transactionPooling)
+      .string("direct_url", db.directUrl)
       .apply(ctx.errors);
   if (db.poolMax < db.poolMin) {
     ConfigNode at = childOf(node, node.has("pool_max") ? "pool_max" : "pool_min", ctx.file);
@@ -333,6 +335,24 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
   if (db.url.empty()) {
     requireExplicitDatabase(node, environment, ctx);
     db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
+  }
+  // Both only mean something for PostgreSQL; on SQLite they would be silently ignored.
+  const bool postgres = db.url.rfind("postgresql://", 0) == 0 || db.url.rfind("postgres://", 0) == 0;
+  if (db.transactionPooling && !postgres)
+    ctx.errors.add(childOf(node, "transaction_pooling", ctx.file), "is only for a postgresql:// database.url");
+  if (!db.directUrl.empty()) {
+    if (!postgres || db.directUrl.rfind("sqlite://", 0) == 0 || !hasKnownDatabaseScheme(db.directUrl)) {
+      ctx.errors.add(childOf(node, "direct_url", ctx.file),
+                     "must be a postgresql:// URL, and database.url must be one too");
+    } else {
+      try {  // checked whole now, like database.url (and never echoed: it carries a password too)
+        parseDatabaseUrl(db.directUrl, ctx.configDir.string());
+      } catch (const std::exception& e) {
+        std::string why = e.what();
+        if (why.rfind("database.url: ", 0) == 0) why.erase(0, std::string("database.url: ").size());
+        ctx.errors.add(childOf(node, "direct_url", ctx.file), why);
+      }
+    }
   }
   db.migrationsDir = resolvePath(ctx.configDir, migrations.empty() ? kDefaultMigrationsDir : migrations);
 }

@@ -151,6 +151,7 @@ void Host::prepare(bool applyMigrations) {
                  "several hosts; production normally sets DATABASE_URL=postgresql://...",
                  config_.environment, config_.root.child("database").child("url").location());
   requireReachable(*db_, config_.root.child("database").child("url").where());
+  checkServerSessions();
 
   if (applyMigrations) {
     std::string coreDir = config_.database.migrationsDir + "/core";
@@ -165,6 +166,28 @@ void Host::prepare(bool applyMigrations) {
 
   createServices(info);
   collectPluginCommands();
+}
+
+// Behind PgBouncer's transaction mode, named prepared statements and session-level state break
+// at random under load; find out at start instead, and say which setting fixes it.
+void Host::checkServerSessions() {
+  if (db_->engine() != Engine::PostgreSQL) return;
+  if (db_->transactionPooling()) {
+    log_.information("database.transaction_pooling: statements leave nothing on the server session");
+    return;
+  }
+  ServerSessions sessions = ServerSessions::Unknown;
+  try {
+    sessions = db_->probeServerSessions();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot use the database: ") + e.what());
+  }
+  if (sessions == ServerSessions::Swapped)
+    throw std::runtime_error(
+        config_.root.child("database").child("url").where() + ": reaches PostgreSQL through a "
+        "transaction-pooling proxy (one connection was served by two server sessions; PgBouncer with "
+        "pool_mode = transaction?), where named prepared statements and session state break. Set "
+        "database.transaction_pooling: true (docs/deployment.md, \"PgBouncer\")");
 }
 
 void Host::createServices(const HostInfo& info) {

@@ -50,6 +50,7 @@ class Host {
  private:
   /// The host objects plugins reach through their Context.
   void createServices(const HostInfo& info);
+  void checkServerSessions();
   void setupJwt();
   void registerCoreRoutes();
   void collectPluginCommands();
