@@ -1,0 +1,259 @@
+#include "core/auth/user_directory.hpp"
+
+#include <codecouncil/sdk/http.hpp>
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/Statement.h>
+
+#include <stdexcept>
+
+using namespace Poco::Data::Keywords;
+
+namespace cc::core {
+
+namespace {
+
+// Booleans as 0/1 on both engines, so text results read the same way.
+const char* kColumns =
+    "id, email, name, CASE WHEN \"isAdmin\" THEN 1 ELSE 0 END, CASE WHEN suspended THEN 1 ELSE 0 END, "
+    "\"suspendedReason\", \"suspendedAt\", tier, \"createdAt\", \"updatedAt\"";
+constexpr std::size_t kColumnCount = 10;
+// Ids per statement in findByIds(): far below SQLite's and PostgreSQL's parameter limits.
+constexpr std::size_t kIdsPerBatch = 200;
+
+UserProfile profileFromText(const Database::SqlRow& r) {
+  if (r.size() != kColumnCount || !r[0] || !r[1]) throw std::runtime_error("user query returned an unexpected row");
+  auto text = [&](std::size_t i) { return r[i].value_or(""); };
+  UserProfile u;
+  u.id = text(0);
+  u.email = text(1);
+  u.name = text(2);
+  u.isAdmin = text(3) == "1";
+  u.suspended = text(4) == "1";
+  u.suspendedReason = text(5);
+  u.suspendedAt = text(6);
+  u.tier = text(7);
+  u.createdAt = text(8);
+  u.updatedAt = text(9);
+  return u;
+}
+
+std::string text(const Poco::Dynamic::Var& v) { return v.isEmpty() ? std::string() : v.toString(); }
+
+std::string checkedFilter(const std::string& value, const char* name) {
+  if (value.size() > Users::kMaxFilterLength)
+    throw std::invalid_argument(std::string(name) + " must be at most " + std::to_string(Users::kMaxFilterLength) +
+                                " bytes");
+  return value;
+}
+
+struct Where {
+  std::string sql;
+  std::vector<std::string> params;
+  void add(const std::string& condition) { sql += (sql.empty() ? " WHERE " : " AND ") + condition; }
+};
+
+// Addresses are stored lower-case, so LIKE over the lower-cased search is case-insensitive on
+// both engines. On PostgreSQL a trigram index ("User_email_trgm_idx", migration 0005) answers
+// it; SQLite scans the narrow covering index "User_list_idx".
+Where buildWhere(const UserFilter& f) {
+  Where w;
+  if (f.emailContains) {
+    std::string search = checkedFilter(*f.emailContains, "emailContains");
+    w.add("(email LIKE ? ESCAPE '\\' OR id = ?)");
+    w.params.push_back("%" + likeEscape(lowerAscii(search)) + "%");
+    w.params.push_back(search);
+  }
+  if (f.tier) {
+    w.add("tier = ?");
+    w.params.push_back(checkedFilter(*f.tier, "tier"));
+  }
+  if (f.paidTier) w.add(*f.paidTier ? "tier <> 'free'" : "tier = 'free'");
+  if (f.suspended) w.add(*f.suspended ? "suspended = true" : "suspended = false");
+  if (f.admin) w.add(*f.admin ? "\"isAdmin\" = true" : "\"isAdmin\" = false");
+  return w;
+}
+
+std::vector<UserProfile> readProfiles(Poco::Data::Statement& st) {
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::vector<UserProfile> out;
+  for (std::size_t i = 0; i < rs.rowCount(); ++i) {
+    UserProfile u;
+    u.id = text(rs.value(0, i));
+    u.email = text(rs.value(1, i));
+    u.name = text(rs.value(2, i));
+    u.isAdmin = text(rs.value(3, i)) == "1";
+    u.suspended = text(rs.value(4, i)) == "1";
+    u.suspendedReason = text(rs.value(5, i));
+    u.suspendedAt = text(rs.value(6, i));
+    u.tier = text(rs.value(7, i));
+    u.createdAt = text(rs.value(8, i));
+    u.updatedAt = text(rs.value(9, i));
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+void checkTier(const std::string& tier) {
+  if (tier.empty()) throw std::invalid_argument("tier must not be empty");
+  checkedFilter(tier, "tier");
+}
+
+}  // namespace
+
+std::string likeEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::optional<UserProfile> UserDirectory::findById(const std::string& id) {
+  auto rows = db_.queryPrepared(std::string("SELECT ") + kColumns + " FROM \"User\" WHERE id = ?", {id});
+  if (rows.empty()) return std::nullopt;
+  return profileFromText(rows.front());
+}
+
+std::optional<UserProfile> UserDirectory::findById(Poco::Data::Session& session, const std::string& id) {
+  auto rows = db_.queryPrepared(session, std::string("SELECT ") + kColumns + " FROM \"User\" WHERE id = ?", {id});
+  if (rows.empty()) return std::nullopt;
+  return profileFromText(rows.front());
+}
+
+std::optional<UserProfile> UserDirectory::findByEmail(const std::string& email) {
+  auto rows =
+      db_.queryPrepared(std::string("SELECT ") + kColumns + " FROM \"User\" WHERE email = ?", {lowerAscii(email)});
+  if (rows.empty()) return std::nullopt;
+  return profileFromText(rows.front());
+}
+
+std::map<std::string, UserProfile> UserDirectory::findByIds(const std::vector<std::string>& ids) {
+  std::map<std::string, UserProfile> out;
+  for (std::size_t start = 0; start < ids.size(); start += kIdsPerBatch) {
+    std::size_t end = std::min(ids.size(), start + kIdsPerBatch);
+    std::string placeholders;
+    std::vector<std::string> batch(ids.begin() + static_cast<std::ptrdiff_t>(start),
+                                   ids.begin() + static_cast<std::ptrdiff_t>(end));
+    for (std::size_t i = 0; i < batch.size(); ++i) placeholders += i ? ", ?" : "?";
+    for (auto& u : select(std::string("SELECT ") + kColumns + " FROM \"User\" WHERE id IN (" + placeholders + ")",
+                          batch))
+      out.emplace(u.id, u);
+  }
+  return out;
+}
+
+std::vector<UserProfile> UserDirectory::select(const std::string& sql, const std::vector<std::string>& params) {
+  // Through Poco (planned for these very values each time), not queryPrepared(): a search's
+  // best plan depends on the pattern, which a cached generic plan would not see.
+  auto s = db_.session();
+  std::vector<std::string> values = params;
+  Poco::Data::Statement st(s);
+  st << db_.sql(sql);
+  for (auto& v : values) st, use(v);
+  return readProfiles(st);
+}
+
+std::int64_t UserDirectory::count(const UserFilter& filter) {
+  Where w = buildWhere(filter);
+  auto s = db_.session();
+  std::int64_t n = 0;
+  Poco::Data::Statement st(s);
+  st << db_.sql("SELECT COUNT(*) FROM \"User\"" + w.sql);
+  for (auto& p : w.params) st, use(p);
+  st, into(n);
+  st.execute();
+  return n;
+}
+
+UserPage UserDirectory::search(const UserFilter& filter, int limit, int offset) {
+  if (limit < 1 || limit > kMaxPageSize)
+    throw std::invalid_argument("limit must be between 1 and " + std::to_string(kMaxPageSize));
+  if (offset < 0) throw std::invalid_argument("offset must not be negative");
+  Where w = buildWhere(filter);
+  UserPage page;
+  page.limit = limit;
+  page.offset = offset;
+  page.total = count(filter);
+  if (offset >= page.total) return page;
+  const std::string window = " ORDER BY \"createdAt\" DESC, id DESC LIMIT " + std::to_string(limit) + " OFFSET " +
+                             std::to_string(offset);
+  // Few matches: collect them (through the search index) and sort them. Planners tend to walk
+  // the "createdAt" index instead, hoping for an early page, and read most of the table when
+  // the matches are old; MATERIALIZED (SQLite 3.35+, PostgreSQL 12+) takes that choice away.
+  if (page.total <= kSortMatchesUpTo)
+    page.items = select(std::string("WITH m AS MATERIALIZED (SELECT ") + kColumns + " FROM \"User\"" + w.sql +
+                            ") SELECT * FROM m" + window,
+                        w.params);
+  else
+    page.items = select(std::string("SELECT ") + kColumns + " FROM \"User\"" + w.sql + window, w.params);
+  return page;
+}
+
+std::map<std::string, std::int64_t> UserDirectory::signupsPerDay(const std::string& fromDay,
+                                                                 const std::string& beforeDay) {
+  auto s = db_.session();
+  std::string from = fromDay, before = beforeDay.empty() ? std::string("9999") : beforeDay;
+  Poco::Data::Statement st(s);
+  // "createdAt" is indexed ISO text, so the range is an index scan over the window only.
+  st << db_.sql("SELECT substr(\"createdAt\", 1, 10), COUNT(*) FROM \"User\" WHERE \"createdAt\" >= ? AND "
+                "\"createdAt\" < ? GROUP BY substr(\"createdAt\", 1, 10)"),
+      use(from), use(before);
+  st.execute();
+  Poco::Data::RecordSet rs(st);
+  std::map<std::string, std::int64_t> out;
+  for (std::size_t i = 0; i < rs.rowCount(); ++i) {
+    auto n = rs.value(1, i);
+    out[text(rs.value(0, i))] = n.isEmpty() ? 0 : n.convert<std::int64_t>();
+  }
+  return out;
+}
+
+bool UserDirectory::setTier(const std::string& id, const std::string& tier) {
+  checkTier(tier);
+  return db_.transaction([&](Poco::Data::Session& s) { return setTier(s, id, tier); });
+}
+
+bool UserDirectory::setTier(Poco::Data::Session& session, const std::string& id, const std::string& tier) {
+  checkTier(tier);
+  // Unchanged rows are not written: "updatedAt" keeps meaning "last real change".
+  auto changed = db_.queryPrepared(session,
+                                   "UPDATE \"User\" SET tier = ?, \"updatedAt\" = " + db_.nowSql() +
+                                       " WHERE id = ? AND tier <> ? RETURNING id",
+                                   {tier, id, tier});
+  if (!changed.empty()) return true;
+  return !db_.queryPrepared(session, "SELECT id FROM \"User\" WHERE id = ?", {id}).empty();
+}
+
+SuspensionChange UserDirectory::suspend(const std::string& id, const std::string& reason) {
+  if (reason.empty()) throw std::invalid_argument("a suspension needs a reason");
+  if (reason.size() > kMaxReasonLength)
+    throw std::invalid_argument("reason must be at most " + std::to_string(kMaxReasonLength) + " bytes");
+  return db_.transaction([&](Poco::Data::Session& s) {
+    auto changed = db_.queryPrepared(s,
+                                     "UPDATE \"User\" SET suspended = true, \"suspendedReason\" = ?, \"suspendedAt\" = " +
+                                         db_.nowSql() + ", \"updatedAt\" = " + db_.nowSql() +
+                                         " WHERE id = ? AND suspended = false RETURNING id",
+                                     {reason, id});
+    if (!changed.empty()) return SuspensionChange::Changed;
+    bool exists = !db_.queryPrepared(s, "SELECT id FROM \"User\" WHERE id = ?", {id}).empty();
+    return exists ? SuspensionChange::AlreadyInState : SuspensionChange::NotFound;
+  });
+}
+
+SuspensionChange UserDirectory::reactivate(const std::string& id) {
+  return db_.transaction([&](Poco::Data::Session& s) {
+    auto changed = db_.queryPrepared(s,
+                                     "UPDATE \"User\" SET suspended = false, \"suspendedReason\" = NULL, "
+                                     "\"suspendedAt\" = NULL, \"updatedAt\" = " +
+                                         db_.nowSql() + " WHERE id = ? AND suspended = true RETURNING id",
+                                     {id});
+    if (!changed.empty()) return SuspensionChange::Changed;
+    bool exists = !db_.queryPrepared(s, "SELECT id FROM \"User\" WHERE id = ?", {id}).empty();
+    return exists ? SuspensionChange::AlreadyInState : SuspensionChange::NotFound;
+  });
+}
+
+}  // namespace cc::core
