@@ -6,6 +6,9 @@
 
 namespace cc::core {
 
+/// A WHERE clause and its parameters (user_directory.cpp).
+struct UserWhere;
+
 class UserDirectory : public Users {
  public:
   explicit UserDirectory(Database& db) : db_(db) {}
@@ -30,6 +33,10 @@ class UserDirectory : public Users {
 
  private:
   std::vector<UserProfile> select(const std::string& sql, const std::vector<std::string>& params);
+  /// Keys (SQLite rowid, PostgreSQL id) of at most `atMost` accounts matching `where`.
+  std::vector<std::string> selectKeys(const UserWhere& where, std::int64_t atMost);
+  /// The page `window` (ORDER BY ... LIMIT ... OFFSET ...) of the accounts with these keys.
+  std::vector<UserProfile> selectByKeys(const std::vector<std::string>& keys, const std::string& window);
   Database& db_;
 };
 
