@@ -33,8 +33,8 @@ class UserDirectory : public Users {
 
  private:
   std::vector<UserProfile> select(const std::string& sql, const std::vector<std::string>& params);
-  /// Keys (SQLite rowid, PostgreSQL id) of at most `atMost` accounts matching `where`.
-  std::vector<std::string> selectKeys(const UserWhere& where, std::int64_t atMost);
+  /// Keys (SQLite rowid, PostgreSQL id) of at most `atMost` accounts matching `filter`.
+  std::vector<std::string> selectKeys(const UserFilter& filter, const UserWhere& where, std::int64_t atMost);
   /// The page `window` (ORDER BY ... LIMIT ... OFFSET ...) of the accounts with these keys.
   std::vector<UserProfile> selectByKeys(const std::vector<std::string>& keys, const std::string& window);
   Database& db_;
