@@ -200,6 +200,7 @@ void Host::createServices(const HostInfo& info) {
   mailer_ = std::make_unique<OutboxMailer>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));
   metrics_ = std::make_shared<prometheus::Registry>();
   users_ = std::make_unique<UserStore>(*db_);
+  userDirectory_ = std::make_unique<UserDirectory>(*db_);
   authGuards_ = std::make_unique<AuthGuards>(*db_, config_.auth, Poco::Logger::get("codecouncil.auth"));
 
   services_ = HostServices{};
@@ -211,6 +212,7 @@ void Host::createServices(const HostInfo& info) {
   services_.bus = bus_.get();
   services_.services = registry_.get();
   services_.mailer = mailer_.get();
+  services_.users = userDirectory_.get();
   services_.metrics = metrics_.get();
   services_.pluginActive = [this](const std::string& name) { return plugins_->active(name); };
 }
