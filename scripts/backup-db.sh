@@ -14,15 +14,25 @@
 # Free space: before running anything, BACKUP_DIR's disk (df) must have at least
 # BACKUP_MIN_FREE_BYTES (default 1 GiB, 0 turns this pre-check off) available. The binary then
 # checks again with its size estimate of the database (docs/backup.md, "Free space").
-# Cron (UTC), e.g. in /etc/crontab (the environment file gives BACKUP_SIGNING_KEY and
-# DATABASE_URL without putting them in argv):
-#   0 2 * * * deploy sh -c 'set -a; . /etc/codecouncil/env; exec /srv/codecouncil/scripts/backup-db.sh production'
+# Installed (cmake --install, the Debian package) it lives in <prefix>/lib/codecouncil/scripts
+# and runs <prefix>/bin/codecouncil; in a source tree it runs $BUILD_DIR/bin/codecouncil
+# (default build/); CODECOUNCIL_BIN overrides both.
+# Cron (UTC): deploy/codecouncil-backup.cron, installed as <prefix>/share/codecouncil/
+# codecouncil-backup.cron; it loads the service's environment file, which gives
+# BACKUP_SIGNING_KEY and DATABASE_URL without putting them in argv:
+#   0 2 * * * codecouncil sh -c 'set -a; . /etc/codecouncil/env; set +a; exec /usr/lib/codecouncil/scripts/backup-db.sh production'
 set -euo pipefail
 # Everything this creates (and the binary it runs creates) holds user data: files 0600,
 # folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
 umask 077
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Two homes: a source tree (scripts/ beside build/, configs in config/) or an install
+# (<prefix>/lib/codecouncil/scripts, binary in <prefix>/bin, which finds its own configs).
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+case "$HERE" in
+  */lib/codecouncil/scripts) ROOT="${HERE%/lib/codecouncil/scripts}"; installed=1 ;;
+  *) ROOT="$(cd "$HERE/.." && pwd)"; installed=0 ;;
+esac
 environment="${CODECOUNCIL_ENV:-development}"
 extra=()
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
@@ -35,11 +45,16 @@ if ! [[ "$environment" =~ ^[A-Za-z0-9_-]+$ ]]; then
   exit 2
 fi
 
-build_dir="${BUILD_DIR:-build}"
-case "$build_dir" in /*) ;; *) build_dir="$ROOT/$build_dir" ;; esac
-bin="${CODECOUNCIL_BIN:-$build_dir/bin/codecouncil}"
+if [ "$installed" = 1 ]; then
+  default_bin="$ROOT/bin/codecouncil"
+else
+  build_dir="${BUILD_DIR:-build}"
+  case "$build_dir" in /*) ;; *) build_dir="$ROOT/$build_dir" ;; esac
+  default_bin="$build_dir/bin/codecouncil"
+fi
+bin="${CODECOUNCIL_BIN:-$default_bin}"
 if [ ! -x "$bin" ]; then
-  echo "backup-db.sh: $bin not found: build first (./scripts/run or cmake), or set CODECOUNCIL_BIN" >&2
+  echo "backup-db.sh: $bin not found: build first (./scripts/run or cmake), install (cmake --install), or set CODECOUNCIL_BIN" >&2
   exit 1
 fi
 
@@ -72,7 +87,8 @@ if [ "$BACKUP_MIN_FREE_BYTES" -gt 0 ]; then
   fi
 fi
 args=(--env "$environment")
-# The binary picks config/<environment>.yaml relative to the working directory.
+# A source tree's binary picks config/<environment>.yaml relative to the working directory;
+# an installed one reads <prefix>/etc/codecouncil/<environment>.yaml wherever it starts.
 if [ -n "${CODECOUNCIL_CONFIG:-}" ]; then args+=(--config "$CODECOUNCIL_CONFIG"); fi
 cd "$ROOT"
 exec "$bin" "${args[@]}" backup ${extra[@]+"${extra[@]}"}

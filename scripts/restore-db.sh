@@ -10,6 +10,8 @@
 # unless --force-unsigned is given (logged as a warning). psql never runs meta-commands
 # (\!) from the dump.
 #
+# Installed, it runs <prefix>/bin/codecouncil; in a source tree $BUILD_DIR/bin/codecouncil
+# (default build/); CODECOUNCIL_BIN overrides both (scripts/backup-db.sh says more).
 # A thin wrapper around `codecouncil restore` (the backup plugin), which holds the key check,
 # so the key is never in argv. Exit status: 0 restored and matching, 1 refused, cancelled or
 # failed (nothing changed unless the counts differ after a restore), 2 bad usage. Stop the
@@ -19,14 +21,20 @@ set -euo pipefail
 # folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
 umask 077
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Two homes: a source tree (scripts/ beside build/, configs in config/) or an install
+# (<prefix>/lib/codecouncil/scripts, binary in <prefix>/bin, which finds its own configs).
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+case "$HERE" in
+  */lib/codecouncil/scripts) ROOT="${HERE%/lib/codecouncil/scripts}"; installed=1 ;;
+  *) ROOT="$(cd "$HERE/.." && pwd)"; installed=0 ;;
+esac
 flags=()
 positional=()
 for arg in "$@"; do
   case "$arg" in
     --yes|-y) flags+=(--yes) ;;
     --force-unsigned) flags+=(--force-unsigned) ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "restore-db.sh: unknown option $arg" >&2; exit 2 ;;
     *) positional+=("$arg") ;;
   esac
@@ -49,11 +57,16 @@ fi
 # We change folder below: make a path given relative to the caller absolute.
 if [ -e "$file" ]; then file="$(cd "$(dirname "$file")" && pwd)/$(basename "$file")"; fi
 
-build_dir="${BUILD_DIR:-build}"
-case "$build_dir" in /*) ;; *) build_dir="$ROOT/$build_dir" ;; esac
-bin="${CODECOUNCIL_BIN:-$build_dir/bin/codecouncil}"
+if [ "$installed" = 1 ]; then
+  default_bin="$ROOT/bin/codecouncil"
+else
+  build_dir="${BUILD_DIR:-build}"
+  case "$build_dir" in /*) ;; *) build_dir="$ROOT/$build_dir" ;; esac
+  default_bin="$build_dir/bin/codecouncil"
+fi
+bin="${CODECOUNCIL_BIN:-$default_bin}"
 if [ ! -x "$bin" ]; then
-  echo "restore-db.sh: $bin not found: build first (./scripts/run or cmake), or set CODECOUNCIL_BIN" >&2
+  echo "restore-db.sh: $bin not found: build first (./scripts/run or cmake), install (cmake --install), or set CODECOUNCIL_BIN" >&2
   exit 1
 fi
 

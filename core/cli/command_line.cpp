@@ -63,6 +63,7 @@ void printUsage(std::ostream& out, Host* host) {
   if (host)
     for (auto& [name, summary] : host->pluginCommands()) out << "  " << name << "  " << summary << "\n";
   out << "\n--config defaults to config/codecouncil.yaml (config/<env>.yaml for --env NAME);\n"
+         "an installed binary reads <prefix>/etc/codecouncil/ instead (/etc/codecouncil for /usr).\n"
          "--env defaults to $CODECOUNCIL_ENV, else development.\n";
 }
 

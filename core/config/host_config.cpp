@@ -1,6 +1,7 @@
 #include "core/config/host_config.hpp"
 
 #include "core/config/dotenv.hpp"
+#include "core/config/install_layout.hpp"
 #include "core/db/database_impl.hpp"
 #include "core/http/client_address.hpp"
 
@@ -179,8 +180,10 @@ std::string chooseEnvironment(const LoadOptions& options, ConfigErrors& errors) 
 
 fs::path chooseConfigFile(const LoadOptions& options, const std::string& environment) {
   if (!options.configFile.empty()) return options.configFile;
-  if (environment == "development") return "config/codecouncil.yaml";
-  return "config/" + environment + ".yaml";
+  const std::string name = environment == "development" ? "codecouncil.yaml" : environment + ".yaml";
+  // An installed binary reads its own configuration, whatever folder it is started from.
+  if (std::string installed = installedConfigDir(); !installed.empty()) return fs::path(installed) / name;
+  return fs::path("config") / name;
 }
 
 void requireFile(const fs::path& file, const fs::path& absolute, const std::string& environment,
@@ -307,6 +310,8 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
       .integer("pool_timeout_ms", 0, 600000, db.poolTimeoutMs)
       .integer("busy_timeout_ms", 0, 600000, db.busyTimeoutMs)
       .string("migrations_dir", migrations)
+      .boolean("transaction_pooling", db.transactionPooling)
+      .string("direct_url", db.directUrl)
       .apply(ctx.errors);
   if (db.poolMax < db.poolMin) {
     ConfigNode at = childOf(node, node.has("pool_max") ? "pool_max" : "pool_min", ctx.file);
@@ -330,6 +335,24 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
   if (db.url.empty()) {
     requireExplicitDatabase(node, environment, ctx);
     db.url = "sqlite://" + (fs::path(dataDir) / "codecouncil.db").string();
+  }
+  // Both only mean something for PostgreSQL; on SQLite they would be silently ignored.
+  const bool postgres = db.url.rfind("postgresql://", 0) == 0 || db.url.rfind("postgres://", 0) == 0;
+  if (db.transactionPooling && !postgres)
+    ctx.errors.add(childOf(node, "transaction_pooling", ctx.file), "is only for a postgresql:// database.url");
+  if (!db.directUrl.empty()) {
+    if (!postgres || db.directUrl.rfind("sqlite://", 0) == 0 || !hasKnownDatabaseScheme(db.directUrl)) {
+      ctx.errors.add(childOf(node, "direct_url", ctx.file),
+                     "must be a postgresql:// URL, and database.url must be one too");
+    } else {
+      try {  // checked whole now, like database.url (and never echoed: it carries a password too)
+        parseDatabaseUrl(db.directUrl, ctx.configDir.string());
+      } catch (const std::exception& e) {
+        std::string why = e.what();
+        if (why.rfind("database.url: ", 0) == 0) why.erase(0, std::string("database.url: ").size());
+        ctx.errors.add(childOf(node, "direct_url", ctx.file), why);
+      }
+    }
   }
   db.migrationsDir = resolvePath(ctx.configDir, migrations.empty() ? kDefaultMigrationsDir : migrations);
 }

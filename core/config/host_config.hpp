@@ -44,6 +44,13 @@ struct DatabaseConfig {
   int poolTimeoutMs = 10000;  // how long a caller queues for a connection when all pool_max are lent
   int busyTimeoutMs = 5000;
   std::string migrationsDir;  // absolute after loading
+  // PostgreSQL reached through a transaction-pooling proxy (PgBouncer pool_mode = transaction):
+  // a server session is only ours inside a transaction, so nothing may outlive one (no named
+  // prepared statements; docs/deployment.md "PgBouncer").
+  bool transactionPooling = false;
+  // Optional PostgreSQL URL that reaches the server directly (or through a session-mode pool),
+  // for work that needs a server session of its own: backups (pg_dump, psql). Never logged.
+  std::string directUrl;
 };
 
 /// One database-backed attempt limit: at most `limit` counted attempts per key within
@@ -119,6 +126,7 @@ inline bool isLocalEnvironment(const std::string& environment) {
 
 struct LoadOptions {
   std::string configFile;   // empty: config/codecouncil.yaml, or config/<env>.yaml for another env
+                            // (an installed binary: the same names in <prefix>/etc/codecouncil)
   std::string environment;  // empty: $CODECOUNCIL_ENV, else "development"
 };
 

@@ -3,6 +3,7 @@
 #include <codecouncil/sdk/database.hpp>
 
 #include "core/config/host_config.hpp"
+#include "core/db/server_session_probe.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -59,10 +60,16 @@ class PooledDatabase : public Database {
   PoolStats poolStats() const;
   /// Runs a trivial query; false when the database cannot be reached.
   bool ping() noexcept;
+  /// database.transaction_pooling (PostgreSQL only).
+  bool transactionPooling() const { return transactionPooling_; }
+  /// PostgreSQL: whether a pooled connection keeps its server session (false behind PgBouncer's
+  /// transaction mode). Borrows two connections; Unknown when pool_max is 1 or on SQLite.
+  ServerSessions probeServerSessions();
 
  private:
   DatabaseUrl url_;
   int busyTimeoutMs_;
+  bool transactionPooling_;
   // Shared with the sessions lent out, which may outlive this object by a moment.
   std::shared_ptr<ConnectionPool> pool_;
   // SQLite admits one writer at a time, and its busy handler makes a waiting writer sleep in

@@ -18,7 +18,9 @@ PooledConnection& LentSession::connection() const {
   return *lease_;
 }
 
-Poco::SharedPtr<Poco::Data::StatementImpl> LentSession::createStatementImpl() { return inner().createStatementImpl(); }
+Poco::SharedPtr<Poco::Data::StatementImpl> LentSession::createStatementImpl() {
+  return connection().createStatementImpl();
+}
 
 void LentSession::open(const std::string&) {
   throw Poco::InvalidAccessException("a pooled database session cannot be reopened; ask Database::session() for another");

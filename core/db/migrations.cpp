@@ -35,12 +35,30 @@ std::string sha256Hex(const std::string& data) {
   return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
+// Serialises hosts that start together on one PostgreSQL. Transaction-level: taken inside each
+// file's transaction (after begin()) and released by its commit or rollback, so it works
+// through a transaction-pooling proxy too, where a session-level lock would stay behind on a
+// server connection somebody else then uses (and the unlock would reach another one).
+void lockMigrations(Database& db, Poco::Data::Session& s) {
+  if (db.engine() != Engine::PostgreSQL) return;  // SQLite: BEGIN IMMEDIATE serialises already
+  int one = 0;
+  s << "SELECT 1 FROM (SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")) AS l", into(one), now;
+}
+
 void ensureLedger(Database& db, Poco::Data::Session& s) {
-  s << "CREATE TABLE IF NOT EXISTS schema_migrations ("
-       " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
-       " checksum TEXT NOT NULL, \"appliedAt\" TEXT NOT NULL, PRIMARY KEY (component, version))",
-      now;
-  (void)db;
+  // Under the lock: two hosts creating the table at once would collide in the catalog.
+  db.begin(s);
+  try {
+    lockMigrations(db, s);
+    s << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+         " component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+         " checksum TEXT NOT NULL, \"appliedAt\" TEXT NOT NULL, PRIMARY KEY (component, version))",
+        now;
+    db.commit(s);
+  } catch (...) {
+    db.rollback(s);
+    throw;
+  }
 }
 
 // Returns the recorded checksum, or "" when the migration was never applied.
@@ -57,6 +75,7 @@ std::string recordedChecksum(Database& db, Poco::Data::Session& s, const Migrati
 bool applyOne(Database& db, Poco::Data::Session& s, const MigrationFile& m) {
   db.begin(s);
   try {
+    lockMigrations(db, s);  // before looking: another host may be applying this very file
     std::string recorded = recordedChecksum(db, s, m);
     if (!recorded.empty()) {
       db.rollback(s);
@@ -84,12 +103,6 @@ bool applyOne(Database& db, Poco::Data::Session& s, const MigrationFile& m) {
     db.rollback(s);
     throw;
   }
-}
-
-// Serialises hosts that start together on one PostgreSQL; the lock lives with the session.
-void advisoryLock(Poco::Data::Session& s, const std::string& function) {
-  int one = 0;
-  s << "SELECT 1 FROM (SELECT " + function + "(" + std::to_string(kMigrationLockKey) + ")) AS l", into(one), now;
 }
 
 }  // namespace
@@ -125,25 +138,17 @@ std::vector<MigrationFile> listMigrations(const MigrationSource& source, Engine 
 MigrationReport applyMigrations(Database& db, const std::vector<MigrationSource>& sources, Poco::Logger& log) {
   MigrationReport report;
   Poco::Data::Session s = db.session();
-  const bool pg = db.engine() == Engine::PostgreSQL;
-  if (pg) advisoryLock(s, "pg_advisory_lock");
-  try {
-    ensureLedger(db, s);
-    for (const auto& source : sources) {
-      for (const auto& m : listMigrations(source, db.engine())) {
-        if (applyOne(db, s, m)) {
-          ++report.applied;
-          log.information("applied migration %s/%04d_%s", m.component, m.version, m.name);
-        } else {
-          ++report.alreadyApplied;
-        }
+  ensureLedger(db, s);
+  for (const auto& source : sources) {
+    for (const auto& m : listMigrations(source, db.engine())) {
+      if (applyOne(db, s, m)) {
+        ++report.applied;
+        log.information("applied migration %s/%04d_%s", m.component, m.version, m.name);
+      } else {
+        ++report.alreadyApplied;
       }
     }
-  } catch (...) {
-    if (pg) try { advisoryLock(s, "pg_advisory_unlock"); } catch (...) {}
-    throw;
   }
-  if (pg) advisoryLock(s, "pg_advisory_unlock");
   return report;
 }
 

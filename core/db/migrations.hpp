@@ -39,7 +39,9 @@ struct MigrationReport {
 };
 
 /// Applies what is missing, in the given component order. Safe when several hosts start at
-/// once: PostgreSQL takes an advisory lock; SQLite serialises through BEGIN IMMEDIATE.
+/// once: on PostgreSQL each file's transaction takes a transaction-level advisory lock before it
+/// checks the ledger (so each file is applied once, in order, also through PgBouncer's
+/// transaction mode); on SQLite BEGIN IMMEDIATE serialises.
 MigrationReport applyMigrations(Database& db, const std::vector<MigrationSource>& sources, Poco::Logger& log);
 
 }  // namespace cc::core

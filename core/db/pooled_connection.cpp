@@ -3,8 +3,10 @@
 #include "core/db/database_impl.hpp"
 #include "core/db/prepared_postgres.hpp"
 #include "core/db/prepared_sqlite.hpp"
+#include "core/db/unnamed_pg_statement.hpp"
 
 #include <Poco/Data/PostgreSQL/SessionHandle.h>
+#include <Poco/Data/PostgreSQL/SessionImpl.h>
 #include <Poco/Data/SQLite/Utility.h>
 
 #include <libpq-fe.h>
@@ -27,21 +29,23 @@ void prepareSqliteSession(Poco::Data::Session& s, int busyTimeoutMs) {
   s << "PRAGMA foreign_keys = ON", now;
 }
 
-std::unique_ptr<PooledConnection> PooledConnection::open(const DatabaseUrl& url, int busyTimeoutMs) {
+std::unique_ptr<PooledConnection> PooledConnection::open(const DatabaseUrl& url, int busyTimeoutMs,
+                                                        bool transactionPooling) {
   Poco::Data::Session session(connectorName(url.engine), url.connectorString);
   if (url.engine == Engine::SQLite) prepareSqliteSession(session, busyTimeoutMs);
-  return std::unique_ptr<PooledConnection>(new PooledConnection(url.engine, std::move(session)));
+  return std::unique_ptr<PooledConnection>(
+      new PooledConnection(url.engine, std::move(session), transactionPooling && url.engine == Engine::PostgreSQL));
 }
 
-PooledConnection::PooledConnection(Engine engine, Poco::Data::Session session)
-    : engine_(engine), session_(std::move(session)) {
+PooledConnection::PooledConnection(Engine engine, Poco::Data::Session session, bool transactionPooling)
+    : engine_(engine), transactionPooling_(transactionPooling), session_(std::move(session)) {
   // The native handles behind Poco's sessions, which stay the same for the session's life
   // (the pool never reconnects a session; it closes it and opens another).
   if (engine_ == Engine::PostgreSQL) {
     auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session_.getProperty("handle"));
     PGconn* conn = *handle;
     native_ = conn;
-    prepared_ = preparedOnPostgres(conn);
+    prepared_ = transactionPooling_ ? unnamedOnPostgres(conn) : preparedOnPostgres(conn);
   } else {
     sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session_);
     native_ = db;
@@ -53,6 +57,15 @@ PooledConnection::PooledConnection(Engine engine, Poco::Data::Session session)
 // PQfinish'ed by Poco 1.11 (it only finishes connections whose status is still OK): that leaks
 // a few KB per connection lost in a server restart, and its socket is already closed.
 PooledConnection::~PooledConnection() = default;
+
+Poco::SharedPtr<Poco::Data::StatementImpl> PooledConnection::createStatementImpl() {
+  if (!transactionPooling_) return impl().createStatementImpl();
+  return new UnnamedPgStatement(static_cast<Poco::Data::PostgreSQL::SessionImpl&>(impl()));
+}
+
+PGconn* PooledConnection::postgres() const noexcept {
+  return engine_ == Engine::PostgreSQL ? static_cast<PGconn*>(native_) : nullptr;
+}
 
 std::vector<Database::SqlRow> PooledConnection::runPrepared(const std::string& sql,
                                                            const std::vector<Database::SqlValue>& params) {
@@ -76,6 +89,8 @@ bool PooledConnection::readyForReuse() noexcept {
     if (impl().isTransaction()) impl().rollback();
     if (engine_ == Engine::PostgreSQL) {
       auto* conn = static_cast<PGconn*>(native_);
+      // Left in pipeline mode by a describe whose connection broke (UnnamedPgStatement).
+      if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF) return false;
       PGTransactionStatusType status = PQtransactionStatus(conn);
       if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {  // BEGIN sent as a statement
         PGresult* r = PQexec(conn, "ROLLBACK");

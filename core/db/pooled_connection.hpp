@@ -5,12 +5,15 @@
 #include "core/db/prepared_connection.hpp"
 
 #include <Poco/Data/Session.h>
+#include <Poco/Data/StatementImpl.h>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+typedef struct pg_conn PGconn;
 
 namespace cc::core {
 
@@ -20,13 +23,21 @@ class PooledConnection {
  public:
   /// Connects (SQLite: opens the file with the pool's PRAGMAs). Throws what Poco throws
   /// (Poco::Data::ConnectionFailedException when the server cannot be reached).
-  static std::unique_ptr<PooledConnection> open(const DatabaseUrl& url, int busyTimeoutMs);
+  /// `transactionPooling` (PostgreSQL behind PgBouncer's transaction mode): statements, Poco's
+  /// and the prepared fast path's, leave nothing on the server session between round trips.
+  static std::unique_ptr<PooledConnection> open(const DatabaseUrl& url, int busyTimeoutMs,
+                                                bool transactionPooling = false);
   ~PooledConnection();
   PooledConnection(const PooledConnection&) = delete;
   PooledConnection& operator=(const PooledConnection&) = delete;
 
   /// The raw (unpooled) session lent sessions forward to.
   Poco::Data::SessionImpl& impl() { return *session_.impl(); }
+  /// A statement of this connection's Poco session: Poco's own, or with transaction pooling on
+  /// PostgreSQL an UnnamedPgStatement (core/db/unnamed_pg_statement.hpp).
+  Poco::SharedPtr<Poco::Data::StatementImpl> createStatementImpl();
+  /// The libpq connection (nullptr on SQLite), for what Poco cannot ask (core/db/server_session_probe.hpp).
+  PGconn* postgres() const noexcept;
 
   /// Runs a statement prepared once on this connection. A failure marks the connection
   /// untrusted: the pool closes it when it comes back (a statement cache that failed once
@@ -46,9 +57,10 @@ class PooledConnection {
   std::chrono::steady_clock::time_point idleSince;
 
  private:
-  PooledConnection(Engine engine, Poco::Data::Session session);
+  PooledConnection(Engine engine, Poco::Data::Session session, bool transactionPooling);
 
   Engine engine_;
+  bool transactionPooling_;
   Poco::Data::Session session_;
   void* native_ = nullptr;  // PGconn* or sqlite3*, owned by session_
   // Declared after session_, so destroyed first: SQLite statements are finalized before the

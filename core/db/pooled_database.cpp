@@ -36,14 +36,16 @@ void registerConnectors() {
 }  // namespace
 
 PooledDatabase::PooledDatabase(const DatabaseUrl& url, const DatabaseConfig& config)
-    : url_(url), busyTimeoutMs_(config.busyTimeoutMs) {
+    : url_(url),
+      busyTimeoutMs_(config.busyTimeoutMs),
+      transactionPooling_(config.transactionPooling && url.engine == Engine::PostgreSQL) {
   registerConnectors();
   ConnectionPool::Limits limits;
   limits.min = config.poolMin;
   limits.max = config.poolMax;
   limits.waitTimeout = std::chrono::milliseconds(config.poolTimeoutMs);
-  pool_ = std::make_shared<ConnectionPool>(limits, [url = url_, busy = busyTimeoutMs_] {
-    return PooledConnection::open(url, busy);
+  pool_ = std::make_shared<ConnectionPool>(limits, [url = url_, busy = busyTimeoutMs_, pooling = transactionPooling_] {
+    return PooledConnection::open(url, busy, pooling);
   });
 }
 
@@ -172,6 +174,21 @@ bool PooledDatabase::ping() noexcept {
     return one == 1;
   } catch (...) {
     return false;
+  }
+}
+
+ServerSessions PooledDatabase::probeServerSessions() {
+  if (url_.engine != Engine::PostgreSQL || pool_->capacity() < 2) return ServerSessions::Unknown;
+  // Two connections at once: only at start, before anything else borrows (see the pool's rule
+  // about a second connection on one thread).
+  ConnectionPool::Lease a = pool_->acquire();
+  ConnectionPool::Lease b = pool_->acquire();
+  try {
+    return cc::core::probeServerSessions(a->postgres(), b->postgres());
+  } catch (...) {
+    a->distrust();
+    b->distrust();
+    throw;
   }
 }
 

@@ -148,6 +148,7 @@ void Host::prepare(bool applyMigrations) {
                  "several hosts; production normally sets DATABASE_URL=postgresql://...",
                  config_.environment, config_.root.child("database").child("url").location());
   requireReachable(*db_, config_.root.child("database").child("url").where());
+  checkServerSessions();
 
   if (applyMigrations) {
     std::string coreDir = config_.database.migrationsDir + "/core";
@@ -164,6 +165,28 @@ void Host::prepare(bool applyMigrations) {
   collectPluginCommands();
 }
 
+// Behind PgBouncer's transaction mode, named prepared statements and session-level state break
+// at random under load; find out at start instead, and say which setting fixes it.
+void Host::checkServerSessions() {
+  if (db_->engine() != Engine::PostgreSQL) return;
+  if (db_->transactionPooling()) {
+    log_.information("database.transaction_pooling: statements leave nothing on the server session");
+    return;
+  }
+  ServerSessions sessions = ServerSessions::Unknown;
+  try {
+    sessions = db_->probeServerSessions();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot use the database: ") + e.what());
+  }
+  if (sessions == ServerSessions::Swapped)
+    throw std::runtime_error(
+        config_.root.child("database").child("url").where() + ": reaches PostgreSQL through a "
+        "transaction-pooling proxy (one connection was served by two server sessions; PgBouncer with "
+        "pool_mode = transaction?), where named prepared statements and session state break. Set "
+        "database.transaction_pooling: true (docs/deployment.md, \"PgBouncer\")");
+}
+
 void Host::createServices(const HostInfo& info) {
   pipeline_ = std::make_unique<Pipeline>(Poco::Logger::get("codecouncil.http"));
   pipeline_->setMaxBodyBytes(static_cast<std::size_t>(config_.server.maxBodyBytes));
@@ -174,6 +197,7 @@ void Host::createServices(const HostInfo& info) {
   mailer_ = std::make_unique<OutboxMailer>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));
   metrics_ = std::make_shared<prometheus::Registry>();
   users_ = std::make_unique<UserStore>(*db_);
+  userDirectory_ = std::make_unique<UserDirectory>(*db_);
   authGuards_ = std::make_unique<AuthGuards>(*db_, config_.auth, Poco::Logger::get("codecouncil.auth"));
 
   services_ = HostServices{};
@@ -185,6 +209,7 @@ void Host::createServices(const HostInfo& info) {
   services_.bus = bus_.get();
   services_.services = registry_.get();
   services_.mailer = mailer_.get();
+  services_.users = userDirectory_.get();
   services_.metrics = metrics_.get();
   services_.pluginActive = [this](const std::string& name) { return plugins_->active(name); };
 }

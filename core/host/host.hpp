@@ -4,6 +4,7 @@
 // stop accepting, drain, stop the scheduler, stop plugins in reverse, close the database.
 #include "core/auth/auth_guards.hpp"
 #include "core/auth/jwt.hpp"
+#include "core/auth/user_directory.hpp"
 #include "core/auth/user_store.hpp"
 #include "core/config/host_config.hpp"
 #include "core/db/database_impl.hpp"
@@ -50,6 +51,7 @@ class Host {
  private:
   /// The host objects plugins reach through their Context.
   void createServices(const HostInfo& info);
+  void checkServerSessions();
   void setupJwt();
   void registerCoreRoutes();
   void collectPluginCommands();
@@ -66,6 +68,7 @@ class Host {
   std::unique_ptr<OutboxDispatcher> dispatcher_;
   std::shared_ptr<prometheus::Registry> metrics_;
   std::unique_ptr<UserStore> users_;
+  std::unique_ptr<UserDirectory> userDirectory_;  ///< cc::Users for plugins
   std::unique_ptr<AuthGuards> authGuards_;
   std::unique_ptr<JwtService> jwt_;
   std::unique_ptr<PluginManager> plugins_;

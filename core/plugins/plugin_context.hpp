@@ -22,6 +22,7 @@ struct HostServices {
   EventBus* bus = nullptr;
   ServiceRegistry* services = nullptr;
   Mailer* mailer = nullptr;
+  Users* users = nullptr;
   prometheus::Registry* metrics = nullptr;
   std::function<bool(const std::string&)> pluginActive;
 };
@@ -58,6 +59,7 @@ class PluginContext : public Context {
   Mailer& mailer() override { return *host_.mailer; }
   Poco::Logger& logger() override { return logger_; }
   prometheus::Registry& metrics() override { return *host_.metrics; }
+  Users& users() override { return *host_.users; }
 
   /// Removes everything this plugin registered (used on stop and on a failed start).
   void unregisterAll();

@@ -90,6 +90,39 @@ grep -A3 -- '- name: slack-warnings' alertmanager/alertmanager.yml | grep -q '#w
 grep -A3 -- '- name: slack-critical' alertmanager/alertmanager.yml | grep -q '#critical-alerts' || bad "slack-critical does not go to #critical-alerts"
 if grep -Eq 'hooks\.slack\.com|service_key: ' alertmanager/alertmanager.yml; then bad "a secret is written into alertmanager.yml"; fi
 
+step "Alertmanager starts with Slack only; PagerDuty is optional (render-config.sh)"
+sh -n alertmanager/entrypoint.sh
+sh -n alertmanager/render-config.sh
+rendered="$work/am-slack-only"
+if env -u PAGERDUTY_SERVICE_KEY -u PAGERDUTY_SERVICE_KEY_FILE -u SLACK_WEBHOOK_URL_FILE \
+    SLACK_WEBHOOK_URL=https://slack.invalid/stand-in sh alertmanager/render-config.sh alertmanager/alertmanager.yml \
+    "$rendered" 2>"$work/render.err"; then
+  grep -q 'Slack #critical-alerts only' "$work/render.err" || bad "Slack-only start does not say that nothing pages"
+  amtool check-config "$rendered/alertmanager.yml" || bad "the Slack-only config does not pass amtool"
+  if grep -q 'pagerduty_configs\|service_key_file' "$rendered/alertmanager.yml"; then bad "the Slack-only config still has PagerDuty"; fi
+  [ -e "$rendered/pagerduty_service_key" ] && bad "a PagerDuty key file was written without a key"
+  [ "$(cat "$rendered/slack_webhook_url")" = https://slack.invalid/stand-in ] || bad "the Slack secret was not written"
+  [ "$(stat -c %a "$rendered/slack_webhook_url")" = 600 ] || bad "the Slack secret is not 0600"
+  grep -q "slack_api_url_file: $rendered/slack_webhook_url" "$rendered/alertmanager.yml" || bad "the rendered config does not read the written Slack secret"
+  # Critical alerts still reach Slack #critical-alerts through the critical receiver.
+  amtool config routes test --config.file="$rendered/alertmanager.yml" --verify.receivers=critical-pager \
+    alertname=HighErrorRate instance=app:5000 severity=critical >/dev/null || bad "Slack-only: critical alerts are not routed"
+else
+  bad "render-config.sh failed with only SLACK_WEBHOOK_URL: $(cat "$work/render.err")"
+fi
+paged="$work/am-paged"
+printf 'stand-in-pagerduty-key' >"$work/pd_key"
+SLACK_WEBHOOK_URL=https://slack.invalid/stand-in PAGERDUTY_SERVICE_KEY_FILE="$work/pd_key" \
+  sh alertmanager/render-config.sh alertmanager/alertmanager.yml "$paged" 2>/dev/null || bad "render-config.sh failed with PagerDuty"
+amtool check-config "$paged/alertmanager.yml" || bad "the config with PagerDuty does not pass amtool"
+grep -q "service_key_file: $paged/pagerduty_service_key" "$paged/alertmanager.yml" || bad "PagerDuty is not configured when its key is given"
+cmp -s "$work/pd_key" "$paged/pagerduty_service_key" || bad "the PagerDuty key file was not copied"
+if env -u SLACK_WEBHOOK_URL -u SLACK_WEBHOOK_URL_FILE sh alertmanager/render-config.sh alertmanager/alertmanager.yml \
+    "$work/am-none" 2>"$work/render.err"; then
+  bad "render-config.sh started without a Slack webhook"
+fi
+grep -q 'set SLACK_WEBHOOK_URL' "$work/render.err" || bad "no Slack webhook: the error does not say what to set"
+
 step "result"
 if [ $fail -ne 0 ]; then echo "monitoring checks FAILED"; exit 1; fi
 echo "monitoring checks passed"

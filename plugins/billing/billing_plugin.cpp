@@ -29,7 +29,7 @@ using namespace cc::billing;
 struct Runtime {
   Runtime(cc::Context& ctx, BillingConfig cfg)
       : config(std::move(cfg)),
-        store(ctx.db(), config.plans),
+        store(ctx.db(), ctx.users(), config.plans),
         ledger(std::make_shared<SqlCreditLedger>(ctx.db())),
         processor(ctx.db(), store, *ledger, ctx.mailer(), ctx.events(), config.plans, config.livemode,
                   ctx.logger()),
@@ -86,7 +86,7 @@ class BillingPlugin : public cc::Plugin {
     commands.add("billing-grant-annual", "grant the monthly credits of annual plans that are due now",
                  [](cc::Context& ctx, const std::vector<std::string>&) {
                    BillingConfig config = loadBillingConfig(ctx.config());
-                   BillingStore store(ctx.db(), config.plans);
+                   BillingStore store(ctx.db(), ctx.users(), config.plans);
                    SqlCreditLedger ledger(ctx.db());
                    AnnualGrants grants(ctx.db(), store, ledger, config.plans, &ctx.events(), ctx.logger());
                    int n = grants.run(static_cast<std::int64_t>(std::time(nullptr)));

@@ -12,10 +12,14 @@ BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
   libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev libargon2-dev libssl-dev libgtest-dev libgmock-dev)
 # Only the test suite needs these (python3: bench/admin/run.sh, run by ctest, picks its port with it;
-# nginx-light: tests/integration/nginx_proxy_test.cpp runs deploy/nginx.conf in front of the host).
+# nginx-light: tests/integration/nginx_proxy_test.cpp runs deploy/nginx.conf in front of the host;
+# lintian, dpkg-dev and file: tests/install/deb_package_test.sh builds the Debian package with
+# cpack, which runs dpkg-shlibdeps, and checks it; pgbouncer: tests/support/pgbouncer.hpp runs it
+# in front of the test PostgreSQL).
 # scripts/test adds nodejs and npm when node is missing (ensure_node); everything else the tests
 # run (runuser, flock, mount, gzip, awk) is in every Debian system.
-TEST_PACKAGES=(postgresql curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium python3 nginx-light)
+TEST_PACKAGES=(postgresql pgbouncer curl openssl wrk clang libclang-rt-14-dev prometheus prometheus-alertmanager chromium python3 nginx-light
+  lintian dpkg-dev file)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

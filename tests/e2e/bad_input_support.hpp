@@ -436,14 +436,31 @@ inline const std::set<std::string> kUnsnapshottedTables = {
     "scheduled_job_runs", "admin_event_counts", "AuditLog", "AuditChain", "AuditLogCounts", "RateLimitTracker",
     "auth_throttle"};
 
-/// Whether the ratelimit plugin counts a request to `path` made with a valid token.
-inline bool countedByRateLimiter(const std::string& path) {
+/// Whether the router found no route for the request: the host's own 404 ("no route for ...")
+/// or 405 (core/http/pipeline.cpp, terminal()). Any other answer came from a matched route
+/// (its access check, body limit or handler), whatever its status.
+inline bool routerMatchedNoRoute(const HttpResult& r) {
+  if (r.status != 404 && r.status != 405) return false;
+  auto body = parseJsonObject(r.body);
+  if (!body || !body->has("error") || !body->get("error").isString()) return false;
+  const std::string error = body->getValue<std::string>("error");
+  return r.status == 404 ? error.rfind("no route for ", 0) == 0 : error.rfind("method ", 0) == 0;
+}
+
+/// Whether the ratelimit plugin counts a request to `path` made with `who`'s valid token and
+/// answered `r` (docs/rate-limiting.md, "What is counted"): everything under /api/ but the
+/// usage endpoint, except an admin's call to a matched route of the admin API. A user's call
+/// to an admin route (403) is counted, and so is an admin's call to an /api/admin/... path
+/// that no route matches (404, 405).
+inline bool countedByRateLimiter(const std::string& path, Who who, const HttpResult& r) {
   std::string p = path.substr(0, path.find('?'));
   std::string normalized;  // empty segments dropped, the way the router matches
   std::istringstream segments(p);
   for (std::string seg; std::getline(segments, seg, '/');)
     if (!seg.empty()) normalized += "/" + seg;
-  return normalized.rfind("/api/", 0) == 0 && normalized != "/api/rate-limit/usage";
+  if (normalized.rfind("/api/", 0) != 0 || normalized == "/api/rate-limit/usage") return false;
+  const bool adminApiRoute = normalized.rfind("/api/admin/", 0) == 0 && !routerMatchedNoRoute(r);
+  return !(who == Who::Admin && adminApiRoute);
 }
 
 class AttackRunner {
@@ -480,7 +497,7 @@ class AttackRunner {
       before = std::move(after);
 
       auto trackerAfter = tracker();
-      expectTrackerDelta(a, trackerBefore, trackerAfter);
+      expectTrackerDelta(a, r, trackerBefore, trackerAfter);
       trackerBefore = std::move(trackerAfter);
 
       auto throttleAfter = throttleCounts();
@@ -516,10 +533,10 @@ class AttackRunner {
     return t;
   }
 
-  void expectTrackerDelta(const Attack& a, std::map<std::string, std::pair<long, long>> before,
+  void expectTrackerDelta(const Attack& a, const HttpResult& r, std::map<std::string, std::pair<long, long>> before,
                           const std::map<std::string, std::pair<long, long>>& after) const {
     const std::string* counted = a.who == Who::User ? &h_.userId : a.who == Who::Admin ? &h_.adminId : nullptr;
-    if (counted && a.reachesMiddleware && a.rawRequest.empty() && countedByRateLimiter(a.path)) {
+    if (counted && a.reachesMiddleware && a.rawRequest.empty() && countedByRateLimiter(a.path, a.who, r)) {
       before[*counted].first += 1;
       if (a.method == "POST" && a.path.rfind("/api/gemini/analyze", 0) == 0) before[*counted].second += 1;
     }

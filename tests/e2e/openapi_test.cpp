@@ -274,14 +274,24 @@ TEST_F(OpenApi, EveryOperationHasResponsesSecurityAndItsBody) {
         EXPECT_TRUE(schema["properties"][field.as<std::string>()]) << "required field not described: " << field;
     }
     // Authenticated routes: 401, 403, and (counted by the rate limiter) 429 with the headers.
+    // An admin's calls to the admin API are not counted (docs/rate-limiting.md), so an admin
+    // route's success documents no X-RateLimit-* headers; a non-admin's call there is counted,
+    // so its 403 documents them, and a non-admin over their limit gets the 429.
     if (requiresBearerToken(op)) {
       EXPECT_TRUE(op["responses"]["401"]) << "authenticated route without 401";
       EXPECT_TRUE(op["responses"]["403"]) << "authenticated route without 403";
       if (key != "GET /api/rate-limit/usage" && key.find(" /api/") != std::string::npos) {
         EXPECT_TRUE(op["responses"]["429"]) << "rate-limited route without 429";
         YAML::Node ok = op["responses"]["200"] ? op["responses"]["200"] : op["responses"]["201"];
-        for (const char* h : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"})
-          EXPECT_TRUE(resolve(ok)["headers"][h]) << "success response does not document " << h;
+        for (const char* h : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Resource"}) {
+          if (adminOnly(op)) {
+            EXPECT_FALSE(resolve(ok)["headers"][h]) << "an admin's call to the admin API is not counted, yet " << h
+                                                    << " is documented on its success";
+            EXPECT_TRUE(resolve(op["responses"]["403"])["headers"][h]) << "a non-admin's 403 is counted: document " << h;
+          } else {
+            EXPECT_TRUE(resolve(ok)["headers"][h]) << "success response does not document " << h;
+          }
+        }
         EXPECT_TRUE(resolve(op["responses"]["429"])["headers"]["Retry-After"]) << "429 without Retry-After";
       }
     }
@@ -426,12 +436,18 @@ class OpenApiLiveAnswers : public OpenApi {
                         int expectedStatus) {
     SCOPED_TRACE(method + " " + documentedPath);
     ASSERT_EQ(r.status, expectedStatus) << r.body;
-    YAML::Node response = resolve(operation(method, documentedPath)["responses"][std::to_string(r.status)]);
+    YAML::Node op = operation(method, documentedPath);
+    YAML::Node response = resolve(op["responses"][std::to_string(r.status)]);
     ASSERT_TRUE(response.IsMap()) << "status " << r.status << " is not documented";
-    for (auto header : response["headers"]) {
-      std::string name = header.first.as<std::string>();
-      // Headers the rate limiter adds on counted requests; the others are situational.
-      if (name.rfind("X-RateLimit-", 0) == 0) EXPECT_FALSE(r.header(name).empty()) << name << " is documented";
+    // Headers the rate limiter adds on counted requests; the others are situational. A
+    // success, and any answer of an admin route, carries them exactly when documented: an
+    // admin's calls to the admin API are not counted, a non-admin's (403) are.
+    const bool exact = r.status / 100 == 2 || adminOnly(op);
+    for (const char* name : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Resource"}) {
+      if (response["headers"][name])
+        EXPECT_FALSE(r.header(name).empty()) << name << " is documented";
+      else if (exact)
+        EXPECT_TRUE(r.header(name).empty()) << name << " is not documented for " << r.status << " but was sent";
     }
     YAML::Node schema = response["content"]["application/json"]["schema"];
     ASSERT_TRUE(schema) << "no JSON schema for " << r.status;
@@ -498,11 +514,17 @@ TEST_F(OpenApiLiveAnswers, AdminRoutesAnswerWithTheDocumentedFields) {
                            R"({"email":"fields-target@example.com","password":"correct horse battery"})");
   ASSERT_EQ(target.status, 201) << target.body;
   std::string targetId = cc::test::jsonField(target.body, "user.id");
+  std::string targetToken = cc::test::jsonField(target.body, "token");
   std::string userPath = "/api/admin/users/" + targetId;
+  auto requestsToday = [&](const std::string& token) {
+    return cc::test::jsonField(call("GET", "/api/rate-limit/usage", token).body, "used.requestsToday");
+  };
+  ASSERT_EQ(requestsToday(adminToken), "0");
+  ASSERT_EQ(requestsToday(targetToken), "0");
 
   expectDocumented("GET", "/api/admin/stats", call("GET", "/api/admin/stats", adminToken), 200);
-  expectDocumented("GET", "/api/admin/stats", call("GET", "/api/admin/stats", cc::test::jsonField(target.body, "token")),
-                   403);
+  expectDocumented("GET", "/api/admin/stats", call("GET", "/api/admin/stats", targetToken), 403);
+  EXPECT_EQ(requestsToday(targetToken), "1") << "a non-admin's call to the admin API is counted";
   expectDocumented("GET", "/api/admin/analytics", call("GET", "/api/admin/analytics?days=3", adminToken), 200);
   expectDocumented("GET", "/api/admin/analytics", call("GET", "/api/admin/analytics?days=0", adminToken), 400);
   expectDocumented("GET", "/api/admin/users", call("GET", "/api/admin/users?limit=5&suspended=false", adminToken), 200);
@@ -519,6 +541,10 @@ TEST_F(OpenApiLiveAnswers, AdminRoutesAnswerWithTheDocumentedFields) {
                    200);
   expectDocumented("POST", "/api/admin/users/{userId}/reactivate", call("POST", userPath + "/reactivate", adminToken),
                    409);
+  EXPECT_EQ(requestsToday(adminToken), "0") << "an admin's calls to the admin API are not counted";
+  // The admin's other use of the API is counted like anyone's.
+  expectDocumented("GET", "/api/auth/me", call("GET", "/api/auth/me", adminToken), 200);
+  EXPECT_EQ(requestsToday(adminToken), "1");
 }
 
 }  // namespace

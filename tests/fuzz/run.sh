@@ -34,7 +34,7 @@ build cron_fuzz "$src/tests/fuzz/cron_fuzz.cpp" "$src/core/scheduler/cron.cpp"
 build json_fuzz "$src/tests/fuzz/json_fuzz.cpp" -- -lPocoJSON -lPocoFoundation
 build sql_script_fuzz "$src/tests/fuzz/sql_script_fuzz.cpp" "$src/core/db/sql_script.cpp"
 build config_fuzz "$src/tests/fuzz/config_fuzz.cpp" "$src/core/config/host_config.cpp" "$src/core/config/dotenv.cpp" \
-  "$src/core/http/client_address.cpp" "$src/core/db/database_url.cpp" \
+  "$src/core/http/client_address.cpp" "$src/core/db/database_url.cpp" "$src/core/config/install_layout.cpp" \
   -- -lyaml-cpp -lPocoFoundation
 for extra in "$src"/plugins/*/fuzz/*_fuzz.sh; do
   [ -f "$extra" ] && source "$extra"   # plugins add their own targets (e.g. Stripe-Signature parsing)

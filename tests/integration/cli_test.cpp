@@ -9,7 +9,7 @@ TEST(Cli, VersionPrintsBuildSignature) {
   auto r = runHost({"version"});
   EXPECT_EQ(r.exitCode, 0);
   EXPECT_NE(r.output.find("codecouncil "), std::string::npos);
-  EXPECT_NE(r.output.find("ABI 1"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ABI 2"), std::string::npos) << r.output;
 }
 
 TEST(Cli, MigrateAppliesOnceAndRecordsChecksums) {
@@ -21,7 +21,7 @@ TEST(Cli, MigrateAppliesOnceAndRecordsChecksums) {
   ASSERT_EQ(second.exitCode, 0) << second.output;
   EXPECT_EQ(second.output.find("applied migration"), std::string::npos) << second.output;
   auto sums = queryStrings(host.databaseUrl(), "SELECT checksum FROM schema_migrations WHERE component = 'core'");
-  ASSERT_EQ(sums.size(), 4u);
+  ASSERT_EQ(sums.size(), 5u);
   EXPECT_EQ(sums[0].size(), 64u);
 }
 

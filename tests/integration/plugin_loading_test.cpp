@@ -2,6 +2,8 @@
 // the plugin's name, path and cause; optional ones are skipped loudly; order is exact.
 #include "support/host_process.hpp"
 
+#include <codecouncil/sdk/version.hpp>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -85,7 +87,7 @@ TEST(PluginLoading, MissingSymbolIsRefusedWithPath) {
 
 TEST(PluginLoading, AbiMismatchSaysExpectedAndGot) {
   auto out = failedStart(entry("tp_abi_mismatch"));
-  EXPECT_NE(out.find("expected 1, got 999"), std::string::npos) << out;
+  EXPECT_NE(out.find("expected " + std::to_string(cc::kSdkAbiVersion) + ", got 999"), std::string::npos) << out;
 }
 
 TEST(PluginLoading, MissingLibraryNamesThePath) {

@@ -1,5 +1,7 @@
 #include "support/host_process.hpp"
 
+#include "support/pgbouncer.hpp"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -162,6 +164,7 @@ HostProcess::HostProcess(std::string pluginsYaml, std::string extraYaml, std::st
   std::ostringstream yaml;
   yaml << "server:\n  host: 127.0.0.1\n  port: " << port_ << "\n  threads: 8\n  shutdown_grace_seconds: 5\n"
        << "database:\n  url: " << databaseUrl_ << "\n  migrations_dir: " << sourceDir() << "/migrations\n"
+       << (throughTransactionPooling(databaseUrl_) ? "  transaction_pooling: true\n" : "")
        << "auth:\n  jwt_secret: test-secret-that-is-long-enough-0123456789\n"
        // Every test client is 127.0.0.1: suites that sign up or fail logins for many accounts
        // would otherwise meet the per-address throttles. Tests of the throttles set their own

@@ -1,6 +1,7 @@
 #include "support/test_env.hpp"
 
 #include "core/db/database_impl.hpp"
+#include "support/pgbouncer.hpp"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
@@ -65,6 +66,15 @@ std::string createPostgresDatabase(const std::string& prefix) {
   s << "CREATE DATABASE " + name, Poco::Data::Keywords::now;
   Poco::URI out(uri);
   out.setPath("/" + name);
+  if (postgresViaPgBouncer()) {  // the suite runs through PgBouncer (tests/support/pgbouncer.hpp)
+    const PgBouncer* bouncer = sharedPgBouncer();
+    if (!bouncer || !bouncer->ready()) {
+      ADD_FAILURE() << "CC_TEST_POSTGRES_VIA_PGBOUNCER is set but pgbouncer did not start: "
+                    << (bouncer ? bouncer->log() : std::string("no test PostgreSQL"));
+      return out.toString();
+    }
+    return bouncer->through(out.toString());
+  }
   return out.toString();
 }
 
@@ -74,6 +84,7 @@ std::unique_ptr<cc::core::PooledDatabase> openUrl(const std::string& url) {
   c.url = url;
   c.poolMin = 1;
   c.poolMax = 2;
+  c.transactionPooling = throughTransactionPooling(url);
   return cc::core::openDatabase(c, "/");
 }
 }  // namespace

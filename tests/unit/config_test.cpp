@@ -711,6 +711,31 @@ TEST_F(ConfigTest, DatabaseUrlMustHaveAKnownSchemeAndIsNeverEchoed) {
   EXPECT_EQ(load("c.yaml").database.url, "postgres://u:p@h/db");
 }
 
+// PgBouncer's transaction mode (docs/deployment.md, "PgBouncer"): both keys are PostgreSQL
+// only, and direct_url is checked whole like url, never echoed (it carries a password too).
+TEST_F(ConfigTest, TransactionPoolingAndDirectUrlAreReadAndChecked) {
+  write("c.yaml", "database:\n  url: postgresql://u:p@bouncer:6432/cc\n  transaction_pooling: true\n"
+                  "  direct_url: postgresql://u:p@db:5432/cc\n");
+  HostConfig c = load("c.yaml");
+  EXPECT_TRUE(c.database.transactionPooling);
+  EXPECT_EQ(c.database.directUrl, "postgresql://u:p@db:5432/cc");
+  write("c.yaml", "{}\n");
+  EXPECT_FALSE(load("c.yaml").database.transactionPooling);
+  EXPECT_EQ(load("c.yaml").database.directUrl, "");
+
+  write("c.yaml", "database:\n  url: sqlite:///tmp/cc.db\n  transaction_pooling: true\n");
+  EXPECT_EQ(errorOf("c.yaml"), "database.transaction_pooling (c.yaml:3): is only for a postgresql:// database.url");
+  write("c.yaml", "database:\n  url: postgresql://u:p@h/db\n  direct_url: sqlite:///tmp/cc.db\n");
+  EXPECT_EQ(errorOf("c.yaml"),
+            "database.direct_url (c.yaml:3): must be a postgresql:// URL, and database.url must be one too");
+  write("c.yaml", "database:\n  url: postgresql://u:p@h/db\n  direct_url: postgresql://u:hunter2@x@db/cc\n");
+  std::string message = errorOf("c.yaml");
+  EXPECT_TRUE(contains(message, "database.direct_url (c.yaml:3): the user name or password contains '@'")) << message;
+  EXPECT_FALSE(contains(message, "hunter2")) << message;
+  write("c.yaml", "database:\n  url: postgresql://u:p@h/db\n  transaction_pooling: maybe\n");
+  EXPECT_TRUE(contains(errorOf("c.yaml"), "database.transaction_pooling (c.yaml:3)"));
+}
+
 TEST_F(ConfigTest, TlsNeedsCertificateAndKeyWhenEnabled) {
   write("c.yaml",
         "server:\n"              // 1
@@ -934,6 +959,28 @@ TEST_F(ConfigTest, ProductionPoolMaxComesFromDatabasePoolMax) {
   EXPECT_EQ(loadHostConfig(options).database.poolTimeoutMs, 10000);
   setEnv("DATABASE_POOL_MAX", "40");
   EXPECT_EQ(loadHostConfig(options).database.poolMax, 40);
+}
+
+// Behind PgBouncer (docs/deployment.md, "PgBouncer"): the shipped staging and production files
+// read both settings from the environment file, off and empty by default.
+TEST_F(ConfigTest, ShippedFilesReadTransactionPoolingAndDirectUrlFromTheEnvironment) {
+  for (const char* name : {"staging.yaml", "production.yaml"}) {
+    SCOPED_TRACE(name);
+    fs::create_directories(dir_ / "config");
+    fs::copy_file(kSourceDir / "config" / name, dir_ / "config" / name, fs::copy_options::overwrite_existing);
+    LoadOptions options;
+    options.configFile = std::string("config/") + name;
+    setEnv("DATABASE_URL", "postgresql://u:p@bouncer:6432/cc");
+    setEnv("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+    unsetEnv("DATABASE_TRANSACTION_POOLING");
+    unsetEnv("DATABASE_DIRECT_URL");
+    EXPECT_FALSE(loadHostConfig(options).database.transactionPooling);
+    EXPECT_EQ(loadHostConfig(options).database.directUrl, "");
+    setEnv("DATABASE_TRANSACTION_POOLING", "true");
+    setEnv("DATABASE_DIRECT_URL", "postgresql://u:p@db:5432/cc");
+    EXPECT_TRUE(loadHostConfig(options).database.transactionPooling);
+    EXPECT_EQ(loadHostConfig(options).database.directUrl, "postgresql://u:p@db:5432/cc");
+  }
 }
 
 TEST_F(ConfigTest, ShippedDevelopmentConfigDocumentsThePluginEntryFormat) {

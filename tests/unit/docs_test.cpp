@@ -1,6 +1,8 @@
 // The documents stay true to the repository: every link points at a file (and heading) that
-// exists in it, every variable the shipped configs read is documented and in .env.example,
-// and .env.example can be used as systemd's EnvironmentFile and sourced by sh as it is.
+// exists in it, every citation of a section of the enterprise guide (which is not in the
+// repository) is followed by a quote of what the document relies on, every variable the
+// shipped configs read is documented and in .env.example, and .env.example can be used as
+// systemd's EnvironmentFile and sourced by sh as it is.
 #include "support/test_env.hpp"
 
 #include <gtest/gtest.h>
@@ -59,6 +61,57 @@ bool insideRepository(const fs::path& p) {
   return !rel.empty() && *rel.begin() != "..";
 }
 
+/// A block of a Markdown file: consecutive non-blank lines outside code fences, where a list
+/// item starts a new block and a table is one block. `quoteFollows`: the next non-blank line
+/// is a blockquote ("> ...", also indented under a list item).
+struct MarkdownBlock {
+  int firstLine = 0;
+  std::string text;
+  bool quoteFollows = false;
+};
+
+bool isBlockquote(const std::string& line) {
+  auto text = line.find_first_not_of(' ');
+  return text != std::string::npos && line[text] == '>';
+}
+
+std::vector<MarkdownBlock> blocksOf(const fs::path& file) {
+  std::vector<std::string> lines;
+  std::istringstream in(readFile(file));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  static const std::regex listItem(R"(^\s*([-*+]|\d+\.)\s)");
+  std::vector<MarkdownBlock> blocks;
+  bool inFence = false, open = false;
+  auto close = [&](std::size_t next) {
+    if (!open) return;
+    open = false;
+    while (next < lines.size() && lines[next].find_first_not_of(' ') == std::string::npos) ++next;
+    blocks.back().quoteFollows = next < lines.size() && isBlockquote(lines[next]);
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (line.rfind("```", 0) == 0) {
+      close(i);
+      inFence = !inFence;
+      continue;
+    }
+    const bool blank = line.find_first_not_of(' ') == std::string::npos;
+    if (inFence || blank || isBlockquote(line)) {
+      close(i);
+      continue;
+    }
+    const bool tableRow = line[line.find_first_not_of(' ')] == '|';
+    if (open && std::regex_search(line, listItem) && !tableRow) close(i);
+    if (!open) {
+      blocks.push_back({static_cast<int>(i) + 1, "", false});
+      open = true;
+    }
+    blocks.back().text += line + "\n";
+  }
+  close(lines.size());
+  return blocks;
+}
+
 std::set<std::string> configVariables() {
   std::set<std::string> names;
   std::regex var(R"(\$\{([A-Z_][A-Z0-9_]*))");
@@ -108,6 +161,28 @@ TEST(Docs, NoDocumentPointsOutsideTheRepository) {
     EXPECT_EQ(text.find("shared/spec"), std::string::npos) << doc << " names a file outside the repository";
     EXPECT_EQ(text.find("/work/"), std::string::npos) << doc << " names a machine path";
   }
+}
+
+TEST(Docs, EveryCitationOfAGuideSectionIsFollowedByAQuote) {
+  // The enterprise guide is the product contract but not part of the repository, so a reader
+  // cannot follow a citation of it: where a document names a section of the guide, the lines it
+  // relies on follow as a blockquote (issue 16). "Plugin guide" is docs/plugin-guide.md.
+  std::regex pluginGuide(R"(plugin[ -]guide)", std::regex::icase);
+  std::regex section(R"(\bsections?\s+[1-6]\b)", std::regex::icase);
+  int citations = 0;
+  for (const auto& doc : markdownFiles()) {
+    for (const auto& block : blocksOf(doc)) {
+      std::string text = std::regex_replace(block.text, pluginGuide, "");
+      if (!std::regex_search(text, std::regex(R"(\bguide\b)", std::regex::icase)) || !std::regex_search(text, section))
+        continue;
+      ++citations;
+      EXPECT_TRUE(block.quoteFollows) << doc.string() << ":" << block.firstLine
+                                      << ": cites a section of the enterprise guide without quoting it (a blockquote "
+                                         "right after the paragraph):\n"
+                                      << block.text.substr(0, 400);
+    }
+  }
+  EXPECT_GT(citations, 3) << "the citation pattern no longer finds the documents' citations";
 }
 
 TEST(Docs, EveryVariableOfTheShippedConfigsIsDocumentedAndInTheExample) {

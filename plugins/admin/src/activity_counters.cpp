@@ -75,29 +75,40 @@ void ActivityCounters::flush() {
   }
   if (events.empty() && runs.empty()) return;
   try {
-    db_.transaction([&](Poco::Data::Session& s) { write(s, events, runs); });
+    auto tiers = tiersOf(events);
+    db_.transaction([&](Poco::Data::Session& s) { write(s, events, tiers, runs); });
   } catch (...) {
     merge(events, runs);  // nothing was committed: keep the counts for the next flush
     throw;
   }
 }
 
+std::map<std::string, std::string> ActivityCounters::tiersOf(const std::map<EventKey, std::int64_t>& events) {
+  std::vector<std::string> ids;
+  for (auto& [key, n] : events) {
+    const auto& [day, topic, tier, userId] = key;
+    if (tier.empty() && !userId.empty()) ids.push_back(userId);
+  }
+  std::map<std::string, std::string> tiers;
+  for (auto& [id, user] : users_.findByIds(ids)) tiers[id] = user.tier;
+  return tiers;
+}
+
 void ActivityCounters::write(Poco::Data::Session& s, const std::map<EventKey, std::int64_t>& events,
-                             const std::map<std::string, Runs>& runs) {
+                             const std::map<std::string, std::string>& tiers, const std::map<std::string, Runs>& runs) {
   const std::string upsert =
       " ON CONFLICT (day, topic, tier) DO UPDATE SET count = admin_event_counts.count + excluded.count";
   for (auto& [key, n] : events) {
     auto [day, topic, tier, userId] = key;
     std::int64_t count = n;
-    if (!tier.empty() || userId.empty()) {
-      std::string t = tier.empty() ? "none" : tier;
-      s << db_.sql("INSERT INTO admin_event_counts (day, topic, tier, count) VALUES (?, ?, ?, ?)" + upsert),
-          use(day), use(topic), use(t), use(count), now;
-    } else {
-      s << db_.sql("INSERT INTO admin_event_counts (day, topic, tier, count) VALUES (?, ?, "
-                   "COALESCE((SELECT tier FROM \"User\" WHERE id = ?), 'none'), ?)" + upsert),
-          use(day), use(topic), use(userId), use(count), now;
+    std::string t = tier;
+    if (t.empty() && !userId.empty()) {
+      auto it = tiers.find(userId);
+      if (it != tiers.end()) t = it->second;
     }
+    if (t.empty()) t = "none";
+    s << db_.sql("INSERT INTO admin_event_counts (day, topic, tier, count) VALUES (?, ?, ?, ?)" + upsert), use(day),
+        use(topic), use(t), use(count), now;
   }
   for (auto& [user, r] : runs) {
     std::string id = user, lastAt = r.lastAt;

@@ -9,6 +9,7 @@
 // kept and retried, nothing is counted twice because the write is one transaction.
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>
+#include <codecouncil/sdk/users.hpp>
 
 #include <cstdint>
 #include <map>
@@ -24,7 +25,7 @@ inline constexpr const char* kAnalysisCompleted = "analysis_completed";
 
 class ActivityCounters {
  public:
-  explicit ActivityCounters(Database& db) : db_(db) {}
+  ActivityCounters(Database& db, Users& users) : db_(db), users_(users) {}
 
   /// Counts one event. `day` is "YYYY-MM-DD", `at` the ISO-8601 time it was seen.
   void observe(const std::string& topic, const json::ObjectPtr& payload, const std::string& day,
@@ -51,10 +52,14 @@ class ActivityCounters {
     std::string lastAt;
   };
   void merge(std::map<EventKey, std::int64_t>& events, std::map<std::string, Runs>& runs);
+  /// tier of each user an event names without a tier ("none" for an unknown user), asked
+  /// before the write transaction: the users service borrows its own connection.
+  std::map<std::string, std::string> tiersOf(const std::map<EventKey, std::int64_t>& events);
   void write(Poco::Data::Session& s, const std::map<EventKey, std::int64_t>& events,
-             const std::map<std::string, Runs>& runs);
+             const std::map<std::string, std::string>& tiers, const std::map<std::string, Runs>& runs);
 
   Database& db_;
+  Users& users_;
   mutable std::mutex mutex_;  ///< guards the pending maps
   std::mutex flushMutex_;     ///< one flush at a time (job and stop())
   std::map<EventKey, std::int64_t> events_;

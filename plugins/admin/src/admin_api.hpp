@@ -5,12 +5,11 @@
 #include "admin_config.hpp"
 #include "providers.hpp"
 #include "signup_history.hpp"
-#include "suspensions.hpp"
 #include "user_directory.hpp"
 
-#include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
+#include <codecouncil/sdk/users.hpp>
 
 #include <Poco/Logger.h>
 
@@ -22,7 +21,7 @@ inline constexpr std::size_t kMaxReasonLength = 500;
 
 class AdminApi {
  public:
-  AdminApi(Database& db, Events& events, Poco::Logger& log, Providers providers, AdminSettings settings,
+  AdminApi(Users& accounts, Events& events, Poco::Logger& log, Providers providers, AdminSettings settings,
            std::shared_ptr<ActivityCounters> counters);
 
   // report_handlers.cpp
@@ -47,8 +46,8 @@ class AdminApi {
   Providers providers_;
   AdminSettings settings_;
   std::shared_ptr<ActivityCounters> counters_;
+  Users& accounts_;  ///< the host's users service: suspensions go straight to it
   UserDirectory users_;
-  Suspensions suspensions_;
   SignupHistory signups_;
 };
 

@@ -27,7 +27,7 @@ class AdminPlugin : public Plugin {
     if (!providers.billing) ctx.logger().notice("%s", std::string(kNoBilling));
     if (!providers.credits) ctx.logger().notice("%s", std::string(kNoCredits));
 
-    counters_ = std::make_shared<ActivityCounters>(ctx.db());
+    counters_ = std::make_shared<ActivityCounters>(ctx.db(), ctx.users());
     ctx.events().subscribe("*", [counters = counters_](const Event& e) { counters->observe(e); });
     ctx.scheduler().every(
         "flush_counters", std::chrono::seconds(settings.flushSeconds),
@@ -41,7 +41,7 @@ class AdminPlugin : public Plugin {
         {.exclusive = false});  // every instance writes the counts it saw itself
     log_ = &ctx.logger();
 
-    auto api = std::make_shared<AdminApi>(ctx.db(), ctx.events(), ctx.logger(), providers, settings, counters_);
+    auto api = std::make_shared<AdminApi>(ctx.users(), ctx.events(), ctx.logger(), providers, settings, counters_);
     AdminApi::registerRoutes(ctx.http(), api);
 
     auto files = std::make_shared<StaticFiles>(settings.webRoot);

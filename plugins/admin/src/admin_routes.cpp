@@ -2,15 +2,15 @@
 
 namespace cc::admin {
 
-AdminApi::AdminApi(Database& db, Events& events, Poco::Logger& log, Providers providers, AdminSettings settings,
+AdminApi::AdminApi(Users& accounts, Events& events, Poco::Logger& log, Providers providers, AdminSettings settings,
                    std::shared_ptr<ActivityCounters> counters)
     : events_(events),
       log_(log),
       providers_(std::move(providers)),
       settings_(std::move(settings)),
       counters_(std::move(counters)),
-      users_(db),
-      suspensions_(db),
+      accounts_(accounts),
+      users_(accounts),
       signups_(users_) {}
 
 void AdminApi::registerRoutes(Routes& routes, const std::shared_ptr<AdminApi>& api) {

@@ -1,7 +1,8 @@
 #pragma once
-// Reads the host's "User" table for the admin API: counts, newest users, the filtered and
-// paged list, one profile, e-mails for a set of ids and signups per day.
-#include <codecouncil/sdk/database.hpp>
+// The admin API's view of the accounts, through the host's users service (ctx.users()): counts,
+// newest users, the filtered and paged list, one profile, e-mails for a set of ids and signups
+// per day. The host owns the "User" table; this plugin has no SQL on it.
+#include <codecouncil/sdk/users.hpp>
 
 #include <cstdint>
 #include <map>
@@ -11,17 +12,10 @@
 
 namespace cc::admin {
 
-struct UserRow {
-  std::string id, email, name;
-  bool isAdmin = false;
-  bool suspended = false;
-  std::string suspendedReason, suspendedAt;  ///< empty when not suspended
-  std::string tier;
-  std::string createdAt, updatedAt;
-};
+using UserRow = UserProfile;
 
-/// "Subscription status" on the list is the tier billing keeps in "User": a paid tier
-/// means an active subscription. It is the only status kept in a table this plugin may read.
+/// "Subscription status" on the list is the tier billing keeps on the account: a paid tier
+/// means an active subscription.
 enum class PlanFilter { Any, Paid, Free };
 
 struct UserFilter {
@@ -34,15 +28,11 @@ struct UserFilter {
   int offset = 0;
 };
 
-struct UserPage {
-  std::vector<UserRow> items;  ///< newest signup first
-  std::int64_t total = 0;
-  int limit = 0, offset = 0;
-};
+using UserPage = cc::UserPage;
 
 class UserDirectory {
  public:
-  explicit UserDirectory(Database& db) : db_(db) {}
+  explicit UserDirectory(Users& users) : users_(users) {}
 
   std::int64_t count();
   std::int64_t countSuspended();
@@ -55,10 +45,11 @@ class UserDirectory {
   std::map<std::string, std::int64_t> signupsPerDay(const std::string& fromDay, const std::string& beforeDay = "");
 
  private:
-  Database& db_;
+  Users& users_;
 };
 
-/// Escapes % _ and \ for a LIKE pattern with ESCAPE '\'.
+/// Escapes % _ and \ for a LIKE pattern with ESCAPE '\'. (The search itself is the host's now,
+/// which escapes its pattern; kept for plugins' own tables.)
 std::string likeEscape(const std::string& text);
 
 }  // namespace cc::admin

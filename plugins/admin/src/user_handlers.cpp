@@ -133,10 +133,10 @@ void AdminApi::suspend(Request& req, Response& res) {
   // The acting admin stays able to undo mistakes, and there is always one admin left.
   if (id == admin.id) throw HttpError(400, "you cannot suspend your own account");
 
-  switch (suspensions_.suspend(id, reason)) {
-    case SuspensionOutcome::NotFound: throw HttpError(404, "user not found");
-    case SuspensionOutcome::AlreadyInState: throw HttpError(409, "user is already suspended");
-    case SuspensionOutcome::Changed: break;
+  switch (accounts_.suspend(id, reason)) {
+    case SuspensionChange::NotFound: throw HttpError(404, "user not found");
+    case SuspensionChange::AlreadyInState: throw HttpError(409, "user is already suspended");
+    case SuspensionChange::Changed: break;
   }
   auto payload = json::object();
   payload->set("userId", id);
@@ -156,10 +156,10 @@ void AdminApi::reactivate(Request& req, Response& res) {
   // No body is needed; one that is sent must still be a JSON object.
   if (!req.body.empty()) req.jsonBody();
 
-  switch (suspensions_.reactivate(id)) {
-    case SuspensionOutcome::NotFound: throw HttpError(404, "user not found");
-    case SuspensionOutcome::AlreadyInState: throw HttpError(409, "user is not suspended");
-    case SuspensionOutcome::Changed: break;
+  switch (accounts_.reactivate(id)) {
+    case SuspensionChange::NotFound: throw HttpError(404, "user not found");
+    case SuspensionChange::AlreadyInState: throw HttpError(409, "user is not suspended");
+    case SuspensionChange::Changed: break;
   }
   auto payload = json::object();
   payload->set("userId", id);

@@ -35,9 +35,13 @@ struct Gauges {
 // anything runs, located like any other config error.
 BackupSettings settingsOf(Context& ctx) {
   BackupSettings settings = BackupSettings::from(ctx.config(), ctx.host().configDir);
-  // verify_database_url is PostgreSQL only; a SQLite host verifies into a temp file.
-  if (!settings.verifyDatabaseUrl.empty() && ctx.db().engine() == Engine::PostgreSQL)
-    refuseLiveVerifyDatabase(ctx.config(), settings, currentDatabase(ctx));
+  if (ctx.db().engine() == Engine::PostgreSQL) {
+    // Also stops a host behind a transaction-pooling proxy without database.direct_url now,
+    // not at its first backup.
+    DatabaseTarget live = currentDatabase(ctx);
+    // verify_database_url is PostgreSQL only; a SQLite host verifies into a temp file.
+    if (!settings.verifyDatabaseUrl.empty()) refuseLiveVerifyDatabase(ctx.config(), settings, live);
+  }
   resolveSigningKey(settings, ctx.config(), ctx.host());
   return settings;
 }

@@ -121,8 +121,17 @@ DatabaseTarget currentDatabase(Context& ctx) {
     }
     throw std::runtime_error("cannot find the SQLite database file");
   }
-  std::string url = ctx.hostConfig()["database"]["url"].asString();
-  return parseDatabaseUrl(url, ctx.host().configDir);
+  // pg_dump, psql and this plugin's checks need a server session of their own (session settings,
+  // one snapshot): through a transaction-pooling proxy each transaction may reach another one.
+  const ConfigNode database = ctx.hostConfig()["database"];
+  if (database.has("direct_url") && !database["direct_url"].asString().empty())
+    return parseDatabaseUrl(database["direct_url"].asString(), ctx.host().configDir);
+  if (database.has("transaction_pooling") && database["transaction_pooling"].asBool())
+    throw std::runtime_error(database["transaction_pooling"].where() +
+                             ": is true, so backups need database.direct_url, a URL that "
+                             "reaches PostgreSQL without the transaction-pooling proxy (pg_dump and psql need a "
+                             "server session of their own)");
+  return parseDatabaseUrl(database["url"].asString(), ctx.host().configDir);
 }
 
 }  // namespace cc::backup

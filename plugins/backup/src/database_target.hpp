@@ -35,7 +35,9 @@ struct DatabaseTarget {
 /// against baseDir. Throws std::invalid_argument.
 DatabaseTarget parseDatabaseUrl(const std::string& url, const std::string& baseDir);
 
-/// The database this host instance uses (the environment's database).
+/// The database this host instance uses (the environment's database), reached through
+/// database.direct_url when that is set. Throws std::runtime_error when database.transaction_pooling
+/// is on without a direct_url: dumps and restores must not go through a transaction-pooling proxy.
 DatabaseTarget currentDatabase(Context& ctx);
 
 /// Double-quoted SQL identifier.

@@ -43,7 +43,9 @@ std::string BillingStore::saveCustomer(Poco::Data::Session& s, const std::string
 }
 
 std::optional<std::string> BillingStore::userEmail(Poco::Data::Session& s, const std::string& userId) {
-  return firstString(s, db_.sql("SELECT email FROM \"User\" WHERE id = ?"), userId);
+  auto user = users_.findById(s, userId);
+  if (!user) return std::nullopt;
+  return user->email;
 }
 
 bool BillingStore::recordEvent(Poco::Data::Session& s, const std::string& id, const std::string& type,
@@ -230,8 +232,7 @@ std::string BillingStore::syncUserTier(Poco::Data::Session& s, const std::string
   std::vector<const Plan*> plans;
   for (auto& id : planIds) plans.push_back(plans_.byId(id));
   std::string tier = tierFor(plans);
-  s << db_.sql("UPDATE \"User\" SET tier = ?, \"updatedAt\" = " + db_.nowSql() + " WHERE id = ? AND tier <> ?"),
-      use(tier), use(u), use(tier), now;
+  users_.setTier(s, userId, tier);
   return tier;
 }
 

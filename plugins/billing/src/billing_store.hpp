@@ -1,10 +1,13 @@
 #pragma once
-// SQL for Stripe customers, subscriptions, processed events and the user's tier. Every
-// method runs on the caller's session, so the caller decides the transaction.
+// SQL for Stripe customers, subscriptions and processed events; the user's e-mail and tier
+// through the host's users service. Every method runs on the caller's session, so the caller
+// decides the transaction (the tier is set in the same transaction as the subscription rows
+// it is derived from, under the same locks).
 #include "plans.hpp"
 
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/sdk/users.hpp>
 
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
@@ -44,7 +47,7 @@ struct PendingEvent {
 
 class BillingStore {
  public:
-  BillingStore(Database& db, const PlanCatalog& plans) : db_(db), plans_(plans) {}
+  BillingStore(Database& db, Users& users, const PlanCatalog& plans) : db_(db), users_(users), plans_(plans) {}
 
   std::optional<std::string> customerForUser(Poco::Data::Session& s, const std::string& userId);
   std::optional<std::string> userForCustomer(Poco::Data::Session& s, const std::string& customerId);
@@ -84,7 +87,7 @@ class BillingStore {
   void markCanceled(Poco::Data::Session& s, const std::string& id, const std::string& canceledAt);
   void setPlan(Poco::Data::Session& s, const std::string& id, const Plan& plan);
 
-  /// Sets "User".tier from the subscriptions that give access; returns the tier.
+  /// Sets the user's tier from the subscriptions that give access; returns the tier.
   std::string syncUserTier(Poco::Data::Session& s, const std::string& userId);
 
   SubscriptionStats stats(Poco::Data::Session& s);
@@ -107,6 +110,7 @@ class BillingStore {
   /// Rows of an executed SELECT of kSubscriptionColumns.
   static std::vector<SubscriptionRow> readSubscriptions(Poco::Data::Statement& st);
   Database& db_;
+  Users& users_;
   const PlanCatalog& plans_;
 };
 

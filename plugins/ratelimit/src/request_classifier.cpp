@@ -25,6 +25,9 @@ Counted classify(const Request& req) {
   std::string path = canonicalPath(req.path);
   if (path.rfind("/api/", 0) != 0) return Counted::No;
   if (path == kUsagePath && (req.method == "GET" || req.method == "HEAD")) return Counted::No;
+  // The route template, set only when a route matched: an admin's typo under /api/admin/ (a 404)
+  // is counted like anyone's, and a non-admin's call to an admin route (a 403) is counted too.
+  if (req.user->isAdmin && req.routeTemplate.rfind(kAdminApiPrefix, 0) == 0) return Counted::No;
   if (req.method == "POST" && path == kAnalyzePath) return Counted::AnalysisRun;
   return Counted::Request;
 }

@@ -7,13 +7,15 @@
 namespace cc::ratelimit {
 
 enum class Counted {
-  No,           ///< not limited: no user, not under /api/, or the usage endpoint itself
+  No,           ///< not limited: no user, not under /api/, the usage endpoint, or an admin on the admin API
   Request,      ///< one request
   AnalysisRun,  ///< one request and one analysis run
 };
 
 inline constexpr const char* kUsagePath = "/api/rate-limit/usage";
 inline constexpr const char* kAnalyzePath = "/api/gemini/analyze";
+/// The admin plugin's routes (all Access::Admin); matched on the route template, not the path.
+inline constexpr const char* kAdminApiPrefix = "/api/admin/";
 
 /// The path as the router sees it: empty segments dropped ("//api//x/" -> "/api/x"), so a
 /// client cannot step around the limiter with extra slashes.
@@ -21,7 +23,10 @@ std::string canonicalPath(const std::string& path);
 
 /// Authenticated, non-suspended callers of anything under /api/ are counted; a POST to the
 /// analysis endpoint is also an analysis run. Reading one's own usage is free, as on GitHub,
-/// so a client that has run out can still find out when it may continue.
+/// so a client that has run out can still find out when it may continue. An admin's calls to a
+/// matched admin API route are not counted: the dashboard is operators' tooling, and counting it
+/// against the admin's own tier (free: 100 a day) locked operators out of it. Everything else an
+/// admin does (analysis runs, the product API) counts against their tier like anyone's.
 Counted classify(const Request& req);
 
 }  // namespace cc::ratelimit

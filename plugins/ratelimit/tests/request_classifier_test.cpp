@@ -40,3 +40,23 @@ TEST(RequestClassifier, SkipsAnonymousSuspendedNonApiAndUsage) {
   EXPECT_EQ(classify(request("GET", "/api/rate-limit/usage")), Counted::No);
   EXPECT_EQ(classify(request("POST", "/api/rate-limit/usage")), Counted::Request);
 }
+
+TEST(RequestClassifier, AnAdminOnAMatchedAdminRouteIsNotCounted) {
+  auto admin = [](const std::string& method, const std::string& path, const std::string& route) {
+    auto r = request(method, path);
+    r.user->isAdmin = true;
+    r.routeTemplate = route;
+    return r;
+  };
+  EXPECT_EQ(classify(admin("GET", "/api/admin/stats", "/api/admin/stats")), Counted::No);
+  EXPECT_EQ(classify(admin("POST", "/api/admin/users/u2/suspend", "/api/admin/users/:userId/suspend")), Counted::No);
+  // Not the admin API: the admin's own product use counts like anyone's.
+  EXPECT_EQ(classify(admin("GET", "/api/auth/me", "/api/auth/me")), Counted::Request);
+  EXPECT_EQ(classify(admin("POST", "/api/gemini/analyze", "/api/gemini/analyze")), Counted::AnalysisRun);
+  // No route matched (a 404 under /api/admin/): counted.
+  EXPECT_EQ(classify(admin("GET", "/api/admin/nothing-here", "")), Counted::Request);
+  // A non-admin on an admin route (answered 403) is counted.
+  auto user = request("GET", "/api/admin/stats");
+  user.routeTemplate = "/api/admin/stats";
+  EXPECT_EQ(classify(user), Counted::Request);
+}

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
+
 namespace {
 
 /// Turns a refused skip into a failure before the result printer reports the test:
@@ -56,6 +59,10 @@ class SkipPolicyListener : public ::testing::EmptyTestEventListener {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  // The pgbouncer.* ctest entries (cmake/Testing.cmake, cc_add_pgbouncer_run) pass this on the
+  // command line, beside the test's name, so the run cannot lose it the way a ctest property can.
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--cc-via-pgbouncer") == 0) ::setenv("CC_TEST_POSTGRES_VIA_PGBOUNCER", "1", 1);
   auto* policy = new SkipPolicyListener;  // the listener list owns it
   ::testing::UnitTest::GetInstance()->listeners().Append(policy);
   int rc = RUN_ALL_TESTS();

@@ -8,6 +8,7 @@
 #include <codecouncil/sdk/mailer.hpp>
 #include <codecouncil/sdk/scheduler.hpp>
 #include <codecouncil/sdk/services.hpp>
+#include <codecouncil/sdk/users.hpp>
 
 #include <Poco/Logger.h>
 #include <prometheus/registry.h>
@@ -46,6 +47,8 @@ class Context {
   virtual Mailer& mailer() = 0;
   virtual Poco::Logger& logger() = 0;
   virtual prometheus::Registry& metrics() = 0;
+  /// The host's user accounts (SDK 2.0): the only way a plugin reads or changes "User".
+  virtual Users& users() = 0;
 };
 
 }  // namespace cc

@@ -12,4 +12,5 @@
 #include <codecouncil/sdk/scheduler.hpp>
 #include <codecouncil/sdk/services.hpp>
 #include <codecouncil/sdk/text.hpp>
+#include <codecouncil/sdk/users.hpp>
 #include <codecouncil/sdk/version.hpp>

@@ -6,8 +6,8 @@
 // the compiler, the C++ ABI, the SDK and the Poco headers must all be the same.
 #include <Poco/Version.h>
 
-#define CODECOUNCIL_SDK_VERSION "1.2.0"
-#define CODECOUNCIL_SDK_ABI_VERSION 1
+#define CODECOUNCIL_SDK_VERSION "2.0.0"
+#define CODECOUNCIL_SDK_ABI_VERSION 2
 
 #define CODECOUNCIL_STR_(x) #x
 #define CODECOUNCIL_STR(x) CODECOUNCIL_STR_(x)
