@@ -167,14 +167,17 @@ void JobScheduler::runOnce(const JobInfo& info, const Job& job, const std::strin
     return;
   }
   try {
-    JobLease lease(db_, info.name, instanceId_);
-    if (!lease.held()) {
-      log_.warning("job %s: slot %s skipped, the job is running on instance %s", info.name, slot,
-                   lease.holder().empty() ? std::string("(unknown)") : lease.holder());
-      return;
-    }
+    // The slot first: every other instance loses here, quietly, for every slot. Only a run
+    // that finds an earlier run (or a run by hand) still going elsewhere is worth a warning.
     if (!claim(info.name, slot)) {
       log_.debug("job %s slot %s: claimed by another instance", info.name, slot);
+      return;
+    }
+    JobLease lease(db_, info.name, instanceId_);
+    if (!lease.held()) {
+      std::string holder = lease.holder().empty() ? std::string("(unknown)") : lease.holder();
+      log_.warning("job %s: slot %s skipped, the job is running on instance %s", info.name, slot, holder);
+      finish(info.name, slot, "skipped", "running on instance " + holder);
       return;
     }
     runClaimed(info, job, slot);

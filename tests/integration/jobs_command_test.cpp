@@ -114,6 +114,9 @@ TEST_P(JobsCommand, SchedulerSkipsASlotWhileAnotherInstanceHoldsTheJob) {
   ASSERT_TRUE(host.start()) << host.output();
   EXPECT_TRUE(host.waitForOutput("skipped, the job is running on instance by-hand-elsewhere", 5000)) << host.output();
   EXPECT_EQ(queryStrings(host.databaseUrl(), "SELECT COUNT(*) FROM tp_job_effects").at(0), "0");
+  auto skipped = queryStrings(host.databaseUrl(), "SELECT error FROM scheduled_job_runs WHERE status = 'skipped'");
+  ASSERT_FALSE(skipped.empty());
+  EXPECT_EQ(skipped.front(), "running on instance by-hand-elsewhere");
   // Released: the next slot runs.
   execute(host.databaseUrl(), "DELETE FROM scheduled_job_locks");
   bool ran = false;
