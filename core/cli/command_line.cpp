@@ -1,5 +1,6 @@
 #include "core/cli/command_line.hpp"
 
+#include "core/cli/jobs_command.hpp"
 #include "core/config/host_config.hpp"
 #include "core/host/host.hpp"
 
@@ -58,6 +59,8 @@ void printUsage(std::ostream& out, Host* host) {
          "  serve                     run the HTTP host (default)\n"
          "  migrate                   apply database migrations and exit\n"
          "  plugins                   list the plugins that would load, with routes and jobs\n"
+         "  jobs [list]               list the plugins' scheduled jobs and their schedules\n"
+         "  jobs run NAME             run a scheduled job once, now (never alongside another run)\n"
          "  users promote --email E   make a user an admin\n"
          "  version                   print the version\n";
   if (host)
@@ -132,6 +135,7 @@ int runCommandLine(const CommandLine& cl) {
   }
   if (cl.command == "migrate") return host.runMigrationsOnly();
   if (cl.command == "plugins") return host.listPlugins(std::cout);
+  if (cl.command == "jobs") return runJobsCommand(host, cl.args, std::cout, std::cerr);
   if (cl.command == "users") {
     if (cl.args.empty() || cl.args[0] != "promote") {
       flushLog();

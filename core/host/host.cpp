@@ -259,6 +259,16 @@ void Host::shutdown() {
   log_.information("shutdown complete");
 }
 
+JobScheduler& Host::startPluginsForCommand() {
+  // The same routes and secret as serve(): a plugin's start() may rely on them.
+  setupJwt();
+  pipeline_->setAuthenticator(makeAuthenticator(*users_, *jwt_));
+  registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_, *authGuards_);
+  registerCoreRoutes();
+  plugins_->start(services_);
+  return *scheduler_;
+}
+
 int Host::runMigrationsOnly() {
   prepare(true);
   return 0;

@@ -44,6 +44,9 @@ class Host {
   /// Runs a plugin-provided subcommand; returns -1 when no plugin provides `name`.
   int runPluginCommand(const std::string& name, const std::vector<std::string>& args);
   std::vector<std::pair<std::string, std::string>> pluginCommands();
+  /// After prepare(): starts the plugins, so their jobs are registered, but not the scheduler's
+  /// loop, mail or HTTP (for `codecouncil jobs`). The destructor stops them again.
+  JobScheduler& startPluginsForCommand();
 
   const HostConfig& config() const { return config_; }
   int port() const { return server_ ? server_->port() : 0; }

@@ -1,5 +1,7 @@
 #include "core/scheduler/job_scheduler.hpp"
 
+#include "core/scheduler/job_lease.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -160,27 +162,72 @@ void JobScheduler::finish(const std::string& job, const std::string& slot, const
 }
 
 void JobScheduler::runOnce(const JobInfo& info, const Job& job, const std::string& slot) {
-  if (info.exclusive) {
-    try {
-      if (!claim(info.name, slot)) {
-        log_.debug("job %s slot %s: claimed by another instance", info.name, slot);
-        return;
-      }
-    } catch (const std::exception& e) {
-      log_.error("job %s slot %s: cannot claim the slot, not running: %s", info.name, slot, std::string(e.what()));
-      return;
-    }
+  if (!info.exclusive) {
+    runClaimed(info, job, slot);
+    return;
   }
   try {
-    job(JobRun{info.name, slot});
-    if (info.exclusive) finish(info.name, slot, "succeeded", "");
+    // The slot first: every other instance loses here, quietly, for every slot. Only a run
+    // that finds an earlier run (or a run by hand) still going elsewhere is worth a warning.
+    if (!claim(info.name, slot)) {
+      log_.debug("job %s slot %s: claimed by another instance", info.name, slot);
+      return;
+    }
+    JobLease lease(db_, info.name, instanceId_);
+    if (!lease.held()) {
+      std::string holder = lease.holder().empty() ? std::string("(unknown)") : lease.holder();
+      log_.warning("job %s: slot %s skipped, the job is running on instance %s", info.name, slot, holder);
+      finish(info.name, slot, "skipped", "running on instance " + holder);
+      return;
+    }
+    runClaimed(info, job, slot);
   } catch (const std::exception& e) {
-    log_.error("job %s slot %s failed: %s", info.name, slot, std::string(e.what()));
-    if (info.exclusive) finish(info.name, slot, "failed", e.what());
-  } catch (...) {
-    log_.error("job %s slot %s failed with a non-standard exception", info.name, slot);
-    if (info.exclusive) finish(info.name, slot, "failed", "non-standard exception");
+    log_.error("job %s slot %s: cannot claim the slot, not running: %s", info.name, slot, std::string(e.what()));
   }
+}
+
+JobOutcome JobScheduler::runClaimed(const JobInfo& info, const Job& job, const std::string& slot) {
+  JobOutcome outcome;
+  auto started = std::chrono::steady_clock::now();
+  try {
+    job(JobRun{info.name, slot});
+    outcome.status = JobOutcome::Status::Succeeded;
+  } catch (const std::exception& e) {
+    outcome.detail = e.what();
+  } catch (...) {
+    outcome.detail = "non-standard exception";
+  }
+  outcome.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  if (outcome.status == JobOutcome::Status::Succeeded) {
+    if (info.exclusive) finish(info.name, slot, "succeeded", "");
+  } else {
+    log_.error("job %s slot %s failed: %s", info.name, slot, outcome.detail);
+    if (info.exclusive) finish(info.name, slot, "failed", outcome.detail);
+  }
+  return outcome;
+}
+
+JobOutcome JobScheduler::runNow(const std::string& name) {
+  JobInfo info;
+  Job job;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.info.name == name; });
+    if (it == entries_.end()) throw std::out_of_range("no job " + name);
+    info = it->info;
+    job = it->job;
+  }
+  // The slot is the start time: what a job derives from its slot (audit retention's cutoff)
+  // is then computed from now, as a scheduled run at this moment would.
+  std::string slot = formatIsoUtc(Clock::now());
+  if (!info.exclusive) return runClaimed(info, job, slot);
+  JobLease lease(db_, info.name, instanceId_);  // throws when the database cannot be asked
+  if (!lease.held())
+    return {JobOutcome::Status::Busy,
+            "running on instance " + (lease.holder().empty() ? std::string("(unknown)") : lease.holder()),
+            std::chrono::milliseconds(0)};
+  if (!claim(info.name, slot)) return {JobOutcome::Status::Busy, "slot " + slot + " already claimed", {}};
+  return runClaimed(info, job, slot);
 }
 
 }  // namespace cc::core

@@ -2,7 +2,9 @@
 // Runs plugins' scheduled jobs. An exclusive job (the default) claims its slot with a unique
 // row in scheduled_job_runs before running, so across every host sharing the database each
 // slot runs once. A job never overlaps itself within one host: a slot that comes while the
-// previous run is still going is skipped (and logged).
+// previous run is still going is skipped (and logged). An exclusive job also holds a lease
+// (job_lease.hpp) while it runs, so a run never overlaps another run of the same job on any
+// host, whether scheduled or started by hand (`codecouncil jobs run`, runNow()).
 #include "core/scheduler/cron.hpp"
 
 #include <codecouncil/sdk/database.hpp>
@@ -22,6 +24,13 @@
 #include <vector>
 
 namespace cc::core {
+
+/// What runNow() did.
+struct JobOutcome {
+  enum class Status { Succeeded, Failed, Busy } status = Status::Failed;
+  std::string detail;  // Failed: the error; Busy: who holds the job
+  std::chrono::milliseconds took{0};
+};
 
 struct JobInfo {
   std::string name;      // "<owner>.<job>"
@@ -44,6 +53,11 @@ class JobScheduler {
   /// Stops scheduling and waits for running jobs to finish.
   void stop();
 
+  /// Runs the job `name` ("<owner>.<job>") once, now, in this thread, with the same exclusivity
+  /// as a scheduled run: the lease, and a row in scheduled_job_runs whose slot is the start
+  /// time. Throws std::out_of_range for an unknown name.
+  JobOutcome runNow(const std::string& name);
+
   /// Claims (job, slot) for this instance; false when another instance already has it.
   bool claim(const std::string& job, const std::string& slot);
 
@@ -62,6 +76,8 @@ class JobScheduler {
   void loop();
   void launch(Entry& e, Clock::time_point slot);
   void runOnce(const JobInfo& info, const Job& job, const std::string& slot);
+  /// Runs the job and records its outcome in the slot's row (when exclusive); never throws.
+  JobOutcome runClaimed(const JobInfo& info, const Job& job, const std::string& slot);
   void finish(const std::string& job, const std::string& slot, const std::string& status, const std::string& error);
   void reapFinished();
 

@@ -2,15 +2,6 @@
 
 namespace cc::admin {
 
-std::string likeEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 std::int64_t UserDirectory::count() { return users_.count({}); }
 
 std::int64_t UserDirectory::countSuspended() {

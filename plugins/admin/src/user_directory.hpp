@@ -48,8 +48,4 @@ class UserDirectory {
   Users& users_;
 };
 
-/// Escapes % _ and \ for a LIKE pattern with ESCAPE '\'. (The search itself is the host's now,
-/// which escapes its pattern; kept for plugins' own tables.)
-std::string likeEscape(const std::string& text);
-
 }  // namespace cc::admin

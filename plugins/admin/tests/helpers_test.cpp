@@ -57,7 +57,3 @@ TEST(DaySeries, FillsMissingDaysWithZero) {
   EXPECT_EQ(series->getObject(1)->getValue<std::string>("date"), "2025-01-02");
 }
 
-TEST(UserDirectory, LikeEscapeMakesWildcardsLiteral) {
-  EXPECT_EQ(cc::admin::likeEscape("a%b_c\\d"), "a\\%b\\_c\\\\d");
-  EXPECT_EQ(cc::admin::likeEscape("plain@x.io"), "plain@x.io");
-}

@@ -22,7 +22,7 @@ class HelloPlugin : public cc::Plugin {
       res.json(200, body);
       events->publish("hello_greeted", cc::json::object(), req);
     }, {cc::Access::Public});
-    ctx.logger().information("hello plugin ready");
+    ctx.log().info("hello plugin ready, greeting '{}'", greeting);
   }
 };
 

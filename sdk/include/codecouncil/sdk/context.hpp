@@ -5,6 +5,7 @@
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
+#include <codecouncil/sdk/log.hpp>
 #include <codecouncil/sdk/mailer.hpp>
 #include <codecouncil/sdk/scheduler.hpp>
 #include <codecouncil/sdk/services.hpp>
@@ -45,7 +46,12 @@ class Context {
   virtual Events& events() = 0;
   virtual Services& services() = 0;
   virtual Mailer& mailer() = 0;
+  /// The plugin's Poco logger. Its printf-style calls (`logger().error("%s", x)`) are
+  /// deprecated: a wrong conversion compiles and logs "[ERRFMT]". Write lines through log().
   virtual Poco::Logger& logger() = 0;
+  /// The same logger with `{}` formatting checked while compiling (log.hpp). Not virtual:
+  /// adding it changed no vtable.
+  Log log() { return Log(logger()); }
   virtual prometheus::Registry& metrics() = 0;
   /// The host's user accounts (SDK 2.0): the only way a plugin reads or changes "User".
   virtual Users& users() = 0;

@@ -7,6 +7,7 @@
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
 #include <codecouncil/sdk/json.hpp>
+#include <codecouncil/sdk/log.hpp>
 #include <codecouncil/sdk/mailer.hpp>
 #include <codecouncil/sdk/plugin.hpp>
 #include <codecouncil/sdk/scheduler.hpp>

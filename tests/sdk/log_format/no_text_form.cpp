@@ -1,0 +1,3 @@
+#include <codecouncil/sdk/log.hpp>
+struct Opaque {};
+int main() { cc::Log(Poco::Logger::root()).info("value {}", Opaque{}); }
