@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
     std::cerr << "codecouncil: " << e.what() << "\n";
     rc = 1;
   }
-  Poco::Logger::shutdown();  // flushes the async log channel
+  cc::core::flushLog();  // the log writer holds what was logged last
+  Poco::Logger::shutdown();
   Poco::Net::uninitializeSSL();
   Poco::Crypto::uninitializeCrypto();
   return rc;

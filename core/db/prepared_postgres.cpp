@@ -1,5 +1,7 @@
 #include "core/db/prepared_postgres.hpp"
 
+#include "core/db/pg_result.hpp"
+
 #include <libpq-fe.h>
 
 #include <cstdint>
@@ -12,16 +14,8 @@
 namespace cc::core {
 namespace {
 
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using pg::Result;
 
-std::string trimmed(const char* msg) {
-  std::string s = msg ? msg : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // SQLSTATEs that mean "the server connection is not the one we prepared on": 26000 (no such
 // prepared statement) and 42P05 (the name is taken by someone else's statement).
@@ -33,8 +27,8 @@ bool statementMissingOrTaken(const PGresult* r) {
 void check(PGconn* conn, PGresult* r, const char* what, bool named) {
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
-  std::string msg = r ? trimmed(PQresultErrorMessage(r)) : "";
-  if (msg.empty()) msg = trimmed(PQerrorMessage(conn));
+  std::string msg = r ? pg::message(PQresultErrorMessage(r)) : "";
+  if (msg.empty()) msg = pg::message(PQerrorMessage(conn));
   if (named && statementMissingOrTaken(r))
     msg += " (this connection's server session changed between two round trips: is the database behind a "
            "transaction-pooling proxy such as PgBouncer with pool_mode = transaction? Then set "

@@ -1,6 +1,6 @@
 #include "core/db/server_session_probe.hpp"
 
-#include <libpq-fe.h>
+#include "core/db/pg_result.hpp"
 
 #include <poll.h>
 
@@ -12,10 +12,7 @@
 namespace cc::core {
 namespace {
 
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using pg::Result;
 
 Result expect(PGconn* conn, PGresult* raw, ExecStatusType wanted, const char* what) {
   Result r(raw);

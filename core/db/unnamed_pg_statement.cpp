@@ -8,6 +8,8 @@
 #include <Poco/NumberParser.h>
 #include <Poco/Version.h>
 
+#include "core/db/pg_result.hpp"
+
 #include <libpq-fe.h>
 
 #include <string>
@@ -73,11 +75,6 @@ void recordColumns(Executor& ex, const PGresult* result) {
                          Poco::Data::PostgreSQL::oidToColumnDataType(PQftype(result, i)), 0, 0, true);
 }
 
-std::string trimmed(const char* text) {
-  std::string s = text ? text : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // Poco's message format, with the SQLSTATE, so errors read the same with the setting on or off.
 [[noreturn]] void fail(const char* what, const PGresult* r, PGconn* conn, const std::string& sql) {
@@ -85,8 +82,8 @@ std::string trimmed(const char* text) {
     const char* v = r ? PQresultErrorField(r, code) : nullptr;
     return std::string(v ? v : "N/A");
   };
-  std::string message = r ? trimmed(PQresultErrorMessage(r)) : "";
-  if (message.empty()) message = trimmed(PQerrorMessage(conn));
+  std::string message = r ? pg::message(PQresultErrorMessage(r)) : "";
+  if (message.empty()) message = pg::message(PQerrorMessage(conn));
   throw Poco::Data::PostgreSQL::StatementException(std::string("postgresql_stmt_") + what + " error: " + message +
                                                    " State: " + field(PG_DIAG_SQLSTATE) + " Detail: " +
                                                    field(PG_DIAG_MESSAGE_DETAIL) + " Constraint: " +

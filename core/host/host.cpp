@@ -5,11 +5,10 @@
 #include "core/files/private_files.hpp"
 #include "core/host/core_routes.hpp"
 #include "core/host/escaping_formatter.hpp"
+#include "core/host/log_sink.hpp"
 
-#include <Poco/AsyncChannel.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
-#include <Poco/ConsoleChannel.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/PatternFormatter.h>
 
@@ -24,20 +23,18 @@ void setupLogging(const std::string& level) {
   // Control characters in messages are escaped (\r, \n, \x1b): one line per message.
   Poco::AutoPtr<Poco::PatternFormatter> formatter(new EscapingPatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
   formatter->setProperty("times", "UTC");
-  Poco::AutoPtr<Poco::FormattingChannel> formatting(new Poco::FormattingChannel(formatter, new Poco::ConsoleChannel));
-  Poco::AutoPtr<Poco::AsyncChannel> async(new Poco::AsyncChannel(formatting));
-  Poco::Logger::root().setChannel(async);
+  // Lines are formatted on the logging thread and written by the one log writer
+  // (core/host/log_sink.hpp), which the access log shares.
+  Poco::AutoPtr<Poco::FormattingChannel> sink(
+      new Poco::FormattingChannel(formatter, new LogSinkChannel(LogSink::standardError())));
+  Poco::Logger::root().setChannel(sink);
   Poco::Logger::root().setLevel(level);
   // Loggers created before this point keep their old settings; align them.
-  Poco::Logger::setChannel("", async);
+  Poco::Logger::setChannel("", sink);
   Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
 }
 
-void flushLog() {
-  // AsyncChannel::close() waits until its queue is written and its thread has ended; the next
-  // message opens it again.
-  if (Poco::Channel* channel = Poco::Logger::root().getChannel()) channel->close();
-}
+void flushLog() { LogSink::standardError().flush(); }
 
 Host::Host(HostConfig config) : config_(std::move(config)), log_(Poco::Logger::get("codecouncil")) {}
 

@@ -2,6 +2,7 @@
 // One request/response exchange, independent of sockets and of the HTTP library that parsed
 // it: checks what the parser cannot (URI, UTF-8, body size), runs the pipeline, writes the
 // access log line. The connection code (connection.hpp) only moves bytes.
+#include "core/host/log_sink.hpp"
 #include "core/http/pipeline.hpp"
 
 #include <Poco/Logger.h>
@@ -27,8 +28,11 @@ struct IncomingRequest {
 
 class Exchange {
  public:
-  Exchange(const Pipeline& pipeline, Poco::Logger& accessLog, bool accessLogEnabled)
-      : pipeline_(pipeline), accessLog_(accessLog), accessLogEnabled_(accessLogEnabled) {}
+  /// Access log lines go to `sink` when `accessLogEnabled` and `accessLog` logs information;
+  /// they carry `accessLog`'s name, like every logger's line.
+  Exchange(const Pipeline& pipeline, Poco::Logger& accessLog, bool accessLogEnabled,
+           LogSink& sink = LogSink::standardError())
+      : pipeline_(pipeline), accessLog_(accessLog), accessLogEnabled_(accessLogEnabled), sink_(sink) {}
 
   /// Runs `in` through the pipeline; never throws. HEAD answers carry no body.
   Response run(IncomingRequest& in, std::string& requestId) const;
@@ -47,6 +51,7 @@ class Exchange {
   const Pipeline& pipeline_;
   Poco::Logger& accessLog_;
   bool accessLogEnabled_;
+  LogSink& sink_;
 };
 
 /// The X-Request-Id a client sent when it is safe to echo and log, else a new random one.

@@ -64,7 +64,7 @@ struct SyntaxError {
   throw SyntaxError{std::string(spec.name) + " field: " + detail};
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string singleQuoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 std::string range(int low, int high) { return std::to_string(low) + "-" + std::to_string(high); }
 
@@ -118,30 +118,30 @@ int parseNumber(std::string_view token) {
 
 // A single value: a number or (for month/day-of-week) a case-insensitive three-letter name.
 int parseValue(std::string_view token, std::string_view item, const FieldSpec& spec) {
-  if (token.empty()) fieldError(spec, "missing value in " + quoted(item));
+  if (token.empty()) fieldError(spec, "missing value in " + singleQuoted(item));
   if (!isAllDigits(token)) {
     for (int i = 0; i < spec.nameCount; ++i) {
       if (equalsIgnoreCase(token, spec.names[i])) return spec.firstNameValue + i;
     }
     std::string expected = spec.nameCount > 0 ? " is not a number or " + std::string(spec.nameKind) + " name"
                                               : " is not a number";
-    fieldError(spec, quoted(token) + expected);
+    fieldError(spec, singleQuoted(token) + expected);
   }
   int value = parseNumber(token);
   if (value < spec.min || value > spec.max) {
-    fieldError(spec, quoted(token) + " is out of range " + range(spec.min, spec.max));
+    fieldError(spec, singleQuoted(token) + " is out of range " + range(spec.min, spec.max));
   }
   return value;
 }
 
 int parseStep(std::string_view token, std::string_view item, const FieldSpec& spec) {
-  if (token.empty()) fieldError(spec, "missing step in " + quoted(item));
-  if (!isAllDigits(token)) fieldError(spec, "step " + quoted(token) + " is not a number");
+  if (token.empty()) fieldError(spec, "missing step in " + singleQuoted(item));
+  if (!isAllDigits(token)) fieldError(spec, "step " + singleQuoted(token) + " is not a number");
   // A step wider than the field would select only the start value; larger ones are surely typos.
   const int widest = spec.max - spec.min + 1;
   int step = parseNumber(token);
-  if (step < 1) fieldError(spec, "step 0 in " + quoted(item) + " must be at least 1");
-  if (step > widest) fieldError(spec, "step " + quoted(token) + " is out of range " + range(1, widest));
+  if (step < 1) fieldError(spec, "step 0 in " + singleQuoted(item) + " must be at least 1");
+  if (step > widest) fieldError(spec, "step " + singleQuoted(token) + " is out of range " + range(1, widest));
   return step;
 }
 
@@ -171,7 +171,7 @@ std::uint64_t parseItem(std::string_view item, const FieldSpec& spec) {
       ++pos;
       high = parseValue(takeToken(item, pos), item, spec);
       single = false;
-      if (high < low) fieldError(spec, "range " + quoted(item.substr(0, pos)) + " is reversed");
+      if (high < low) fieldError(spec, "range " + singleQuoted(item.substr(0, pos)) + " is reversed");
     }
   }
   int step = 1;
@@ -181,7 +181,7 @@ std::uint64_t parseItem(std::string_view item, const FieldSpec& spec) {
     if (single) high = spec.max;  // "a/n" means a, a+n, ... up to the maximum
   }
   if (pos < item.size()) {
-    fieldError(spec, "unexpected " + quoted(item.substr(pos)) + " in " + quoted(item));
+    fieldError(spec, "unexpected " + singleQuoted(item.substr(pos)) + " in " + singleQuoted(item));
   }
   std::uint64_t mask = 0;
   for (int value = low; value <= high; value += step) mask |= std::uint64_t{1} << value;
@@ -191,7 +191,7 @@ std::uint64_t parseItem(std::string_view item, const FieldSpec& spec) {
 std::uint64_t parseField(std::string_view field, const FieldSpec& spec) {
   std::uint64_t mask = 0;
   for (std::string_view item : split(field, ',')) {
-    if (item.empty()) fieldError(spec, "empty item in list " + quoted(field));
+    if (item.empty()) fieldError(spec, "empty item in list " + singleQuoted(field));
     mask |= parseItem(item, spec);
   }
   return mask;
@@ -204,11 +204,11 @@ std::string_view expandMacro(const std::vector<std::string_view>& words) {
   for (const Macro& macro : kMacros) {
     if (!equalsIgnoreCase(words[0], macro.name)) continue;
     if (words.size() > 1) {
-      throw SyntaxError{"unexpected " + quoted(words[1]) + " after " + quoted(words[0])};
+      throw SyntaxError{"unexpected " + singleQuoted(words[1]) + " after " + singleQuoted(words[0])};
     }
     return macro.expansion;
   }
-  throw SyntaxError{"unknown macro " + quoted(words[0]) +
+  throw SyntaxError{"unknown macro " + singleQuoted(words[0]) +
                     " (expected @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly)"};
 }
 
@@ -280,11 +280,11 @@ CronExpression CronExpression::parse(const std::string& expression) {
     // Only day-of-month vs month can conflict (e.g. Feb 30); any date pattern recurs within one
     // Gregorian cycle, so searching one cycle from any start is an exact test.
     if (!cron.firstDayAtOrAfter(sys_days{year{2000} / January / 1})) {
-      throw SyntaxError{"never matches: no date satisfies day-of-month " + quoted(words[2]) + " in month " +
-                        quoted(words[3])};
+      throw SyntaxError{"never matches: no date satisfies day-of-month " + singleQuoted(words[2]) + " in month " +
+                        singleQuoted(words[3])};
     }
   } catch (const SyntaxError& error) {
-    throw std::invalid_argument("cron " + quoted(expression) + ": " + error.detail);
+    throw std::invalid_argument("cron " + singleQuoted(expression) + ": " + error.detail);
   }
   return cron;
 }

@@ -120,7 +120,7 @@ SqlFilter buildFilter(const AuditQuery& q, const IdBounds* ids, DimensionTerms t
 
 namespace {
 
-std::string optionalText(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
+std::string textOrEmpty(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
   Poco::Dynamic::Var v = rs.value(col, row);
   return v.isEmpty() ? std::string() : v.toString();
 }
@@ -214,15 +214,15 @@ AuditPage runQuery(Database& db, const AuditQuery& q) {
   for (std::size_t i = 0; i < rs.rowCount(); ++i) {
     AuditRecord r;
     r.id = rs.value(0, i).convert<std::int64_t>();
-    r.userId = optionalText(rs, 1, i);
+    r.userId = textOrEmpty(rs, 1, i);
     r.action = rs.value(2, i).toString();
     r.severity = rs.value(3, i).toString();
     r.resourceType = rs.value(4, i).toString();
-    r.resourceId = optionalText(rs, 5, i);
+    r.resourceId = textOrEmpty(rs, 5, i);
     r.metadata = rs.value(6, i).toString();
-    r.ip = optionalText(rs, 7, i);
-    r.userAgent = optionalText(rs, 8, i);
-    r.requestId = optionalText(rs, 9, i);
+    r.ip = textOrEmpty(rs, 7, i);
+    r.userAgent = textOrEmpty(rs, 8, i);
+    r.requestId = textOrEmpty(rs, 9, i);
     r.createdAt = rs.value(10, i).toString();
     page.items.push_back(std::move(r));
   }
