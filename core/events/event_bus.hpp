@@ -47,6 +47,7 @@ class PluginEvents : public Events {
     bus_.publish(owner_, topic, payload);
   }
   void subscribe(const std::string& topic, EventHandler handler) override { bus_.subscribe(owner_, topic, std::move(handler)); }
+  std::uint64_t handlerFailures() const override { return bus_.handlerFailures(); }
 
  private:
   EventBus& bus_;

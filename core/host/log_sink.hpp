@@ -46,9 +46,10 @@ class LogSink {
   std::uint64_t dropped() const;
 
   static constexpr std::size_t kDefaultCapBytes = 16 * 1024 * 1024;
-  /// How long the writer lets lines gather after the first one, and the batch size that ends
-  /// the wait early.
+  /// The writer writes at once up to kImmediateWrites times per gather time; beyond that,
+  /// lines gather until the window ends, or until a batch reaches kBatchBytes.
   static constexpr std::chrono::milliseconds kGatherTime{10};
+  static constexpr int kImmediateWrites = 4;
   static constexpr std::size_t kBatchBytes = 64 * 1024;
 
  private:

@@ -98,6 +98,7 @@ void Pipeline::handle(Request& req, Response& res) const {
   RouteMatch match = router_.match(req.method, req.path);
   if (match.kind == RouteMatch::Kind::Found) {
     req.routeTemplate = match.route->pattern;
+    req.routeTags = match.route->options.tags;
     req.params = std::move(match.params);
   }
   std::string authError;

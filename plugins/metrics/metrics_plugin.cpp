@@ -117,7 +117,8 @@ class MetricsPlugin : public cc::Plugin {
       if (!config_.bearerToken.empty() && !bearerMatches(req.header("authorization"), config_.bearerToken))
         throw cc::HttpError(401, "a valid metrics bearer token is required").header("WWW-Authenticate", "Bearer");
       ScrapeSources sources{&ctx_->db(), ctx_->host().version, &subscriptions_, backups_.get(),
-                            [this] { return ctx_->pluginActive("backup"); }};
+                            [this] { return ctx_->pluginActive("backup"); },
+                            [this] { return ctx_->events().handlerFailures(); }};
       res.text(200, renderExposition(*registry, collectScrapeGauges(sources)), kExpositionContentType);
     }, {cc::Access::Public});
   }

@@ -422,7 +422,8 @@ struct Attack {
 };
 
 // Tables left out of the per-request "nothing written" comparison, and why:
-//  - scheduled_job_runs: the scheduler's own bookkeeping, written every few seconds by jobs.
+//  - scheduled_job_runs, scheduled_job_locks: the scheduler's own bookkeeping (each run's row,
+//    and the lease an exclusive job holds while it runs), written every few seconds by jobs.
 //  - admin_event_counts: the admin plugin flushes its in-memory event counters every 5 s, so
 //    a change lands in whichever request happens to run then; the events themselves are
 //    checked through "AuditLog".
@@ -433,7 +434,7 @@ struct Attack {
 //  - auth_throttle: a wrong password counts one failure for the account and one for the address
 //    (docs/configuration.md, auth); checked per request as exact deltas instead.
 inline const std::set<std::string> kUnsnapshottedTables = {
-    "scheduled_job_runs", "admin_event_counts", "AuditLog", "AuditChain", "AuditLogCounts", "RateLimitTracker",
+    "scheduled_job_runs", "scheduled_job_locks", "admin_event_counts", "AuditLog", "AuditChain", "AuditLogCounts", "RateLimitTracker",
     "auth_throttle"};
 
 /// Whether the router found no route for the request: the host's own 404 ("no route for ...")

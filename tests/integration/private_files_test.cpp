@@ -124,9 +124,11 @@ TEST(SystemdUnit, SaysThePrivateUmaskTooAndVerifies) {
   // Every directive must be one systemd knows (an unknown key is only a warning at boot).
   TempDir dir;
   std::string copy = unit;
-  for (auto at = copy.find("/opt/codecouncil/bin/codecouncil"); at != std::string::npos;
-       at = copy.find("/opt/codecouncil/bin/codecouncil", at))
-    copy.replace(at, 32, hostBinary());
+  // The unit names the packaged binary (/usr/bin/codecouncil); verify checks that it exists.
+  const std::string packaged = "/usr/bin/codecouncil";
+  ASSERT_NE(copy.find(packaged), std::string::npos) << copy;
+  for (auto at = copy.find(packaged); at != std::string::npos; at = copy.find(packaged, at))
+    copy.replace(at, packaged.size(), hostBinary());
   writeFile(dir.path() / "codecouncil.service", copy);
   std::string command = "systemd-analyze verify " + (dir.path() / "codecouncil.service").string() + " 2>&1";
   std::string output;

@@ -59,6 +59,22 @@ TEST(LogSink, FlushReturnsOnceEveryLineIsWrittenInOrder) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(lines[static_cast<std::size_t>(i)], "line " + std::to_string(i));
 }
 
+TEST(LogSink, ALineIsWrittenWithoutAFlush) {
+  // Someone watching the log (an operator, a test waiting for a line) sees it without anyone
+  // flushing: the writer does not wait for a batch to fill.
+  Pipe pipe;
+  cc::core::LogSink sink(pipe.write);
+  std::this_thread::sleep_for(2 * cc::core::LogSink::kGatherTime);
+  ASSERT_TRUE(sink.append("right away"));
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (out.find("right away\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    out += pipe.drain();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  EXPECT_NE(out.find("right away\n"), std::string::npos);
+}
+
 TEST(LogSink, LinesFromManyThreadsStayWholeAndEachThreadsOrderHolds) {
   // A file, not a pipe: 8 x 2,000 lines are more than a pipe holds without a reader.
   char path[] = "/tmp/cc-log-sink-XXXXXX";

@@ -50,7 +50,8 @@ void addRoutes(Routes& routes, std::shared_ptr<AnalysisService> service, const A
   routes.add(
       "POST", "/api/gemini/analyze",
       [service, config](Request& req, Response& res) { analyze(*service, config, req, res); },
-      {Access::User, config.maxBodyBytes});
+      // Tagged, not known by path: the ratelimit plugin counts every call as an analysis run.
+      {Access::User, config.maxBodyBytes, {route_tag::kAnalysisRun}});
 
   routes.add(
       "GET", "/api/analyses",

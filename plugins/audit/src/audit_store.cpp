@@ -210,11 +210,4 @@ PurgeResult AuditStore::purgeBefore(const std::string& cutoff) {
   });
 }
 
-std::string AuditStore::databaseTime() {
-  auto s = db_.session();
-  std::string value;
-  s << "SELECT " + db_.nowSql(), into(value), now;
-  return value;
-}
-
 }  // namespace cc::audit

@@ -39,9 +39,6 @@ class AuditStore {
   /// row as the anchor, so the rows that remain still verify.
   PurgeResult purgeBefore(const std::string& cutoff);
 
-  /// The database's current time (ISO-8601 UTC, milliseconds).
-  std::string databaseTime();
-
  private:
   Database& db_;
 };

@@ -90,7 +90,9 @@ TEST_P(Webhooks, LifecycleUpdatesRowTierLedgerAndPublishes) {
   EXPECT_EQ(status(), "canceled");
   EXPECT_EQ(tier(), "free");
 
-  // Each event was published once, after its commit, with the catalogue's fields.
+  // Each event was published once, after its commit, with the catalogue's fields. The log is
+  // written by its own thread: wait for the last event's line before reading it.
+  ASSERT_TRUE(b->host.waitForOutput("probe event subscription_canceled"));
   std::string log = b->host.output();
   EXPECT_NE(log.find("probe event subscription_created {\"plan\":\"startup_monthly\",\"status\":\"incomplete\",\"subscriptionId\":\"" + sub.id), std::string::npos) << log;
   EXPECT_NE(log.find("\"amount\":4900,\"currency\":\"usd\",\"invoiceId\":\"" + invoice.id), std::string::npos);

@@ -85,6 +85,10 @@ std::vector<prometheus::MetricFamily> collectScrapeGauges(const ScrapeSources& s
   out.push_back(std::move(build));
   if (sources.subscriptions) addSubscriptions(out, *sources.subscriptions);
   if (sources.backups) addBackup(out, sources);
+  if (sources.eventHandlerFailures)
+    addSingle(out, "event_handler_failures_total",
+              "Event handler calls that threw (logged; the publisher and other handlers went on)", T::Counter,
+              static_cast<double>(sources.eventHandlerFailures()));
   return out;
 }
 

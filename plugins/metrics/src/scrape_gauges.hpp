@@ -9,6 +9,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct ScrapeSources {
   /// Whether a backup is expected (the backup plugin runs): then "never" is exported as 0, so
   /// the BackupTooOld alert fires instead of the series silently missing.
   std::function<bool()> backupExpected;
+  /// Event handler calls that threw, host-wide (cc::Events::handlerFailures); no figure when unset.
+  std::function<std::uint64_t()> eventHandlerFailures;
 };
 
 std::vector<prometheus::MetricFamily> collectScrapeGauges(const ScrapeSources& sources);

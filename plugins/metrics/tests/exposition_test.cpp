@@ -12,6 +12,7 @@
 #include <random>
 #include <sys/wait.h>
 #include <thread>
+#include <vector>
 
 using namespace cc::test;
 using namespace metrics_test;
@@ -301,4 +302,31 @@ TEST(MetricsExposition, PromtoolAcceptsALiveScrape) {
   for (std::string line; std::getline(findings, line);)
     if (!line.empty()) EXPECT_EQ(line.rfind("subscription_count ", 0), 0u) << "lint finding: " << line;
   EXPECT_EQ(host.stop(), 0);
+}
+
+// The bus counts every handler call that threw (docs/events.md); /metrics exports the count,
+// exactly, while several threads publish at once.
+TEST(MetricsExposition, CountsEventHandlerFailuresExactly) {
+  HostProcess host(feederEntry(false) + metricsEntry());
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_EQ(valueOf(scrape(host), "event_handler_failures_total"), 0);
+  // A handler of another topic does not throw: nothing counted.
+  ASSERT_EQ(host.post("/api/test/metrics/publish", R"({"topic":"user_signup","times":3})").status, 200);
+  EXPECT_EQ(valueOf(scrape(host), "event_handler_failures_total"), 0);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i)
+        if (host.post("/api/test/metrics/publish", R"({"topic":"tp_metrics_feeder.handler_throws","times":3})")
+                .status == 200)
+          ++ok;
+    });
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(ok.load(), 40) << "the publisher never sees a handler's exception";
+  std::string text = scrape(host);
+  EXPECT_EQ(valueOf(text, "event_handler_failures_total"), 120) << text;
+  EXPECT_NE(text.find("# TYPE event_handler_failures_total counter"), std::string::npos);
+  EXPECT_TRUE(host.waitForOutput("tp_metrics_feeder handler fails on purpose")) << host.output();
+  EXPECT_EQ(host.stop(), 0) << host.output();
 }

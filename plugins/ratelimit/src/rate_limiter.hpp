@@ -30,9 +30,6 @@ class RateLimiter {
   /// GET /api/rate-limit/usage
   void usage(Request& req, Response& res);
 
-  /// Tracker failures since start (fail-open and fail-closed alike).
-  std::int64_t storeErrors() const { return storeErrors_.load(); }
-
  private:
   void refuse(Request& req, Response& res, const Refusal& refusal, const std::string& tier);
   void onStoreError(const Request& req, const std::string& what);
@@ -42,7 +39,7 @@ class RateLimiter {
   Events& events_;
   Poco::Logger& log_;
   LimiterOptions options_;
-  std::atomic<std::int64_t> storeErrors_{0};
+  std::atomic<std::int64_t> storeErrors_{0};  ///< tracker failures since start: only thins out the log
   std::mutex unknownTiersMutex_;
   std::set<std::string> unknownTiersLogged_;
 };

@@ -28,7 +28,7 @@ Counted classify(const Request& req) {
   // The route template, set only when a route matched: an admin's typo under /api/admin/ (a 404)
   // is counted like anyone's, and a non-admin's call to an admin route (a 403) is counted too.
   if (req.user->isAdmin && req.routeTemplate.rfind(kAdminApiPrefix, 0) == 0) return Counted::No;
-  if (req.method == "POST" && path == kAnalyzePath) return Counted::AnalysisRun;
+  if (req.hasRouteTag(route_tag::kAnalysisRun)) return Counted::AnalysisRun;
   return Counted::Request;
 }
 

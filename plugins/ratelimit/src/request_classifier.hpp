@@ -13,7 +13,6 @@ enum class Counted {
 };
 
 inline constexpr const char* kUsagePath = "/api/rate-limit/usage";
-inline constexpr const char* kAnalyzePath = "/api/gemini/analyze";
 /// The admin plugin's routes (all Access::Admin); matched on the route template, not the path.
 inline constexpr const char* kAdminApiPrefix = "/api/admin/";
 
@@ -21,8 +20,9 @@ inline constexpr const char* kAdminApiPrefix = "/api/admin/";
 /// client cannot step around the limiter with extra slashes.
 std::string canonicalPath(const std::string& path);
 
-/// Authenticated, non-suspended callers of anything under /api/ are counted; a POST to the
-/// analysis endpoint is also an analysis run. Reading one's own usage is free, as on GitHub,
+/// Authenticated, non-suspended callers of anything under /api/ are counted; a call of a route
+/// tagged cc::route_tag::kAnalysisRun (the analysis plugin's analyze route, or any other plugin's
+/// route) is also an analysis run: the limiter knows no other plugin's paths. Reading one's own usage is free, as on GitHub,
 /// so a client that has run out can still find out when it may continue. An admin's calls to a
 /// matched admin API route are not counted: the dashboard is operators' tooling, and counting it
 /// against the admin's own tier (free: 100 a day) locked operators out of it. Everything else an

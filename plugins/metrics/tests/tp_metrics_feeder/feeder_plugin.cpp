@@ -1,5 +1,6 @@
 // Test-only plugin for the metrics tests: publishes any event it is given, and (with
 // `fake_billing: true`) provides a BillingService whose figures the test sets over HTTP.
+// A subscription to "tp_metrics_feeder.handler_throws" always throws.
 // It stands in for billing, rate limiting, analysis and backup, which metrics only knows
 // through events and the BillingService interface.
 #include <codecouncil/sdk/sdk.hpp>
@@ -64,6 +65,10 @@ class FeederPlugin : public cc::Plugin {
       }
       res.json(200, body);
     }, {cc::Access::Public});
+
+    // A handler that always throws: the bus logs and counts it (event_handler_failures_total).
+    ctx.events().subscribe("tp_metrics_feeder.handler_throws",
+                           [](const cc::Event&) { throw std::runtime_error("tp_metrics_feeder handler fails on purpose"); });
 
     if (!ctx.config().getBool("fake_billing", false)) return;
     auto billing = std::make_shared<FakeBilling>();

@@ -1,4 +1,6 @@
-// Test-only stand-in for the analysis plugin: POST /api/gemini/analyze answers 200, and every
+// Test-only stand-in for the analysis plugin: POST /api/gemini/analyze answers 200 and is
+// tagged as an analysis run like the real one; POST /api/fake-analyze/metered is another
+// plugin's route with the same tag (the limiter must count it by the tag alone); and every
 // rate_limit_exceeded event is kept in memory and listed at GET /api/fake-analyze/events
 // (public, so reading it with no token is never counted by the limiter).
 #include <codecouncil/sdk/sdk.hpp>
@@ -13,12 +15,14 @@ class FakeAnalyzePlugin : public cc::Plugin {
   std::string version() const override { return "0.0.1"; }
 
   void start(cc::Context& ctx) override {
-    ctx.http().add("POST", "/api/gemini/analyze", [](cc::Request& req, cc::Response& res) {
+    auto answer = [](cc::Request& req, cc::Response& res) {
       auto o = cc::json::object();
       o->set("analysis", "ok");
       o->set("userId", req.requireUser().id);
       res.json(200, o);
-    }, {cc::Access::User});
+    };
+    ctx.http().add("POST", "/api/gemini/analyze", answer, {cc::Access::User, 0, {cc::route_tag::kAnalysisRun}});
+    ctx.http().add("POST", "/api/fake-analyze/metered", answer, {cc::Access::User, 0, {cc::route_tag::kAnalysisRun}});
 
     ctx.events().subscribe("rate_limit_exceeded", [this](const cc::Event& e) {
       std::lock_guard<std::mutex> lock(mutex_);

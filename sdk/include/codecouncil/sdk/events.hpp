@@ -7,6 +7,7 @@
 #include <codecouncil/sdk/http.hpp>
 #include <codecouncil/sdk/json.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -28,6 +29,9 @@ class Events {
   virtual void publish(const std::string& topic, json::ObjectPtr payload, const Request& origin) = 0;
   /// topic "*" receives every event.
   virtual void subscribe(const std::string& topic, EventHandler handler) = 0;
+  /// How many handler calls have thrown since the host started, across the whole bus (every
+  /// plugin's handlers); the metrics plugin exports it as event_handler_failures_total.
+  virtual std::uint64_t handlerFailures() const = 0;
 };
 
 }  // namespace cc

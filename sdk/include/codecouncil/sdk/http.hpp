@@ -36,6 +36,7 @@ struct Request {
   std::string rawQuery;       ///< the query string as received
   std::string body;           ///< raw body bytes, exactly as received (signatures are checked on it)
   std::string routeTemplate;  ///< the matched pattern, e.g. "/api/admin/users/:userId"; empty when none matched
+  std::vector<std::string> routeTags;  ///< the matched route's RouteOptions::tags; empty when none matched
   std::string requestId;      ///< X-Request-Id (the client's when sane, else generated)
   std::string remoteAddress;  ///< client IP: the TCP peer, or from X-Forwarded-For when the peer is a trusted proxy
   std::map<std::string, std::string> headers;  ///< lower-case names
@@ -51,6 +52,10 @@ struct Request {
   std::string param(const std::string& name) const {
     auto it = params.find(name);
     return it == params.end() ? std::string() : it->second;
+  }
+  /// Whether the matched route declared `tag` (see RouteOptions::tags); false when none matched.
+  bool hasRouteTag(const std::string& tag) const {
+    return std::find(routeTags.begin(), routeTags.end(), tag) != routeTags.end();
   }
   std::optional<std::string> queryParam(const std::string& name) const {
     auto it = query.find(name);
@@ -119,7 +124,18 @@ enum class Access {
 struct RouteOptions {
   Access access = Access::User;
   std::size_t maxBodyBytes = 0;  ///< 0: the host's server.max_body_bytes (a route can only lower it)
+  /// What the route is, for other plugins' middleware (req.routeTags / req.hasRouteTag): a
+  /// route says what it meters, so a limiter counts by tag instead of knowing other plugins'
+  /// paths. Free-form strings; the well-known ones are in cc::route_tag.
+  std::vector<std::string> tags;
 };
+
+/// Well-known route tags (RouteOptions::tags). A plugin may use its own "<plugin>.<what>" tags.
+namespace route_tag {
+/// A call of this route is one analysis run: the ratelimit plugin counts it against the
+/// caller's analysis limits as well as the request limits.
+inline constexpr const char* kAnalysisRun = "meter.analysis-run";
+}  // namespace route_tag
 
 /// Well-known middleware priorities; lower runs first (outermost).
 namespace priority {
