@@ -1,7 +1,7 @@
 # `cmake --install build --prefix P` installs a runnable host (docs/deployment.md, "Install"):
 #   P/bin/codecouncil
 #   P/lib/codecouncil/plugins/libcc_<name>.so          the bundled plugins (plugins/CMakeLists.txt)
-#   P/lib/codecouncil/scripts/backup-db.sh, restore-db.sh
+#   P/lib/codecouncil/scripts/backup-db.sh, restore-db.sh, lib/codecouncil-binary.sh
 #   P/share/codecouncil/migrations/                     the host's and plugins' SQL
 #   P/share/codecouncil/admin/web/                      the dashboard (plugins/admin/CMakeLists.txt)
 #   P/share/codecouncil/env.example, codecouncil-backup.cron
@@ -16,6 +16,8 @@ install(TARGETS codecouncil RUNTIME DESTINATION bin)
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/migrations/ DESTINATION share/codecouncil/migrations)
 install(PROGRAMS ${CMAKE_SOURCE_DIR}/scripts/backup-db.sh ${CMAKE_SOURCE_DIR}/scripts/restore-db.sh
         DESTINATION lib/codecouncil/scripts)
+# Sourced by both scripts (finds the binary from either home), so not executable.
+install(FILES ${CMAKE_SOURCE_DIR}/scripts/lib/codecouncil-binary.sh DESTINATION lib/codecouncil/scripts/lib)
 install(FILES ${CMAKE_SOURCE_DIR}/.env.example DESTINATION share/codecouncil RENAME env.example)
 
 # The copyright and changelog every Debian package carries (the changelog is gzipped at install).

@@ -26,13 +26,7 @@ set -euo pipefail
 # folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
 umask 077
 
-# Two homes: a source tree (scripts/ beside build/, configs in config/) or an install
-# (<prefix>/lib/codecouncil/scripts, binary in <prefix>/bin, which finds its own configs).
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-case "$HERE" in
-  */lib/codecouncil/scripts) ROOT="${HERE%/lib/codecouncil/scripts}"; installed=1 ;;
-  *) ROOT="$(cd "$HERE/.." && pwd)"; installed=0 ;;
-esac
 environment="${CODECOUNCIL_ENV:-development}"
 extra=()
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
@@ -45,18 +39,10 @@ if ! [[ "$environment" =~ ^[A-Za-z0-9_-]+$ ]]; then
   exit 2
 fi
 
-if [ "$installed" = 1 ]; then
-  default_bin="$ROOT/bin/codecouncil"
-else
-  build_dir="${BUILD_DIR:-build}"
-  case "$build_dir" in /*) ;; *) build_dir="$ROOT/$build_dir" ;; esac
-  default_bin="$build_dir/bin/codecouncil"
-fi
-bin="${CODECOUNCIL_BIN:-$default_bin}"
-if [ ! -x "$bin" ]; then
-  echo "backup-db.sh: $bin not found: build first (./scripts/run or cmake), install (cmake --install), or set CODECOUNCIL_BIN" >&2
-  exit 1
-fi
+# shellcheck source=lib/codecouncil-binary.sh
+source "$HERE/lib/codecouncil-binary.sh"
+find_codecouncil_binary "$HERE" backup-db.sh
+bin="$CODECOUNCIL_BINARY"
 
 export BACKUP_DIR="${BACKUP_DIR:-/var/backups/codecouncil-ai}"
 export BACKUP_MIN_FREE_BYTES="${BACKUP_MIN_FREE_BYTES:-1073741824}"

@@ -21,13 +21,7 @@ set -euo pipefail
 # folders 0700, whatever umask cron or the login shell gave us. The binary sets its modes too.
 umask 077
 
-# Two homes: a source tree (scripts/ beside build/, configs in config/) or an install
-# (<prefix>/lib/codecouncil/scripts, binary in <prefix>/bin, which finds its own configs).
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-case "$HERE" in
-  */lib/codecouncil/scripts) ROOT="${HERE%/lib/codecouncil/scripts}"; installed=1 ;;
-  *) ROOT="$(cd "$HERE/.." && pwd)"; installed=0 ;;
-esac
 flags=()
 positional=()
 for arg in "$@"; do
@@ -57,18 +51,10 @@ fi
 # We change folder below: make a path given relative to the caller absolute.
 if [ -e "$file" ]; then file="$(cd "$(dirname "$file")" && pwd)/$(basename "$file")"; fi
 
-if [ "$installed" = 1 ]; then
-  default_bin="$ROOT/bin/codecouncil"
-else
-  build_dir="${BUILD_DIR:-build}"
-  case "$build_dir" in /*) ;; *) build_dir="$ROOT/$build_dir" ;; esac
-  default_bin="$build_dir/bin/codecouncil"
-fi
-bin="${CODECOUNCIL_BIN:-$default_bin}"
-if [ ! -x "$bin" ]; then
-  echo "restore-db.sh: $bin not found: build first (./scripts/run or cmake), install (cmake --install), or set CODECOUNCIL_BIN" >&2
-  exit 1
-fi
+# shellcheck source=lib/codecouncil-binary.sh
+source "$HERE/lib/codecouncil-binary.sh"
+find_codecouncil_binary "$HERE" restore-db.sh
+bin="$CODECOUNCIL_BINARY"
 
 args=(--env "$environment")
 if [ -n "${CODECOUNCIL_CONFIG:-}" ]; then args+=(--config "$CODECOUNCIL_CONFIG"); fi

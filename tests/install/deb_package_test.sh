@@ -43,6 +43,8 @@ done
 for f in usr/bin/codecouncil usr/lib/codecouncil/scripts/backup-db.sh usr/lib/codecouncil/scripts/restore-db.sh; do
   [ -x "$root/$f" ] || fail "/$f is missing or not executable"
 done
+# Both scripts source it to find the binary; without it they stop at their first line of work.
+[ -f "$root/usr/lib/codecouncil/scripts/lib/codecouncil-binary.sh" ] || fail "the scripts' shared lib/codecouncil-binary.sh is missing"
 for plugin in $(cd "$src/plugins" && for d in */; do [ -f "$d/CMakeLists.txt" ] && echo "${d%/}"; done); do
   [ -f "$root/usr/lib/codecouncil/plugins/libcc_$plugin.so" ] || fail "plugin $plugin is missing"
 done

@@ -29,6 +29,7 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 || { cat "
 for f in bin/codecouncil lib/codecouncil/scripts/backup-db.sh lib/codecouncil/scripts/restore-db.sh; do
   [ -x "$prefix/$f" ] || fail "$f is not installed executable"
 done
+[ -f "$prefix/lib/codecouncil/scripts/lib/codecouncil-binary.sh" ] || fail "the scripts' shared lib/codecouncil-binary.sh is not installed"
 plugins="$(cd "$src/plugins" && for d in */; do [ -f "$d/CMakeLists.txt" ] && printf '%s ' "${d%/}"; done)"
 plugins="${plugins% }"
 for plugin in $plugins; do
