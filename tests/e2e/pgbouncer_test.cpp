@@ -22,13 +22,6 @@
 
 using namespace cc::test;
 
-// start() skips (no PostgreSQL or pgbouncer) or fails from a helper: the test must then end too.
-#define START_OR_RETURN(...)                   \
-  do {                                         \
-    start(__VA_ARGS__);                        \
-    if (IsSkipped() || HasFatalFailure()) return; \
-  } while (0)
-
 namespace {
 
 class BehindPgBouncer : public ::testing::Test {

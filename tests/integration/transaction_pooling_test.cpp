@@ -34,13 +34,6 @@ using namespace cc::test;
 using cc::core::ServerSessions;
 using namespace Poco::Data::Keywords;
 
-// start() skips (no PostgreSQL or pgbouncer) or fails from a helper: the test must then end too.
-#define START_OR_RETURN(...)                   \
-  do {                                         \
-    start(__VA_ARGS__);                        \
-    if (IsSkipped() || HasFatalFailure()) return; \
-  } while (0)
-
 namespace {
 
 std::unique_ptr<cc::core::PooledDatabase> openThrough(const std::string& url, bool transactionPooling, int poolMax = 8) {

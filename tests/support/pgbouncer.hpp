@@ -51,3 +51,12 @@ const PgBouncer* sharedPgBouncer();
 bool throughTransactionPooling(const std::string& url);
 
 }  // namespace cc::test
+
+/// For a fixture whose start(...) sets up PostgreSQL and pgbouncer and may skip (neither
+/// installed, outside ./scripts/test) or fail inside a helper: the calling test must end too,
+/// which a helper's own `return` cannot do.
+#define START_OR_RETURN(...)                          \
+  do {                                                \
+    start(__VA_ARGS__);                               \
+    if (IsSkipped() || HasFatalFailure()) return;     \
+  } while (0)
