@@ -49,6 +49,7 @@ declare -A expected=(
   [CriticalAuditEvents]="slack-critical|severity=critical page=false"
   [BillingReconcileStopped]="slack-critical|severity=critical page=false"
   [AuditEntriesLost]="slack-critical|severity=critical page=false"
+  [EventHandlerFailures]="slack-warnings|severity=warning"
 )
 
 step "every alert has a severity, a summary and a runbook, and a routing expectation here"
