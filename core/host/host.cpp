@@ -6,6 +6,7 @@
 #include "core/host/core_routes.hpp"
 #include "core/host/escaping_formatter.hpp"
 #include "core/host/log_sink.hpp"
+#include "core/host/start_banner.hpp"
 
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
@@ -232,7 +233,7 @@ void Host::start() {
                    config_.server.host, server_->port());
   log_.information("password hashes: at most %d at once; trusted proxies: %z", authGuards_->hashes.slots(),
                    config_.server.trustedProxies.size());
-  log_.information("API: %s/api   health: %s/healthz   metrics: %s/metrics   admin: %s/admin", base, base, base, base);
+  log_.information(startBanner(base, pipeline_->router()));
 }
 
 void Host::waitForTermination() {

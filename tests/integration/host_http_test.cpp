@@ -86,3 +86,19 @@ TEST_F(HostHttp, PostWithoutContentLengthHasAnEmptyBody) {
   std::string answer(buffer, static_cast<std::size_t>(n));
   EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
 }
+
+// The start-up line sends operators only to pages this host serves: without the metrics and
+// admin plugins it names neither; with metrics on it names /metrics and its plugin.
+TEST_F(HostHttp, StartLineNamesNoPageOfAPluginThatIsOff) {
+  ASSERT_TRUE(host_->waitForOutput("health: http://localhost:")) << host_->output();
+  EXPECT_EQ(host_->output().find("/metrics"), std::string::npos) << host_->output();
+  EXPECT_EQ(host_->output().find("/admin"), std::string::npos) << host_->output();
+
+  HostProcess withMetrics(bundledPlugin("metrics", "{}"));
+  ASSERT_TRUE(withMetrics.start()) << withMetrics.output();
+  EXPECT_TRUE(withMetrics.waitForOutput("metrics: http://localhost:" + std::to_string(withMetrics.port()) +
+                                        "/metrics (metrics)"))
+      << withMetrics.output();
+  EXPECT_EQ(withMetrics.output().find("/admin"), std::string::npos) << withMetrics.output();
+  EXPECT_EQ(withMetrics.stop(), 0) << withMetrics.output();
+}
