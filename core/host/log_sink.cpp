@@ -1,5 +1,7 @@
 #include "core/host/log_sink.hpp"
 
+#include "core/host/write_pacer.hpp"
+
 #include <Poco/Message.h>
 
 #include <cerrno>
@@ -61,8 +63,7 @@ std::uint64_t LogSink::dropped() const {
 
 void LogSink::run() {
   std::string batch;
-  std::chrono::steady_clock::time_point windowStart{};
-  int writesInWindow = 0;
+  WritePacer pacer(kGatherTime, kImmediateWrites);
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [&] { return stop_ || !pending_.empty() || dropped_ != droppedReported_; });
@@ -70,23 +71,13 @@ void LogSink::run() {
       if (stop_) return;
       continue;
     }
-    // A few writes per gather time go out at once (an operator watching the log, a test
-    // waiting for a line see it immediately); beyond that, under load, lines gather until the
-    // window ends, so there is one wake-up and one write(2) per batch instead of per line (a
-    // context switch per request, in the profile). A flush, a full batch or stop() ends the
-    // wait at once.
-    auto now = std::chrono::steady_clock::now();
-    if (now - windowStart >= kGatherTime) {
-      windowStart = now;
-      writesInWindow = 0;
-    }
-    if (writesInWindow >= kImmediateWrites) {
-      wake_.wait_until(lock, windowStart + kGatherTime,
-                       [&] { return stop_ || flushWaiters_ > 0 || pending_.size() >= kBatchBytes; });
-      windowStart = std::chrono::steady_clock::now();
-      writesInWindow = 0;
-    }
-    ++writesInWindow;
+    // While the log is quiet the batch goes out at once; under load lines gather until the
+    // window ends (write_pacer.hpp). A flush, a full batch or stop() ends the wait at once.
+    const auto now = std::chrono::steady_clock::now();
+    const auto writeAt = pacer.writeAt(now);
+    if (writeAt > now)
+      wake_.wait_until(lock, writeAt, [&] { return stop_ || flushWaiters_ > 0 || pending_.size() >= kBatchBytes; });
+    pacer.wrote(std::chrono::steady_clock::now());
     batch.clear();
     batch.swap(pending_);
     const std::uint64_t upTo = appendedBatches_;
