@@ -1,5 +1,7 @@
 #include "core/auth/auth_routes.hpp"
 
+#include <codecouncil/sdk/core_topics.hpp>
+
 #include "core/auth/password.hpp"
 
 namespace cc::core {
@@ -102,7 +104,7 @@ void registerAuthRoutes(Pipeline& pipeline, UserStore& users, const JwtService& 
     payload->set("userId", created->user.id);
     payload->set("email", created->user.email);
     EventBus::addRequestContext(payload, req);
-    bus.publish("core", "user_signup", payload);
+    bus.publish("core", topics::kUserSignup.name, payload);
     respondWithToken(res, 201, jwt, *created);
   }, open});
 
@@ -135,7 +137,7 @@ void registerAuthRoutes(Pipeline& pipeline, UserStore& users, const JwtService& 
       payload->set("throttle", std::string(t.name));
       payload->set("retryAfter", retry);
       EventBus::addRequestContext(payload, req);
-      bus.publish("core", "login_throttled", payload);
+      bus.publish("core", topics::kLoginThrottled.name, payload);
       return refuse(res, t.message, retry);  // `attempt` refunds what this request reserved
     }
 
@@ -151,7 +153,7 @@ void registerAuthRoutes(Pipeline& pipeline, UserStore& users, const JwtService& 
       payload->set("email", email);
       if (found) payload->set("userId", found->user.id);
       EventBus::addRequestContext(payload, req);
-      bus.publish("core", "login_failed", payload);
+      bus.publish("core", topics::kLoginFailed.name, payload);
       throw HttpError(401, "invalid email or password");
     }
     if (found->user.suspended) throw HttpError(403, "account suspended");

@@ -1,5 +1,6 @@
 #include "core/cli/command_line.hpp"
 
+#include "core/cli/events_command.hpp"
 #include "core/cli/jobs_command.hpp"
 #include "core/config/host_config.hpp"
 #include "core/host/host.hpp"
@@ -61,6 +62,7 @@ void printUsage(std::ostream& out, Host* host) {
          "  plugins                   list the plugins that would load, with routes and jobs\n"
          "  jobs [list]               list the plugins' scheduled jobs and their schedules\n"
          "  jobs run NAME             run a scheduled job once, now (never alongside another run)\n"
+         "  events                    list the event topics with their publisher, subscribers and fields\n"
          "  users promote --email E   make a user an admin\n"
          "  version                   print the version\n";
   if (host)
@@ -136,6 +138,7 @@ int runCommandLine(const CommandLine& cl) {
   if (cl.command == "migrate") return host.runMigrationsOnly();
   if (cl.command == "plugins") return host.listPlugins(std::cout);
   if (cl.command == "jobs") return runJobsCommand(host, cl.args, std::cout, std::cerr);
+  if (cl.command == "events") return runEventsCommand(host, cl.args, std::cout, std::cerr);
   if (cl.command == "users") {
     if (cl.args.empty() || cl.args[0] != "promote") {
       flushLog();

@@ -1,5 +1,7 @@
 #include "core/host/host.hpp"
 
+#include <codecouncil/sdk/core_topics.hpp>
+
 #include "core/auth/auth_routes.hpp"
 #include "core/auth/password.hpp"
 #include "core/files/private_files.hpp"
@@ -193,6 +195,7 @@ void Host::createServices(const HostInfo& info) {
   pipeline_->setMaxBodyBytes(static_cast<std::size_t>(config_.server.maxBodyBytes));
   pipeline_->setTrustedProxies(TrustedProxies::fromStrings(config_.server.trustedProxies));
   bus_ = std::make_unique<EventBus>(Poco::Logger::get("codecouncil.events"));
+  for (auto& topic : topics::coreTopics()) bus_->declare("core", topic);
   registry_ = std::make_unique<ServiceRegistry>();
   scheduler_ = std::make_unique<JobScheduler>(*db_, info.instanceId, Poco::Logger::get("codecouncil.scheduler"));
   mailer_ = std::make_unique<OutboxMailer>(*db_, config_.mail, Poco::Logger::get("codecouncil.mail"));

@@ -49,6 +49,8 @@ class Host {
   JobScheduler& startPluginsForCommand();
 
   const HostConfig& config() const { return config_; }
+  /// After prepare(): the bus with core's topics, and the plugins' once they have started.
+  EventBus& eventBus() { return *bus_; }
   int port() const { return server_ ? server_->port() : 0; }
 
  private:

@@ -1,5 +1,7 @@
 #include "core/plugins/plugin_manager.hpp"
 
+#include <codecouncil/sdk/core_topics.hpp>
+
 #include "core/plugins/fatal_signal_report.hpp"
 
 #include <algorithm>
@@ -305,7 +307,7 @@ void PluginManager::start(HostServices& host) {
       auto payload = json::object();
       payload->set("plugin", name);
       payload->set("error", err);
-      host.bus->publish("core", "plugin_failed", payload);
+      host.bus->publish("core", topics::kPluginFailed.name, payload);
     }
     if (!s.info.optional) {
       s.info.status = PluginStatus::Failed;

@@ -4,6 +4,7 @@
 #include "src/billing_config.hpp"
 #include "src/billing_service.hpp"
 #include "src/billing_store.hpp"
+#include "src/billing_topics.hpp"
 #include "src/stripe_objects.hpp"
 #include "src/credit_ledger.hpp"
 #include "src/stripe_account_check.hpp"
@@ -85,6 +86,8 @@ class BillingPlugin : public cc::Plugin {
   void registerCommands(cc::Commands& commands) override {
     commands.add("billing-grant-annual", "grant the monthly credits of annual plans that are due now",
                  [](cc::Context& ctx, const std::vector<std::string>&) {
+                   // A command's context is not started: declare what the grants publish.
+                   for (auto& topic : cc::billing::topics::all()) ctx.events().declare(topic);
                    BillingConfig config = loadBillingConfig(ctx.config());
                    BillingStore store(ctx.db(), ctx.users(), config.plans);
                    SqlCreditLedger ledger(ctx.db());
@@ -96,6 +99,7 @@ class BillingPlugin : public cc::Plugin {
   }
 
   void start(cc::Context& ctx) override {
+    for (auto& topic : cc::billing::topics::all()) ctx.events().declare(topic);
     auto rt = std::make_shared<Runtime>(ctx, loadBillingConfig(ctx.config()));
     runtime_ = rt;
 

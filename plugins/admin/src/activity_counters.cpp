@@ -2,6 +2,8 @@
 
 #include "sql_values.hpp"
 
+#include <codecouncil/sdk/event_fields.hpp>
+
 #include <Poco/Data/Statement.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
@@ -14,11 +16,9 @@ namespace {
 
 constexpr std::size_t kMaxTextBytes = 128;
 
+// Other plugins' payloads are input: read tolerantly, and bounded before they become keys.
 std::string stringField(const json::ObjectPtr& payload, const char* key) {
-  if (!payload || !payload->has(key)) return {};
-  Poco::Dynamic::Var v = payload->get(key);
-  if (!v.isString()) return {};
-  std::string s = v.toString();
+  std::string s = EventFields(payload).string(key);
   return s.size() > kMaxTextBytes ? s.substr(0, kMaxTextBytes) : s;
 }
 

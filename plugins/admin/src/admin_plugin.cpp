@@ -2,6 +2,7 @@
 // Audit and billing are optional: without them their sections are empty and say why.
 #include "admin_api.hpp"
 #include "admin_config.hpp"
+#include "admin_topics.hpp"
 #include "static_files.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
@@ -21,6 +22,8 @@ class AdminPlugin : public Plugin {
 
   void start(Context& ctx) override {
     AdminSettings settings = readSettings(ctx.config(), ctx.host().configDir);
+    ctx.events().declare(topics::kUserSuspended);
+    ctx.events().declare(topics::kUserReactivated);
     Providers providers{ctx.services().get<audit::AuditLog>(), ctx.services().get<billing::BillingService>(),
                         ctx.services().get<billing::CreditLedger>()};
     if (!providers.audit) ctx.logger().notice("%s", std::string(kNoAudit));

@@ -1,5 +1,6 @@
 // GET /api/admin/users, GET /api/admin/users/:userId, POST .../suspend, POST .../reactivate.
 #include "admin_api.hpp"
+#include "admin_topics.hpp"
 #include "json_views.hpp"
 #include "query_params.hpp"
 
@@ -142,7 +143,7 @@ void AdminApi::suspend(Request& req, Response& res) {
   payload->set("userId", id);
   payload->set("adminId", admin.id);
   payload->set("reason", reason);
-  events_.publish("user_suspended", payload, req);
+  events_.publish(topics::kUserSuspended, payload, req);
   log_.information("user %s suspended by admin %s", id, admin.id);
 
   auto o = json::object();
@@ -164,7 +165,7 @@ void AdminApi::reactivate(Request& req, Response& res) {
   auto payload = json::object();
   payload->set("userId", id);
   payload->set("adminId", admin.id);
-  events_.publish("user_reactivated", payload, req);
+  events_.publish(topics::kUserReactivated, payload, req);
   log_.information("user %s reactivated by admin %s", id, admin.id);
 
   auto o = json::object();

@@ -5,6 +5,7 @@
 #include "analysis_config.hpp"
 #include "analysis_routes.hpp"
 #include "analysis_service.hpp"
+#include "analysis_topics.hpp"
 #include "builtin_analyzer.hpp"
 #include "gemini_analyzer.hpp"
 
@@ -28,6 +29,8 @@ class AnalysisPlugin : public cc::Plugin {
 
   void start(cc::Context& ctx) override {
     auto config = cc::analysis::readConfig(ctx.config());
+    ctx.events().declare(cc::analysis::topics::kAnalysisCompleted);
+    ctx.events().declare(cc::analysis::topics::kAnalysisFailed);
     auto ledger = ctx.services().get<cc::billing::CreditLedger>();
     if (!ledger) throw std::runtime_error("the billing.credits service is not available (is the billing plugin started?)");
 

@@ -1,5 +1,7 @@
 #include "analysis_service.hpp"
 
+#include "analysis_topics.hpp"
+
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 #include <Poco/UUIDGenerator.h>
@@ -93,7 +95,7 @@ RunOutcome AnalysisService::run(const User& user, const AnalysisInput& input, co
       payload->set("analysisId", ref.id);
       payload->set("tier", ref.tier);
       payload->set("credits", ref.credits);
-      events_.publish("analysis_completed", payload, origin);
+      events_.publish(topics::kAnalysisCompleted, payload, origin);
     } else {
       log_.warning("analysis %s finished after it had been settled as failed; result discarded", reserved.id);
     }
@@ -124,8 +126,8 @@ void AnalysisService::publishFailed(const RunRef& run, const std::string& error,
   payload->set("analysisId", run.id);
   payload->set("tier", run.tier);
   payload->set("error", error);
-  if (origin) events_.publish("analysis_failed", payload, *origin);
-  else events_.publish("analysis_failed", payload);
+  if (origin) events_.publish(topics::kAnalysisFailed, payload, *origin);
+  else events_.publish(topics::kAnalysisFailed, payload);
 }
 
 int AnalysisService::recoverStale() {

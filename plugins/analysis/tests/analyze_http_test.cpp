@@ -104,7 +104,7 @@ TEST_P(AnalyzeHttp, CompletedRunIsDebitedStoredAndPublished) {
   ASSERT_EQ(array->size(), 1u) << events.body;
   auto event = array->getObject(0);
   EXPECT_EQ(event->getValue<std::string>("topic"), "analysis_completed");
-  EXPECT_EQ(event->getValue<std::string>("source"), "analysis");
+  EXPECT_EQ(event->getValue<std::string>("publisher"), "analysis");
   auto payload = event->getObject("payload");
   EXPECT_EQ(payload->getValue<std::string>("tier"), "free");
   EXPECT_EQ(payload->getValue<std::string>("analysisId"), id);

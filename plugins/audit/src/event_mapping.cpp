@@ -2,35 +2,18 @@
 
 #include "entry_rules.hpp"
 
+#include <codecouncil/sdk/event_fields.hpp>
+
 namespace cc::audit {
 
-std::map<std::string, TopicRule> defaultTopicRules() {
-  // topic                      severity    resourceType    resource id field
-  return {
-      {"user_signup",           {"info",     "user",         "userId"}},
-      {"login_failed",          {"warning",  "user",         "userId"}},
-      {"login_throttled",       {"warning",  "user",         "userId"}},
-      {"plugin_failed",         {"critical", "system",       "plugin"}},
-      {"subscription_created",  {"info",     "subscription", "subscriptionId"}},
-      {"subscription_updated",  {"info",     "subscription", "subscriptionId"}},
-      {"subscription_canceled", {"info",     "subscription", "subscriptionId"}},
-      {"payment_succeeded",     {"info",     "payment",      "invoiceId"}},
-      {"payment_failed",        {"error",    "payment",      "invoiceId"}},
-      {"credits_granted",       {"info",     "payment",      "reference"}},
-      {"rate_limit_exceeded",   {"warning",  "analysis",     ""}},
-      {"analysis_completed",    {"info",     "analysis",     "analysisId"}},
-      {"analysis_failed",       {"error",    "analysis",     "analysisId"}},
-      {"user_suspended",        {"warning",  "admin",        "userId"}},
-      {"user_reactivated",      {"info",     "admin",        "userId"}},
-      {"backup_succeeded",      {"info",     "backup",       "file"}},
-      {"backup_failed",         {"critical", "backup",       ""}},
-      // The reconciler refused a Stripe key that looks like another account's or mode's.
-      {"billing_reconcile_stopped", {"critical", "system",   ""}},
-  };
+std::optional<TopicRule> declaredRule(const Event& event) {
+  if (!event.spec || !event.spec->audit) return std::nullopt;
+  const AuditHint& hint = *event.spec->audit;
+  return TopicRule{hint.severity, hint.resourceType, hint.resourceIdField, true};
 }
 
-EventMapping::EventMapping(std::map<std::string, TopicRule> rules, std::optional<TopicRule> unknownTopics)
-    : rules_(std::move(rules)), unknown_(std::move(unknownTopics)) {}
+EventMapping::EventMapping(std::map<std::string, RuleOverride> overrides, std::optional<TopicRule> unknownTopics)
+    : overrides_(std::move(overrides)), unknown_(std::move(unknownTopics)) {}
 
 namespace {
 
@@ -54,6 +37,23 @@ TopicRule overlay(TopicRule rule, const ConfigNode& node) {
   return rule;
 }
 
+RuleOverride overrideOf(const ConfigNode& node) {
+  RuleOverride o;
+  if (node.has("severity")) o.severity = node.getString("severity");
+  if (node.has("resourceType")) o.resourceType = node.getString("resourceType");
+  if (node.has("resourceIdField")) o.resourceIdField = node.getString("resourceIdField");
+  if (node.has("record")) o.record = node.getBool("record", true);
+  return o;
+}
+
+TopicRule overlay(TopicRule rule, const RuleOverride& o) {
+  if (o.severity) rule.severity = *o.severity;
+  if (o.resourceType) rule.resourceType = *o.resourceType;
+  if (o.resourceIdField) rule.resourceIdField = *o.resourceIdField;
+  if (o.record) rule.record = *o.record;
+  return rule;
+}
+
 const TopicRule kUnknownDefault{"info", "system", "", true};
 
 }  // namespace
@@ -65,15 +65,6 @@ void EventMapping::validate(const ConfigNode& config, ConfigErrors& errors) {
       ConfigNode rule = events.child(topic);
       ruleSchema().check(rule, errors);
       if (!rule.defined()) errors.add(rule, "expected a map (severity, resourceType, resourceIdField, record)");
-      bool records = true;
-      try {
-        records = rule.getBool("record", true);
-      } catch (const ConfigError&) {
-        // already reported by the schema
-      }
-      if (!defaultTopicRules().count(topic) && rule.isMap() && records &&
-          (!rule.has("severity") || !rule.has("resourceType")))
-        errors.add(rule, "topic '" + topic + "' is not in the default table: give severity and resourceType");
     }
   }
   ConfigNode unknown = config.child("unknown_topics");
@@ -81,39 +72,37 @@ void EventMapping::validate(const ConfigNode& config, ConfigErrors& errors) {
 }
 
 EventMapping EventMapping::fromConfig(const ConfigNode& config) {
-  auto rules = defaultTopicRules();
+  std::map<std::string, RuleOverride> overrides;
   ConfigNode events = config.child("events");
-  for (auto& topic : events.keys()) {
-    auto base = rules.count(topic) ? rules[topic] : TopicRule{};
-    rules[topic] = overlay(base, events.child(topic));
-  }
+  for (auto& topic : events.keys()) overrides.emplace(topic, overrideOf(events.child(topic)));
   std::optional<TopicRule> unknown = overlay(kUnknownDefault, config.child("unknown_topics"));
   if (!unknown->record) unknown.reset();
-  return EventMapping(std::move(rules), std::move(unknown));
+  return EventMapping(std::move(overrides), std::move(unknown));
 }
 
-std::optional<TopicRule> EventMapping::ruleFor(const std::string& topic) const {
-  auto it = rules_.find(topic);
-  if (it == rules_.end()) return unknown_;
-  if (!it->second.record) return std::nullopt;
-  return it->second;
+std::optional<TopicRule> EventMapping::ruleFor(const Event& event) const {
+  std::optional<TopicRule> rule = declaredRule(event);
+  auto it = overrides_.find(event.topic);
+  if (it != overrides_.end()) {
+    // A partial override keeps the declaration's other keys (or the unknown-topic default's).
+    rule = overlay(rule ? *rule : kUnknownDefault, it->second);
+  } else if (!rule) {
+    rule = unknown_;
+  }
+  if (!rule || !rule->record) return std::nullopt;
+  return rule;
 }
 
 namespace {
 
 std::string textField(const json::ObjectPtr& payload, const std::string& key) {
-  if (!payload || key.empty() || !payload->has(key) || payload->isNull(key)) return {};
-  try {
-    return payload->get(key).toString();
-  } catch (const std::exception&) {
-    return {};
-  }
+  return key.empty() ? std::string() : EventFields(payload).string(key);
 }
 
 }  // namespace
 
 std::optional<AuditEntry> EventMapping::toEntry(const Event& event) const {
-  auto rule = ruleFor(event.topic);
+  auto rule = ruleFor(event);
   if (!rule) return std::nullopt;
   AuditEntry entry;
   entry.action = event.topic;
@@ -124,7 +113,7 @@ std::optional<AuditEntry> EventMapping::toEntry(const Event& event) const {
   entry.ip = textField(event.payload, "ip");
   entry.userAgent = textField(event.payload, "userAgent");
   entry.requestId = textField(event.payload, "requestId");
-  entry.metadata = metadataFromPayload(event.payload, event.source);
+  entry.metadata = metadataFromPayload(event.payload, event.publisher);
   return entry;
 }
 

@@ -51,9 +51,13 @@ inline bool waitForTotal(const HostProcess& host, std::int64_t expected, const s
   return false;
 }
 
-/// POST /api/test/audit/publish: publishes `topic` with `payloadJson` through the real bus.
-inline void publish(const HostProcess& host, const std::string& topic, const std::string& payloadJson = "{}") {
-  auto r = host.post("/api/test/audit/publish", R"({"topic":")" + topic + R"(","payload":)" + payloadJson + "}");
+/// POST /api/test/audit/publish: publishes `topic` with `payloadJson` through the real bus;
+/// the first publish of a topic declares it, with `auditHintJson` ({severity, resourceType,
+/// resourceIdField}) as its declaration's audit hint when given.
+inline void publish(const HostProcess& host, const std::string& topic, const std::string& payloadJson = "{}",
+                    const std::string& auditHintJson = "") {
+  auto r = host.post("/api/test/audit/publish", R"({"topic":")" + topic + R"(","payload":)" + payloadJson +
+                                                    (auditHintJson.empty() ? "" : ",\"audit\":" + auditHintJson) + "}");
   ASSERT_EQ(r.status, 202) << r.body;
 }
 

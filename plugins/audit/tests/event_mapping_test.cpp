@@ -1,8 +1,12 @@
-// The topic table (docs/events.md), its config overrides and how an event becomes an entry.
+// How an event becomes an entry: its declaration's audit hint, the config's overrides, the
+// unknown-topic rule.
 #include "audit_config.hpp"
 #include "event_mapping.hpp"
 
 #include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
 
 using namespace cc::audit;
 
@@ -18,48 +22,39 @@ std::vector<std::string> errorsOf(const std::string& text) {
   return errors.list();
 }
 
-cc::Event event(const std::string& topic, const std::string& payloadJson, const std::string& source = "billing") {
-  return cc::Event{topic, cc::json::parseObject(payloadJson), source};
+/// An event as the bus delivers it: with its declaration, carrying `hint` when given.
+cc::Event event(const std::string& topic, const std::string& payloadJson, std::optional<cc::AuditHint> hint = {},
+                const std::string& publisher = "billing") {
+  auto spec = std::make_shared<cc::TopicSpec>();
+  spec->name = topic;
+  spec->audit = std::move(hint);
+  return cc::Event{topic, cc::json::parseObject(payloadJson), publisher, spec};
 }
+
+const cc::AuditHint kPaymentFailed{"error", "payment", "invoiceId"};
 
 }  // namespace
 
-TEST(EventMapping, DefaultTableMatchesTheEventCatalogue) {
-  // docs/events.md, column "audit severity / resource".
-  std::map<std::string, std::pair<std::string, std::string>> expected = {
-      {"user_signup", {"info", "user"}},
-      {"login_failed", {"warning", "user"}},
-      {"login_throttled", {"warning", "user"}},
-      {"plugin_failed", {"critical", "system"}},
-      {"subscription_created", {"info", "subscription"}},
-      {"subscription_updated", {"info", "subscription"}},
-      {"subscription_canceled", {"info", "subscription"}},
-      {"payment_succeeded", {"info", "payment"}},
-      {"payment_failed", {"error", "payment"}},
-      {"credits_granted", {"info", "payment"}},
-      {"rate_limit_exceeded", {"warning", "analysis"}},
-      {"analysis_completed", {"info", "analysis"}},
-      {"analysis_failed", {"error", "analysis"}},
-      {"user_suspended", {"warning", "admin"}},
-      {"user_reactivated", {"info", "admin"}},
-      {"backup_succeeded", {"info", "backup"}},
-      {"backup_failed", {"critical", "backup"}},
-      {"billing_reconcile_stopped", {"critical", "system"}},
-  };
-  auto rules = defaultTopicRules();
-  EXPECT_EQ(rules.size(), expected.size());
-  for (auto& [topic, want] : expected) {
-    ASSERT_TRUE(rules.count(topic)) << topic;
-    EXPECT_EQ(rules[topic].severity, want.first) << topic;
-    EXPECT_EQ(rules[topic].resourceType, want.second) << topic;
-  }
+TEST(EventMapping, TheDeclarationsHintGivesTheRule) {
+  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto rule = mapping.ruleFor(event("payment_failed", "{}", kPaymentFailed));
+  ASSERT_TRUE(rule);
+  EXPECT_EQ(rule->severity, "error");
+  EXPECT_EQ(rule->resourceType, "payment");
+  EXPECT_EQ(rule->resourceIdField, "invoiceId");
+  // Audit knows no topic by name: the same topic declared without a hint is an unknown topic.
+  auto bare = mapping.ruleFor(event("payment_failed", "{}"));
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->severity, "info");
+  EXPECT_EQ(bare->resourceType, "system");
 }
 
 TEST(EventMapping, EventBecomesEntryWithContextColumnsAndMetadata) {
   auto mapping = EventMapping::fromConfig(yaml("{}"));
   auto e = mapping.toEntry(event("payment_failed",
-                                 R"({"userId":"u1","invoiceId":"in_9","amount":4900,"error_code":"card_declined",
-                                     "ip":"10.1.1.1","userAgent":"ua","requestId":"rq"})"));
+                                 R"({"userId":"u1","invoiceId":"in_9","amount":4900,"errorCode":"card_declined",
+                                     "ip":"10.1.1.1","userAgent":"ua","requestId":"rq"})",
+                                 kPaymentFailed));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->action, "payment_failed");
   EXPECT_EQ(e->severity, "error");
@@ -78,7 +73,7 @@ TEST(EventMapping, EventBecomesEntryWithContextColumnsAndMetadata) {
 
 TEST(EventMapping, SecretsInPayloadsAreRedactedWithoutTouchingThePayload) {
   auto mapping = EventMapping::fromConfig(yaml("{}"));
-  auto ev = event("login_failed", R"({"email":"a@b.co","password":"hunter2","nested":{"apiToken":"t0k"}})", "core");
+  auto ev = event("login_failed", R"({"email":"a@b.co","password":"hunter2","nested":{"apiToken":"t0k"}})", {}, "core");
   auto e = mapping.toEntry(ev);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->metadata.find("hunter2"), std::string::npos) << e->metadata;
@@ -89,7 +84,8 @@ TEST(EventMapping, SecretsInPayloadsAreRedactedWithoutTouchingThePayload) {
 
 TEST(EventMapping, RateLimitHasNoResourceId) {
   auto mapping = EventMapping::fromConfig(yaml("{}"));
-  auto e = mapping.toEntry(event("rate_limit_exceeded", R"({"userId":"u1","tier":"startup","limit_type":"daily_requests","limit":1000})"));
+  auto e = mapping.toEntry(event("rate_limit_exceeded", R"({"userId":"u1","tier":"startup","limitType":"daily_requests","limit":1000})",
+                                 cc::AuditHint{"warning", "analysis", ""}));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->resourceId, "");
   EXPECT_EQ(e->severity, "warning");
@@ -103,22 +99,22 @@ events:
   invoice_voided: { severity: warning, resourceType: payment, resourceIdField: invoiceId }
 unknown_topics: { severity: warning }
 )"));
-  auto failed = mapping.ruleFor("payment_failed");
+  auto failed = mapping.ruleFor(event("payment_failed", "{}", kPaymentFailed));
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->severity, "critical");
-  EXPECT_EQ(failed->resourceType, "payment");  // untouched keys keep the default
-  EXPECT_FALSE(mapping.ruleFor("backup_succeeded"));
+  EXPECT_EQ(failed->resourceType, "payment");  // untouched keys keep the declared hint's
+  EXPECT_FALSE(mapping.ruleFor(event("backup_succeeded", "{}", cc::AuditHint{"info", "backup", "file"})));
   auto voided = mapping.toEntry(event("invoice_voided", R"({"invoiceId":"in_1"})"));
   ASSERT_TRUE(voided);
   EXPECT_EQ(voided->resourceId, "in_1");
-  auto other = mapping.ruleFor("hello_greeted");
+  auto other = mapping.ruleFor(event("hello_greeted", "{}"));
   ASSERT_TRUE(other);
   EXPECT_EQ(other->severity, "warning");
   EXPECT_EQ(other->resourceType, "system");
 
   auto quiet = EventMapping::fromConfig(yaml("unknown_topics: { record: false }"));
-  EXPECT_FALSE(quiet.ruleFor("hello_greeted"));
-  EXPECT_TRUE(quiet.ruleFor("user_signup"));
+  EXPECT_FALSE(quiet.ruleFor(event("hello_greeted", "{}")));
+  EXPECT_TRUE(quiet.ruleFor(event("user_signup", "{}", cc::AuditHint{"info", "user", "userId"})));
 }
 
 TEST(AuditConfig, ValidConfigsPass) {
@@ -136,7 +132,6 @@ retention_days: -1
 bogus: 1
 events:
   payment_failed: { severity: fatal, resourceType: money }
-  new_topic: { severity: info }
   user_signup: nope
 unknown_topics: { record: maybe }
 )");
@@ -146,7 +141,6 @@ unknown_topics: { record: maybe }
   EXPECT_NE(all.find("unknown key 'bogus'"), std::string::npos) << all;
   EXPECT_NE(all.find("events.payment_failed.severity"), std::string::npos) << all;
   EXPECT_NE(all.find("events.payment_failed.resourceType"), std::string::npos) << all;
-  EXPECT_NE(all.find("new_topic"), std::string::npos) << all;
   EXPECT_NE(all.find("events.user_signup"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown_topics.record"), std::string::npos) << all;
 }

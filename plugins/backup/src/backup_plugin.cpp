@@ -2,6 +2,7 @@
 // the scheduled backup, and the publisher that turns recorded runs into events and metrics.
 #include "backup_files.hpp"
 #include "backup_runner.hpp"
+#include "backup_topics.hpp"
 #include "backup_settings.hpp"
 #include "database_target.hpp"
 #include "live_database_guard.hpp"
@@ -201,6 +202,8 @@ class BackupPlugin : public Plugin {
     settings_ = settingsOf(ctx);
     db_ = &ctx.db();
     events_ = &ctx.events();
+    events_->declare(topics::kBackupSucceeded);
+    events_->declare(topics::kBackupFailed);
     logger_ = &ctx.logger();
     ctx_ = &ctx;
     gauges_.duration = &prometheus::BuildGauge()

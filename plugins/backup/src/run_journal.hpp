@@ -4,6 +4,7 @@
 // "publishedAt" NULL until a serving instance claims it and publishes backup_succeeded /
 // backup_failed: an outbox, so manual and scheduled backups are audited the same way.
 #include "backup_runner.hpp"
+#include "backup_topics.hpp"
 
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/json.hpp>
@@ -51,7 +52,7 @@ RunRecord recordOf(const BackupOutcome& outcome);
 /// The event payload of docs/events.md for a run.
 json::ObjectPtr eventPayload(const RunRecord& run);
 inline std::string eventTopic(const RunRecord& run) {
-  return run.status == "succeeded" ? "backup_succeeded" : "backup_failed";
+  return run.status == "succeeded" ? topics::kBackupSucceeded.name : topics::kBackupFailed.name;
 }
 /// Unix seconds of an ISO-8601 UTC timestamp ("2025-01-15T02:00:00.000Z"); 0 when malformed.
 double isoToUnixSeconds(const std::string& iso);

@@ -1,5 +1,6 @@
 #include "annual_grants.hpp"
 
+#include "billing_topics.hpp"
 #include "stripe_objects.hpp"
 
 #include <Poco/DateTime.h>
@@ -47,7 +48,7 @@ int AnnualGrants::run(std::int64_t nowUnix) {
         payload->set("userId", row.userId);
         payload->set("amount", plan->creditsPerMonth);
         payload->set("reference", reference);
-        events_->publish("credits_granted", payload);
+        events_->publish(topics::kCreditsGranted, payload);
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "subscription_reconciler.hpp"
 
+#include "billing_topics.hpp"
 #include "stripe_objects.hpp"
 
 #include <Poco/DateTimeFormatter.h>
@@ -165,7 +166,7 @@ void SubscriptionReconciler::stopRun(const std::string& reason, const std::strin
   if (!accountId.empty()) payload->set("accountId", accountId);
   payload->set("missing", report.missing);
   payload->set("message", message);
-  events_.publish(kReconcileStoppedTopic, payload);
+  events_.publish(topics::kReconcileStopped, payload);
 }
 
 void SubscriptionReconciler::applyMissing(const SubscriptionRow& row, std::int64_t nowUnix, ReconcileReport& report) {

@@ -65,7 +65,6 @@ struct ReconcileOptions {
 };
 
 /// The bus topic a stopped run publishes, and its reasons (docs/events.md).
-inline constexpr const char* kReconcileStoppedTopic = "billing_reconcile_stopped";
 
 /// The event `created` a fetched subscription stands for: the newest of its own timestamps.
 std::int64_t subscriptionStateTime(const json::ObjectPtr& subscription);

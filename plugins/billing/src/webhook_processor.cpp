@@ -1,5 +1,6 @@
 #include "webhook_processor.hpp"
 
+#include "billing_topics.hpp"
 #include "notifications.hpp"
 #include "stripe_objects.hpp"
 
@@ -190,18 +191,18 @@ void WebhookProcessor::onSubscription(Poco::Data::Session& s, Work& w) {
     // A subscription is created once, so its notice goes out even when a newer update got
     // here first (the row then keeps the newer state).
     payload->set("status", sub.status);
-    w.publications.push_back({"subscription_created", payload});
+    w.publications.push_back({topics::kSubscriptionCreated.name, payload});
     queueMail(s, *userId, [&](const std::string& to) { return mail::subscriptionCreated(to, w.eventId, *plan, sub.status); });
   } else if (deleted) {
     bool atPeriodEnd = sub.cancelAtPeriodEnd || (previous && previous->cancelAtPeriodEnd);
     payload->set("atPeriodEnd", atPeriodEnd);
-    w.publications.push_back({"subscription_canceled", payload});
+    w.publications.push_back({topics::kSubscriptionCanceled.name, payload});
     queueMail(s, *userId, [&](const std::string& to) { return mail::subscriptionCanceled(to, w.eventId, plan); });
   } else if (applied) {
     const Plan* previousPlan = previous ? plans_.byId(previous->plan) : nullptr;
     payload->set("previousPlan", previous ? previous->plan : std::string());
     payload->set("status", sub.status);
-    w.publications.push_back({"subscription_updated", payload});
+    w.publications.push_back({topics::kSubscriptionUpdated.name, payload});
     queueMail(s, *userId, [&](const std::string& to) {
       return mail::subscriptionUpdated(to, w.eventId, *plan, previousPlan, sub.status, sub.cancelAtPeriodEnd,
                                        row.currentPeriodEnd);
@@ -240,13 +241,13 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
   paid->set("amount", invoice.amountPaid);
   paid->set("currency", invoice.currency.empty() ? std::string("usd") : invoice.currency);
   paid->set("plan", plan ? plan->id : std::string());
-  w.publications.push_back({"payment_succeeded", paid});
+  w.publications.push_back({topics::kPaymentSucceeded.name, paid});
   if (granted > 0) {
     auto credits = json::object();
     credits->set("userId", *userId);
     credits->set("amount", granted);
     credits->set("reference", reference);
-    w.publications.push_back({"credits_granted", credits});
+    w.publications.push_back({topics::kCreditsGranted.name, credits});
   }
   queueMail(s, *userId, [&](const std::string& to) {
     return mail::paymentSucceeded(to, w.eventId, invoice.amountPaid, invoice.currency, plan, granted);
@@ -269,8 +270,8 @@ void WebhookProcessor::onInvoiceFailed(Poco::Data::Session& s, Work& w) {
   failed->set("userId", *userId);
   failed->set("invoiceId", invoice.id);
   failed->set("amount", invoice.amountDue);
-  failed->set("error_code", errorCode);
-  w.publications.push_back({"payment_failed", failed});
+  failed->set("errorCode", errorCode);
+  w.publications.push_back({topics::kPaymentFailed.name, failed});
   // While the very first payment is still being made, the customer is in the payment form
   // and sees the failure there; a mail on top would only confuse (Pay does the same).
   bool firstPayment = invoice.billingReason == "subscription_create" || (subscription && subscription->status == "incomplete");

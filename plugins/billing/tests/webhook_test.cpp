@@ -234,7 +234,7 @@ TEST_P(Webhooks, FirstPaymentFailureSendsNoMailLaterOnesDo) {
   invoice.declineCode = "insufficient_funds";
   ASSERT_EQ(b->webhook(invoiceEvent(evt("fail1"), "invoice.payment_failed", t + 1, invoice)).status, 200);
   EXPECT_EQ(rows("mail_outbox", "\"dedupeKey\" = 'stripe:" + evt("fail1") + "'"), 0);
-  EXPECT_TRUE(b->host.waitForOutput("probe event payment_failed {\"amount\":4900,\"error_code\":\"insufficient_funds\",\"invoiceId\":\"" + invoice.id));
+  EXPECT_TRUE(b->host.waitForOutput("probe event payment_failed {\"amount\":4900,\"errorCode\":\"insufficient_funds\",\"invoiceId\":\"" + invoice.id));
 
   sub.status = "active";
   ASSERT_EQ(b->webhook(subscriptionEvent(evt("active"), "customer.subscription.updated", t + 2, sub)).status, 200);

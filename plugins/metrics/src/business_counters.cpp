@@ -1,5 +1,7 @@
 #include "business_counters.hpp"
 
+#include <codecouncil/sdk/event_fields.hpp>
+
 #include <optional>
 
 namespace ccmetrics {
@@ -10,33 +12,9 @@ prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry,
   return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
 }
 
-// Payload fields come from other plugins: read them defensively, a malformed event must still
-// be counted (under "unknown") rather than throw inside the publisher's call.
-std::string text(const cc::Event& e, const std::string& key) {
-  if (!e.payload || !e.payload->has(key) || e.payload->isNull(key)) return "";
-  try {
-    Poco::Dynamic::Var v = e.payload->get(key);
-    return v.isString() ? v.toString() : "";
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
-std::optional<std::int64_t> integer(const cc::Event& e, const std::string& key) {
-  if (!e.payload || !e.payload->has(key) || e.payload->isNull(key)) return std::nullopt;
-  try {
-    Poco::Dynamic::Var v = e.payload->get(key);
-    if (v.isInteger()) return v.convert<std::int64_t>();
-    if (v.isString()) {
-      std::string s = v.toString();
-      std::size_t used = 0;
-      long long n = std::stoll(s, &used);
-      if (used == s.size()) return n;
-    }
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
+// Payload fields come from other plugins: read through cc::EventFields, which never throws,
+// so a malformed event is still counted (under "unknown") inside the publisher's call.
+std::string text(const cc::Event& e, const std::string& key) { return cc::EventFields(e).string(key); }
 
 void addKnown(prometheus::Family<prometheus::Counter>& family, const std::string& label,
               const std::vector<std::string>& values) {
@@ -97,11 +75,11 @@ void BusinessCounters::handle(const cc::Event& e) {
   } else if (t == "subscription_canceled") {
     subscriptionsCanceled_.Add({}).Increment();
   } else if (t == "payment_succeeded") {
-    auto amount = integer(e, "amount");
+    auto amount = cc::EventFields(e).integer("amount");
     std::string tier = amount ? amountTier(*amount) : kUnknownLabel;
     paymentsSucceeded_.Add({{"amount_tier", tier}}).Increment();
   } else if (t == "payment_failed") {
-    paymentsFailed_.Add({{"error_code", errorCodes_.label(text(e, "error_code"))}}).Increment();
+    paymentsFailed_.Add({{"error_code", errorCodes_.label(text(e, "errorCode"))}}).Increment();
   } else if (t == "analysis_completed" || t == "analysis_failed") {
     std::string tier = tiers_.label(text(e, "tier"));
     analysisRuns_.Add({{"tier", tier}}).Increment();
@@ -110,7 +88,7 @@ void BusinessCounters::handle(const cc::Event& e) {
     reconcileStopped_.Add({{"reason", stopReasons_.label(text(e, "reason"))}}).Increment();
   } else if (t == "rate_limit_exceeded") {
     rateLimitsExceeded_.Add({{"tier", tiers_.label(text(e, "tier"))},
-                             {"limit_type", limitTypes_.label(text(e, "limit_type"))}})
+                             {"limit_type", limitTypes_.label(text(e, "limitType"))}})
         .Increment();
   }
 }

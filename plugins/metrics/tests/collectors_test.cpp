@@ -106,13 +106,14 @@ TEST(BusinessCounters, EventsLandOnTheirLabels) {
   counters.handle(event("payment_succeeded", R"({"amount":149900,"currency":"usd"})"));
   counters.handle(event("payment_succeeded", R"({"amount":"4900"})"));
   counters.handle(event("payment_succeeded", R"({"amount":"lots"})"));
-  counters.handle(event("payment_failed", R"({"error_code":"card_declined"})"));
-  counters.handle(event("payment_failed", R"({"error_code":"do_not_honor"})"));
+  counters.handle(event("payment_failed", R"({"errorCode":"card_declined"})"));
+  counters.handle(event("payment_failed", R"({"errorCode":"do_not_honor"})"));
   counters.handle(event("payment_failed", R"({})"));
   counters.handle(event("analysis_completed", R"({"tier":"startup"})"));
   counters.handle(event("analysis_failed", R"({"tier":"startup"})"));
-  counters.handle(event("rate_limit_exceeded", R"({"tier":"free","limit_type":"daily_requests"})"));
-  counters.handle(event("rate_limit_exceeded", R"({"tier":7,"limit_type":"hourly"})"));
+  counters.handle(event("rate_limit_exceeded", R"({"tier":"free","limitType":"daily_requests"})"));
+  // A number where text belongs is read as its text ("7"): an unknown tier, so "other".
+  counters.handle(event("rate_limit_exceeded", R"({"tier":7,"limitType":"hourly"})"));
   counters.handle(event("user_signup", R"({"userId":"u"})"));
   counters.handle(event("something_else", R"({"tier":"x"})"));
   std::string text = renderExposition(registry, {});
@@ -128,7 +129,7 @@ TEST(BusinessCounters, EventsLandOnTheirLabels) {
   EXPECT_EQ(valueOf(text, R"(analysis_run_total{tier="startup"})"), 2);
   EXPECT_EQ(valueOf(text, R"(analysis_failed_total{tier="startup"})"), 1);
   EXPECT_EQ(valueOf(text, R"(rate_limit_exceeded_total{limit_type="daily_requests",tier="free"})"), 1);
-  EXPECT_EQ(valueOf(text, R"(rate_limit_exceeded_total{limit_type="other",tier="unknown"})"), 1);
+  EXPECT_EQ(valueOf(text, R"(rate_limit_exceeded_total{limit_type="other",tier="other"})"), 1);
   EXPECT_EQ(valueOf(text, "user_signup_total"), 1);
 }
 
@@ -155,8 +156,8 @@ TEST(BusinessCounters, ExactUnderConcurrency) {
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
       for (int i = 0; i < 2000; ++i) {
-        counters.handle(event("payment_failed", R"({"error_code":"card_declined"})"));
-        counters.handle(event("payment_failed", R"({"error_code":"never_seen_before"})"));
+        counters.handle(event("payment_failed", R"({"errorCode":"card_declined"})"));
+        counters.handle(event("payment_failed", R"({"errorCode":"never_seen_before"})"));
       }
     });
   for (auto& t : threads) t.join();

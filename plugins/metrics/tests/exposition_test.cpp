@@ -143,7 +143,7 @@ TEST(MetricsExposition, EventCountersAreExactUnderConcurrency) {
       });
     // Published events from four threads at once.
     for (int t = 0; t < 4; ++t)
-      threads.emplace_back([&] { publish(host, "payment_failed", R"({"error_code":"card_declined"})", 250); });
+      threads.emplace_back([&] { publish(host, "payment_failed", R"({"errorCode":"card_declined"})", 250); });
     for (auto& th : threads) th.join();
     EXPECT_EQ(created.load(), 24);
     std::string text = scrape(host);
@@ -170,10 +170,10 @@ TEST(MetricsExposition, BusinessEventsLandOnBoundedLabels) {
   publish(host, "subscription_created", R"({"plan":"made_up_plan_2"})");
   publish(host, "subscription_canceled", R"({"plan":"enterprise_annual","atPeriodEnd":true})");
   publish(host, "payment_succeeded", R"({"amount":14900,"currency":"usd","plan":"enterprise_monthly"})");
-  publish(host, "payment_failed", R"({"amount":4900,"error_code":"insufficient_funds"})");
+  publish(host, "payment_failed", R"({"amount":4900,"errorCode":"insufficient_funds"})");
   publish(host, "analysis_completed", R"({"tier":"enterprise","credits":5})");
   publish(host, "analysis_failed", R"({"tier":"enterprise","error":"timeout"})");
-  publish(host, "rate_limit_exceeded", R"({"tier":"startup","limit_type":"daily_analysis","limit":20})");
+  publish(host, "rate_limit_exceeded", R"({"tier":"startup","limitType":"daily_analysis","limit":20})");
   std::string text = scrape(host);
   EXPECT_EQ(valueOf(text, R"(subscription_created_total{plan="enterprise_annual"})"), 1) << text;
   EXPECT_EQ(valueOf(text, R"(subscription_created_total{plan="other"})"), 2) << text;
@@ -311,7 +311,7 @@ TEST(MetricsExposition, CountsEventHandlerFailuresExactly) {
   ASSERT_TRUE(host.start()) << host.output();
   EXPECT_EQ(valueOf(scrape(host), "event_handler_failures_total"), 0);
   // A handler of another topic does not throw: nothing counted.
-  ASSERT_EQ(host.post("/api/test/metrics/publish", R"({"topic":"user_signup","times":3})").status, 200);
+  ASSERT_EQ(host.post("/api/test/metrics/publish", R"({"topic":"payment_succeeded","times":3})").status, 200);
   EXPECT_EQ(valueOf(scrape(host), "event_handler_failures_total"), 0);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};

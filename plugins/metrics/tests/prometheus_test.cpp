@@ -170,7 +170,7 @@ TEST(MetricsPrometheus, GuideQueriesDashboardsAndRulesWorkAgainstALiveHost) {
   host.get("/no/such/route");  // 404, unmatched
   host.get("/api/auth/me");    // 401
   publish(host, "payment_succeeded", R"({"amount":4900})");
-  publish(host, "payment_failed", R"({"error_code":"card_declined"})");
+  publish(host, "payment_failed", R"({"errorCode":"card_declined"})");
   publish(host, "subscription_created", R"({"plan":"startup_monthly"})");
   publish(host, "subscription_canceled", R"({"plan":"startup_monthly"})");
   publish(host, "backup_succeeded", "{}");

@@ -1,6 +1,7 @@
 #include "rate_limiter.hpp"
 
 #include "limit_policy.hpp"
+#include "ratelimit_topics.hpp"
 #include "request_classifier.hpp"
 
 #include <stdexcept>
@@ -99,9 +100,9 @@ void RateLimiter::refuse(Request& req, Response& res, const Refusal& refusal, co
   auto event = json::object();
   event->set("userId", req.user->id);
   event->set("tier", tier);
-  event->set("limit_type", std::string(limitTypeName(refusal.type)));
+  event->set("limitType", std::string(limitTypeName(refusal.type)));
   event->set("limit", refusal.limit);
-  events_.publish("rate_limit_exceeded", event, req);
+  events_.publish(topics::kRateLimitExceeded, event, req);
 }
 
 void RateLimiter::onStoreError(const Request& req, const std::string& what) {

@@ -1,6 +1,7 @@
 // Per-user, per-tier rate limiting backed by the "RateLimitTracker" table, so every host
 // instance sharing the database enforces the same counters (enterprise guide, section 3).
 #include "rate_limiter.hpp"
+#include "ratelimit_topics.hpp"
 #include "request_classifier.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
@@ -20,6 +21,7 @@ class RateLimitPlugin : public cc::Plugin {
   }
 
   void start(cc::Context& ctx) override {
+    ctx.events().declare(cc::ratelimit::topics::kRateLimitExceeded);
     cc::ratelimit::LimiterOptions options;
     options.tiers = cc::ratelimit::TierTable::fromConfig(ctx.config().child("tiers"));
     options.failOpen = ctx.config().getBool("fail_open", true);

@@ -60,7 +60,7 @@ TEST_F(LimitsHttp, AnalysisRunsCarryHeadersUntil429) {
   // One rate_limit_exceeded event, with the catalogue's fields.
   auto events = host_->get("/api/fake-analyze/events");
   ASSERT_EQ(events.status, 200);
-  EXPECT_NE(events.body.find("\"limit_type\":\"daily_analysis\""), std::string::npos) << events.body;
+  EXPECT_NE(events.body.find("\"limitType\":\"daily_analysis\""), std::string::npos) << events.body;
   EXPECT_NE(events.body.find("\"userId\":\"" + id + "\""), std::string::npos) << events.body;
   EXPECT_NE(events.body.find("\"tier\":\"free\""), std::string::npos) << events.body;
   EXPECT_NE(events.body.find("\"limit\":3"), std::string::npos) << events.body;

@@ -16,6 +16,7 @@ class HelloPlugin : public cc::Plugin {
   void start(cc::Context& ctx) override {
     std::string greeting = ctx.config().getString("greeting", "Hello");
     cc::Events* events = &ctx.events();
+    events->declare({"hello_greeted", {}, "someone was greeted"});  // only this plugin may publish it
     ctx.http().add("GET", "/api/hello/:name", [greeting, events](cc::Request& req, cc::Response& res) {
       auto body = cc::json::object();
       body->set("message", greeting + ", " + req.param("name") + "!");

@@ -248,6 +248,8 @@ class FakeProvidersPlugin : public cc::Plugin {
       auto body = req.jsonBody();
       std::string topic = cc::json::requireString(body, "topic");
       auto payload = body->has("payload") ? body->getObject("payload") : cc::json::object();
+      // Stands in for the topic's real publisher: the first publish declares the topic.
+      if (!events->declaration(topic)) events->declare(cc::TopicSpec{topic, {}, "admin fake stand-in"});
       events->publish(topic, payload);
       res.json(200, cc::json::object());
     }, {cc::Access::Public});

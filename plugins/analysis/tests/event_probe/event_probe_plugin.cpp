@@ -16,7 +16,7 @@ class EventProbePlugin : public cc::Plugin {
       ctx.events().subscribe(topic, [this](const cc::Event& e) {
         auto copy = cc::json::object();
         copy->set("topic", e.topic);
-        copy->set("source", e.source);
+        copy->set("publisher", e.publisher);
         copy->set("payload", e.payload);
         std::lock_guard<std::mutex> lock(mutex_);
         events_->add(copy);

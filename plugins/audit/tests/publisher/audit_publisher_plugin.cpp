@@ -1,6 +1,8 @@
 // Test-only plugin for the audit tests. It stands in for the plugins that publish events
 // (billing, ratelimit, admin, backup...) and for the admin plugin's audit-log route:
-//   POST /api/test/audit/publish  {"topic": "...", "payload": {...}}  -> events.publish(topic, payload, req)
+//   POST /api/test/audit/publish  {"topic": "...", "payload": {...}, "audit": {hint}}
+//        -> declares the topic (first time, with the optional audit hint: severity,
+//           resourceType, resourceIdField), then events.publish(topic, payload, req)
 //   POST /api/test/audit/record   {AuditEntry fields}                 -> AuditLog::record
 //        (+ "hex": {"userAgent": "ff41", ...}: fields given as hex bytes, for bytes JSON cannot carry)
 //   GET  /api/test/audit/logs?... (the admin route's parameters)      -> AuditLog::query as JSON
@@ -29,7 +31,22 @@ class AuditPublisherPlugin : public cc::Plugin {
       cc::json::ObjectPtr payload = cc::json::object();
       if (body->has("payload")) payload = body->getObject("payload");
       if (!payload) throw cc::HttpError(400, "payload must be an object");
-      events->publish(topic, payload, req);
+      // Stands in for the topic's real publisher: the first publish declares the topic (with
+      // the hint the test gives, as the real declaration would); a topic declared by someone
+      // else (core's) is refused, answered 403.
+      cc::TopicSpec spec{topic, {}, "tp_audit_publisher stand-in"};
+      if (body->has("audit")) {
+        auto hint = body->getObject("audit");
+        if (!hint) throw cc::HttpError(400, "audit must be an object");
+        spec.audit = cc::AuditHint{cc::json::requireString(hint, "severity"), cc::json::requireString(hint, "resourceType"),
+                                   cc::json::optionalString(hint, "resourceIdField").value_or("")};
+      }
+      try {
+        if (!events->declaration(topic)) events->declare(spec);
+        events->publish(topic, payload, req);
+      } catch (const std::logic_error& e) {
+        throw cc::HttpError(403, e.what());
+      }
       res.json(202, cc::json::object());
     }, {cc::Access::Public});
 

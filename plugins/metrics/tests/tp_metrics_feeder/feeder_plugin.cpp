@@ -58,6 +58,9 @@ class FeederPlugin : public cc::Plugin {
       auto body = req.jsonBody();
       std::string topic = cc::json::requireString(body, "topic");
       int times = body->has("times") ? body->getValue<int>("times") : 1;
+      // Stands in for the topic's real publisher (not loaded in these tests): the first publish
+      // declares the topic, so a topic someone else declared is refused as a forgery would be.
+      if (!events->declaration(topic)) events->declare(cc::TopicSpec{topic, {}, "tp_metrics_feeder stand-in"});
       for (int i = 0; i < times; ++i) {
         cc::json::ObjectPtr payload = body->has("payload") ? body->getObject("payload") : cc::json::object();
         // A fresh copy per event: handlers must be able to treat it as their own.

@@ -2,21 +2,63 @@
 // In-process event bus. Plugins cooperate through topics instead of calling each other:
 // billing publishes "payment_failed", audit records it, metrics counts it.
 //
-// Delivery is synchronous, in subscription order, on the publisher's thread. A handler that
-// throws is logged and counted; it never breaks the publisher or the other handlers.
+// Every topic is declared by the one plugin that publishes it (or by core, for core's
+// topics: core_topics.hpp). A publish of a topic this plugin did not declare is refused, so
+// each delivery's `publisher` is the plugin that declared the topic, never a forger.
+//
+// Delivery is synchronous, in subscription order, on the publisher's thread, and bundled
+// publishers publish only after their own transaction has committed. A handler that throws is
+// logged and counted; it never breaks the publisher or the other handlers.
+#include <codecouncil/sdk/event_fields.hpp>
 #include <codecouncil/sdk/http.hpp>
 #include <codecouncil/sdk/json.hpp>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace cc {
+
+enum class FieldType { String, Integer, Number, Boolean, Any };
+
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::String;
+  bool required = false;
+};
+
+/// How the audit plugin records a topic by default (its config may override it).
+struct AuditHint {
+  std::string severity;         ///< info, warning, error, critical
+  std::string resourceType;     ///< user, subscription, payment, analysis, admin, backup, system
+  std::string resourceIdField;  ///< payload field holding the resource id ("" = none)
+};
+
+/// A topic and its payload. Publishing with a request as origin adds the request context
+/// (userId, ip, userAgent, requestId): those fields need not be declared.
+struct TopicSpec {
+  std::string name;
+  std::vector<FieldSpec> fields;
+  std::string description;
+  std::optional<AuditHint> audit;  ///< nullopt: audit records it as info / system
+};
+
+/// A declared topic as the bus knows it (for `codecouncil events` and subscribers).
+struct TopicDeclaration {
+  TopicSpec spec;
+  std::string publisher;  ///< the declaring plugin, "core" for the host
+};
 
 struct Event {
   std::string topic;
   json::ObjectPtr payload;  ///< shared by all handlers: treat as read-only
-  std::string source;       ///< name of the publishing plugin ("core" for the host)
+  std::string publisher;    ///< verified by the host: the plugin that declared and published it
+  /// The topic's declaration (set on every delivery from the bus): subscribers such as audit
+  /// read its fields and hints instead of knowing other plugins' topics.
+  std::shared_ptr<const TopicSpec> spec;
 };
 
 using EventHandler = std::function<void(const Event&)>;
@@ -24,11 +66,22 @@ using EventHandler = std::function<void(const Event&)>;
 class Events {
  public:
   virtual ~Events() = default;
+  /// Makes this plugin the topic's only publisher. Throws std::logic_error when another
+  /// plugin (or core) declared it already: the plugin's start fails with that message.
+  virtual void declare(const TopicSpec& topic) = 0;
+  /// Throws std::logic_error (and logs) when this plugin did not declare the topic, or the
+  /// payload misses a required field or has one of the wrong type; nothing is delivered then.
   virtual void publish(const std::string& topic, json::ObjectPtr payload) = 0;
   /// As publish(), adding userId, ip, userAgent and requestId from `origin` when absent.
   virtual void publish(const std::string& topic, json::ObjectPtr payload, const Request& origin) = 0;
+  void publish(const TopicSpec& topic, json::ObjectPtr payload) { publish(topic.name, std::move(payload)); }
+  void publish(const TopicSpec& topic, json::ObjectPtr payload, const Request& origin) {
+    publish(topic.name, std::move(payload), origin);
+  }
   /// topic "*" receives every event.
   virtual void subscribe(const std::string& topic, EventHandler handler) = 0;
+  /// The declaration of a topic (nullopt: nobody declared it).
+  virtual std::optional<TopicDeclaration> declaration(const std::string& topic) const = 0;
   /// How many handler calls have thrown since the host started, across the whole bus (every
   /// plugin's handlers); the metrics plugin exports it as event_handler_failures_total.
   virtual std::uint64_t handlerFailures() const = 0;

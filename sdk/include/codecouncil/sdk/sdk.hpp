@@ -3,7 +3,9 @@
 #include <codecouncil/sdk/commands.hpp>
 #include <codecouncil/sdk/config.hpp>
 #include <codecouncil/sdk/context.hpp>
+#include <codecouncil/sdk/core_topics.hpp>
 #include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/event_fields.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
 #include <codecouncil/sdk/json.hpp>

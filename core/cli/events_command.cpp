@@ -1,0 +1,62 @@
+#include "core/cli/events_command.hpp"
+
+namespace cc::core {
+
+namespace {
+
+const char* typeName(FieldType type) {
+  switch (type) {
+    case FieldType::String: return "string";
+    case FieldType::Integer: return "integer";
+    case FieldType::Number: return "number";
+    case FieldType::Boolean: return "boolean";
+    case FieldType::Any: break;
+  }
+  return "any";
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+int runEventsCommand(Host& host, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && !(args.size() == 1 && args[0] == "list")) {
+    err << "usage: codecouncil events [list]\n";
+    return 2;
+  }
+  host.prepare(true);
+  host.startPluginsForCommand();
+  struct Row {
+    TopicDeclaration declaration;
+    std::vector<std::string> subscribers;
+  };
+  // Read before the plugins stop: stopping removes their declarations and subscriptions.
+  std::vector<Row> rows;
+  for (auto& d : host.eventBus().declarations()) rows.push_back({d, host.eventBus().subscribers(d.spec.name)});
+  host.shutdown();
+  flushLog();
+  out << "events:\n";
+  for (auto& r : rows) {
+    const TopicSpec& spec = r.declaration.spec;
+    out << "  " << spec.name << "\n";
+    if (!spec.description.empty()) out << "    " << spec.description << "\n";
+    out << "    publisher: " << r.declaration.publisher << "\n";
+    out << "    subscribers: " << joined(r.subscribers) << "\n";
+    if (spec.audit)
+      out << "    audit: " << spec.audit->severity << " / " << spec.audit->resourceType
+          << (spec.audit->resourceIdField.empty() ? "" : " (resource id: " + spec.audit->resourceIdField + ")") << "\n";
+    out << "    fields:";
+    if (spec.fields.empty()) out << " none";
+    out << "\n";
+    for (auto& f : spec.fields)
+      out << "      " << f.name << "  " << typeName(f.type) << (f.required ? "  required" : "") << "\n";
+  }
+  if (rows.empty()) out << "  (no topics declared)\n";
+  return 0;
+}
+
+}  // namespace cc::core

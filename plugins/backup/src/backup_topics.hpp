@@ -1,0 +1,21 @@
+#pragma once
+// The topics backup publishes, declared at start (only backup may publish them). Runs are
+// journaled first and published from the journal, so each follows its committed record.
+#include <codecouncil/sdk/events.hpp>
+
+namespace cc::backup::topics {
+
+inline const TopicSpec kBackupSucceeded{
+    "backup_succeeded",
+    {{"file", FieldType::String, true}, {"bytes", FieldType::Integer, true},
+     {"durationSeconds", FieldType::Number, true}, {"engine", FieldType::String, true}},
+    "a backup file was written and verified",
+    AuditHint{"info", "backup", "file"}};
+
+inline const TopicSpec kBackupFailed{
+    "backup_failed",
+    {{"error", FieldType::String, true}, {"engine", FieldType::String, true}},
+    "a backup run failed",
+    AuditHint{"critical", "backup", ""}};
+
+}  // namespace cc::backup::topics
