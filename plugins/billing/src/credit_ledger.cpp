@@ -60,6 +60,18 @@ bool SqlCreditLedger::grant(Poco::Data::Session& session, const std::string& use
   return credit(session, "grant", userId, amount, reference, description, subscriptionId);
 }
 
+bool SqlCreditLedger::grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
+                            const std::string& idempotencyKey, const std::string& description) {
+  if (idempotencyKey.empty() || idempotencyKey.size() > kMaxIdempotencyKeyBytes)
+    throw std::invalid_argument("grant idempotency key must be 1-" + std::to_string(kMaxIdempotencyKeyBytes) +
+                                " characters");
+  for (unsigned char c : idempotencyKey)
+    if (c < 0x21 || c > 0x7e)
+      throw std::invalid_argument("grant idempotency key must be printable ASCII without spaces");
+  if (userId.empty()) throw std::invalid_argument("grant userId is required");
+  return credit(session, "grant", userId, amount, "grant:" + idempotencyKey, description, "");
+}
+
 void SqlCreditLedger::refund(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
                              const std::string& reference, const std::string& description) {
   credit(session, "refund", userId, amount, reference, description, "");

@@ -30,11 +30,17 @@ class SqlCreditLedger : public CreditLedger {
   LedgerStats stats() override;
   std::vector<std::pair<std::string, std::int64_t>> topSpenders(int limit) override;
 
-  /// Adds credits; false (nothing written) when `reference` was granted before.
+  /// Another plugin's grant (the contract): reference "grant:<idempotencyKey>".
+  bool grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
+             const std::string& idempotencyKey, const std::string& description) override;
+  /// Billing's own grants (a plan's credits); false (nothing written) when `reference` was
+  /// granted before.
   bool grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount, const std::string& reference,
              const std::string& description, const std::string& subscriptionId);
 
  private:
+  static constexpr std::size_t kMaxIdempotencyKeyBytes = 200;
+
   bool credit(Poco::Data::Session& s, const std::string& type, const std::string& userId, std::int64_t amount,
               const std::string& reference, const std::string& description, const std::string& subscriptionId);
   /// Inserts the ledger row; 0 when the reference exists.

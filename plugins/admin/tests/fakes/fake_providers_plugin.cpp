@@ -135,6 +135,11 @@ class FakeLedger : public cc::billing::CreditLedger {
               const std::string& description) override {
     add(userId, amount, "refund", reference, description);
   }
+  bool grant(Poco::Data::Session&, const std::string& userId, std::int64_t amount, const std::string& key,
+             const std::string& description) override {
+    add(userId, amount, "grant", "grant:" + key, description);
+    return true;
+  }
   std::vector<cc::billing::LedgerEntry> entries(const std::string& userId, int limit, int offset) override {
     std::lock_guard lock(mutex_);
     std::vector<cc::billing::LedgerEntry> out;
