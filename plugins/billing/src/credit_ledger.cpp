@@ -127,7 +127,7 @@ std::vector<LedgerEntry> SqlCreditLedger::entries(const std::string& userId, int
 LedgerStats SqlCreditLedger::stats() {
   auto s = db_.session();
   Poco::Int64 total = 0, granted = 0, spent = 0;
-  // SUM of BIGINT is NUMERIC on PostgreSQL: cast back so both engines hand over an integer.
+  // SUM of BIGINT may be NUMERIC: cast back so every engine hand over an integer.
   s << "SELECT COUNT(*),"
        " CAST(COALESCE(SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END), 0) AS BIGINT),"
        " CAST(COALESCE(SUM(CASE WHEN type IN ('debit', 'refund') THEN -amount ELSE 0 END), 0) AS BIGINT)"

@@ -4,8 +4,8 @@
 //
 // Exactness under concurrency comes from one conditional statement per debit:
 //   UPDATE "CreditBalance" SET balance = balance - n WHERE "userId" = ? AND balance >= n
-// PostgreSQL re-checks the condition after waiting for a concurrent writer's row lock;
-// SQLite runs one writer at a time (BEGIN IMMEDIATE). A unique "reference" makes every
+// The database re-checks the condition after waiting for a concurrent writer's row lock (or
+// runs one writer at a time, Database::begin). A unique "reference" makes every
 // grant and debit count once.
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/services/billing.hpp>
