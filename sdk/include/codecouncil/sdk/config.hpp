@@ -95,6 +95,11 @@ class ConfigNode {
     return ConfigNode(n, path_.empty() ? key : path_ + "." + key, file_, currentLine());
   }
   ConfigNode operator[](const std::string& key) const { return child(key); }
+  /// The key `keyYaml` (a key of this map, not its value) as a node of its own, so an error
+  /// about the key itself points at the key's line.
+  ConfigNode keyNode(const YAML::Node& keyYaml, const std::string& key) const {
+    return ConfigNode(keyYaml, path_.empty() ? key : path_ + "." + key, file_, currentLine());
+  }
 
   std::vector<ConfigNode> items() const {
     std::vector<ConfigNode> out;
