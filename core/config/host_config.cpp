@@ -428,7 +428,7 @@ HostConfig loadHostConfig(const LoadOptions& options) {
   config.root = ConfigNode(document, "", displayName, 1);
 
   loadDocument(config, Context{displayName, absolute.parent_path(), errors});
-  if (!errors.empty()) throw ConfigLoadError(errors);
+  if (!errors.empty()) throw ConfigLoadError(errors, std::make_shared<const HostConfig>(std::move(config)));
   return config;
 }
 
