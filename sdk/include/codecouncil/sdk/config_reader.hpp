@@ -181,8 +181,9 @@ class ConfigReader {
     return *this;
   }
 
-  /// A check of this section that needs several of its values; runs after they are bound,
-  /// with the section's node for locating errors (node["key"].where()).
+  /// Runs after this section's keys are bound, with the section's node for locating errors
+  /// (node["key"]): a check across several keys, or a value derived from them (a default
+  /// that depends on whether another key was given).
   ConfigReader& check(std::function<void(const ConfigNode&, ConfigErrors&)> fn) {
     checks_.push_back(std::move(fn));
     return *this;
