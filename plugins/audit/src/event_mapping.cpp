@@ -37,59 +37,24 @@ namespace {
 const std::set<std::string> kSeveritySet(kSeverities.begin(), kSeverities.end());
 const std::set<std::string> kResourceTypeSet(kResourceTypes.begin(), kResourceTypes.end());
 
-ConfigSchema ruleSchema() {
-  return ConfigSchema()
-      .oneOf("severity", kSeveritySet)
-      .oneOf("resourceType", kResourceTypeSet)
-      .string("resourceIdField")
-      .boolean("record");
-}
-
-// Applies the keys present in `node` on top of `rule`.
-TopicRule overlay(TopicRule rule, const ConfigNode& node) {
-  rule.severity = node.getString("severity", rule.severity);
-  rule.resourceType = node.getString("resourceType", rule.resourceType);
-  rule.resourceIdField = node.getString("resourceIdField", rule.resourceIdField);
-  rule.record = node.getBool("record", rule.record);
-  return rule;
-}
-
-const TopicRule kUnknownDefault{"info", "system", "", true};
-
 }  // namespace
 
-void EventMapping::validate(const ConfigNode& config, ConfigErrors& errors) {
-  ConfigNode events = config.child("events");
-  if (events.isMap()) {  // not a map: the plugin's schema already said so
-    for (auto& topic : events.keys()) {
-      ConfigNode rule = events.child(topic);
-      ruleSchema().check(rule, errors);
-      if (!rule.defined()) errors.add(rule, "expected a map (severity, resourceType, resourceIdField, record)");
-      bool records = true;
-      try {
-        records = rule.getBool("record", true);
-      } catch (const ConfigError&) {
-        // already reported by the schema
-      }
-      if (!defaultTopicRules().count(topic) && rule.isMap() && records &&
-          (!rule.has("severity") || !rule.has("resourceType")))
-        errors.add(rule, "topic '" + topic + "' is not in the default table: give severity and resourceType");
-    }
-  }
-  ConfigNode unknown = config.child("unknown_topics");
-  if (unknown.isMap()) ruleSchema().check(unknown, errors);
+void TopicRule::describe(ConfigReader& r, TopicRule& rule) {
+  r.oneOf("severity", kSeveritySet, rule.severity)
+      .oneOf("resourceType", kResourceTypeSet, rule.resourceType)
+      .string("resourceIdField", rule.resourceIdField)
+      .boolean("record", rule.record);
 }
 
-EventMapping EventMapping::fromConfig(const ConfigNode& config) {
-  auto rules = defaultTopicRules();
-  ConfigNode events = config.child("events");
-  for (auto& topic : events.keys()) {
-    auto base = rules.count(topic) ? rules[topic] : TopicRule{};
-    rules[topic] = overlay(base, events.child(topic));
-  }
-  std::optional<TopicRule> unknown = overlay(kUnknownDefault, config.child("unknown_topics"));
-  if (!unknown->record) unknown.reset();
-  return EventMapping(std::move(rules), std::move(unknown));
+void EventMapping::describe(ConfigReader& r, std::map<std::string, TopicRule>& rules, TopicRule& unknownTopics) {
+  r.mapOf<TopicRule>("events", rules, [](ConfigReader& entry, const std::string& topic, TopicRule& rule) {
+    TopicRule::describe(entry, rule);
+    entry.check([topic, &rule](const ConfigNode& node, ConfigErrors& errors) {
+      if (!defaultTopicRules().count(topic) && rule.record && (!node.has("severity") || !node.has("resourceType")))
+        errors.add(node, "topic '" + topic + "' is not in the default table: give severity and resourceType");
+    });
+  });
+  r.section("unknown_topics", unknownTopics);
 }
 
 std::optional<TopicRule> EventMapping::ruleFor(const std::string& topic) const {

@@ -1,7 +1,7 @@
 #pragma once
 // Which event becomes which audit entry: the readable table of docs/events.md, overridable
 // per topic in the plugin config (events: { payment_failed: { severity: critical } }).
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/services/audit.hpp>
 
@@ -16,7 +16,13 @@ struct TopicRule {
   std::string resourceType;
   std::string resourceIdField;  ///< payload field holding the resource id ("" = none)
   bool record = true;           ///< false: the topic is not audited
+
+  /// severity, resourceType, resourceIdField, record: each overrides this rule's value.
+  static void describe(ConfigReader& r, TopicRule& rule);
 };
+
+/// How a topic the table does not list is recorded unless unknown_topics says otherwise.
+inline const TopicRule kUnknownTopicDefault{"info", "system", "", true};
 
 /// The default table (docs/events.md). Kept here as code so it is one screen to read.
 std::map<std::string, TopicRule> defaultTopicRules();
@@ -26,10 +32,9 @@ class EventMapping {
   /// unknownTopics: how to record a topic the table does not list (nullopt: ignore it).
   EventMapping(std::map<std::string, TopicRule> rules, std::optional<TopicRule> unknownTopics);
 
-  /// Checks the `events:` and `unknown_topics:` config nodes; reports every problem.
-  static void validate(const ConfigNode& config, ConfigErrors& errors);
-  /// The default table with the config's overrides applied (config already validated).
-  static EventMapping fromConfig(const ConfigNode& config);
+  /// Declares the plugin config's `events:` (per-topic overrides of `rules`, which holds the
+  /// default table) and `unknown_topics:` (bound into `unknownTopics`).
+  static void describe(ConfigReader& r, std::map<std::string, TopicRule>& rules, TopicRule& unknownTopics);
 
   /// The rule for a topic, or nullopt when it is not recorded.
   std::optional<TopicRule> ruleFor(const std::string& topic) const;

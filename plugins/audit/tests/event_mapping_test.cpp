@@ -12,6 +12,8 @@ cc::ConfigNode yaml(const std::string& text) {
   return cc::ConfigNode(YAML::Load(text), "plugins[0].config", std::make_shared<const std::string>("test.yaml"));
 }
 
+EventMapping mappingOf(const cc::ConfigNode& config) { return readSettings(config).mapping(); }
+
 std::vector<std::string> errorsOf(const std::string& text) {
   cc::ConfigErrors errors;
   validateConfig(yaml(text), errors);
@@ -56,7 +58,7 @@ TEST(EventMapping, DefaultTableMatchesTheEventCatalogue) {
 }
 
 TEST(EventMapping, EventBecomesEntryWithContextColumnsAndMetadata) {
-  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto mapping = mappingOf(yaml("{}"));
   auto e = mapping.toEntry(event("payment_failed",
                                  R"({"userId":"u1","invoiceId":"in_9","amount":4900,"error_code":"card_declined",
                                      "ip":"10.1.1.1","userAgent":"ua","requestId":"rq"})"));
@@ -77,7 +79,7 @@ TEST(EventMapping, EventBecomesEntryWithContextColumnsAndMetadata) {
 }
 
 TEST(EventMapping, SecretsInPayloadsAreRedactedWithoutTouchingThePayload) {
-  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto mapping = mappingOf(yaml("{}"));
   auto ev = event("login_failed", R"({"email":"a@b.co","password":"hunter2","nested":{"apiToken":"t0k"}})", "core");
   auto e = mapping.toEntry(ev);
   ASSERT_TRUE(e);
@@ -88,7 +90,7 @@ TEST(EventMapping, SecretsInPayloadsAreRedactedWithoutTouchingThePayload) {
 }
 
 TEST(EventMapping, RateLimitHasNoResourceId) {
-  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto mapping = mappingOf(yaml("{}"));
   auto e = mapping.toEntry(event("rate_limit_exceeded", R"({"userId":"u1","tier":"startup","limit_type":"daily_requests","limit":1000})"));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->resourceId, "");
@@ -96,7 +98,7 @@ TEST(EventMapping, RateLimitHasNoResourceId) {
 }
 
 TEST(EventMapping, ConfigOverridesAndUnknownTopics) {
-  auto mapping = EventMapping::fromConfig(yaml(R"(
+  auto mapping = mappingOf(yaml(R"(
 events:
   payment_failed: { severity: critical }
   backup_succeeded: { record: false }
@@ -116,7 +118,7 @@ unknown_topics: { severity: warning }
   EXPECT_EQ(other->severity, "warning");
   EXPECT_EQ(other->resourceType, "system");
 
-  auto quiet = EventMapping::fromConfig(yaml("unknown_topics: { record: false }"));
+  auto quiet = mappingOf(yaml("unknown_topics: { record: false }"));
   EXPECT_FALSE(quiet.ruleFor("hello_greeted"));
   EXPECT_TRUE(quiet.ruleFor("user_signup"));
 }
