@@ -4,6 +4,9 @@
 #include "core/cli/jobs_command.hpp"
 #include "core/config/host_config.hpp"
 #include "core/host/host.hpp"
+#include "core/plugins/plugin_manager.hpp"
+
+#include <Poco/Logger.h>
 
 #include <csignal>
 #include <iostream>
@@ -103,6 +106,24 @@ int printHelp(const CommandLine& cl) {
   return 0;
 }
 
+// A mistake in the host's sections must not hide the plugins' own: when the file could be
+// read, the plugins still load and validate their config, so one run lists every error.
+HostConfig loadConfigReportingPlugins(const LoadOptions& options) {
+  try {
+    return loadHostConfig(options);
+  } catch (const ConfigLoadError& e) {
+    if (!e.partial()) throw;
+    std::string pluginProblems;
+    try {
+      PluginManager(*e.partial(), Poco::Logger::get("codecouncil.plugins")).load();
+    } catch (const std::exception& p) {
+      pluginProblems = p.what();
+    }
+    if (pluginProblems.empty()) throw;
+    throw std::runtime_error(std::string(e.what()) + "\n" + pluginProblems);
+  }
+}
+
 }  // namespace
 
 int runArguments(const std::vector<std::string>& argv) {
@@ -125,7 +146,7 @@ int runCommandLine(const CommandLine& cl) {
   }
   if (cl.help || cl.command == "help") return printHelp(cl);
   if (cl.command == "serve") blockTerminationSignals();
-  HostConfig config = loadHostConfig({cl.configFile, cl.environment});
+  HostConfig config = loadConfigReportingPlugins({cl.configFile, cl.environment});
   setupLogging(config.logging.level);
   Host host(std::move(config));
   if (cl.command == "serve") {

@@ -5,6 +5,8 @@
 #include "core/db/database_impl.hpp"
 #include "core/http/client_address.hpp"
 
+#include <codecouncil/sdk/config_reader.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -50,108 +52,10 @@ ConfigNode childOf(const ConfigNode& parent, const std::string& key, const std::
   return ConfigNode(YAML::Node(YAML::NodeType::Undefined), childPath(parent, key), file, lineOf(parent));
 }
 
-// ---------------------------------------------------------------------------------------
-// SectionReader: one declaration per key drives both the check and the typed read, so a
-// range can never be checked with one bound and read with another.
-//
-// Types, ranges and required keys go through cc::ConfigSchema, so the host's messages
-// read like the plugins'. Unknown and repeated keys are checked here instead: the schema
-// locates an unknown key by its value, which for a nested map or list sits on the line
-// *after* the key, and yaml-cpp silently keeps only the first of two equal keys.
-// ---------------------------------------------------------------------------------------
-class SectionReader {
- public:
-  SectionReader(ConfigNode node, std::shared_ptr<const std::string> file)
-      : node_(std::move(node)), file_(std::move(file)) {}
-
-  template <class T>
-  SectionReader& integer(const std::string& key, std::int64_t min, std::int64_t max, T& target) {
-    schema_.integer(key, min, max);
-    return read(key, [=, &target](const ConfigNode& n) {
-      std::int64_t v = n.asInt();
-      if (v >= min && v <= max) target = static_cast<T>(v);
-    });
-  }
-  SectionReader& string(const std::string& key, std::string& target, bool required = false) {
-    schema_.string(key, required);
-    return read(key, [&target](const ConfigNode& n) { target = n.asString(); });
-  }
-  SectionReader& oneOf(const std::string& key, const std::set<std::string>& allowed, std::string& target) {
-    schema_.oneOf(key, allowed);
-    return read(key, [&allowed, &target](const ConfigNode& n) {
-      if (std::string v = n.asString(); allowed.count(v)) target = v;
-    });
-  }
-  SectionReader& boolean(const std::string& key, bool& target) {
-    schema_.boolean(key);
-    return read(key, [&target](const ConfigNode& n) { target = n.asBool(); });
-  }
-  /// A key the caller checks and reads itself (a nested section, a plugin's own config).
-  SectionReader& other(const std::string& key) {
-    schema_.any(key);
-    known_.insert(key);
-    return *this;
-  }
-  SectionReader& list(const std::string& key) {
-    schema_.list(key);
-    known_.insert(key);
-    return *this;
-  }
-
-  /// Reports every problem in the section, then stores the values that were valid. An
-  /// invalid value leaves the field at its default, so it cannot cause follow-up errors.
-  void apply(ConfigErrors& errors) const {
-    if (node_.defined() && node_.isMap()) {
-      checkKeyNames(errors);
-      schema_.check(knownKeysOnly(), errors);
-    } else {
-      schema_.check(node_, errors);  // absent: only required keys matter; else "expected a map"
-    }
-    if (!node_.defined() || !node_.isMap()) return;
-    for (const auto& [key, readValue] : reads_) {
-      if (!node_.has(key)) continue;
-      try {
-        readValue(node_.child(key));
-      } catch (const ConfigError&) {
-        // Reported by the schema check above.
-      }
-    }
-  }
-
- private:
-  SectionReader& read(const std::string& key, std::function<void(const ConfigNode&)> fn) {
-    known_.insert(key);
-    reads_.emplace_back(key, std::move(fn));
-    return *this;
-  }
-
-  void checkKeyNames(ConfigErrors& errors) const {
-    std::set<std::string> seen;
-    for (auto it = node_.yaml().begin(); it != node_.yaml().end(); ++it) {
-      std::string key = it->first.Scalar();
-      ConfigNode at(it->first, childPath(node_, key), file_);  // the key itself: its own line
-      if (!known_.count(key)) errors.add(at, unknownKeyMessage(key, known_));
-      else if (!seen.insert(key).second) errors.add(at, "is defined more than once");
-    }
-  }
-
-  /// The section without unknown or repeated keys, for the schema's type and range checks.
-  ConfigNode knownKeysOnly() const {
-    YAML::Node filtered(YAML::NodeType::Map);
-    for (auto it = node_.yaml().begin(); it != node_.yaml().end(); ++it) {
-      std::string key = it->first.Scalar();
-      // Values are shared, not copied, so they keep their file positions.
-      if (known_.count(key) && !filtered[key].IsDefined()) filtered[key] = it->second;
-    }
-    return ConfigNode(filtered, node_.path(), file_, lineOf(node_));
-  }
-
-  ConfigNode node_;
-  std::shared_ptr<const std::string> file_;
-  ConfigSchema schema_;
-  std::set<std::string> known_;
-  std::vector<std::pair<std::string, std::function<void(const ConfigNode&)>>> reads_;
-};
+/// Checks that a key read elsewhere (plugins, trusted_proxies) is a list.
+void expectList(const ConfigNode& node, ConfigErrors&) {
+  if (!node.isSequence()) throw ConfigError(node.where(), "expected a list");
+}
 
 // ---------------------------------------------------------------------------------------
 // Choosing and reading the file
@@ -231,7 +135,7 @@ void loadTls(const ConfigNode& node, TlsConfig& tls, const Context& ctx) {
     ctx.errors.add(node, "expected a map");
     return;
   }
-  SectionReader(node, ctx.file)
+  ConfigReader(node)
       .boolean("enabled", tls.enabled)
       .integer("port", 1, 65535, tls.port)
       .string("certificate", tls.certificateFile)
@@ -259,7 +163,7 @@ void loadTrustedProxies(const ConfigNode& node, std::vector<std::string>& proxie
 }
 
 void loadServer(const ConfigNode& node, ServerConfig& server, const Context& ctx) {
-  SectionReader(node, ctx.file)
+  ConfigReader(node)
       .string("host", server.host)
       .integer("port", 1, 65535, server.port)
       .integer("threads", 1, 1024, server.threads)
@@ -273,8 +177,8 @@ void loadServer(const ConfigNode& node, ServerConfig& server, const Context& ctx
       .integer("max_body_bytes", 1, 1073741824, server.maxBodyBytes)
       .boolean("access_log", server.accessLog)
       .integer("shutdown_grace_seconds", 0, 3600, server.shutdownGraceSeconds)
-      .other("tls")
-      .list("trusted_proxies")
+      .known("tls")
+      .value("trusted_proxies", expectList)
       .apply(ctx.errors);
   if (node.isMap()) loadTls(childOf(node, "tls", ctx.file), server.tls, ctx);
   if (node.isMap()) loadTrustedProxies(childOf(node, "trusted_proxies", ctx.file), server.trustedProxies, ctx);
@@ -303,7 +207,7 @@ void requireExplicitDatabase(const ConfigNode& node, const std::string& environm
 void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string& dataDir,
                   const std::string& environment, const Context& ctx) {
   std::string migrations;
-  SectionReader(node, ctx.file)
+  ConfigReader(node)
       .string("url", db.url)
       .integer("pool_min", 1, 1000, db.poolMin)
       .integer("pool_max", 1, 1000, db.poolMax)
@@ -359,7 +263,7 @@ void loadDatabase(const ConfigNode& node, DatabaseConfig& db, const std::string&
 
 void loadAuth(const ConfigNode& node, AuthConfig& auth, const Context& ctx) {
   constexpr int kDay = 86400;
-  SectionReader(node, ctx.file)
+  ConfigReader(node)
       .string("jwt_secret", auth.jwtSecret)
       .integer("token_ttl_seconds", 60, 31536000, auth.tokenTtlSeconds)
       .string("issuer", auth.issuer)
@@ -379,7 +283,7 @@ void loadAuth(const ConfigNode& node, AuthConfig& auth, const Context& ctx) {
 }
 
 void loadMail(const ConfigNode& node, MailConfig& mail, const Context& ctx) {
-  SectionReader(node, ctx.file)
+  ConfigReader(node)
       .string("smtp_host", mail.smtpHost)
       .integer("smtp_port", 1, 65535, mail.smtpPort)
       .string("smtp_user", mail.smtpUser)
@@ -399,7 +303,7 @@ void loadMail(const ConfigNode& node, MailConfig& mail, const Context& ctx) {
 }
 
 void loadLogging(const ConfigNode& node, LoggingConfig& logging, const Context& ctx) {
-  SectionReader(node, ctx.file).oneOf("level", kLogLevels, logging.level).apply(ctx.errors);
+  ConfigReader(node).oneOf("level", kLogLevels, logging.level).apply(ctx.errors);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -416,13 +320,13 @@ bool loadPluginEntry(const ConfigNode& node, PluginEntryConfig& entry, const Hos
                      const Context& ctx) {
   std::string path, migrations;
   bool migrationsGiven = node.has("migrations");
-  SectionReader(node, ctx.file)
+  ConfigReader(node)
       .string("name", entry.name, /*required=*/true)
       .boolean("enabled", entry.enabled)
       .boolean("optional", entry.optional)
       .string("path", path)
       .string("migrations", migrations)
-      .other("config")
+      .known("config")
       .apply(ctx.errors);
   entry.node = node;
   entry.config = childOf(node, "config", ctx.file);
@@ -471,15 +375,15 @@ void loadPlugins(const ConfigNode& node, HostConfig& host, const Context& ctx) {
 void loadDocument(HostConfig& config, const Context& ctx) {
   const ConfigNode& root = config.root;
   std::string dataDir, pluginDir;
-  SectionReader(root, ctx.file)
-      .other("server")
-      .other("database")
-      .other("auth")
-      .other("mail")
-      .other("logging")
+  ConfigReader(root)
+      .known("server")
+      .known("database")
+      .known("auth")
+      .known("mail")
+      .known("logging")
       .string("data_dir", dataDir)
       .string("plugin_dir", pluginDir)
-      .list("plugins")
+      .value("plugins", expectList)
       .apply(ctx.errors);
   if (root.defined() && !root.isMap()) return;  // reported; nothing further to read
 
@@ -524,7 +428,7 @@ HostConfig loadHostConfig(const LoadOptions& options) {
   config.root = ConfigNode(document, "", displayName, 1);
 
   loadDocument(config, Context{displayName, absolute.parent_path(), errors});
-  if (!errors.empty()) throw ConfigLoadError(errors);
+  if (!errors.empty()) throw ConfigLoadError(errors, std::make_shared<const HostConfig>(std::move(config)));
   return config;
 }
 

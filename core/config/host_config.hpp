@@ -137,12 +137,17 @@ HostConfig loadHostConfig(const LoadOptions& options);
 
 class ConfigLoadError : public std::runtime_error {
  public:
-  explicit ConfigLoadError(const ConfigErrors& errors)
-      : std::runtime_error("invalid configuration:\n  " + errors.joined("\n  ")), errors_(errors) {}
+  explicit ConfigLoadError(const ConfigErrors& errors, std::shared_ptr<const HostConfig> partial = nullptr)
+      : std::runtime_error("invalid configuration:\n  " + errors.joined("\n  ")), errors_(errors),
+        partial_(std::move(partial)) {}
   const ConfigErrors& errors() const { return errors_; }
+  /// The file was read and every section checked: what could be loaded, so the plugins'
+  /// entries can still be validated (null when the file itself was unusable).
+  const std::shared_ptr<const HostConfig>& partial() const { return partial_; }
 
  private:
   ConfigErrors errors_;
+  std::shared_ptr<const HostConfig> partial_;
 };
 
 }  // namespace cc::core

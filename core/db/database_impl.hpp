@@ -50,6 +50,13 @@ class PooledDatabase : public Database {
   std::vector<SqlRow> queryPrepared(const std::string& sql, const std::vector<SqlValue>& params) override;
   std::vector<SqlRow> queryPrepared(Poco::Data::Session& session, const std::string& sql,
                                     const std::vector<SqlValue>& params) override;
+  std::string lockRowsSql() const override;
+  void lockNamed(Poco::Data::Session& session, std::string_view scope, std::string_view key) override;
+  std::string nowPlusSql(std::int64_t seconds) const override;
+  void beginSnapshot(Poco::Data::Session& s) override;
+  std::string unindexedSql(std::string_view column) const override;
+  bool isUnavailable(const std::exception& e) const noexcept override;
+  std::shared_ptr<BatchedWriter> batchedWriter(const std::string& name, const BatchedWriterOptions& options) override;
 
   const DatabaseUrl& url() const { return url_; }
   /// Open connections, waiters and wait counts, for logs and tests.

@@ -76,12 +76,10 @@ struct Runtime {
   std::unique_ptr<SubscriptionReconciler> reconciler;  ///< null without a Stripe secret key
 };
 
-class BillingPlugin : public cc::Plugin {
+class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
  public:
   std::string name() const override { return "billing"; }
   std::string version() const override { return "1.0.0"; }
-
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override { validateBillingConfig(config, errors); }
 
   void registerCommands(cc::Commands& commands) override {
     commands.add("billing-grant-annual", "grant the monthly credits of annual plans that are due now",
@@ -98,9 +96,9 @@ class BillingPlugin : public cc::Plugin {
                  });
   }
 
-  void start(cc::Context& ctx) override {
+  void start(cc::Context& ctx, const BillingConfig& config) override {
     for (auto& topic : cc::billing::topics::all()) ctx.events().declare(topic);
-    auto rt = std::make_shared<Runtime>(ctx, loadBillingConfig(ctx.config()));
+    auto rt = std::make_shared<Runtime>(ctx, config);
     runtime_ = rt;
 
     ctx.services().provide<cc::billing::BillingService>(

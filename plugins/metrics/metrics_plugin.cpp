@@ -24,7 +24,7 @@ double unixNow() {
   return duration_cast<duration<double>>(system_clock::now().time_since_epoch()).count();
 }
 
-class MetricsPlugin : public cc::Plugin {
+class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
  public:
   std::string name() const override { return "metrics"; }
   std::string version() const override { return "1.0.0"; }
@@ -32,12 +32,10 @@ class MetricsPlugin : public cc::Plugin {
   // and the backup plugin's presence turns "no backup yet" into an alert.
   std::vector<std::string> optionalDependencies() const override { return {"billing", "backup"}; }
 
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override { validateConfig(config, errors); }
-
-  void start(cc::Context& ctx) override {
+  void start(cc::Context& ctx, const MetricsConfig& config) override {
     ctx_ = &ctx;
     log_ = &ctx.logger();
-    config_ = readConfig(ctx.config());
+    config_ = config;
     requireTokenOutsideDevelopment(ctx.config(), config_, ctx.host().environment);
     if (config_.bearerToken.empty())
       log_->information("/metrics is open to anyone who can reach the port (allowed in %s only); set bearer_token "

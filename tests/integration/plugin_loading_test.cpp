@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -154,6 +156,41 @@ TEST(PluginLoading, AllConfigErrorsAreReportedTogetherWithLocations) {
   EXPECT_NE(out.find("unknown key 'extra'"), std::string::npos) << out;
   EXPECT_NE(out.find("plugins[1].config.job_seconds"), std::string::npos) << out;
   EXPECT_NE(out.find("codecouncil.yaml:"), std::string::npos) << "errors must carry file:line: " << out;
+}
+
+// The 1-based line of the first line of `file` that contains `text` (0: none).
+int lineContaining(const std::string& file, const std::string& text) {
+  std::istringstream in(readFile(file));
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (line.find(text) != std::string::npos) return n;
+  return 0;
+}
+
+// Errors in the host's own section and in two plugins' typed config (a test plugin and a
+// bundled one) come out together, each with its key path and file:line, before anything starts.
+TEST(PluginLoading, HostAndPluginConfigErrorsAreReportedTogether) {
+  HostProcess host(entry("tp_bad_config", "    config:\n      limit: 50\n      extra: 1\n") +
+                       "  - name: admin\n    config:\n      recent_count: 0\n      recent_count: 5\n",
+                   "mail:\n  smtp_port: 99999\n");
+  ASSERT_FALSE(host.start()) << host.output();
+  const std::string out = host.output();
+  const std::string file = host.configPath();
+  auto at = [&](const std::string& text) { return file + ":" + std::to_string(lineContaining(file, text)) + ")"; };
+  EXPECT_NE(out.find("mail.smtp_port (" + at("smtp_port: 99999") + ": must be between 1 and 65535"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("plugins[0].config.limit (" + at("limit: 50") + ": must be between 1 and 10"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("plugins[0].config.extra (" + at("extra: 1") + ": unknown key 'extra'"), std::string::npos) << out;
+  EXPECT_NE(out.find("plugins[1].config.recent_count (" + at("recent_count: 0") + ": must be between 1 and 100"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("plugins[1].config.recent_count (" + at("recent_count: 5") + ": is defined more than once"),
+            std::string::npos)
+      << out;
+  // Nothing started: no plugin, no database file.
+  EXPECT_EQ(out.find(" started"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(host.dir().path() / "data" / "test.db")) << out;
 }
 
 TEST(PluginLoading, ShutdownIsExactReverseOfStart) {

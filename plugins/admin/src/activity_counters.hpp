@@ -3,7 +3,7 @@
 // ("audits by tier", analysis runs over time) and completed analysis runs per user.
 //
 // Event handlers run on the publisher's thread, sometimes while the publisher holds a
-// write transaction (SQLite allows one writer), so observe() only adds to memory and a
+// write transaction (which may be the database's only writer), so observe() only adds to memory and a
 // job writes the sums with additive upserts. Each instance adds its own deltas, which
 // keeps the totals exact when several instances share a database; a flush that fails is
 // kept and retried, nothing is counted twice because the write is one transaction.

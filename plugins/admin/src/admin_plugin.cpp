@@ -12,16 +12,14 @@
 namespace cc::admin {
 namespace {
 
-class AdminPlugin : public Plugin {
+class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
  public:
   std::string name() const override { return "admin"; }
   std::string version() const override { return "1.0.0"; }
   std::vector<std::string> optionalDependencies() const override { return {"audit", "billing"}; }
 
-  void validate(const ConfigNode& config, ConfigErrors& errors) override { validateConfig(config, errors); }
-
-  void start(Context& ctx) override {
-    AdminSettings settings = readSettings(ctx.config(), ctx.host().configDir);
+  void start(Context& ctx, const AdminSettings& configured) override {
+    AdminSettings settings = configured.resolvedAgainst(ctx.host().configDir);
     ctx.events().declare(topics::kUserSuspended);
     ctx.events().declare(topics::kUserReactivated);
     Providers providers{ctx.services().get<audit::AuditLog>(), ctx.services().get<billing::BillingService>(),

@@ -1,5 +1,5 @@
 #pragma once
-// Reading values from a Poco::Data::RecordSet the same way on SQLite and PostgreSQL
+// Reading values from a Poco::Data::RecordSet the same way on every database engine
 // (booleans: cc::sqlBool from the SDK).
 #include <codecouncil/sdk/database.hpp>
 

@@ -13,60 +13,64 @@ std::string envOr(const char* name, const std::string& fallback) {
 }
 
 // A config value wins; an empty or absent one falls back to the environment, then the default.
-std::string settingOrEnv(const ConfigNode& node, const std::string& key, const char* env, const std::string& fallback) {
-  std::string v = node.getString(key, "");
-  return v.empty() ? envOr(env, fallback) : v;
+std::string orEnv(const std::string& configured, const char* env, const std::string& fallback) {
+  return configured.empty() ? envOr(env, fallback) : configured;
 }
 
-void checkGemini(const ConfigNode& config, const ConfigNode& gemini, ConfigErrors& errors) {
-  ConfigSchema()
-      .string("api_key")
-      .string("api_base")
-      .string("model")
-      .integer("timeout_seconds", 1, 600)
-      .integer("max_attempts", 1, 10)
-      .integer("retry_backoff_ms", 0, 60000)
-      .integer("max_output_tokens", 256, 65536)
-      .check(gemini, errors);
-  try {
-    std::string base = settingOrEnv(gemini, "api_base", "GEMINI_API_BASE", GeminiSettings{}.apiBase);
-    if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)
-      errors.add(gemini.child("api_base"), "must start with http:// or https:// (got '" + base + "')");
-    std::string model = settingOrEnv(gemini, "model", "GEMINI_MODEL", GeminiSettings{}.model);
-    if (model.empty() || model.find_first_of("/?#: ") != std::string::npos)
-      errors.add(gemini.child("model"), "must be a model name such as gemini-2.0-flash (got '" + model + "')");
-    bool geminiChosen = config.getString("analyzer", "builtin") == "gemini";
-    if (geminiChosen && settingOrEnv(gemini, "api_key", "GEMINI_API_KEY", "").empty())
-      errors.add(gemini.child("api_key"), "is required when analyzer is gemini (set GEMINI_API_KEY)");
-  } catch (const ConfigError& e) {
-    errors.add(e);  // wrong types were already reported by the schema
-  }
+void checkGemini(const AnalysisConfig& c, const ConfigNode& config, ConfigErrors& errors) {
+  const GeminiSettings& g = c.gemini;
+  ConfigNode gemini = config["gemini"];
+  if (g.apiBase.rfind("http://", 0) != 0 && g.apiBase.rfind("https://", 0) != 0)
+    errors.add(gemini["api_base"], "must start with http:// or https:// (got '" + g.apiBase + "')");
+  if (g.model.empty() || g.model.find_first_of("/?#: ") != std::string::npos)
+    errors.add(gemini["model"], "must be a model name such as gemini-2.0-flash (got '" + g.model + "')");
+  if (c.analyzer == "gemini" && g.apiKey.empty())
+    errors.add(gemini["api_key"], "is required when analyzer is gemini (set GEMINI_API_KEY)");
 }
 
 }  // namespace
 
-void validateConfig(const ConfigNode& config, ConfigErrors& errors) {
-  ConfigSchema()
-      .oneOf("analyzer", {"builtin", "gemini"})
-      .integer("credits_per_run", 0, 1000000)
-      .integer("large_code_bytes", 1, 1073741824)
-      .integer("credits_per_large_run", 0, 1000000)
-      .integer("max_body_bytes", 1024, 1073741824)
-      .integer("max_code_bytes", 1, 1073741824)
-      .integer("stale_run_seconds", 60, 604800)
-      .integer("recovery_interval_seconds", 1, 3600)
-      .map("gemini")
-      .map("builtin")
-      .check(config, errors);
-  if (!errors.empty()) return;
-  ConfigSchema()
-      .integer("max_function_lines", 5, 100000)
-      .integer("max_nesting_depth", 1, 100)
-      .check(config.child("builtin"), errors);
-  checkGemini(config, config.child("gemini"), errors);
-  if (!errors.empty()) return;
+void GeminiSettings::describe(ConfigReader& r, GeminiSettings& g) {
+  g.apiBase.clear();
+  g.model.clear();
+  r.string("api_key", g.apiKey)
+      .string("api_base", g.apiBase)
+      .string("model", g.model)
+      .integer("timeout_seconds", 1, 600, g.timeoutSeconds)
+      .integer("max_attempts", 1, 10, g.maxAttempts)
+      .integer("retry_backoff_ms", 0, 60000, g.retryBackoffMs)
+      .integer("max_output_tokens", 256, 65536, g.maxOutputTokens);
+}
 
-  AnalysisConfig c = readConfig(config);
+void BuiltinSettings::describe(ConfigReader& r, BuiltinSettings& b) {
+  r.integer("max_function_lines", 5, 100000, b.maxFunctionLines).integer("max_nesting_depth", 1, 100, b.maxNestingDepth);
+}
+
+void AnalysisConfig::describe(ConfigReader& r, AnalysisConfig& c) {
+  r.oneOf("analyzer", {"builtin", "gemini"}, c.analyzer)
+      .integer("credits_per_run", 0, 1000000, c.creditsPerRun)
+      .integer("large_code_bytes", 1, 1073741824, c.largeCodeBytes)
+      .integer("credits_per_large_run", 0, 1000000, c.creditsPerLargeRun)
+      .integer("max_body_bytes", 1024, 1073741824, c.maxBodyBytes)
+      .integer("max_code_bytes", 1, 1073741824, c.maxCodeBytes)
+      .integer("stale_run_seconds", 60, 604800, c.staleRunSeconds)
+      .integer("recovery_interval_seconds", 1, 3600, c.recoveryIntervalSeconds)
+      .section("gemini", c.gemini)
+      .section("builtin", c.builtin);
+}
+
+void AnalysisConfig::finish(AnalysisConfig& c) {
+  c.gemini.apiKey = orEnv(c.gemini.apiKey, "GEMINI_API_KEY", "");
+  c.gemini.apiBase = orEnv(c.gemini.apiBase, "GEMINI_API_BASE", GeminiSettings::kDefaultApiBase);
+  while (!c.gemini.apiBase.empty() && c.gemini.apiBase.back() == '/') c.gemini.apiBase.pop_back();
+  c.gemini.model = orEnv(c.gemini.model, "GEMINI_MODEL", GeminiSettings::kDefaultModel);
+}
+
+void AnalysisConfig::check(const AnalysisConfig& c, const ConfigNode& config, ConfigErrors& errors) {
+  checkGemini(c, config, errors);
+  // Checks across keys only mean something once every key is valid (errors holds this
+  // config's problems only: the host validates each plugin on its own).
+  if (!errors.empty()) return;
   if (c.creditsPerLargeRun < c.creditsPerRun)
     errors.add(config.child("credits_per_large_run"),
                "must not be below credits_per_run (" + std::to_string(c.creditsPerRun) + ")");
@@ -89,32 +93,8 @@ void validateConfig(const ConfigNode& config, ConfigErrors& errors) {
   }
 }
 
-AnalysisConfig readConfig(const ConfigNode& config) {
-  AnalysisConfig c;
-  c.analyzer = config.getString("analyzer", c.analyzer);
-  c.creditsPerRun = config.getInt("credits_per_run", c.creditsPerRun);
-  c.largeCodeBytes = config.getInt("large_code_bytes", c.largeCodeBytes);
-  c.creditsPerLargeRun = config.getInt("credits_per_large_run", c.creditsPerLargeRun);
-  c.maxBodyBytes = static_cast<std::size_t>(config.getInt("max_body_bytes", static_cast<std::int64_t>(c.maxBodyBytes)));
-  c.maxCodeBytes = static_cast<std::size_t>(config.getInt("max_code_bytes", static_cast<std::int64_t>(c.maxCodeBytes)));
-  c.staleRunSeconds = static_cast<int>(config.getInt("stale_run_seconds", c.staleRunSeconds));
-  c.recoveryIntervalSeconds =
-      static_cast<int>(config.getInt("recovery_interval_seconds", c.recoveryIntervalSeconds));
+void validateConfig(const ConfigNode& config, ConfigErrors& errors) { loadConfig<AnalysisConfig>(config, errors); }
 
-  ConfigNode g = config.child("gemini");
-  c.gemini.apiKey = settingOrEnv(g, "api_key", "GEMINI_API_KEY", "");
-  c.gemini.apiBase = settingOrEnv(g, "api_base", "GEMINI_API_BASE", c.gemini.apiBase);
-  while (!c.gemini.apiBase.empty() && c.gemini.apiBase.back() == '/') c.gemini.apiBase.pop_back();
-  c.gemini.model = settingOrEnv(g, "model", "GEMINI_MODEL", c.gemini.model);
-  c.gemini.timeoutSeconds = static_cast<int>(g.getInt("timeout_seconds", c.gemini.timeoutSeconds));
-  c.gemini.maxAttempts = static_cast<int>(g.getInt("max_attempts", c.gemini.maxAttempts));
-  c.gemini.retryBackoffMs = static_cast<int>(g.getInt("retry_backoff_ms", c.gemini.retryBackoffMs));
-  c.gemini.maxOutputTokens = static_cast<int>(g.getInt("max_output_tokens", c.gemini.maxOutputTokens));
-
-  ConfigNode b = config.child("builtin");
-  c.builtin.maxFunctionLines = static_cast<int>(b.getInt("max_function_lines", c.builtin.maxFunctionLines));
-  c.builtin.maxNestingDepth = static_cast<int>(b.getInt("max_nesting_depth", c.builtin.maxNestingDepth));
-  return c;
-}
+AnalysisConfig readConfig(const ConfigNode& config) { return loadConfig<AnalysisConfig>(config); }
 
 }  // namespace cc::analysis

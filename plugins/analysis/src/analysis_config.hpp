@@ -1,8 +1,7 @@
 #pragma once
 // The analysis plugin's settings: which analyzer runs, what a run costs, input bounds, and
-// the Gemini client's connection settings. validateConfig() reports every problem at once;
-// readConfig() assumes a validated node.
-#include <codecouncil/sdk/config.hpp>
+// the Gemini client's connection settings, declared once in describe() (cc::ConfigReader).
+#include <codecouncil/sdk/config_reader.hpp>
 
 #include <cstdint>
 #include <string>
@@ -10,18 +9,26 @@
 namespace cc::analysis {
 
 struct GeminiSettings {
+  static constexpr const char* kDefaultApiBase = "https://generativelanguage.googleapis.com";
+  static constexpr const char* kDefaultModel = "gemini-2.0-flash";
   std::string apiKey;   ///< config gemini.api_key, else $GEMINI_API_KEY; never logged
-  std::string apiBase = "https://generativelanguage.googleapis.com";  ///< else $GEMINI_API_BASE
-  std::string model = "gemini-2.0-flash";                              ///< else $GEMINI_MODEL
+  std::string apiBase = kDefaultApiBase;  ///< else $GEMINI_API_BASE
+  std::string model = kDefaultModel;      ///< else $GEMINI_MODEL
   int timeoutSeconds = 60;      ///< one attempt's deadline: connecting to the last byte of the reply
   int maxAttempts = 3;          ///< 1 = no retry
   int retryBackoffMs = 500;     ///< first retry delay; doubles per attempt up to 8 s (gemini_limits.hpp)
   int maxOutputTokens = 8192;
+
+  /// api_key, api_base and model read empty when absent: AnalysisConfig::finish() fills them
+  /// from the environment, then the defaults above.
+  static void describe(ConfigReader& r, GeminiSettings& g);
 };
 
 struct BuiltinSettings {
   int maxFunctionLines = 60;   ///< a function body longer than this is reported
   int maxNestingDepth = 4;     ///< blocks nested deeper than this are reported
+
+  static void describe(ConfigReader& r, BuiltinSettings& b);
 };
 
 struct AnalysisConfig {
@@ -40,6 +47,10 @@ struct AnalysisConfig {
   std::int64_t costFor(std::size_t codeBytes) const {
     return static_cast<std::int64_t>(codeBytes) > largeCodeBytes ? creditsPerLargeRun : creditsPerRun;
   }
+
+  static void describe(ConfigReader& r, AnalysisConfig& c);
+  static void finish(AnalysisConfig& c);
+  static void check(const AnalysisConfig& c, const ConfigNode& config, ConfigErrors& errors);
 };
 
 void validateConfig(const ConfigNode& config, ConfigErrors& errors);

@@ -17,18 +17,13 @@
 
 namespace {
 
-class AnalysisPlugin : public cc::Plugin {
+class AnalysisPlugin : public cc::ConfiguredPlugin<cc::analysis::AnalysisConfig> {
  public:
   std::string name() const override { return "analysis"; }
   std::string version() const override { return "1.0.0"; }
   std::vector<std::string> dependencies() const override { return {"billing"}; }
 
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::analysis::validateConfig(config, errors);
-  }
-
-  void start(cc::Context& ctx) override {
-    auto config = cc::analysis::readConfig(ctx.config());
+  void start(cc::Context& ctx, const cc::analysis::AnalysisConfig& config) override {
     ctx.events().declare(cc::analysis::topics::kAnalysisCompleted);
     ctx.events().declare(cc::analysis::topics::kAnalysisFailed);
     auto ledger = ctx.services().get<cc::billing::CreditLedger>();

@@ -15,9 +15,9 @@ namespace {
 struct InsufficientCredits {};
 
 std::string sha256Hex(const std::string& text) {
-  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  engine.update(text);
-  return Poco::DigestEngine::digestToHex(engine.digest());
+  Poco::SHA2Engine sha;  // SHA-256
+  sha.update(text);
+  return sha.digestToHex(sha.digest());
 }
 
 std::int64_t lineCount(const std::string& code) {

@@ -48,12 +48,7 @@ std::vector<AnalysisRecord> selectRecords(Poco::Data::Statement& stmt) {
 
 }  // namespace
 
-std::string AnalysisStore::agoSql(int seconds) const {
-  std::string n = std::to_string(seconds);
-  if (db_.engine() == Engine::SQLite) return "strftime('%Y-%m-%dT%H:%M:%fZ','now','-" + n + " seconds')";
-  return "to_char((clock_timestamp() - interval '" + n +
-         " seconds') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-}
+std::string AnalysisStore::agoSql(int seconds) const { return db_.nowPlusSql(-static_cast<std::int64_t>(seconds)); }
 
 void AnalysisStore::insertRunning(Poco::Data::Session& s, const AnalysisRecord& r) {
   AnalysisRecord v = r;  // Poco binds lvalues

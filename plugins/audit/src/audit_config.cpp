@@ -2,27 +2,23 @@
 
 namespace cc::audit {
 
-void validateConfig(const ConfigNode& config, ConfigErrors& errors) {
-  ConfigSchema()
-      .integer("retention_days", 0, 36500)
-      .string("retention_schedule")
-      .integer("max_page_size", 1, 10000)
-      .integer("queue_capacity", 1, 1000000)
-      .integer("batch_size", 1, 10000)
-      .map("events")
-      .map("unknown_topics")
-      .check(config, errors);
-  EventMapping::validate(config, errors);
+void AuditSettings::describe(ConfigReader& r, AuditSettings& s) {
+  r.integer("retention_days", 0, 36500, s.retentionDays)
+      .string("retention_schedule", s.retentionSchedule)
+      .integer("max_page_size", 1, 10000, s.maxPageSize)
+      .integer("queue_capacity", 1, 1000000, s.queueCapacity)
+      .integer("batch_size", 1, 10000, s.batchSize);
+  EventMapping::describe(r, s.topicOverrides, s.unknownTopics);
 }
 
-AuditSettings readSettings(const ConfigNode& config) {
-  AuditSettings s;
-  s.retentionDays = static_cast<int>(config.getInt("retention_days", s.retentionDays));
-  s.retentionSchedule = config.getString("retention_schedule", s.retentionSchedule);
-  s.maxPageSize = static_cast<int>(config.getInt("max_page_size", s.maxPageSize));
-  s.queueCapacity = static_cast<int>(config.getInt("queue_capacity", s.queueCapacity));
-  s.batchSize = static_cast<int>(config.getInt("batch_size", s.batchSize));
-  return s;
+EventMapping AuditSettings::mapping() const {
+  std::optional<TopicRule> unknown = unknownTopics;
+  if (!unknown->record) unknown.reset();
+  return EventMapping(topicOverrides, std::move(unknown));
 }
+
+void validateConfig(const ConfigNode& config, ConfigErrors& errors) { loadConfig<AuditSettings>(config, errors); }
+
+AuditSettings readSettings(const ConfigNode& config) { return loadConfig<AuditSettings>(config); }
 
 }  // namespace cc::audit

@@ -2,8 +2,9 @@
 // The plugin's config keys, their checks and defaults (documented in docs/audit-log.md).
 #include "event_mapping.hpp"
 
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 
+#include <map>
 #include <string>
 
 namespace cc::audit {
@@ -14,6 +15,12 @@ struct AuditSettings {
   int maxPageSize = 500;
   int queueCapacity = 10000;
   int batchSize = 200;
+  std::map<std::string, RuleOverride> topicOverrides;  ///< `events:`, over each declaration's audit hint
+  TopicRule unknownTopics = kUnknownTopicDefault;
+
+  static void describe(ConfigReader& r, AuditSettings& s);
+  /// The event-to-entry mapping these settings describe.
+  EventMapping mapping() const;
 };
 
 void validateConfig(const ConfigNode& config, ConfigErrors& errors);

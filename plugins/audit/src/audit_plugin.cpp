@@ -62,12 +62,10 @@ int auditCommand(Context& ctx, const std::vector<std::string>& args) {
   return 2;
 }
 
-class AuditPlugin : public Plugin {
+class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
  public:
   std::string name() const override { return "audit"; }
   std::string version() const override { return "1.0.0"; }
-
-  void validate(const ConfigNode& config, ConfigErrors& errors) override { validateConfig(config, errors); }
 
   void registerCommands(Commands& commands) override {
     commands.add("audit",
@@ -76,9 +74,8 @@ class AuditPlugin : public Plugin {
                  auditCommand);
   }
 
-  void start(Context& ctx) override {
-    AuditSettings settings = readSettings(ctx.config());
-    auto mapping = std::make_shared<EventMapping>(EventMapping::fromConfig(ctx.config()));
+  void start(Context& ctx, const AuditSettings& settings) override {
+    auto mapping = std::make_shared<EventMapping>(settings.mapping());
     store_ = std::make_unique<AuditStore>(ctx.db());
 
     // Every severity exists from the first scrape, so rate() and alerts work at once.

@@ -76,10 +76,10 @@ AuditQuery validateQuery(AuditQuery q, int maxLimit) {
   return q;
 }
 
-SqlFilter buildFilter(const AuditQuery& q, const IdBounds* ids, DimensionTerms terms) {
+SqlFilter buildFilter(const AuditQuery& q, const IdBounds* ids, const DimensionTerm& dimension) {
   SqlFilter f;
   auto add = [&](const std::string& condition) { f.where += (f.where.empty() ? " WHERE " : " AND ") + condition; };
-  const std::string plus = terms == DimensionTerms::Scanned ? "+" : "";
+  auto column = [&](std::string_view name) { return dimension ? dimension(name) : std::string(name); };
   if (q.userId) {
     add("\"userId\" = ?");
     f.params.push_back(*q.userId);
@@ -89,16 +89,16 @@ SqlFilter buildFilter(const AuditQuery& q, const IdBounds* ids, DimensionTerms t
     // character gives the first string after every string with this prefix.
     std::string upper = *q.action;
     upper.back() = static_cast<char>(upper.back() + 1);
-    add(plus + "action >= ? AND " + plus + "action < ?");
+    add(column("action") + " >= ? AND " + column("action") + " < ?");
     f.params.push_back(*q.action);
     f.params.push_back(upper);
   }
   if (q.severity) {
-    add(plus + "severity = ?");
+    add(column("severity") + " = ?");
     f.params.push_back(*q.severity);
   }
   if (q.resourceType) {
-    add(plus + "\"resourceType\" = ?");
+    add(column("\"resourceType\"") + " = ?");
     f.params.push_back(*q.resourceType);
   }
   if (ids) {
@@ -180,17 +180,20 @@ AuditPage runQuery(Database& db, const AuditQuery& q) {
 
   // Filters on action, severity and resourceType only: the total is a sum over the
   // maintained counts (a few dozen rows). Otherwise count through the filters' indexes.
-  DimensionTerms terms = DimensionTerms::Indexed;
+  DimensionTerm dimension;  // as is
   bool dimensionsOnly = !q.userId && !ids;
   if (dimensionsOnly) {
     SqlFilter dims = buildFilter(q);
     page.total = countWith(db, s, "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM \"AuditLogCounts\"" + dims.where,
                            dims.params);
-    // SQLite picks the filter's index and sorts every match by id, even when matches are so
-    // dense that reading id DESC would find a page at once. The counts say which case this is.
-    if (db.engine() == Engine::SQLite && (q.action || q.severity || q.resourceType)) {
+    // A planner may pick the filter's index and sort every match by id, even when matches are
+    // so dense that reading id DESC would find a page at once. The counts say which case this
+    // is; then the terms are written so that no index is picked (where the engine takes that
+    // hint; otherwise they stay as they are and its planner decides).
+    if (q.action || q.severity || q.resourceType) {
       std::int64_t all = countWith(db, s, "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM \"AuditLogCounts\"", {});
-      if (all > 0 && page.total * 50 >= all) terms = DimensionTerms::Scanned;  // at least 2% of rows match
+      if (all > 0 && page.total * 50 >= all)  // at least 2% of rows match
+        dimension = [&db](std::string_view column) { return db.unindexedSql(column); };
     }
   } else {
     SqlFilter f = buildFilter(q, ids ? &*ids : nullptr);
@@ -201,7 +204,7 @@ AuditPage runQuery(Database& db, const AuditQuery& q) {
   // id order is createdAt order (the writer never lets time go backwards), so "newest first,
   // ties by id" is simply id descending. Deferred join: find the page's ids through the
   // (covering) filter index first, then read only those rows.
-  SqlFilter f = buildFilter(q, ids ? &*ids : nullptr, terms);
+  SqlFilter f = buildFilter(q, ids ? &*ids : nullptr, dimension);
   Poco::Data::Statement select(s);
   select << db.sql(
       "SELECT id, \"userId\", action, severity, \"resourceType\", \"resourceId\", metadata, ip, \"userAgent\", "

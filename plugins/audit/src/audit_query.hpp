@@ -6,7 +6,9 @@
 #include <codecouncil/sdk/services/audit.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cc::audit {
@@ -32,17 +34,15 @@ struct IdBounds {
   std::int64_t last = 0;
 };
 
-/// How the dimension filters (action, severity, resourceType) are written.
-enum class DimensionTerms {
-  Indexed,   ///< plain terms: the planner may pick their indexes
-  Scanned,   ///< SQLite's unary + on the column: no index, so a dense filter reads id DESC and stops early
-};
+/// How a dimension filter's column (action, severity, "resourceType") is written. Empty: as is,
+/// so the planner may pick its index. Database::unindexedSql: no index, so a dense filter reads
+/// id DESC and stops early.
+using DimensionTerm = std::function<std::string(std::string_view column)>;
 
 /// The filter of an already validated query. action is a prefix: action >= p AND action < p'
 /// where p' is p with its last character incremented (an index range, no LIKE wildcards).
 /// With `ids`, from/to are replaced by the id range.
-SqlFilter buildFilter(const AuditQuery& query, const IdBounds* ids = nullptr,
-                      DimensionTerms terms = DimensionTerms::Indexed);
+SqlFilter buildFilter(const AuditQuery& query, const IdBounds* ids = nullptr, const DimensionTerm& dimension = {});
 
 /// Runs a validated query: the total and one page, newest first.
 AuditPage runQuery(Database& db, const AuditQuery& query);

@@ -33,12 +33,10 @@ struct LockedHead {
   std::string now;
 };
 
-// Reads the chain head and, on PostgreSQL, locks its row until the transaction ends. On
-// SQLite the transaction already holds the database's write lock (BEGIN IMMEDIATE).
+// Reads the chain head and locks its row until the transaction ends (Database::lockRowsSql).
 LockedHead lockHead(Database& db, Poco::Data::Session& s) {
   std::string sql = "SELECT \"lastId\", \"lastHash\", \"lastCreatedAt\", \"anchorId\", " + db.nowSql() +
-                    " FROM \"AuditChain\" WHERE id = 1";
-  if (db.engine() == Engine::PostgreSQL) sql += " FOR UPDATE";
+                    " FROM \"AuditChain\" WHERE id = 1" + db.lockRowsSql();
   Poco::Data::Statement st(s);
   st << sql;
   st.execute();
@@ -128,8 +126,8 @@ void AuditStore::probe() {
 VerifyResult AuditStore::verify() {
   Poco::Data::Session s = db_.session();
   // One read snapshot for the whole walk, so appends running meanwhile are not half-seen.
-  // A plain read transaction: verify must not hold the write lock on SQLite.
-  s << (db_.engine() == Engine::PostgreSQL ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN"), now;
+  // A read transaction: verify must not hold a write lock.
+  db_.beginSnapshot(s);
   try {
     ChainHead head;
     {

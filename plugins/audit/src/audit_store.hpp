@@ -22,7 +22,7 @@ class AuditStore {
   explicit AuditStore(Database& db) : db_(db) {}
 
   /// Appends the entries, in order, in one transaction. The chain head row is locked first
-  /// (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the BEGIN IMMEDIATE write lock), so writers
+  /// (SELECT ... Database::lockRowsSql() in a write transaction), so writers
   /// in any thread or process take turns and every row links to the one before it.
   /// Entries must already be normalised. Throws on a database error (nothing is written).
   void append(const std::vector<AuditEntry>& entries);

@@ -77,7 +77,7 @@ bool AuditWriter::tryAppend(const std::vector<AuditEntry>& entries, std::string&
   try {
     store_.append(entries);
   } catch (const Poco::Exception& e) {
-    error = e.displayText();  // what() is only the class name ("PostgreSQL")
+    error = e.displayText();  // Poco's what() is only the class name
     return false;
   } catch (const std::exception& e) {
     error = e.what();

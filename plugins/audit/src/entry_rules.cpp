@@ -109,7 +109,7 @@ AuditEntry normalizeEntry(AuditEntry entry) {
     small->set("bytes", static_cast<std::int64_t>(entry.metadata.size()));
     entry.metadata = json::stringify(small);
   }
-  // One-line columns: PostgreSQL refuses ill-formed UTF-8 and NUL (the whole row with them),
+  // One-line columns: a database may refuse ill-formed UTF-8 and NUL (the whole row with them),
   // and a CR or ESC would forge lines wherever the value is shown. Escaped, not dropped:
   // "curl\xff" still says what was sent.
   for (std::string* field : {&entry.userId, &entry.action, &entry.resourceId, &entry.ip, &entry.userAgent,

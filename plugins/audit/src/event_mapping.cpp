@@ -6,6 +6,36 @@
 
 namespace cc::audit {
 
+namespace {
+
+const std::set<std::string> kSeveritySet(kSeverities.begin(), kSeverities.end());
+const std::set<std::string> kResourceTypeSet(kResourceTypes.begin(), kResourceTypes.end());
+
+}  // namespace
+
+void TopicRule::describe(ConfigReader& r, TopicRule& rule) {
+  r.oneOf("severity", kSeveritySet, rule.severity)
+      .oneOf("resourceType", kResourceTypeSet, rule.resourceType)
+      .string("resourceIdField", rule.resourceIdField)
+      .boolean("record", rule.record);
+}
+
+void RuleOverride::describe(ConfigReader& r, RuleOverride& o) {
+  TopicRule::describe(r, o.values);
+  r.check([&o](const ConfigNode& node, ConfigErrors&) {
+    for (const char* key : {"severity", "resourceType", "resourceIdField", "record"})
+      if (node.has(key)) o.given.insert(key);
+  });
+}
+
+TopicRule RuleOverride::over(TopicRule base) const {
+  if (given.count("severity")) base.severity = values.severity;
+  if (given.count("resourceType")) base.resourceType = values.resourceType;
+  if (given.count("resourceIdField")) base.resourceIdField = values.resourceIdField;
+  if (given.count("record")) base.record = values.record;
+  return base;
+}
+
 std::optional<TopicRule> declaredRule(const Event& event) {
   if (!event.spec || !event.spec->audit) return std::nullopt;
   const AuditHint& hint = *event.spec->audit;
@@ -15,69 +45,12 @@ std::optional<TopicRule> declaredRule(const Event& event) {
 EventMapping::EventMapping(std::map<std::string, RuleOverride> overrides, std::optional<TopicRule> unknownTopics)
     : overrides_(std::move(overrides)), unknown_(std::move(unknownTopics)) {}
 
-namespace {
-
-const std::set<std::string> kSeveritySet(kSeverities.begin(), kSeverities.end());
-const std::set<std::string> kResourceTypeSet(kResourceTypes.begin(), kResourceTypes.end());
-
-ConfigSchema ruleSchema() {
-  return ConfigSchema()
-      .oneOf("severity", kSeveritySet)
-      .oneOf("resourceType", kResourceTypeSet)
-      .string("resourceIdField")
-      .boolean("record");
-}
-
-// Applies the keys present in `node` on top of `rule`.
-TopicRule overlay(TopicRule rule, const ConfigNode& node) {
-  rule.severity = node.getString("severity", rule.severity);
-  rule.resourceType = node.getString("resourceType", rule.resourceType);
-  rule.resourceIdField = node.getString("resourceIdField", rule.resourceIdField);
-  rule.record = node.getBool("record", rule.record);
-  return rule;
-}
-
-RuleOverride overrideOf(const ConfigNode& node) {
-  RuleOverride o;
-  if (node.has("severity")) o.severity = node.getString("severity");
-  if (node.has("resourceType")) o.resourceType = node.getString("resourceType");
-  if (node.has("resourceIdField")) o.resourceIdField = node.getString("resourceIdField");
-  if (node.has("record")) o.record = node.getBool("record", true);
-  return o;
-}
-
-TopicRule overlay(TopicRule rule, const RuleOverride& o) {
-  if (o.severity) rule.severity = *o.severity;
-  if (o.resourceType) rule.resourceType = *o.resourceType;
-  if (o.resourceIdField) rule.resourceIdField = *o.resourceIdField;
-  if (o.record) rule.record = *o.record;
-  return rule;
-}
-
-const TopicRule kUnknownDefault{"info", "system", "", true};
-
-}  // namespace
-
-void EventMapping::validate(const ConfigNode& config, ConfigErrors& errors) {
-  ConfigNode events = config.child("events");
-  if (events.isMap()) {  // not a map: the plugin's schema already said so
-    for (auto& topic : events.keys()) {
-      ConfigNode rule = events.child(topic);
-      ruleSchema().check(rule, errors);
-      if (!rule.defined()) errors.add(rule, "expected a map (severity, resourceType, resourceIdField, record)");
-    }
-  }
-  ConfigNode unknown = config.child("unknown_topics");
-  if (unknown.isMap()) ruleSchema().check(unknown, errors);
-}
-
-EventMapping EventMapping::fromConfig(const ConfigNode& config) {
-  std::map<std::string, RuleOverride> overrides;
-  ConfigNode events = config.child("events");
-  for (auto& topic : events.keys()) overrides.emplace(topic, overrideOf(events.child(topic)));
-  std::optional<TopicRule> unknown = overlay(kUnknownDefault, config.child("unknown_topics"));
-  if (!unknown->record) unknown.reset();
-  return EventMapping(std::move(overrides), std::move(unknown));
+void EventMapping::describe(ConfigReader& r, std::map<std::string, RuleOverride>& overrides, TopicRule& unknownTopics) {
+  // Topics are checked against declarations only once plugins start, so a partial rule for a
+  // topic declared without a hint completes the unknown-topic rule rather than being refused.
+  r.mapOf<RuleOverride>("events", overrides,
+                        [](ConfigReader& entry, const std::string&, RuleOverride& o) { RuleOverride::describe(entry, o); });
+  r.section("unknown_topics", unknownTopics);
 }
 
 std::optional<TopicRule> EventMapping::ruleFor(const Event& event) const {
@@ -85,7 +58,7 @@ std::optional<TopicRule> EventMapping::ruleFor(const Event& event) const {
   auto it = overrides_.find(event.topic);
   if (it != overrides_.end()) {
     // A partial override keeps the declaration's other keys (or the unknown-topic default's).
-    rule = overlay(rule ? *rule : kUnknownDefault, it->second);
+    rule = it->second.over(rule ? *rule : kUnknownTopicDefault);
   } else if (!rule) {
     rule = unknown_;
   }

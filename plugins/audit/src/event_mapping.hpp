@@ -4,12 +4,13 @@
 // type and resource id field; the plugin config overrides them per topic
 // (events: { payment_failed: { severity: critical } }); a topic declared without a hint is
 // recorded as `unknown_topics` says (info / system by default).
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/services/audit.hpp>
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace cc::audit {
@@ -19,27 +20,36 @@ struct TopicRule {
   std::string resourceType;
   std::string resourceIdField;  ///< payload field holding the resource id ("" = none)
   bool record = true;           ///< false: the topic is not audited
+
+  /// severity, resourceType, resourceIdField, record: each overrides this rule's value.
+  static void describe(ConfigReader& r, TopicRule& rule);
 };
 
-/// A config override: only the keys it gives replace the declared (or default) rule's.
+/// How a topic declared without an audit hint is recorded unless unknown_topics says otherwise.
+inline const TopicRule kUnknownTopicDefault{"info", "system", "", true};
+
+/// One topic's `events:` entry: the values it gives and which keys it gave, so a partial
+/// override keeps the declaration's other keys.
 struct RuleOverride {
-  std::optional<std::string> severity, resourceType, resourceIdField;
-  std::optional<bool> record;
+  TopicRule values;
+  std::set<std::string> given;
+
+  static void describe(ConfigReader& r, RuleOverride& o);
+  /// `base` with the given keys replaced.
+  TopicRule over(TopicRule base) const;
 };
 
-/// The rule a declaration's audit hint gives (nullopt: the declaration has none).
+/// The rule a delivery's declaration hints (nullopt: the declaration has no audit hint).
 std::optional<TopicRule> declaredRule(const Event& event);
 
 class EventMapping {
  public:
-  /// overrides: the config's partial rules per topic, applied over the declared hint;
-  /// unknownTopics: how to record a topic declared without a hint (nullopt: ignore it).
+  /// overrides: the config's `events:`; unknownTopics: how to record a topic declared without
+  /// an audit hint (nullopt: ignore it).
   EventMapping(std::map<std::string, RuleOverride> overrides, std::optional<TopicRule> unknownTopics);
 
-  /// Checks the `events:` and `unknown_topics:` config nodes; reports every problem.
-  static void validate(const ConfigNode& config, ConfigErrors& errors);
-  /// The config's overrides and unknown-topic rule (config already validated).
-  static EventMapping fromConfig(const ConfigNode& config);
+  /// Declares the plugin config's `events:` (per-topic overrides) and `unknown_topics:`.
+  static void describe(ConfigReader& r, std::map<std::string, RuleOverride>& overrides, TopicRule& unknownTopics);
 
   /// The rule for an event (its declaration's hint, then the config), or nullopt when it is
   /// not recorded.

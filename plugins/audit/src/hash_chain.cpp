@@ -40,9 +40,9 @@ std::string computeRowHash(const ChainRow& row) {
   put(canonical, row.userAgent);
   put(canonical, row.requestId);
   put(canonical, row.prevHash);
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  Poco::SHA2Engine sha;  // SHA-256
   sha.update(canonical);
-  return Poco::DigestEngine::digestToHex(sha.digest());
+  return sha.digestToHex(sha.digest());
 }
 
 ChainRow chainRowFor(const AuditEntry& entry, std::int64_t id, const std::string& createdAt,

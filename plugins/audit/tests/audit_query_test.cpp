@@ -105,7 +105,7 @@ TEST(AuditQuery, TimeRangeBecomesIdRangeAndDenseFiltersSkipIndexes) {
   q.from = "2025-01-01T00:00:00.000Z";
   q.to = "2025-02-01T00:00:00.000Z";
   IdBounds ids{120, 450};
-  SqlFilter f = buildFilter(q, &ids, DimensionTerms::Scanned);
+  SqlFilter f = buildFilter(q, &ids, [](std::string_view column) { return "+" + std::string(column); });
   EXPECT_EQ(f.where, " WHERE +severity = ? AND id >= 120 AND id <= 450");
   EXPECT_EQ(f.params, std::vector<std::string>{"info"});
 }

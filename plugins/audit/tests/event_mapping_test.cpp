@@ -16,6 +16,8 @@ cc::ConfigNode yaml(const std::string& text) {
   return cc::ConfigNode(YAML::Load(text), "plugins[0].config", std::make_shared<const std::string>("test.yaml"));
 }
 
+EventMapping mappingOf(const cc::ConfigNode& config) { return readSettings(config).mapping(); }
+
 std::vector<std::string> errorsOf(const std::string& text) {
   cc::ConfigErrors errors;
   validateConfig(yaml(text), errors);
@@ -36,7 +38,7 @@ const cc::AuditHint kPaymentFailed{"error", "payment", "invoiceId"};
 }  // namespace
 
 TEST(EventMapping, TheDeclarationsHintGivesTheRule) {
-  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto mapping = mappingOf(yaml("{}"));
   auto rule = mapping.ruleFor(event("payment_failed", "{}", kPaymentFailed));
   ASSERT_TRUE(rule);
   EXPECT_EQ(rule->severity, "error");
@@ -50,7 +52,7 @@ TEST(EventMapping, TheDeclarationsHintGivesTheRule) {
 }
 
 TEST(EventMapping, EventBecomesEntryWithContextColumnsAndMetadata) {
-  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto mapping = mappingOf(yaml("{}"));
   auto e = mapping.toEntry(event("payment_failed",
                                  R"({"userId":"u1","invoiceId":"in_9","amount":4900,"errorCode":"card_declined",
                                      "ip":"10.1.1.1","userAgent":"ua","requestId":"rq"})",
@@ -72,7 +74,7 @@ TEST(EventMapping, EventBecomesEntryWithContextColumnsAndMetadata) {
 }
 
 TEST(EventMapping, SecretsInPayloadsAreRedactedWithoutTouchingThePayload) {
-  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto mapping = mappingOf(yaml("{}"));
   auto ev = event("login_failed", R"({"email":"a@b.co","password":"hunter2","nested":{"apiToken":"t0k"}})", {}, "core");
   auto e = mapping.toEntry(ev);
   ASSERT_TRUE(e);
@@ -83,7 +85,7 @@ TEST(EventMapping, SecretsInPayloadsAreRedactedWithoutTouchingThePayload) {
 }
 
 TEST(EventMapping, RateLimitHasNoResourceId) {
-  auto mapping = EventMapping::fromConfig(yaml("{}"));
+  auto mapping = mappingOf(yaml("{}"));
   auto e = mapping.toEntry(event("rate_limit_exceeded", R"({"userId":"u1","tier":"startup","limitType":"daily_requests","limit":1000})",
                                  cc::AuditHint{"warning", "analysis", ""}));
   ASSERT_TRUE(e);
@@ -92,7 +94,7 @@ TEST(EventMapping, RateLimitHasNoResourceId) {
 }
 
 TEST(EventMapping, ConfigOverridesAndUnknownTopics) {
-  auto mapping = EventMapping::fromConfig(yaml(R"(
+  auto mapping = mappingOf(yaml(R"(
 events:
   payment_failed: { severity: critical }
   backup_succeeded: { record: false }
@@ -112,7 +114,7 @@ unknown_topics: { severity: warning }
   EXPECT_EQ(other->severity, "warning");
   EXPECT_EQ(other->resourceType, "system");
 
-  auto quiet = EventMapping::fromConfig(yaml("unknown_topics: { record: false }"));
+  auto quiet = mappingOf(yaml("unknown_topics: { record: false }"));
   EXPECT_FALSE(quiet.ruleFor(event("hello_greeted", "{}")));
   EXPECT_TRUE(quiet.ruleFor(event("user_signup", "{}", cc::AuditHint{"info", "user", "userId"})));
 }

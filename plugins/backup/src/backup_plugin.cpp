@@ -34,8 +34,8 @@ struct Gauges {
 
 // Every command and start() begin here, so a dangerous configuration stops them all before
 // anything runs, located like any other config error.
-BackupSettings settingsOf(Context& ctx) {
-  BackupSettings settings = BackupSettings::from(ctx.config(), ctx.host().configDir);
+BackupSettings settingsOf(Context& ctx, const BackupSettings& configured) {
+  BackupSettings settings = configured.resolvedAgainst(ctx.host().configDir);
   if (ctx.db().engine() == Engine::PostgreSQL) {
     // Also stops a host behind a transaction-pooling proxy without database.direct_url now,
     // not at its first backup.
@@ -46,6 +46,9 @@ BackupSettings settingsOf(Context& ctx) {
   resolveSigningKey(settings, ctx.config(), ctx.host());
   return settings;
 }
+
+// Commands run without start(): they bind the (validated) config themselves.
+BackupSettings settingsOf(Context& ctx) { return settingsOf(ctx, loadConfig<BackupSettings>(ctx.config())); }
 
 // --force-unsigned is an operator's explicit decision to run a dump nobody vouches for: say
 // so on the terminal and in the host log, where the audit trail of a restore is.
@@ -181,12 +184,10 @@ int verifyCommand(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-class BackupPlugin : public Plugin {
+class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
  public:
   std::string name() const override { return "backup"; }
   std::string version() const override { return "1.0.0"; }
-
-  void validate(const ConfigNode& config, ConfigErrors& errors) override { validateSettings(config, errors); }
 
   void registerCommands(Commands& commands) override {
     commands.add("backup", "back up the database to BACKUP_DIR (--verify, --no-upload)", backupCommand);
@@ -198,8 +199,8 @@ class BackupPlugin : public Plugin {
                  verifyCommand);
   }
 
-  void start(Context& ctx) override {
-    settings_ = settingsOf(ctx);
+  void start(Context& ctx, const BackupSettings& configured) override {
+    settings_ = settingsOf(ctx, configured);
     db_ = &ctx.db();
     events_ = &ctx.events();
     events_->declare(topics::kBackupSucceeded);

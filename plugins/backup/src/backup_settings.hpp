@@ -1,7 +1,7 @@
 #pragma once
 // The backup plugin's settings: its `config:` map, with the environment variables the
 // guide names (BACKUP_DIR, RETENTION_DAYS, AWS_*) as fallbacks when a key is absent.
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 
 #include <cstdint>
 #include <string>
@@ -22,6 +22,9 @@ struct S3Settings {
   std::uint64_t partSizeBytes = std::uint64_t{16} << 20;
   int partAttempts = 3;        ///< tries per part before the whole upload is aborted
   bool enabled() const { return !bucket.empty(); }
+
+  /// The `s3:` keys; absent (or empty) ones fall back to the AWS_* variables.
+  static void describe(ConfigReader& r, S3Settings& s);
 };
 
 /// See signing_key.hpp.
@@ -51,11 +54,13 @@ struct BackupSettings {
   /// `signing_key` / $BACKUP_SIGNING_KEY as configured; resolveSigningKey() completes it.
   SigningKey signing;
 
-  /// Reads `config` (already validated); relative paths resolve against `configDir`.
-  static BackupSettings from(const ConfigNode& config, const std::string& configDir);
+  /// The plugin's config keys, with BACKUP_DIR, RETENTION_DAYS, BACKUP_MIN_FREE_BYTES and
+  /// BACKUP_SIGNING_KEY as fallbacks when a key is absent.
+  static void describe(ConfigReader& r, BackupSettings& s);
+  static void finish(BackupSettings& s);
+  static void check(const BackupSettings& s, const ConfigNode& config, ConfigErrors& errors);
+  /// A copy with a relative backup_dir resolved against `configDir`.
+  BackupSettings resolvedAgainst(const std::string& configDir) const;
 };
-
-/// Reports every problem in the plugin's config.
-void validateSettings(const ConfigNode& config, ConfigErrors& errors);
 
 }  // namespace cc::backup

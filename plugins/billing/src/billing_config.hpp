@@ -2,7 +2,7 @@
 // The billing plugin's settings (docs/billing.md lists every key with its default).
 #include "plans.hpp"
 
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -43,13 +43,19 @@ struct BillingConfig {
   /// other mode are refused (outcome "wrong_mode"): they mean a misconfigured endpoint or a
   /// leaked test secret. From `livemode`, or with `auto` from the secret key's prefix.
   bool livemode = false;
+  std::string livemodeSetting = "auto";  ///< `livemode` as configured: auto, true or false
 
   bool apiConfigured() const { return !secretKey.empty(); }
+
+  /// Every key once. Absent keys fall back to the STRIPE_* environment variables, then to the
+  /// defaults above; a key present but empty means "not configured".
+  static void describe(ConfigReader& r, BillingConfig& c);
+  static void finish(BillingConfig& c);
+  static void check(const BillingConfig& c, const ConfigNode& config, ConfigErrors& errors);
 };
 
 void validateBillingConfig(const ConfigNode& config, ConfigErrors& errors);
-/// Reads a config that validateBillingConfig accepted. Unset keys fall back to the STRIPE_*
-/// environment variables, then to the defaults above.
+/// Reads a config that validateBillingConfig accepted.
 BillingConfig loadBillingConfig(const ConfigNode& config);
 
 /// The mode a Stripe secret or restricted key belongs to: sk_live_/rk_live_ -> true,

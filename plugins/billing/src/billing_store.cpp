@@ -65,13 +65,8 @@ void BillingStore::setEventOutcome(Poco::Data::Session& s, const std::string& id
 }
 
 void BillingStore::lockCustomer(Poco::Data::Session& s, const std::string& customerId) {
-  if (db_.engine() != Engine::PostgreSQL || customerId.empty()) return;
-  std::string c = customerId;
-  std::vector<Poco::Int64> locked;
-  // pg_advisory_xact_lock returns void, which Poco cannot read: count the one row instead.
-  s << db_.sql("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(hashtext('billing.stripe_customer'),"
-               " hashtext(CAST(? AS TEXT)))) AS l"),
-      use(c), into(locked), now;
+  if (customerId.empty()) return;
+  db_.lockNamed(s, "billing.stripe_customer", customerId);
 }
 
 void BillingStore::parkEvent(Poco::Data::Session& s, const PendingEvent& event) {
@@ -143,8 +138,7 @@ std::vector<SubscriptionRow> BillingStore::readSubscriptions(Poco::Data::Stateme
 }
 
 std::optional<SubscriptionRow> BillingStore::findSubscriptionForUpdate(Poco::Data::Session& s, const std::string& id) {
-  std::string lock = db_.engine() == Engine::PostgreSQL ? " FOR UPDATE" : "";
-  auto rows = selectSubscriptions(s, "WHERE id = ?", id, lock);
+  auto rows = selectSubscriptions(s, "WHERE id = ?", id, db_.lockRowsSql());
   if (rows.empty()) return std::nullopt;
   return rows.front();
 }

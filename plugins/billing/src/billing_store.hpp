@@ -60,7 +60,7 @@ class BillingStore {
   void setEventOutcome(Poco::Data::Session& s, const std::string& id, const std::string& outcome);
 
   /// Serialises, until the end of the transaction, every transaction that resolves or links
-  /// this Stripe customer (PostgreSQL advisory lock; SQLite writers are serial already). Without
+  /// this Stripe customer (Database::lockNamed: a lock on a name, there is no row yet). Without
   /// it an event could be parked while a concurrent transaction links its customer and finds
   /// nothing parked yet.
   void lockCustomer(Poco::Data::Session& s, const std::string& customerId);
@@ -71,7 +71,7 @@ class BillingStore {
   /// Removes and returns the events parked before `receivedBeforeIso`.
   std::vector<PendingEvent> takePendingEventsReceivedBefore(Poco::Data::Session& s, const std::string& receivedBeforeIso);
 
-  /// The row, locked for the rest of the transaction on PostgreSQL.
+  /// The row, locked for the rest of the transaction (Database::lockRowsSql).
   std::optional<SubscriptionRow> findSubscriptionForUpdate(Poco::Data::Session& s, const std::string& id);
   /// The user's most relevant subscription: one giving access first, then the latest.
   std::optional<SubscriptionRow> currentSubscription(Poco::Data::Session& s, const std::string& userId);

@@ -60,6 +60,18 @@ bool SqlCreditLedger::grant(Poco::Data::Session& session, const std::string& use
   return credit(session, "grant", userId, amount, reference, description, subscriptionId);
 }
 
+bool SqlCreditLedger::grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
+                            const std::string& idempotencyKey, const std::string& description) {
+  if (idempotencyKey.empty() || idempotencyKey.size() > kMaxIdempotencyKeyBytes)
+    throw std::invalid_argument("grant idempotency key must be 1-" + std::to_string(kMaxIdempotencyKeyBytes) +
+                                " characters");
+  for (unsigned char c : idempotencyKey)
+    if (c < 0x21 || c > 0x7e)
+      throw std::invalid_argument("grant idempotency key must be printable ASCII without spaces");
+  if (userId.empty()) throw std::invalid_argument("grant userId is required");
+  return credit(session, "grant", userId, amount, "grant:" + idempotencyKey, description, "");
+}
+
 void SqlCreditLedger::refund(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
                              const std::string& reference, const std::string& description) {
   credit(session, "refund", userId, amount, reference, description, "");
@@ -115,7 +127,7 @@ std::vector<LedgerEntry> SqlCreditLedger::entries(const std::string& userId, int
 LedgerStats SqlCreditLedger::stats() {
   auto s = db_.session();
   Poco::Int64 total = 0, granted = 0, spent = 0;
-  // SUM of BIGINT is NUMERIC on PostgreSQL: cast back so both engines hand over an integer.
+  // SUM of BIGINT may be NUMERIC: cast back so every engine hand over an integer.
   s << "SELECT COUNT(*),"
        " CAST(COALESCE(SUM(CASE WHEN type = 'grant' THEN amount ELSE 0 END), 0) AS BIGINT),"
        " CAST(COALESCE(SUM(CASE WHEN type IN ('debit', 'refund') THEN -amount ELSE 0 END), 0) AS BIGINT)"

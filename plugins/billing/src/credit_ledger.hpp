@@ -4,8 +4,8 @@
 //
 // Exactness under concurrency comes from one conditional statement per debit:
 //   UPDATE "CreditBalance" SET balance = balance - n WHERE "userId" = ? AND balance >= n
-// PostgreSQL re-checks the condition after waiting for a concurrent writer's row lock;
-// SQLite runs one writer at a time (BEGIN IMMEDIATE). A unique "reference" makes every
+// The database re-checks the condition after waiting for a concurrent writer's row lock (or
+// runs one writer at a time, Database::begin). A unique "reference" makes every
 // grant and debit count once.
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/services/billing.hpp>
@@ -30,11 +30,17 @@ class SqlCreditLedger : public CreditLedger {
   LedgerStats stats() override;
   std::vector<std::pair<std::string, std::int64_t>> topSpenders(int limit) override;
 
-  /// Adds credits; false (nothing written) when `reference` was granted before.
+  /// Another plugin's grant (the contract): reference "grant:<idempotencyKey>".
+  bool grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
+             const std::string& idempotencyKey, const std::string& description) override;
+  /// Billing's own grants (a plan's credits); false (nothing written) when `reference` was
+  /// granted before.
   bool grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount, const std::string& reference,
              const std::string& description, const std::string& subscriptionId);
 
  private:
+  static constexpr std::size_t kMaxIdempotencyKeyBytes = 200;
+
   bool credit(Poco::Data::Session& s, const std::string& type, const std::string& userId, std::int64_t amount,
               const std::string& reference, const std::string& description, const std::string& subscriptionId);
   /// Inserts the ledger row; 0 when the reference exists.

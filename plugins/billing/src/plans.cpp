@@ -1,5 +1,7 @@
 #include "plans.hpp"
 
+#include <map>
+#include <memory>
 #include <set>
 
 namespace cc::billing {
@@ -33,51 +35,32 @@ const Plan* PlanCatalog::byPriceId(const std::string& priceId) const {
   return nullptr;
 }
 
-void PlanCatalog::validate(const ConfigNode& plansNode, ConfigErrors& errors) {
-  if (!plansNode.defined()) return;
-  if (!plansNode.isMap()) {
-    errors.add(plansNode, "expected a map of plan ids");
-    return;
-  }
-  std::set<std::string> known;
-  for (auto& p : defaultPlans()) known.insert(p.id);
-  for (auto& id : plansNode.keys()) {
-    ConfigNode entry = plansNode.child(id);
-    if (!known.count(id)) {
-      errors.add(entry, "unknown plan '" + id + "' (plans are startup_monthly, startup_annual, enterprise_monthly, enterprise_annual)");
-      continue;
-    }
-    ConfigSchema()
-        .string("price_id")
-        .string("name")
-        .integer("amount_cents", 0, 100000000)
-        .integer("credits_per_month", 0, 100000000)
-        .check(entry, errors);
-  }
-  // Two plans on one Stripe price would make webhooks ambiguous.
-  try {
+void PlanCatalog::describe(ConfigReader& r, PlanCatalog& catalog) {
+  catalog = PlanCatalog(defaultPlans());  // STRIPE_PRICE_* are read now, at bind time
+  // The entries by id while the config is read; shared with the check that copies them back.
+  auto byId = std::make_shared<std::map<std::string, Plan>>();
+  for (const auto& p : catalog.plans_) (*byId)[p.id] = p;
+  r.mapOf<Plan>("plans", *byId, [](ConfigReader& entry, const std::string& id, Plan& plan) {
+    entry.value("price_id", [&plan](const ConfigNode& n, ConfigErrors&) {
+      if (std::string priceId = n.asString(); !priceId.empty()) plan.priceId = priceId;  // empty: the default
+    });
+    entry.string("name", plan.name)
+        .integer("amount_cents", 0, 100000000, plan.amountCents)
+        .integer("credits_per_month", 0, 100000000, plan.creditsPerMonth);
+    if (plan.id.empty())  // not one of defaultPlans()
+      entry.check([id](const ConfigNode& node, ConfigErrors& errors) {
+        errors.add(node, "unknown plan '" + id +
+                             "' (plans are startup_monthly, startup_annual, enterprise_monthly, enterprise_annual)");
+      });
+  });
+  r.check([byId, &catalog](const ConfigNode& config, ConfigErrors& errors) {
+    for (auto& p : catalog.plans_) p = byId->at(p.id);
+    // Two plans on one Stripe price would make webhooks ambiguous.
     std::set<std::string> seen;
-    PlanCatalog catalog = fromConfig(plansNode);  // a named copy: all() refers into it
-    for (auto& p : catalog.all())
+    for (const auto& p : catalog.plans_)
       if (!seen.insert(p.priceId).second)
-        errors.add(plansNode, "price id '" + p.priceId + "' is used by more than one plan");
-  } catch (const ConfigError&) {
-    // already reported by the schema above
-  }
-}
-
-PlanCatalog PlanCatalog::fromConfig(const ConfigNode& plansNode) {
-  std::vector<Plan> plans = defaultPlans();
-  for (auto& p : plans) {
-    ConfigNode entry = plansNode.child(p.id);
-    if (!entry.isMap()) continue;
-    std::string priceId = entry.getString("price_id", p.priceId);
-    if (!priceId.empty()) p.priceId = priceId;
-    p.name = entry.getString("name", p.name);
-    p.amountCents = entry.getInt("amount_cents", p.amountCents);
-    p.creditsPerMonth = entry.getInt("credits_per_month", p.creditsPerMonth);
-  }
-  return PlanCatalog(std::move(plans));
+        errors.add(config["plans"], "price id '" + p.priceId + "' is used by more than one plan");
+  });
 }
 
 json::ObjectPtr planJson(const Plan& plan) {

@@ -1,7 +1,7 @@
 #pragma once
 // The four subscription plans: ids, names, prices and credits from the enterprise guide;
 // Stripe price ids (and, if ever needed, the other figures) from the plugin config.
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 #include <codecouncil/sdk/json.hpp>
 #include <codecouncil/sdk/services/billing.hpp>
 
@@ -22,9 +22,9 @@ class PlanCatalog {
   const Plan* byId(const std::string& id) const;
   const Plan* byPriceId(const std::string& priceId) const;
 
-  /// Reads the optional `plans:` map ({<plan id>: {price_id, name, amount_cents, credits_per_month}}).
-  static PlanCatalog fromConfig(const ConfigNode& plansNode);
-  static void validate(const ConfigNode& plansNode, ConfigErrors& errors);
+  /// Declares the plugin config's optional `plans:` map ({<plan id>: {price_id, name,
+  /// amount_cents, credits_per_month}}), bound into `catalog` on top of defaultPlans().
+  static void describe(ConfigReader& r, PlanCatalog& catalog);
 
  private:
   std::vector<Plan> plans_;

@@ -8,7 +8,7 @@ namespace cc::billing {
 namespace {
 
 /// Stripe's event ids and types are printable ASCII. A control character, above all an
-/// escaped NUL, would not survive storage: PostgreSQL's driver cuts the text at a NUL, so
+/// escaped NUL, would not survive storage: a database driver may cut the text at a NUL, so
 /// "evt_\u0000a" and "evt_\u0000b" would both be stored as "evt_" and the second event
 /// dropped as a duplicate.
 bool hasControlCharacters(const json::ObjectPtr& event, const std::string& key) {
@@ -19,7 +19,7 @@ bool hasControlCharacters(const json::ObjectPtr& event, const std::string& key) 
 }
 
 /// True when any key or string anywhere in `value` contains a NUL: it would be cut off in
-/// PostgreSQL the same way, e.g. two invoices "in_\u0000a" and "in_\u0000b" sharing one
+/// storage the same way, e.g. two invoices "in_\u0000a" and "in_\u0000b" sharing one
 /// credit grant. Stripe never sends one, so such an event is refused whole.
 bool containsNul(const Poco::Dynamic::Var& value) {
   if (value.type() == typeid(json::ObjectPtr)) {

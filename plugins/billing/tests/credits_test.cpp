@@ -45,6 +45,23 @@ void raceDebits(const std::vector<BillingHost*>& hosts, const std::string& token
   EXPECT_EQ(other.load(), 0);
 }
 
+/// 20 grants of 50 with one idempotency key, spread over the given hosts: exactly one grants.
+void raceGrants(const std::vector<BillingHost*>& hosts, const std::string& token, const std::string& key) {
+  std::atomic<int> granted{0}, repeated{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&, i] {
+      auto r = hosts[i % hosts.size()]->host.post("/api/test/billing/grant",
+                                                  "{\"amount\":50,\"key\":\"" + key + "\"}", token);
+      if (r.status != 200) other++;
+      else (jsonField(r.body, "granted") == "true" ? granted : repeated)++;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(granted.load(), 1);
+  EXPECT_EQ(repeated.load(), 19);
+  EXPECT_EQ(other.load(), 0);
+}
+
 void expectConsistentLedger(const BillingHost& b, const std::string& userId, const std::string& balance) {
   EXPECT_EQ(b.value("SELECT balance FROM \"CreditBalance\" WHERE \"userId\" = '" + userId + "'"), balance);
   EXPECT_EQ(b.value("SELECT CAST(SUM(amount) AS BIGINT) FROM \"Transaction\" WHERE \"userId\" = '" + userId + "'"), balance);
@@ -119,6 +136,57 @@ TEST_P(Credits, ServiceFiguresForAdminAndMetrics) {
   EXPECT_EQ(jsonField(stats.body, "mrrCents"), std::to_string(4900 + (149900 + 6) / 12));
 }
 
+// The contract's grant (referral and promotion plugins): once per idempotency key under
+// concurrent retries, in a namespace of its own, and bad keys change nothing.
+TEST_P(Credits, GrantWithAnIdempotencyKeyCountsOnceUnderConcurrentRetries) {
+  BillingHost b(billingConfig(stripe), nullptr, url);
+  ASSERT_TRUE(b.host.start()) << b.host.output();
+  std::string token = b.host.signup("referred@example.com");
+  std::string user = b.userId(token);
+  raceGrants({&b}, token, "referral:invite-1");
+  expectConsistentLedger(b, user, "50");
+  EXPECT_EQ(b.value("SELECT type FROM \"Transaction\" WHERE reference = 'grant:referral:invite-1'"), "grant");
+
+  // A second key grants again.
+  auto other = b.host.post("/api/test/billing/grant", R"({"amount":25,"key":"promo:winter"})", token);
+  ASSERT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(jsonField(other.body, "granted"), "true");
+  EXPECT_EQ(jsonField(other.body, "balance"), "75");
+
+  // A key spelled like billing's own reference cannot block the invoice's plan credits.
+  auto squat = b.host.post("/api/test/billing/grant", R"({"amount":1,"key":"invoice:in_c3"})", token);
+  ASSERT_EQ(squat.status, 200) << squat.body;
+  grant300(b, user, "c3");
+  expectConsistentLedger(b, user, "376");
+  EXPECT_EQ(b.count("SELECT 1 FROM \"Transaction\" WHERE reference = 'invoice:in_c3'"), 1);
+}
+
+TEST_P(Credits, GrantRefusesBadKeysAndAmountsWritingNothing) {
+  BillingHost b(billingConfig(stripe), nullptr, url);
+  ASSERT_TRUE(b.host.start()) << b.host.output();
+  std::string token = b.host.signup("badgrant@example.com");
+  std::string user = b.userId(token);
+  const std::string longKey(201, 'k');
+  for (const std::string& body : {std::string(R"({"amount":10,"key":""})"),
+                                  std::string(R"({"amount":10,"key":"has space"})"),
+                                  std::string(R"({"amount":10,"key":"bell\u0007"})"),
+                                  std::string(R"({"amount":10,"key":"caf\u00e9"})"),
+                                  R"({"amount":10,"key":")" + longKey + R"("})",
+                                  std::string(R"({"amount":0,"key":"zero"})"),
+                                  std::string(R"({"amount":-5,"key":"negative"})")}) {
+    auto r = b.host.post("/api/test/billing/grant", body, token);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_FALSE(jsonField(r.body, "error").empty()) << r.body;
+  }
+  EXPECT_EQ(b.count("SELECT 1 FROM \"Transaction\" WHERE \"userId\" = '" + user + "'"), 0);
+  EXPECT_EQ(b.count("SELECT 1 FROM \"CreditBalance\" WHERE \"userId\" = '" + user + "'"), 0);
+  // Exactly 200 characters is a key.
+  const std::string longest(200, 'k');
+  auto ok = b.host.post("/api/test/billing/grant", R"({"amount":10,"key":")" + longest + R"("})", token);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(jsonField(ok.body, "balance"), "10");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, Credits, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
@@ -155,4 +223,8 @@ TEST(CreditsTwoHosts, ExactAcrossHostsSharingOnePostgres) {
 
   raceDebits({&a, &b}, token, "analysis2");
   expectConsistentLedger(a, user, "0");
+
+  // A referral grant retried on both hosts at once: granted once.
+  raceGrants({&a, &b}, token, "referral:two-hosts");
+  expectConsistentLedger(a, user, "50");
 }

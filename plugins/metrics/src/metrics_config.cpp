@@ -3,79 +3,57 @@
 #include "label_bounds.hpp"
 
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <set>
+#include <utility>
 
 namespace ccmetrics {
 namespace {
 
-cc::ConfigSchema schema() {
-  cc::ConfigSchema s;
-  s.string("bearer_token")
-      .list("latency_buckets")
-      .list("plans")
-      .list("tiers")
-      .list("payment_error_codes")
-      .integer("refresh_seconds", 1, 3600);
-  return s;
-}
-
 // Label values end up in PromQL and dashboards: keep them to plain identifiers, unique, and
 // never one of the catch-all values the plugin uses itself.
-void checkLabelList(const cc::ConfigNode& list, cc::ConfigErrors& errors) {
-  if (!list.isSequence()) return;  // the schema already said so
-  std::set<std::string> seen;
-  for (auto& item : list.items()) {
-    try {
-      std::string v = item.asString();
-      if (!isPlainLabelValue(v)) errors.add(item, "must match [a-z0-9_]+ (got '" + v + "')");
-      else if (v == kOtherLabel || v == kUnknownLabel) errors.add(item, "'" + v + "' is reserved");
-      else if (!seen.insert(v).second) errors.add(item, "'" + v + "' is listed twice");
-    } catch (const cc::ConfigError& e) {
-      errors.add(e);
-    }
-  }
+std::function<std::string(const cc::ConfigNode&)> labelValue() {
+  auto seen = std::make_shared<std::set<std::string>>();
+  return [seen](const cc::ConfigNode& item) {
+    std::string v = item.asString();
+    if (!isPlainLabelValue(v)) throw cc::ConfigError(item.where(), "must match [a-z0-9_]+ (got '" + v + "')");
+    if (v == kOtherLabel || v == kUnknownLabel) throw cc::ConfigError(item.where(), "'" + v + "' is reserved");
+    if (!seen->insert(v).second) throw cc::ConfigError(item.where(), "'" + v + "' is listed twice");
+    return v;
+  };
 }
 
-void checkBuckets(const cc::ConfigNode& list, cc::ConfigErrors& errors) {
-  if (!list.isSequence()) return;
-  auto items = list.items();
-  if (items.empty()) errors.add(list, "needs at least one bucket");
-  double previous = 0;
-  for (auto& item : items) {
-    try {
-      double v = item.asDouble();
-      if (!std::isfinite(v) || v <= 0) errors.add(item, "must be a positive number of seconds");
-      else if (v <= previous) errors.add(item, "buckets must be in ascending order");
-      previous = v;
-    } catch (const cc::ConfigError& e) {
-      errors.add(e);
-    }
-  }
+std::function<double(const cc::ConfigNode&)> bucketBound() {
+  auto previous = std::make_shared<double>(0);
+  return [previous](const cc::ConfigNode& item) {
+    double v = item.asDouble();
+    double before = std::exchange(*previous, v);
+    if (!std::isfinite(v) || v <= 0) throw cc::ConfigError(item.where(), "must be a positive number of seconds");
+    if (v <= before) throw cc::ConfigError(item.where(), "buckets must be in ascending order");
+    return v;
+  };
 }
 
 }  // namespace
 
-void validateConfig(const cc::ConfigNode& node, cc::ConfigErrors& errors) {
-  schema().check(node, errors);
-  if (!node.isMap()) return;
-  checkBuckets(node["latency_buckets"], errors);
-  for (const char* key : {"plans", "tiers", "payment_error_codes"}) checkLabelList(node[key], errors);
+void MetricsConfig::describe(cc::ConfigReader& r, MetricsConfig& c) {
+  r.string("bearer_token", c.bearerToken)
+      .list<double>("latency_buckets", c.latencyBuckets, bucketBound())
+      .list<std::string>("plans", c.plans, labelValue())
+      .list<std::string>("tiers", c.tiers, labelValue())
+      .list<std::string>("payment_error_codes", c.paymentErrorCodes, labelValue())
+      .integer("refresh_seconds", 1, 3600, c.refreshSeconds);
 }
 
-MetricsConfig readConfig(const cc::ConfigNode& node) {
-  MetricsConfig c;
-  if (!node.defined()) return c;
-  c.bearerToken = node.getString("bearer_token", "");
-  if (node.has("latency_buckets")) {
-    c.latencyBuckets.clear();
-    for (auto& item : node["latency_buckets"].items()) c.latencyBuckets.push_back(item.asDouble());
-  }
-  if (node.has("plans")) c.plans = node["plans"].asStringList();
-  if (node.has("tiers")) c.tiers = node["tiers"].asStringList();
-  if (node.has("payment_error_codes")) c.paymentErrorCodes = node["payment_error_codes"].asStringList();
-  c.refreshSeconds = static_cast<int>(node.getInt("refresh_seconds", c.refreshSeconds));
-  return c;
+void MetricsConfig::check(const MetricsConfig&, const cc::ConfigNode& node, cc::ConfigErrors& errors) {
+  cc::ConfigNode buckets = node["latency_buckets"];
+  if (buckets.isSequence() && buckets.items().empty()) errors.add(buckets, "needs at least one bucket");
 }
+
+void validateConfig(const cc::ConfigNode& node, cc::ConfigErrors& errors) { cc::loadConfig<MetricsConfig>(node, errors); }
+
+MetricsConfig readConfig(const cc::ConfigNode& node) { return cc::loadConfig<MetricsConfig>(node); }
 
 void requireTokenOutsideDevelopment(const cc::ConfigNode& node, const MetricsConfig& config,
                                     const std::string& environment) {

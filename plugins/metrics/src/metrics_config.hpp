@@ -1,6 +1,6 @@
 #pragma once
 // The metrics plugin's settings, read once from its `config:` node.
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 
 #include <string>
 #include <vector>
@@ -20,6 +20,9 @@ struct MetricsConfig {
                                              "incorrect_cvc",    "processing_error",   "authentication_required"};
   /// How often subscription figures and the last backup time are re-read from the database.
   int refreshSeconds = 15;
+
+  static void describe(cc::ConfigReader& r, MetricsConfig& c);
+  static void check(const MetricsConfig& c, const cc::ConfigNode& node, cc::ConfigErrors& errors);
 };
 
 /// Reports every problem to `errors` (unknown keys, wrong types, bad buckets, bad label values).

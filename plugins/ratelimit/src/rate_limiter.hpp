@@ -20,6 +20,12 @@ struct LimiterOptions {
   TierTable tiers = TierTable::defaults();
   /// When the tracker cannot be reached: true serves the request uncounted, false answers 503.
   bool failOpen = true;
+
+  /// The plugin's config keys (docs/rate-limiting.md).
+  static void describe(ConfigReader& r, LimiterOptions& o) {
+    TierTable::describe(r, o.tiers);
+    r.boolean("fail_open", o.failOpen);
+  }
 };
 
 class RateLimiter {

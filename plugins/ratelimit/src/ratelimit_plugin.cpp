@@ -10,21 +10,13 @@
 
 namespace {
 
-class RateLimitPlugin : public cc::Plugin {
+class RateLimitPlugin : public cc::ConfiguredPlugin<cc::ratelimit::LimiterOptions> {
  public:
   std::string name() const override { return "ratelimit"; }
   std::string version() const override { return "1.0.0"; }
 
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema().boolean("fail_open").map("tiers").check(config, errors);
-    if (config.child("tiers").isMap()) cc::ratelimit::TierTable::validate(config.child("tiers"), errors);
-  }
-
-  void start(cc::Context& ctx) override {
+  void start(cc::Context& ctx, const cc::ratelimit::LimiterOptions& options) override {
     ctx.events().declare(cc::ratelimit::topics::kRateLimitExceeded);
-    cc::ratelimit::LimiterOptions options;
-    options.tiers = cc::ratelimit::TierTable::fromConfig(ctx.config().child("tiers"));
-    options.failOpen = ctx.config().getBool("fail_open", true);
     limiter_ = std::make_shared<cc::ratelimit::RateLimiter>(ctx.db(), ctx.events(), ctx.logger(), options);
 
     auto limiter = limiter_;

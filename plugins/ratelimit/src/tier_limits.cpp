@@ -1,7 +1,6 @@
 #include "tier_limits.hpp"
 
 #include <regex>
-#include <set>
 #include <vector>
 
 namespace cc::ratelimit {
@@ -71,51 +70,23 @@ TierTable TierTable::defaults() {
   return t;
 }
 
-void TierTable::validate(const ConfigNode& tiers, ConfigErrors& errors) {
-  if (!tiers.defined()) return;
-  if (!tiers.isMap()) {
-    errors.add(tiers, "expected a map of tier name to limits");
-    return;
-  }
+void TierTable::describe(ConfigReader& r, TierTable& table) {
   static const std::regex namePattern("[a-z0-9_]+");
-  TierTable builtIn = defaults();
-  for (const auto& name : tiers.keys()) {
-    ConfigNode tier = tiers.child(name);
-    if (!std::regex_match(name, namePattern)) errors.add(tier, "tier names are [a-z0-9_]+");
-    if (!tier.isMap()) {
-      errors.add(tier, "expected a map with requests_per_day, requests_per_month, analysis_runs_per_day, "
-                       "analysis_runs_per_month");
-      continue;
-    }
-    std::set<std::string> known;
-    for (const auto& kf : keyFields()) known.insert(kf.key);
-    for (const auto& key : tier.keys())
-      if (!known.count(key)) errors.add(tier.child(key), unknownKeyMessage(key, known));
+  const TierTable builtIn = defaults();
+  r.mapOf<TierLimits>("tiers", table.tiers_, [builtIn](ConfigReader& tier, const std::string& name, TierLimits& limits) {
+    // A new tier has no defaults to fall back on; a silent "no limit" would be a costly typo.
+    const bool required = !builtIn.knows(name);
     for (const auto& kf : keyFields()) {
-      ConfigNode value = tier.child(kf.key);
-      if (!value.defined()) {
-        // A new tier has no defaults to fall back on; a silent "no limit" would be a costly typo.
-        if (!builtIn.knows(name)) errors.add(value, "is required for a tier without defaults ('" + name + "')");
-        continue;
-      }
-      try {
-        parseLimit(value);
-      } catch (const ConfigError& e) {
-        errors.add(e);
-      }
+      std::optional<std::int64_t>& field = limits.*(kf.field);
+      tier.value(kf.key, [&field](const ConfigNode& n, ConfigErrors&) { field = parseLimit(n); });
     }
-  }
-}
-
-TierTable TierTable::fromConfig(const ConfigNode& tiers) {
-  TierTable t = defaults();
-  for (const auto& name : tiers.keys()) {
-    ConfigNode tier = tiers.child(name);
-    TierLimits& limits = t.tiers_[name];
-    for (const auto& kf : keyFields())
-      if (tier.has(kf.key)) limits.*(kf.field) = parseLimit(tier.child(kf.key));
-  }
-  return t;
+    tier.check([name, required](const ConfigNode& node, ConfigErrors& errors) {
+      if (!std::regex_match(name, namePattern)) errors.add(node, "tier names are [a-z0-9_]+");
+      if (!required) return;
+      for (const auto& kf : keyFields())
+        if (!node.has(kf.key)) errors.add(node[kf.key], "is required for a tier without defaults ('" + name + "')");
+    });
+  });
 }
 
 const TierLimits& TierTable::forTier(const std::string& tier) const {

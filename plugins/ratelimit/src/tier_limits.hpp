@@ -1,6 +1,6 @@
 #pragma once
 // Per-tier limits: the guide's defaults, overridden key by key from the plugin config.
-#include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
 
 #include <cstdint>
 #include <map>
@@ -34,10 +34,9 @@ class TierTable {
  public:
   /// free, startup, enterprise and unlimited with the documented defaults.
   static TierTable defaults();
-  /// Reports unknown keys, bad values and incomplete new tiers under `tiers`.
-  static void validate(const ConfigNode& tiers, ConfigErrors& errors);
-  /// The defaults with the config's `tiers` map applied (the config must be valid).
-  static TierTable fromConfig(const ConfigNode& tiers);
+  /// Declares the plugin config's `tiers` key, a map of tier name to limits, bound into
+  /// `table` (the defaults, overridden key by key; a new tier must give all four limits).
+  static void describe(ConfigReader& r, TierTable& table);
 
   /// The limits of `tier`; the free tier's when `tier` is not configured.
   const TierLimits& forTier(const std::string& tier) const;

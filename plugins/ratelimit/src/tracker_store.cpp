@@ -36,7 +36,7 @@ std::string carried(const char* column, const char* windowColumn) {
 }
 
 // Never read-then-write: the limits are checked in the upsert's WHERE, against the row as the
-// database has it when the row lock is held (PostgreSQL) or the write lock (SQLite). A declined
+// database has it under the row's lock (or the database's write lock). A declined
 // update returns no row through RETURNING. The VALUES row is what a first request writes.
 std::string countSql(const Database& db) {
   const std::string reqDay = carried("requestsToday", "dayStart");
@@ -48,7 +48,7 @@ std::string countSql(const Database& db) {
       "\"analysisRunsToday\", \"analysisRunsThisMonth\", \"dayStart\", \"monthStart\", \"updatedAt\") "
       "SELECT ?, 1, 1, CAST(? AS BIGINT), CAST(? AS BIGINT), w.day, w.month, w.now FROM " +
       windowsSubquery(db) +
-      " w WHERE true "  // SQLite needs a WHERE here to parse ON CONFLICT as an upsert
+      " w WHERE true "  // a WHERE keeps ON CONFLICT from parsing as a join constraint
       "ON CONFLICT (\"userId\") DO UPDATE SET "
       "\"requestsToday\" = " + reqDay + " + 1, "
       "\"requestsThisMonth\" = " + reqMonth + " + 1, "
@@ -79,8 +79,7 @@ TrackerStore::TrackerStore(Database& db)
     : db_(db),
       countSql_(countSql(db)),
       currentSql_(currentSql(db)),
-      groupCommits_(db.engine() == Engine::SQLite),
-      groupCommit_(db) {}
+      counts_(db.batchedWriter("ratelimit.tracker", {.maxBatch = 0, .singleStatementWrites = true})) {}
 
 std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, bool analysisRun,
                                                   const TierLimits& limits) {
@@ -98,10 +97,7 @@ std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, boo
   // Prepared once per pooled connection (queryPrepared): compiling this upsert cost more than
   // running it.
   std::vector<Database::SqlRow> rows;
-  if (groupCommits_)
-    groupCommit_.run([&](Poco::Data::Session& s) { rows = db_.queryPrepared(s, countSql_, params); });
-  else
-    rows = db_.queryPrepared(countSql_, params);
+  counts_->submit([&](Poco::Data::Session& s) { rows = db_.queryPrepared(s, countSql_, params); });
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
   return WindowUsage{integerColumn(r, 0), integerColumn(r, 1), integerColumn(r, 2), integerColumn(r, 3),

@@ -2,12 +2,12 @@
 // The "RateLimitTracker" table: one row per user with the counters of the current UTC day and
 // month, and the start of the day and month they belong to (from the database clock).
 #include "count_statement.hpp"
-#include "group_commit.hpp"
 #include "tier_limits.hpp"
 
 #include <codecouncil/sdk/database.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -44,12 +44,10 @@ class TrackerStore {
   // Built once: the engine (placeholder style, clock expression) never changes.
   const std::string countSql_;
   const std::string currentSql_;
-  // SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps in
-  // steps of milliseconds (its busy handler). This process's counting writes are therefore
-  // queued and committed in groups (GroupCommit); other processes on the same file still wait
-  // on busy_timeout. PostgreSQL locks rows, so there each write commits on its own.
-  const bool groupCommits_;
-  GroupCommit groupCommit_;
+  // Counting writes go through the host's batched writer: where the database admits one writer
+  // at a time they are committed in groups (a handover of the write lock per request cost more
+  // than the upsert); elsewhere each commits on its own at once.
+  const std::shared_ptr<BatchedWriter> counts_;
 };
 
 }  // namespace cc::ratelimit

@@ -1,4 +1,5 @@
 // Tier defaults from the guide, overrides from config, and config validation.
+#include "rate_limiter.hpp"
 #include "tier_limits.hpp"
 
 #include <gtest/gtest.h>
@@ -8,12 +9,13 @@
 using namespace cc::ratelimit;
 
 namespace {
+// The plugin config with `yaml` as its tiers map.
 cc::ConfigNode node(const std::string& yaml) {
-  return cc::ConfigNode(YAML::Load(yaml), "tiers", std::make_shared<const std::string>("test.yaml"));
+  return cc::ConfigNode(YAML::Load("tiers: " + yaml), "", std::make_shared<const std::string>("test.yaml"));
 }
 std::string errorsOf(const std::string& yaml) {
   cc::ConfigErrors errors;
-  TierTable::validate(node(yaml), errors);
+  cc::loadConfig<LimiterOptions>(node(yaml), errors);
   return errors.joined();
 }
 }  // namespace
@@ -43,9 +45,9 @@ TEST(TierLimits, UnknownTierGetsTheFreeLimits) {
 }
 
 TEST(TierLimits, ConfigOverridesKeyByKeyAndAddsTiers) {
-  auto t = TierTable::fromConfig(node(
+  auto t = cc::loadConfig<LimiterOptions>(node(
       "{free: {analysis_runs_per_day: 5}, startup: {requests_per_month: unlimited},"
-      " team: {requests_per_day: 7, requests_per_month: 70, analysis_runs_per_day: 0, analysis_runs_per_month: 0}}"));
+      " team: {requests_per_day: 7, requests_per_month: 70, analysis_runs_per_day: 0, analysis_runs_per_month: 0}}")).tiers;
   EXPECT_EQ(t.forTier("free").analysisRunsPerDay, 5);
   EXPECT_EQ(t.forTier("free").requestsPerDay, TierTable::defaults().forTier("free").requestsPerDay);
   EXPECT_FALSE(t.forTier("startup").requestsPerMonth.has_value());

@@ -1,20 +1,22 @@
-// The smallest useful plugin: one validated config key, one route, one event.
+// The smallest useful plugin: one typed config key, one route, one event.
 #include <codecouncil/sdk/sdk.hpp>
 
 namespace {
 
-class HelloPlugin : public cc::Plugin {
+// The config, declared once: the key, its type and its default (the member's initial value).
+struct HelloSettings {
+  std::string greeting = "Hello";
+  static void describe(cc::ConfigReader& r, HelloSettings& s) { r.string("greeting", s.greeting); }
+};
+
+// validate() (every problem, before anything starts) and start(ctx) come from ConfiguredPlugin.
+class HelloPlugin : public cc::ConfiguredPlugin<HelloSettings> {
  public:
   std::string name() const override { return "hello"; }
   std::string version() const override { return "1.0.0"; }
 
-  // Called before anything starts; report every problem, touch nothing.
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema().string("greeting").check(config, errors);
-  }
-
-  void start(cc::Context& ctx) override {
-    std::string greeting = ctx.config().getString("greeting", "Hello");
+  void start(cc::Context& ctx, const HelloSettings& settings) override {
+    std::string greeting = settings.greeting;
     cc::Events* events = &ctx.events();
     events->declare({"hello_greeted", {}, "someone was greeted"});  // only this plugin may publish it
     ctx.http().add("GET", "/api/hello/:name", [greeting, events](cc::Request& req, cc::Response& res) {

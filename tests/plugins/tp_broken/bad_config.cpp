@@ -1,14 +1,19 @@
-// Validates its config with a schema; used to check that every error is reported together.
+// Declares typed config with a required key; used to check that every error is reported together.
 #include <codecouncil/sdk/sdk.hpp>
 
-class BadConfigPlugin : public cc::Plugin {
+struct BadConfigSettings {
+  int limit = 1;
+  std::string mode = "fast";
+  static void describe(cc::ConfigReader& r, BadConfigSettings& s) {
+    r.integer("limit", 1, 10, s.limit, /*required=*/true).oneOf("mode", {"fast", "safe"}, s.mode);
+  }
+};
+
+class BadConfigPlugin : public cc::ConfiguredPlugin<BadConfigSettings> {
  public:
   std::string name() const override { return "tp_bad_config"; }
   std::string version() const override { return "0.0.1"; }
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema().integer("limit", 1, 10, true).oneOf("mode", {"fast", "safe"}).check(config, errors);
-  }
-  void start(cc::Context&) override {}
+  void start(cc::Context&, const BadConfigSettings&) override {}
 };
 
 CODECOUNCIL_PLUGIN(BadConfigPlugin)

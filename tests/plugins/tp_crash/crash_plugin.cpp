@@ -23,15 +23,20 @@ namespace {
 
 }  // namespace
 
-class CrashPlugin : public cc::Plugin {
+struct CrashSettings {
+  bool crash = false;
+  std::string mode = "segv";
+  static void describe(cc::ConfigReader& r, CrashSettings& s) {
+    r.boolean("crash", s.crash).oneOf("mode", {"segv", "abort"}, s.mode);
+  }
+};
+
+class CrashPlugin : public cc::ConfiguredPlugin<CrashSettings> {
  public:
   std::string name() const override { return "tp_crash"; }
   std::string version() const override { return "0.0.1"; }
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema().boolean("crash").oneOf("mode", {"segv", "abort"}).check(config, errors);
-  }
-  void start(cc::Context& ctx) override {
-    if (ctx.config().getBool("crash", false)) crash(ctx.config().getString("mode", "segv"));
+  void start(cc::Context& ctx, const CrashSettings& settings) override {
+    if (settings.crash) crash(settings.mode);
     ctx.http().add("GET", "/api/test/crash/alive", [](cc::Request&, cc::Response& res) { res.text(200, "alive"); },
                    {cc::Access::Public});
   }

@@ -1,4 +1,4 @@
-// Test plugin exercising every SDK facility: config schema, routes with params, middleware,
+// Test plugin exercising every SDK facility: typed config, routes with params, middleware,
 // a service, events, a scheduled job with a database effect, its own migrations, a command.
 #include <codecouncil/sdk/sdk.hpp>
 
@@ -16,14 +16,19 @@ struct Greeter {
   std::string greet(const std::string& who) const { return greeting + ", " + who; }
 };
 
-class EchoPlugin : public cc::Plugin {
+struct EchoSettings {
+  std::string greeting = "hello";
+  int jobSeconds = 0;
+  bool failStart = false;
+  static void describe(cc::ConfigReader& r, EchoSettings& s) {
+    r.string("greeting", s.greeting).integer("job_seconds", 0, 3600, s.jobSeconds).boolean("fail_start", s.failStart);
+  }
+};
+
+class EchoPlugin : public cc::ConfiguredPlugin<EchoSettings> {
  public:
   std::string name() const override { return "tp_echo"; }
   std::string version() const override { return "1.2.3"; }
-
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema().string("greeting").integer("job_seconds", 0, 3600).boolean("fail_start").check(config, errors);
-  }
 
   void registerCommands(cc::Commands& commands) override {
     commands.add("echo-count", "count rows written by the echo job", [](cc::Context& ctx, const std::vector<std::string>& args) {
@@ -35,9 +40,9 @@ class EchoPlugin : public cc::Plugin {
     });
   }
 
-  void start(cc::Context& ctx) override {
+  void start(cc::Context& ctx, const EchoSettings& settings) override {
     auto greeter = std::make_shared<Greeter>();
-    greeter->greeting = ctx.config().getString("greeting", "hello");
+    greeter->greeting = settings.greeting;
     ctx.services().provide<Greeter>(greeter);
 
     ctx.http().add("GET", "/api/test/echo/:word", [greeter](cc::Request& req, cc::Response& res) {
@@ -87,7 +92,7 @@ class EchoPlugin : public cc::Plugin {
       s << db->sql("INSERT INTO tp_events (topic, \"userId\") VALUES (?, ?)"), use(topic), use(userId), now;
     });
 
-    int seconds = static_cast<int>(ctx.config().getInt("job_seconds", 0));
+    int seconds = settings.jobSeconds;
     if (seconds > 0) {
       std::string instance = ctx.host().instanceId;
       ctx.scheduler().every("tick", std::chrono::seconds(seconds), [db, instance](const cc::JobRun& run) {
@@ -96,7 +101,7 @@ class EchoPlugin : public cc::Plugin {
         s << db->sql("INSERT INTO tp_job_effects (slot, instance) VALUES (?, ?)"), use(slot), use(inst), now;
       });
     }
-    if (ctx.config().getBool("fail_start", false)) throw std::runtime_error("tp_echo was told to fail");
+    if (settings.failStart) throw std::runtime_error("tp_echo was told to fail");
   }
 };
 

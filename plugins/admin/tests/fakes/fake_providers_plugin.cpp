@@ -135,6 +135,11 @@ class FakeLedger : public cc::billing::CreditLedger {
               const std::string& description) override {
     add(userId, amount, "refund", reference, description);
   }
+  bool grant(Poco::Data::Session&, const std::string& userId, std::int64_t amount, const std::string& key,
+             const std::string& description) override {
+    add(userId, amount, "grant", "grant:" + key, description);
+    return true;
+  }
   std::vector<cc::billing::LedgerEntry> entries(const std::string& userId, int limit, int offset) override {
     std::lock_guard lock(mutex_);
     std::vector<cc::billing::LedgerEntry> out;
@@ -188,18 +193,21 @@ std::pair<std::string, std::string> severityAndResource(const std::string& topic
   return {"info", "system"};
 }
 
-class FakeProvidersPlugin : public cc::Plugin {
+struct FakeSettings {
+  bool audit = true, billing = true, credits = true, failBilling = false;
+  static void describe(cc::ConfigReader& r, FakeSettings& s) {
+    r.boolean("audit", s.audit).boolean("billing", s.billing).boolean("credits", s.credits).boolean("fail_billing", s.failBilling);
+  }
+};
+
+class FakeProvidersPlugin : public cc::ConfiguredPlugin<FakeSettings> {
  public:
   std::string name() const override { return "tp_admin_fakes"; }
   std::string version() const override { return "0.0.1"; }
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema().boolean("audit").boolean("billing").boolean("credits").boolean("fail_billing").check(config, errors);
-  }
-
-  void start(cc::Context& ctx) override {
-    auto billing = std::make_shared<FakeBilling>(FailSwitch{ctx.config().getBool("fail_billing", false)});
+  void start(cc::Context& ctx, const FakeSettings& settings) override {
+    auto billing = std::make_shared<FakeBilling>(FailSwitch{settings.failBilling});
     auto ledger = std::make_shared<FakeLedger>();
-    if (ctx.config().getBool("audit", true)) {
+    if (settings.audit) {
       auto audit = std::make_shared<FakeAudit>();
       ctx.services().provide<cc::audit::AuditLog>(audit);
       ctx.events().subscribe("*", [audit](const cc::Event& e) {
@@ -212,8 +220,8 @@ class FakeProvidersPlugin : public cc::Plugin {
         audit->record(entry);
       });
     }
-    if (ctx.config().getBool("billing", true)) ctx.services().provide<cc::billing::BillingService>(billing);
-    if (ctx.config().getBool("credits", true)) ctx.services().provide<cc::billing::CreditLedger>(ledger);
+    if (settings.billing) ctx.services().provide<cc::billing::BillingService>(billing);
+    if (settings.credits) ctx.services().provide<cc::billing::CreditLedger>(ledger);
 
     cc::Database* db = &ctx.db();
     ctx.http().add("POST", "/api/test/admin-fakes/subscription", [billing, db](cc::Request& req, cc::Response& res) {

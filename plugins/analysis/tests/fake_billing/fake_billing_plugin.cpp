@@ -43,6 +43,12 @@ class FakeLedger : public cc::billing::CreditLedger {
     credit(s, "refund", userId, amount, reference, description);
   }
 
+  bool grant(Poco::Data::Session& s, const std::string& userId, std::int64_t amount, const std::string& key,
+             const std::string& description) override {
+    credit(s, "grant", userId, amount, "grant:" + key, description);
+    return true;
+  }
+
   void grant(const std::string& userId, std::int64_t amount, const std::string& reference) {
     db_.transaction([&](Poco::Data::Session& s) { credit(s, "grant", userId, amount, reference, "test grant"); });
   }

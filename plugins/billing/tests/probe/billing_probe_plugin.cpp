@@ -46,6 +46,28 @@ class BillingProbe : public cc::Plugin {
       res.json(200, out);
     });
 
+    // A referral-style grant through the contract: {"amount", "key"} -> {"granted", "balance"};
+    // the ledger's argument errors are this route's 400s.
+    ctx.http().add("POST", "/api/test/billing/grant", [ledger, db](cc::Request& req, cc::Response& res) {
+      const cc::User& user = req.requireUser();
+      auto body = req.jsonBody();
+      std::int64_t amount = body->getValue<Poco::Int64>("amount");
+      std::string key = cc::json::requireString(body, "key");
+      bool granted = false;
+      try {
+        granted = db->transaction([&](Poco::Data::Session& s) {
+          return ledger->grant(s, user.id, amount, key, "probe grant");
+        });
+      } catch (const std::invalid_argument& e) {
+        res.error(400, e.what());
+        return;
+      }
+      auto out = cc::json::object();
+      out->set("granted", granted);
+      out->set("balance", ledger->balance(user.id));
+      res.json(200, out);
+    });
+
     ctx.http().add("GET", "/api/test/billing/stats", [billing](cc::Request&, cc::Response& res) {
       auto stats = billing->stats();
       auto out = cc::json::object();

@@ -42,16 +42,17 @@ class FakeBilling : public cc::billing::BillingService {
   bool failing_ = false;
 };
 
-class FeederPlugin : public cc::Plugin {
+struct FeederSettings {
+  bool fakeBilling = false;
+  static void describe(cc::ConfigReader& r, FeederSettings& s) { r.boolean("fake_billing", s.fakeBilling); }
+};
+
+class FeederPlugin : public cc::ConfiguredPlugin<FeederSettings> {
  public:
   std::string name() const override { return "tp_metrics_feeder"; }
   std::string version() const override { return "0.0.1"; }
 
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema().boolean("fake_billing").check(config, errors);
-  }
-
-  void start(cc::Context& ctx) override {
+  void start(cc::Context& ctx, const FeederSettings& settings) override {
     cc::Events* events = &ctx.events();
     // {"topic": "...", "payload": {...}, "times": n}
     ctx.http().add("POST", "/api/test/metrics/publish", [events](cc::Request& req, cc::Response& res) {
@@ -73,7 +74,7 @@ class FeederPlugin : public cc::Plugin {
     ctx.events().subscribe("tp_metrics_feeder.handler_throws",
                            [](const cc::Event&) { throw std::runtime_error("tp_metrics_feeder handler fails on purpose"); });
 
-    if (!ctx.config().getBool("fake_billing", false)) return;
+    if (!settings.fakeBilling) return;
     auto billing = std::make_shared<FakeBilling>();
     ctx.services().provide<cc::billing::BillingService>(billing);
     // {"active": n, "mrrCents": n, "byPlan": {"plan": n}, "failing": bool}

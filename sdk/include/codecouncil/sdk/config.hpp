@@ -95,6 +95,11 @@ class ConfigNode {
     return ConfigNode(n, path_.empty() ? key : path_ + "." + key, file_, currentLine());
   }
   ConfigNode operator[](const std::string& key) const { return child(key); }
+  /// The key `keyYaml` (a key of this map, not its value) as a node of its own, so an error
+  /// about the key itself points at the key's line.
+  ConfigNode keyNode(const YAML::Node& keyYaml, const std::string& key) const {
+    return ConfigNode(keyYaml, path_.empty() ? key : path_ + "." + key, file_, currentLine());
+  }
 
   std::vector<ConfigNode> items() const {
     std::vector<ConfigNode> out;
@@ -224,99 +229,6 @@ class ConfigErrors {
 
  private:
   std::vector<std::string> errors_;
-};
-
-/// A small declarative schema for a plugin's config map (Kong's per-plugin schema, in C++).
-///   ConfigSchema s;
-///   s.string("api_base").integer("timeout_seconds", 1, 300).boolean("enabled").map("tiers");
-///   s.check(config, errors);   // unknown keys, wrong types, out-of-range values, missing required keys
-class ConfigSchema {
- public:
-  enum class Type { String, Integer, Number, Boolean, Map, List, Any };
-
-  ConfigSchema& field(const std::string& key, Type type, bool required = false) {
-    fields_.push_back({key, type, required, 0, 0, false, {}});
-    return *this;
-  }
-  ConfigSchema& string(const std::string& key, bool required = false) { return field(key, Type::String, required); }
-  ConfigSchema& oneOf(const std::string& key, std::set<std::string> allowed, bool required = false) {
-    field(key, Type::String, required);
-    fields_.back().allowed = std::move(allowed);
-    return *this;
-  }
-  ConfigSchema& integer(const std::string& key, std::int64_t min, std::int64_t max, bool required = false) {
-    fields_.push_back({key, Type::Integer, required, min, max, true, {}});
-    return *this;
-  }
-  ConfigSchema& number(const std::string& key, bool required = false) { return field(key, Type::Number, required); }
-  ConfigSchema& boolean(const std::string& key, bool required = false) { return field(key, Type::Boolean, required); }
-  ConfigSchema& map(const std::string& key, bool required = false) { return field(key, Type::Map, required); }
-  ConfigSchema& list(const std::string& key, bool required = false) { return field(key, Type::List, required); }
-  ConfigSchema& any(const std::string& key, bool required = false) { return field(key, Type::Any, required); }
-
-  void check(const ConfigNode& node, ConfigErrors& errors) const {
-    if (!node.defined()) {
-      for (auto& f : fields_)
-        if (f.required) errors.add(node.child(f.key), "is required");
-      return;
-    }
-    if (!node.isMap()) {
-      errors.add(node, "expected a map");
-      return;
-    }
-    std::set<std::string> known;
-    for (auto& f : fields_) known.insert(f.key);
-    for (auto& key : node.keys())
-      if (!known.count(key)) errors.add(node.child(key), unknownKeyMessage(key, known));
-    for (auto& f : fields_) {
-      ConfigNode c = node.child(f.key);
-      if (!c.defined()) {
-        if (f.required) errors.add(c, "is required");
-        continue;
-      }
-      try {
-        switch (f.type) {
-          case Type::String:
-            if (!f.allowed.empty() && !f.allowed.count(c.asString())) {
-              std::string list;
-              for (auto& a : f.allowed) list += (list.empty() ? "" : ", ") + a;
-              errors.add(c, "must be one of: " + list + " (got '" + c.asString() + "')");
-            } else {
-              c.asString();
-            }
-            break;
-          case Type::Integer: {
-            auto v = c.asInt();
-            if (f.ranged && (v < f.min || v > f.max))
-              errors.add(c, "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max));
-            break;
-          }
-          case Type::Number: c.asDouble(); break;
-          case Type::Boolean: c.asBool(); break;
-          case Type::Map:
-            if (!c.isMap()) errors.add(c, "expected a map");
-            break;
-          case Type::List:
-            if (!c.isSequence()) errors.add(c, "expected a list");
-            break;
-          case Type::Any: break;
-        }
-      } catch (const ConfigError& e) {
-        errors.add(e);
-      }
-    }
-  }
-
- private:
-  struct Field {
-    std::string key;
-    Type type;
-    bool required;
-    std::int64_t min, max;
-    bool ranged;
-    std::set<std::string> allowed;
-  };
-  std::vector<Field> fields_;
 };
 
 }  // namespace cc

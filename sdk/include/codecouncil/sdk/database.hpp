@@ -11,7 +11,17 @@
 // $1, $2, ... Table and column names are quoted identifiers ("User", "userId") so the same
 // text runs on both engines. Timestamps are ISO-8601 UTC text ("2025-01-15T00:00:00.000Z")
 // in both engines; nowSql() is the database clock in that format.
+//
+// A plugin should not need engine() (only a tool that must know the file format, like backup,
+// does): what differs between the engines is asked of this class instead (lockRowsSql(),
+// lockNamed(), nowPlusSql(), beginSnapshot(), unindexedSql(), isUnavailable(), batchedWriter()).
+#include <codecouncil/sdk/batched_writer.hpp>
+
 #include <Poco/Data/Session.h>
+
+#include <cstdint>
+#include <exception>
+#include <memory>
 
 #include <optional>
 #include <string>
@@ -97,6 +107,57 @@ class Database {
   /// not come from this database's session().
   virtual std::vector<SqlRow> queryPrepared(Poco::Data::Session& session, const std::string& sql,
                                             const std::vector<SqlValue>& params) = 0;
+
+  // --- SDK 2.0.0: engine-neutral help (what plugins used to branch on engine() for) ---
+
+  /// Appended to a SELECT (after ORDER BY/LIMIT) that reads rows this write transaction will
+  /// update: the rows stay locked until the transaction ends, so a concurrent writer waits and
+  /// then sees the update. PostgreSQL: " FOR UPDATE". SQLite: "", because begin() already holds
+  /// the database's only write lock (BEGIN IMMEDIATE), so no other writer can run meanwhile.
+  virtual std::string lockRowsSql() const = 0;
+
+  /// Holds the lock named (scope, key) until the write transaction on `session` (begin() ...
+  /// commit()/rollback()) ends: transactions that lock the same name run one after another,
+  /// across threads, processes and hosts on one database. Call it inside the transaction; it
+  /// waits while another transaction holds the name. Use it to serialise work on something that
+  /// has no row to lock yet (e.g. "billing.stripe_customer", customerId).
+  /// PostgreSQL: pg_advisory_xact_lock(hashtext(scope), hashtext(key)); two names may share a
+  /// hash, which only serialises more than needed, never less. SQLite: nothing to do, because a
+  /// write transaction already excludes every other writer of the file (BEGIN IMMEDIATE).
+  virtual void lockNamed(Poco::Data::Session& session, std::string_view scope, std::string_view key) = 0;
+
+  /// SQL for the database clock plus `seconds` (negative: minus), as ISO-8601 UTC text in the
+  /// format of nowSql(), so it compares (<, >=) correctly with stored timestamps of that format.
+  virtual std::string nowPlusSql(std::int64_t seconds) const = 0;
+
+  /// Starts a read-only transaction that sees one snapshot of the database for its whole length
+  /// and takes no write lock (PostgreSQL: REPEATABLE READ; SQLite: a deferred BEGIN, whose first
+  /// read fixes the snapshot). End it with commit() or rollback().
+  virtual void beginSnapshot(Poco::Data::Session& s) = 0;
+
+  /// `column` written so that the query planner will not pick an index on it: for a filter that
+  /// matches so many rows that reading in another index's order and stopping at LIMIT is faster.
+  /// SQLite: "+column" (its documented way); PostgreSQL: the column as is (its planner weighs
+  /// both plans from statistics and takes no per-term hint).
+  virtual std::string unindexedSql(std::string_view column) const = 0;
+
+  /// Whether `e` (thrown by this database's sessions, statements or pool) means the database is
+  /// unavailable for now rather than that the statement is wrong: no pooled connection became
+  /// free within database.pool_timeout_ms, the connection was lost or refused, the server is
+  /// shutting down or restarting, or (SQLite) another process held the write lock past
+  /// busy_timeout_ms. Answer those 503 with Retry-After (the host does so for exceptions that
+  /// leave a handler); everything else is a fault (500) or the caller's error (4xx).
+  /// A member, not a free function: the SDK links no engine library, only the host knows the
+  /// engines' exception types.
+  virtual bool isUnavailable(const std::exception& e) const noexcept = 0;
+
+  /// A writer that commits concurrent small writes in groups where the engine admits one writer
+  /// at a time (SQLite), and runs them one by one at once where writers run side by side
+  /// (PostgreSQL). See batched_writer.hpp. `name` is for logs; each call makes a new writer (one
+  /// per store is the intent), which may be used from any thread and must not outlive this
+  /// database.
+  virtual std::shared_ptr<BatchedWriter> batchedWriter(const std::string& name,
+                                                       const BatchedWriterOptions& options = {}) = 0;
 };
 
 /// A boolean column read through Poco::Data: SQLite gives 0/1, PostgreSQL a bool (or "t"/"f"

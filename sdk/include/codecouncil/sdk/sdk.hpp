@@ -2,6 +2,8 @@
 // Everything a plugin author needs, in one include.
 #include <codecouncil/sdk/commands.hpp>
 #include <codecouncil/sdk/config.hpp>
+#include <codecouncil/sdk/config_reader.hpp>
+#include <codecouncil/sdk/configured_plugin.hpp>
 #include <codecouncil/sdk/context.hpp>
 #include <codecouncil/sdk/core_topics.hpp>
 #include <codecouncil/sdk/database.hpp>

@@ -86,6 +86,18 @@ class CreditLedger {
   virtual LedgerStats stats() = 0;
   /// Users who spent the most credits: (userId, credits spent), highest first.
   virtual std::vector<std::pair<std::string, std::int64_t>> topSpenders(int limit) = 0;
+
+  /// Gives `amount` (> 0) credits to an existing user in the caller's transaction, for plugins
+  /// that give credits away (referrals, promotions). Exactly once per `idempotencyKey`: a key
+  /// used before returns false and writes nothing, so a retried, repeated or concurrent call
+  /// (on any host) grants once. Keys have their own namespace in the ledger (stored as the
+  /// reference "grant:<key>"), so no key can block or repeat billing's own grants or anyone's
+  /// debits. A key is 1-200 printable ASCII characters; choose it from what makes the grant
+  /// unique ("referral:<inviteId>"). Bad arguments throw std::invalid_argument.
+  /// No event is published (the grant commits or rolls back with the caller's transaction):
+  /// publish your own topic after commit if subscribers should hear of it.
+  virtual bool grant(Poco::Data::Session& session, const std::string& userId, std::int64_t amount,
+                     const std::string& idempotencyKey, const std::string& description) = 0;
 };
 
 }  // namespace cc::billing

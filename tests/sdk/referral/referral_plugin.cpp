@@ -1,0 +1,179 @@
+// A referral plugin as a third party writes it, outside this repository, from the SDK's
+// headers and billing's contract alone. Each user has a code; a new user who claims one gets
+// welcome credits, and the code's owner gets a bonus when that user first subscribes. It uses
+// what a bundled plugin uses: config, its own migration, the users service, another plugin's
+// service (billing's credit ledger, with an idempotency key) and event (subscription_created),
+// a route tag (invitations count as analysis runs for the rate limiter, so a free account
+// cannot send unlimited mail) and a scheduled job.
+#include <codecouncil/sdk/sdk.hpp>
+#include <codecouncil/sdk/services/billing.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <random>
+#include <stdexcept>
+
+namespace {
+
+struct Settings {
+  std::int64_t bonusCredits = 50;        ///< to the code's owner when the referred user subscribes
+  std::int64_t welcomeCredits = 10;      ///< to the user who claims a code
+  std::int64_t inviteRetentionDays = 30;  ///< invitations older than this are deleted
+};
+
+constexpr std::size_t kCodeLength = 10;
+
+bool validCode(const std::string& code) {
+  if (code.size() != kCodeLength) return false;
+  for (char c : code)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+std::string newCode() {
+  static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::string code;
+  for (std::size_t i = 0; i < kCodeLength; ++i) code += kAlphabet[random() % 36];
+  return code;
+}
+
+/// ISO-8601 UTC, the format the host stores timestamps in, `days` ago.
+std::string isoDaysAgo(std::int64_t days) {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(24 * days));
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return out;
+}
+
+class ReferralPlugin : public cc::Plugin {
+ public:
+  std::string name() const override { return "referral"; }
+  std::string version() const override { return "1.0.0"; }
+  std::vector<std::string> dependencies() const override { return {"billing"}; }
+
+  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
+    cc::ConfigSchema()
+        .integer("bonus_credits", 1, 100000)
+        .integer("welcome_credits", 0, 100000)
+        .integer("invite_retention_days", 1, 3650)
+        .check(config, errors);
+  }
+
+  void start(cc::Context& ctx) override {
+    Settings settings;
+    settings.bonusCredits = ctx.config().getInt("bonus_credits", settings.bonusCredits);
+    settings.welcomeCredits = ctx.config().getInt("welcome_credits", settings.welcomeCredits);
+    settings.inviteRetentionDays = ctx.config().getInt("invite_retention_days", settings.inviteRetentionDays);
+
+    auto ledger = ctx.services().get<cc::billing::CreditLedger>();
+    if (!ledger) throw std::runtime_error("billing's credit ledger service is not available");
+    cc::Database* db = &ctx.db();
+    cc::Users* users = &ctx.users();
+    cc::Log log = ctx.log();
+
+    ctx.http().add("GET", "/api/referral/code", [db, users](cc::Request& req, cc::Response& res) {
+      const std::string& me = req.requireUser().id;
+      std::string code;
+      for (int attempt = 0; attempt < 3 && code.empty(); ++attempt) {  // a new code may collide
+        db->queryPrepared("INSERT INTO referral_codes (\"userId\", code, \"createdAt\") VALUES (?, ?, " +
+                              db->nowSql() + ") ON CONFLICT DO NOTHING",
+                          {me, newCode()});
+        auto rows = db->queryPrepared("SELECT code FROM referral_codes WHERE \"userId\" = ?", {me});
+        if (!rows.empty()) code = rows[0][0].value_or("");
+      }
+      if (code.empty()) return res.error(503, "no referral code could be made; try again");
+      auto claims = db->queryPrepared(
+          "SELECT \"referredId\", CASE WHEN \"rewardedAt\" IS NULL THEN 0 ELSE 1 END FROM referral_claims"
+          " WHERE \"referrerId\" = ? ORDER BY \"createdAt\", \"referredId\"",
+          {me});
+      std::vector<std::string> ids;
+      for (auto& row : claims) ids.push_back(row[0].value_or(""));
+      auto profiles = users->findByIds(ids);  // the users service, not SQL on "User"
+      auto referrals = cc::json::array();
+      for (auto& row : claims) {
+        auto item = cc::json::object();
+        auto found = profiles.find(row[0].value_or(""));
+        item->set("email", found == profiles.end() ? std::string() : found->second.email);
+        item->set("rewarded", row[1].value_or("0") == "1");
+        referrals->add(item);
+      }
+      auto body = cc::json::object();
+      body->set("code", code);
+      body->set("referrals", referrals);
+      res.json(200, body);
+    });
+
+    ctx.http().add("POST", "/api/referral/claim", [db, ledger, settings](cc::Request& req, cc::Response& res) {
+      const std::string& me = req.requireUser().id;
+      const std::string code = cc::json::requireString(req.jsonBody(), "code");
+      if (!validCode(code)) return res.error(400, "code must be 10 lower-case letters or digits");
+      int status = db->transaction([&](Poco::Data::Session& s) {
+        auto owner = db->queryPrepared(s, "SELECT \"userId\" FROM referral_codes WHERE code = ?", {code});
+        if (owner.empty()) return 404;
+        const std::string referrer = owner[0][0].value_or("");
+        if (referrer == me) return 400;
+        auto claimed = db->queryPrepared(s,
+                                         "INSERT INTO referral_claims (\"referredId\", \"referrerId\", \"createdAt\")"
+                                         " VALUES (?, ?, " + db->nowSql() + ") ON CONFLICT DO NOTHING RETURNING \"referredId\"",
+                                         {me, referrer});
+        if (claimed.empty()) return 409;
+        if (settings.welcomeCredits > 0)
+          ledger->grant(s, me, settings.welcomeCredits, "referral:welcome:" + me, "Welcome credits (referral)");
+        return 201;
+      });
+      if (status == 404) return res.error(404, "no such referral code");
+      if (status == 400) return res.error(400, "you cannot claim your own referral code");
+      if (status == 409) return res.error(409, "you have already claimed a referral code");
+      auto body = cc::json::object();
+      body->set("welcomeCredits", settings.welcomeCredits);
+      res.json(201, body);
+    });
+
+    // Counts as an analysis run for the ratelimit plugin (a route tag, not a path it knows).
+    cc::RouteOptions metered;
+    metered.tags = {cc::route_tag::kAnalysisRun};
+    ctx.http().add("POST", "/api/referral/invite", [db](cc::Request& req, cc::Response& res) {
+      const std::string& me = req.requireUser().id;
+      std::string email = cc::json::requireString(req.jsonBody(), "email");
+      bool plausible = email.size() >= 3 && email.size() <= 254 && email.find('@') != std::string::npos;
+      for (unsigned char c : email) plausible = plausible && c > 0x20 && c < 0x7f;
+      if (!plausible) return res.error(400, "email must be an e-mail address");
+      db->queryPrepared("INSERT INTO referral_invites (\"userId\", email, \"createdAt\") VALUES (?, ?, " + db->nowSql() + ")",
+                        {me, email});
+      auto body = cc::json::object();
+      body->set("invited", email);
+      res.json(201, body);
+    }, metered);
+
+    // Billing's event: the referred user's first subscription rewards the code's owner, once.
+    ctx.events().subscribe("subscription_created", [db, ledger, settings, log](const cc::Event& event) mutable {
+      // The host verified the publisher: only billing can have published this topic.
+      if (event.publisher != "billing") return;
+      const std::string referred = cc::EventFields(event).string("userId");
+      if (referred.empty()) return;
+      db->transaction([&](Poco::Data::Session& s) {
+        auto rewarded = db->queryPrepared(s,
+                                          "UPDATE referral_claims SET \"rewardedAt\" = " + db->nowSql() +
+                                              " WHERE \"referredId\" = ? AND \"rewardedAt\" IS NULL RETURNING \"referrerId\"",
+                                          {referred});
+        if (rewarded.empty()) return;
+        const std::string referrer = rewarded[0][0].value_or("");
+        if (ledger->grant(s, referrer, settings.bonusCredits, "referral:bonus:" + referred, "Referral bonus"))
+          log.info("referral bonus of {} credits for {} (referred {})", settings.bonusCredits, referrer, referred);
+      });
+    });
+
+    ctx.scheduler().every("expire_invites", std::chrono::hours(1), [db, settings, log](const cc::JobRun&) mutable {
+      auto gone = db->queryPrepared("DELETE FROM referral_invites WHERE \"createdAt\" < ? RETURNING id",
+                                    {isoDaysAgo(settings.inviteRetentionDays)});
+      log.info("referral: {} expired invitations deleted", gone.size());
+    });
+  }
+};
+
+}  // namespace
+
+CODECOUNCIL_PLUGIN(ReferralPlugin)
