@@ -10,7 +10,7 @@
 #include "subscription_figures.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <chrono>
 #include <memory>

@@ -8,7 +8,7 @@
 // SQLite runs one writer at a time (BEGIN IMMEDIATE). A unique "reference" makes every
 // grant and debit count once.
 #include <codecouncil/sdk/database.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <cstdint>
 #include <string>
