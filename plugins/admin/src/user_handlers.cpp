@@ -1,5 +1,6 @@
 // GET /api/admin/users, GET /api/admin/users/:userId, POST .../suspend, POST .../reactivate.
 #include "admin_api.hpp"
+#include "audit_views.hpp"
 #include "json_views.hpp"
 #include "query_params.hpp"
 
@@ -113,7 +114,7 @@ void AdminApi::userDetail(Request& req, Response& res) {
       q.limit = kDetailRows;
       auto page = providers_.audit->query(q);
       auto list = json::array();
-      for (auto& r : page.items) list->add(audit::toJson(r));
+      for (auto& r : page.items) list->add(auditRecordJson(r));
       o->set("auditLogs", list);
       o->set("auditLogsTotal", page.total);
     });

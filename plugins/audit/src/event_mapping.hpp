@@ -3,7 +3,7 @@
 // per topic in the plugin config (events: { payment_failed: { severity: critical } }).
 #include <codecouncil/sdk/config_reader.hpp>
 #include <codecouncil/sdk/events.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
+#include <codecouncil/audit/contract.hpp>
 
 #include <map>
 #include <optional>

@@ -3,7 +3,7 @@
 // BillingService figures (as admin and metrics will) and logs every billing event it hears
 // ("probe event <topic> <payload>"), so tests can see what was published.
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <stdexcept>
 

@@ -1,6 +1,6 @@
 #pragma once
 // In-process event bus. Plugins cooperate through topics instead of calling each other:
-// billing publishes "payment_failed", audit records it, metrics counts it.
+// one plugin publishes "payment_failed", another records it, a third counts it.
 //
 // Delivery is synchronous, in subscription order, on the publisher's thread. A handler that
 // throws is logged and counted; it never breaks the publisher or the other handlers.
@@ -30,7 +30,7 @@ class Events {
   /// topic "*" receives every event.
   virtual void subscribe(const std::string& topic, EventHandler handler) = 0;
   /// How many handler calls have thrown since the host started, across the whole bus (every
-  /// plugin's handlers); the metrics plugin exports it as event_handler_failures_total.
+  /// plugin's handlers), for a plugin that exports it as a metric (event_handler_failures_total).
   virtual std::uint64_t handlerFailures() const = 0;
 };
 
