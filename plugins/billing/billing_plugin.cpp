@@ -4,7 +4,6 @@
 #include "src/billing_config.hpp"
 #include "src/billing_service.hpp"
 #include "src/billing_store.hpp"
-#include "src/billing_topics.hpp"
 #include "src/stripe_objects.hpp"
 #include "src/credit_ledger.hpp"
 #include "src/stripe_account_check.hpp"
@@ -14,6 +13,7 @@
 #include "src/webhook_processor.hpp"
 #include "src/webhook_route.hpp"
 
+#include <codecouncil/billing/events.hpp>
 #include <codecouncil/sdk/sdk.hpp>
 
 #include <algorithm>

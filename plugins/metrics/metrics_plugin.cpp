@@ -1,5 +1,5 @@
 // The metrics plugin: serves /metrics from the host's shared prometheus-cpp registry, records
-// every request in a middleware at cc::priority::kMetrics, and counts business events from the
+// every request in a middleware at cc::phase::kObserve, and counts business events from the
 // event bus. See docs/monitoring.md.
 #include "backup_status.hpp"
 #include "business_counters.hpp"
@@ -10,7 +10,7 @@
 #include "subscription_figures.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <chrono>
 #include <memory>
@@ -77,7 +77,7 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
 
   void registerMiddleware(cc::Context& ctx) {
     RequestMetrics* requests = requests_.get();
-    ctx.http().use("metrics.requests", cc::priority::kMetrics,
+    ctx.http().use("metrics.requests", cc::phase::kObserve,
                    [requests](cc::Request& req, cc::Response& res, const cc::Next& next) {
                      auto started = std::chrono::steady_clock::now();
                      auto seconds = [&] {

@@ -42,6 +42,16 @@ for f in etc/codecouncil/codecouncil.yaml etc/codecouncil/staging.yaml etc/codec
          share/doc/codecouncil/copyright share/doc/codecouncil/changelog.gz; do
   [ -e "$prefix/$f" ] || fail "$f is not installed"
 done
+# The SDK and the providers' contracts beside it (header-only targets in the SDK's package).
+for f in include/codecouncil/sdk/sdk.hpp include/codecouncil/billing/contract.hpp include/codecouncil/audit/contract.hpp \
+         lib/cmake/CodeCouncilSDK/CodeCouncilSDKConfig.cmake lib/cmake/CodeCouncilSDK/CodeCouncilContract.cmake; do
+  [ -f "$prefix/$f" ] || fail "$f is not installed"
+done
+for target in CodeCouncil::sdk CodeCouncil::billing_contract CodeCouncil::audit_contract; do
+  grep -q "add_library($target INTERFACE IMPORTED)" "$prefix"/lib/cmake/CodeCouncilSDK/CodeCouncilSDKTargets.cmake \
+    || fail "the SDK package does not export $target"
+done
+[ ! -e "$prefix/include/codecouncil/sdk/services" ] || fail "the SDK still installs providers' services"
 installed_plugins="$(cd "$prefix/lib/codecouncil/plugins" && ls | sed -n 's/^libcc_\(.*\)\.so$/\1/p' | sort | xargs)"
 [ "$installed_plugins" = "$plugins" ] || fail "plugins installed: '$installed_plugins', bundled: '$plugins' (test plugins must not be)"
 for f in codecouncil staging production; do

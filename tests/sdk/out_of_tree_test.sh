@@ -2,7 +2,8 @@
 # Installs the SDK on its own (`cmake -S sdk`, no host configured or built) into a temporary
 # prefix, builds sdk/examples/hello out of tree against that prefix only, with find_package
 # (PostgreSQL) disabled (an author needs no libpq-dev), loads it into the real host and checks
-# that its route answers. Also checks that the top-level install still ships the SDK.
+# that its route answers; builds a consumer of the providers' contracts (CodeCouncil::billing_contract,
+# CodeCouncil::audit_contract) against the same prefix. Also checks that the top-level install still ships the SDK.
 # usage: out_of_tree_test.sh <source dir> <build dir> <host binary>
 set -euo pipefail
 src="$1" build="$2" host="$3"
@@ -13,6 +14,7 @@ trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$w
 cmake --install "$build" --prefix "$work/host-prefix" >/dev/null
 test -f "$work/host-prefix/include/codecouncil/sdk/sdk.hpp"
 test -f "$work/host-prefix/lib/cmake/CodeCouncilSDK/CodeCouncilSDKConfig.cmake"
+test -f "$work/host-prefix/include/codecouncil/billing/contract.hpp"
 
 # -Werror=dev: a standalone configure must be clean (project(), cmake_minimum_required(), no parent-scope set).
 cmake -S "$src/sdk" -B "$work/sdk-build" -G Ninja -Werror=dev >/dev/null
@@ -20,6 +22,44 @@ test ! -e "$work/sdk-build/bin/codecouncil"  # the SDK alone builds no host
 cmake --install "$work/sdk-build" --prefix "$work/sdk-prefix" >/dev/null
 test -f "$work/sdk-prefix/include/codecouncil/sdk/sdk.hpp"
 test ! -e "$work/sdk-prefix/bin"
+# The providers' contracts install with it, as header-only targets of the SDK's package.
+test -f "$work/sdk-prefix/include/codecouncil/billing/contract.hpp"
+test -f "$work/sdk-prefix/include/codecouncil/audit/contract.hpp"
+test ! -e "$work/sdk-prefix/include/codecouncil/sdk/services"
+# A consumer of billing's and audit's services builds against that prefix alone.
+mkdir -p "$work/consumer-src"
+cat >"$work/consumer-src/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.22)
+project(contract_consumer LANGUAGES CXX)
+find_package(CodeCouncilSDK 2.0 REQUIRED)
+codecouncil_add_plugin(contract_consumer SOURCES consumer.cpp
+                       LIBRARIES CodeCouncil::billing_contract CodeCouncil::audit_contract)
+CMAKE
+cat >"$work/consumer-src/consumer.cpp" <<'CPP'
+#include <codecouncil/audit/contract.hpp>
+#include <codecouncil/billing/contract.hpp>
+#include <codecouncil/sdk/sdk.hpp>
+namespace {
+class Consumer : public cc::Plugin {
+ public:
+  std::string name() const override { return "contract_consumer"; }
+  std::string version() const override { return "0.0.1"; }
+  std::vector<std::string> optionalDependencies() const override { return {"billing", "audit"}; }
+  void start(cc::Context& ctx) override {
+    ledger_ = ctx.services().get<cc::billing::CreditLedger>();
+    audit_ = ctx.services().get<cc::audit::AuditLog>();
+  }
+ private:
+  std::shared_ptr<cc::billing::CreditLedger> ledger_;
+  std::shared_ptr<cc::audit::AuditLog> audit_;
+};
+}  // namespace
+CODECOUNCIL_PLUGIN(Consumer)
+CPP
+cmake -S "$work/consumer-src" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$work/sdk-prefix" \
+  -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_DISABLE_FIND_PACKAGE_PostgreSQL=ON --no-warn-unused-cli >/dev/null
+cmake --build "$work/consumer" >/dev/null
+test -f "$work/consumer/libcc_contract_consumer.so"
 cmake -S "$src/sdk/examples/hello" -B "$work/hello" -G Ninja -DCMAKE_PREFIX_PATH="$work/sdk-prefix" \
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_DISABLE_FIND_PACKAGE_PostgreSQL=ON --no-warn-unused-cli >/dev/null
 cmake --build "$work/hello" >/dev/null

@@ -4,7 +4,7 @@
 #include "user_directory.hpp"
 
 #include <codecouncil/sdk/json.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 namespace cc::admin {
 

@@ -2,8 +2,8 @@
 // The services of the optional audit and billing plugins, and the notes that tell the
 // operator which figures are empty because a provider is missing or failing.
 #include <codecouncil/sdk/json.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/audit/contract.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <Poco/Logger.h>
 

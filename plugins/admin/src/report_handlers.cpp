@@ -1,5 +1,6 @@
 // GET /api/admin/stats, GET /api/admin/analytics, GET /api/admin/audit-logs.
 #include "admin_api.hpp"
+#include "audit_views.hpp"
 #include "day_series.hpp"
 #include "json_views.hpp"
 #include "query_params.hpp"
@@ -89,7 +90,7 @@ void AdminApi::stats(Request&, Response& res) {
     fromProvider("audit", notes, log_, [&] {
       audit::AuditQuery q;
       q.limit = settings_.recentCount;
-      for (auto& r : providers_.audit->query(q).items) recentAudits->add(audit::toJson(r));
+      for (auto& r : providers_.audit->query(q).items) recentAudits->add(auditRecordJson(r));
     });
 
   auto o = json::object();
@@ -101,15 +102,15 @@ void AdminApi::stats(Request&, Response& res) {
 }
 
 void AdminApi::auditLogs(Request& req, Response& res) {
-  audit::AuditQuery q = audit::queryFromRequest(req);  // 400 for a malformed limit/offset
+  audit::AuditQuery q = auditQueryFromRequest(req);  // 400 for a malformed limit/offset
   json::ObjectPtr o;
   Notes notes;
   if (!providers_.audit) {
     notes.add(kNoAudit);
-    o = audit::toJson(audit::AuditPage{{}, 0, q.limit, q.offset});
+    o = auditPageJson(audit::AuditPage{{}, 0, q.limit, q.offset});
   } else {
     try {
-      o = audit::toJson(providers_.audit->query(q));
+      o = auditPageJson(providers_.audit->query(q));
     } catch (const std::invalid_argument& e) {
       throw HttpError(400, e.what());
     } catch (const std::exception& e) {

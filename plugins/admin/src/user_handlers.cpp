@@ -1,6 +1,7 @@
 // GET /api/admin/users, GET /api/admin/users/:userId, POST .../suspend, POST .../reactivate.
 #include "admin_api.hpp"
 #include "admin_topics.hpp"
+#include "audit_views.hpp"
 #include "json_views.hpp"
 #include "query_params.hpp"
 
@@ -114,7 +115,7 @@ void AdminApi::userDetail(Request& req, Response& res) {
       q.limit = kDetailRows;
       auto page = providers_.audit->query(q);
       auto list = json::array();
-      for (auto& r : page.items) list->add(audit::toJson(r));
+      for (auto& r : page.items) list->add(auditRecordJson(r));
       o->set("auditLogs", list);
       o->set("auditLogsTotal", page.total);
     });

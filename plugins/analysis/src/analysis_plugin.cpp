@@ -10,7 +10,7 @@
 #include "gemini_analyzer.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <memory>
 #include <stdexcept>

@@ -15,7 +15,7 @@
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <Poco/Logger.h>
 

@@ -3,7 +3,7 @@
 // checked here and bound as a parameter; nothing from the caller is pasted into SQL except
 // integers this code produced.
 #include <codecouncil/sdk/database.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
+#include <codecouncil/audit/contract.hpp>
 
 #include <cstdint>
 #include <functional>

@@ -4,7 +4,7 @@
 #include "audit_writer.hpp"
 
 #include <codecouncil/sdk/database.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
+#include <codecouncil/audit/contract.hpp>
 
 namespace cc::audit {
 

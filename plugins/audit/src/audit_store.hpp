@@ -4,7 +4,7 @@
 #include "chain_verifier.hpp"
 
 #include <codecouncil/sdk/database.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
+#include <codecouncil/audit/contract.hpp>
 
 #include <cstdint>
 #include <string>

@@ -3,7 +3,7 @@
 // without secrets, bounded field sizes. Applied to every entry, from events or direct calls,
 // so a careless caller can neither lose its entry nor store a password.
 #include <codecouncil/sdk/json.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
+#include <codecouncil/audit/contract.hpp>
 
 #include <string>
 

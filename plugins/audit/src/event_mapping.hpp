@@ -6,7 +6,7 @@
 // recorded as `unknown_topics` says (info / system by default).
 #include <codecouncil/sdk/config_reader.hpp>
 #include <codecouncil/sdk/events.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
+#include <codecouncil/audit/contract.hpp>
 
 #include <map>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 // The tamper-evidence rule: each row's hash is SHA-256 over its content and the previous
 // row's hash. Changing, inserting or removing a row breaks the link at that point.
-#include <codecouncil/sdk/services/audit.hpp>
+#include <codecouncil/audit/contract.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -1,7 +1,8 @@
 #include "annual_grants.hpp"
 
-#include "billing_topics.hpp"
 #include "stripe_objects.hpp"
+
+#include <codecouncil/billing/events.hpp>
 
 #include <Poco/DateTime.h>
 #include <Poco/Timestamp.h>

@@ -4,7 +4,7 @@
 #include "billing_store.hpp"
 #include "plans.hpp"
 
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 namespace cc::billing {
 

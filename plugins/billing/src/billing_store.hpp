@@ -6,7 +6,7 @@
 #include "plans.hpp"
 
 #include <codecouncil/sdk/database.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 #include <codecouncil/sdk/users.hpp>
 
 #include <Poco/Data/Session.h>

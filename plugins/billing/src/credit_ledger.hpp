@@ -8,7 +8,7 @@
 // runs one writer at a time, Database::begin). A unique "reference" makes every
 // grant and debit count once.
 #include <codecouncil/sdk/database.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <cstdint>
 #include <string>

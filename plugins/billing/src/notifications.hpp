@@ -2,7 +2,7 @@
 // Plain-text emails for the five billing events. Each is keyed "stripe:<event id>", so a
 // redelivered webhook never queues a second copy.
 #include <codecouncil/sdk/mailer.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <cstdint>
 #include <string>

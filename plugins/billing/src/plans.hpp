@@ -3,7 +3,7 @@
 // Stripe price ids (and, if ever needed, the other figures) from the plugin config.
 #include <codecouncil/sdk/config_reader.hpp>
 #include <codecouncil/sdk/json.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <string>
 #include <vector>

@@ -1,7 +1,8 @@
 #include "subscription_reconciler.hpp"
 
-#include "billing_topics.hpp"
 #include "stripe_objects.hpp"
+
+#include <codecouncil/billing/events.hpp>
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>

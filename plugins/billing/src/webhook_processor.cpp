@@ -1,8 +1,9 @@
 #include "webhook_processor.hpp"
 
-#include "billing_topics.hpp"
 #include "notifications.hpp"
 #include "stripe_objects.hpp"
+
+#include <codecouncil/billing/events.hpp>
 
 #include <stdexcept>
 

@@ -1,5 +1,7 @@
 #include "business_counters.hpp"
 
+#include <codecouncil/billing/events.hpp>
+#include <codecouncil/sdk/core_topics.hpp>
 #include <codecouncil/sdk/event_fields.hpp>
 
 #include <optional>
@@ -57,34 +59,39 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
 }
 
 const std::vector<std::string>& BusinessCounters::topics() {
-  static const std::vector<std::string> t{"user_signup",      "login_failed",      "subscription_created",
-                                          "subscription_canceled", "payment_succeeded", "payment_failed",
-                                          "analysis_completed", "analysis_failed",  "rate_limit_exceeded",
-                                          "billing_reconcile_stopped"};
+  // Core's and billing's topics through their declarations; analysis and ratelimit ship no
+  // contract header, so theirs are named here.
+  namespace billing = cc::billing::topics;
+  static const std::vector<std::string> t{cc::topics::kUserSignup.name,         cc::topics::kLoginFailed.name,
+                                          billing::kSubscriptionCreated.name,    billing::kSubscriptionCanceled.name,
+                                          billing::kPaymentSucceeded.name,       billing::kPaymentFailed.name,
+                                          "analysis_completed",                  "analysis_failed",
+                                          "rate_limit_exceeded",                 billing::kReconcileStopped.name};
   return t;
 }
 
 void BusinessCounters::handle(const cc::Event& e) {
+  namespace billing = cc::billing::topics;
   const std::string& t = e.topic;
-  if (t == "user_signup") {
+  if (t == cc::topics::kUserSignup.name) {
     signups_.Add({}).Increment();
-  } else if (t == "login_failed") {
+  } else if (t == cc::topics::kLoginFailed.name) {
     loginFailures_.Add({}).Increment();
-  } else if (t == "subscription_created") {
+  } else if (t == billing::kSubscriptionCreated.name) {
     subscriptionsCreated_.Add({{"plan", plans_.label(text(e, "plan"))}}).Increment();
-  } else if (t == "subscription_canceled") {
+  } else if (t == billing::kSubscriptionCanceled.name) {
     subscriptionsCanceled_.Add({}).Increment();
-  } else if (t == "payment_succeeded") {
+  } else if (t == billing::kPaymentSucceeded.name) {
     auto amount = cc::EventFields(e).integer("amount");
     std::string tier = amount ? amountTier(*amount) : kUnknownLabel;
     paymentsSucceeded_.Add({{"amount_tier", tier}}).Increment();
-  } else if (t == "payment_failed") {
+  } else if (t == billing::kPaymentFailed.name) {
     paymentsFailed_.Add({{"error_code", errorCodes_.label(text(e, "errorCode"))}}).Increment();
   } else if (t == "analysis_completed" || t == "analysis_failed") {
     std::string tier = tiers_.label(text(e, "tier"));
     analysisRuns_.Add({{"tier", tier}}).Increment();
     if (t == "analysis_failed") analysisFailures_.Add({{"tier", tier}}).Increment();
-  } else if (t == "billing_reconcile_stopped") {
+  } else if (t == billing::kReconcileStopped.name) {
     reconcileStopped_.Add({{"reason", stopReasons_.label(text(e, "reason"))}}).Increment();
   } else if (t == "rate_limit_exceeded") {
     rateLimitsExceeded_.Add({{"tier", tiers_.label(text(e, "tier"))},

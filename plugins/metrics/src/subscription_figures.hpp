@@ -2,7 +2,7 @@
 // subscription_count and subscription_mrr_amount{amount_tier}, from the billing plugin's
 // BillingService. Read by a job, never by the scrape itself, so /metrics (a public route)
 // cannot be used to put load on the database.
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <map>
 #include <mutex>

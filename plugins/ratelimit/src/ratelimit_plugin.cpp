@@ -20,7 +20,7 @@ class RateLimitPlugin : public cc::ConfiguredPlugin<cc::ratelimit::LimiterOption
     limiter_ = std::make_shared<cc::ratelimit::RateLimiter>(ctx.db(), ctx.events(), ctx.logger(), options);
 
     auto limiter = limiter_;
-    ctx.http().use("ratelimit.limiter", cc::priority::kRateLimit,
+    ctx.http().use("ratelimit.limiter", cc::phase::kAdmission,
                    [limiter](cc::Request& req, cc::Response& res, const cc::Next& next) {
                      limiter->middleware(req, res, next);
                    });

@@ -78,7 +78,7 @@ class EchoPlugin : public cc::ConfiguredPlugin<EchoSettings> {
     }, {cc::Access::Public});
 
     // Middleware: tags every response, and records the order it ran in.
-    ctx.http().use("tp_echo.tag", cc::priority::kDefault, [](cc::Request& req, cc::Response& res, const cc::Next& next) {
+    ctx.http().use("tp_echo.tag", cc::phase::kDefault, [](cc::Request& req, cc::Response& res, const cc::Next& next) {
       next();
       res.setHeader("X-Echo-Route", req.routeTemplate.empty() ? "-" : req.routeTemplate);
     });

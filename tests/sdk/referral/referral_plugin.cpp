@@ -7,6 +7,7 @@
 // cannot send unlimited mail) and a scheduled job.
 #include <codecouncil/sdk/sdk.hpp>
 #include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/events.hpp>
 
 #include <chrono>
 #include <ctime>
@@ -149,7 +150,7 @@ class ReferralPlugin : public cc::Plugin {
     }, metered);
 
     // Billing's event: the referred user's first subscription rewards the code's owner, once.
-    ctx.events().subscribe("subscription_created", [db, ledger, settings, log](const cc::Event& event) mutable {
+    ctx.events().subscribe(cc::billing::topics::kSubscriptionCreated.name, [db, ledger, settings, log](const cc::Event& event) mutable {
       // The host verified the publisher: only billing can have published this topic.
       if (event.publisher != "billing") return;
       const std::string referred = cc::EventFields(event).string("userId");

@@ -2,8 +2,8 @@
 // plugin can be tested without them. Config: audit / billing / credits (bool, default true)
 // choose which services are provided; fail_billing makes every billing call throw.
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/audit/contract.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>

@@ -4,7 +4,7 @@
 // prove the analysis plugin's transaction use, not a lucky stand-in.
 //   POST /api/test/billing/grant {userId, amount}   admin only: adds credits
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <stdexcept>
 

@@ -6,9 +6,12 @@
 //   POST /api/test/audit/record   {AuditEntry fields}                 -> AuditLog::record
 //        (+ "hex": {"userAgent": "ff41", ...}: fields given as hex bytes, for bytes JSON cannot carry)
 //   GET  /api/test/audit/logs?... (the admin route's parameters)      -> AuditLog::query as JSON
+//        (through the admin plugin's own view, audit_views.hpp, so these tests cover what admin serves)
 //   GET  /api/test/audit/metrics                                      -> the shared registry, Prometheus text
+#include "audit_views.hpp"
+
+#include <codecouncil/audit/contract.hpp>
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/audit.hpp>
 
 #include <prometheus/text_serializer.h>
 
@@ -84,7 +87,12 @@ class AuditPublisherPlugin : public cc::Plugin {
     }, {cc::Access::Public});
 
     ctx.http().add("GET", "/api/test/audit/logs", [audit](cc::Request& req, cc::Response& res) {
-      res.json(200, cc::audit::queryJson(*audit, req));
+      cc::audit::AuditQuery query = cc::admin::auditQueryFromRequest(req);
+      try {
+        res.json(200, cc::admin::auditPageJson(audit->query(query)));
+      } catch (const std::invalid_argument& e) {
+        throw cc::HttpError(400, e.what());
+      }
     }, {cc::Access::Public});
 
     prometheus::Registry* registry = &ctx.metrics();

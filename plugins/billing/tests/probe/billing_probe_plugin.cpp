@@ -3,7 +3,8 @@
 // BillingService figures (as admin and metrics will) and logs every billing event it hears
 // ("probe event <topic> <payload>"), so tests can see what was published.
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
+#include <codecouncil/billing/events.hpp>
 
 #include <stdexcept>
 
@@ -81,9 +82,11 @@ class BillingProbe : public cc::Plugin {
     }, {cc::Access::Public});
 
     Poco::Logger* log = &ctx.logger();
-    for (const char* topic : {"subscription_created", "subscription_updated", "subscription_canceled",
-                              "payment_succeeded", "payment_failed", "credits_granted"})
-      ctx.events().subscribe(topic, [log](const cc::Event& e) {
+    namespace topics = cc::billing::topics;
+    for (const cc::TopicSpec* topic : {&topics::kSubscriptionCreated, &topics::kSubscriptionUpdated,
+                                       &topics::kSubscriptionCanceled, &topics::kPaymentSucceeded,
+                                       &topics::kPaymentFailed, &topics::kCreditsGranted})
+      ctx.events().subscribe(topic->name, [log](const cc::Event& e) {
         log->information("probe event %s %s", e.topic, cc::json::stringify(e.payload));
       });
   }

@@ -4,7 +4,7 @@
 // It stands in for billing, rate limiting, analysis and backup, which metrics only knows
 // through events and the BillingService interface.
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 
 #include <mutex>
 #include <stdexcept>

@@ -1,5 +1,5 @@
 #pragma once
-// Subcommands a plugin adds to the `codecouncil` binary (e.g. `codecouncil audit verify`).
+// Subcommands a plugin adds to the `codecouncil` binary (e.g. `codecouncil <plugin> verify`).
 #include <functional>
 #include <string>
 #include <vector>

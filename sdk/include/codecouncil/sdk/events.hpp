@@ -1,6 +1,6 @@
 #pragma once
 // In-process event bus. Plugins cooperate through topics instead of calling each other:
-// billing publishes "payment_failed", audit records it, metrics counts it.
+// one plugin publishes "payment_failed", another records it, a third counts it.
 //
 // Every topic is declared by the one plugin that publishes it (or by core, for core's
 // topics: core_topics.hpp). A publish of a topic this plugin did not declare is refused, so
@@ -83,7 +83,7 @@ class Events {
   /// The declaration of a topic (nullopt: nobody declared it).
   virtual std::optional<TopicDeclaration> declaration(const std::string& topic) const = 0;
   /// How many handler calls have thrown since the host started, across the whole bus (every
-  /// plugin's handlers); the metrics plugin exports it as event_handler_failures_total.
+  /// plugin's handlers), for a plugin that exports it as a metric (event_handler_failures_total).
   virtual std::uint64_t handlerFailures() const = 0;
 };
 

@@ -111,8 +111,8 @@ struct Response {
 
 using Handler = std::function<void(Request&, Response&)>;
 using Next = std::function<void()>;
-/// Middleware runs around every request (matched or not) in ascending priority order,
-/// ties broken by name. Call next() to continue; skip it to answer early.
+/// Middleware runs around every request (matched or not) in ascending priority order
+/// (cc::phase), ties broken by name. Call next() to continue; skip it to answer early.
 using Middleware = std::function<void(Request&, Response&, const Next& next)>;
 
 enum class Access {
@@ -132,17 +132,26 @@ struct RouteOptions {
 
 /// Well-known route tags (RouteOptions::tags). A plugin may use its own "<plugin>.<what>" tags.
 namespace route_tag {
-/// A call of this route is one analysis run: the ratelimit plugin counts it against the
-/// caller's analysis limits as well as the request limits.
+/// A call of this route is one analysis run: a limiter (middleware in phase::kAdmission)
+/// counts it against the caller's analysis limits as well as the request limits.
 inline constexpr const char* kAnalysisRun = "meter.analysis-run";
 }  // namespace route_tag
 
-/// Well-known middleware priorities; lower runs first (outermost).
-namespace priority {
-inline constexpr int kMetrics = 100;    ///< sees every request and its final status
-inline constexpr int kRateLimit = 500;  ///< after authentication, before handlers
+/// Middleware phases: the priority passed to Routes::use(). Lower runs first (outermost), ties
+/// by name. They are plain numbers so a plugin can place itself between two phases
+/// (cc::phase::kAdmission - 10 runs just before the other admission checks).
+/// Authentication runs before all middleware, so req.user is set in every phase.
+namespace phase {
+/// Outermost: sees every request, matched or not, and the final status of its response
+/// (including answers given early by inner middleware, such as a 429). For observers that
+/// only measure or record: request counters and timings, access logs, tracing.
+inline constexpr int kObserve = 100;
+/// Decides whether a request may reach its handler at all, after authentication: quotas,
+/// rate limits, maintenance switches. May answer early without calling next().
+inline constexpr int kAdmission = 500;
+/// Innermost, right around the handler: request decoration, per-route tweaks.
 inline constexpr int kDefault = 1000;
-}  // namespace priority
+}  // namespace phase
 
 class Routes {
  public:

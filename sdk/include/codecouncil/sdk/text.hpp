@@ -2,7 +2,7 @@
 // Text from outside (headers, bodies, file names, other plugins' payloads) made safe to store
 // and to log. PostgreSQL refuses ill-formed UTF-8 in text (SQLSTATE 22021) and the whole row
 // with it; a CR, LF or ESC copied into a log line forges lines or drives the terminal. These
-// helpers repair instead of refusing, so the evidence (an audit row, a log line) survives.
+// helpers repair instead of refusing, so the evidence (a stored row, a log line) survives.
 //
 // UTF-8 well-formedness is RFC 3629's: no overlongs, no surrogates, nothing above U+10FFFF.
 #include <codecouncil/sdk/json.hpp>

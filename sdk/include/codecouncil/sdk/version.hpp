@@ -6,6 +6,10 @@
 // the compiler, the C++ ABI, the SDK and the Poco headers must all be the same.
 #include <Poco/Version.h>
 
+// Defines _GLIBCXX_USE_CXX11_ABI (below): without a standard header first, a file that includes
+// version.hpp before any other would compute "cxx11abi-none" and differ from the host.
+#include <version>
+
 #define CODECOUNCIL_SDK_VERSION "2.0.0"
 #define CODECOUNCIL_SDK_ABI_VERSION 2
 

@@ -1,6 +1,12 @@
 #pragma once
-// Services of the billing plugin, for plugins that declare it as a dependency (or check
-// for it with ctx.services().get<...>() when it is optional).
+// billing's contract: the services the billing plugin provides to other plugins, which list
+// "billing" in dependencies() (or optionalDependencies() and check get<...>() for nullptr).
+//
+// Owned by the billing plugin, not the SDK: link CodeCouncil::billing_contract and include
+// <codecouncil/billing/contract.hpp>. Changing this file rebuilds its consumers only (it is no
+// input of the SDK build signature). Bump a class's kContractVersion whenever its layout or
+// virtual functions change: a consumer built against another version then gets nullptr from
+// ctx.services().get<...>() and the host logs why, instead of calling through a stale vtable.
 #include <Poco/Data/Session.h>
 
 #include <cstdint>
@@ -43,6 +49,7 @@ struct SubscriptionInfo {
 class BillingService {
  public:
   static constexpr const char* kServiceName = "billing";
+  static constexpr int kContractVersion = 1;
   virtual ~BillingService() = default;
   virtual std::vector<Plan> plans() const = 0;
   virtual SubscriptionStats stats() = 0;
@@ -72,6 +79,7 @@ struct LedgerStats {
 class CreditLedger {
  public:
   static constexpr const char* kServiceName = "billing.credits";
+  static constexpr int kContractVersion = 1;
   virtual ~CreditLedger() = default;
   virtual std::int64_t balance(const std::string& userId) = 0;
   /// Debits inside the caller's transaction. Returns false, writing nothing, when the balance

@@ -1,6 +1,8 @@
 #pragma once
-// The topics billing publishes, declared at start (only billing may publish them). Each is
-// published after the transaction that wrote its change has committed.
+// billing's events: the topics the billing plugin declares at start (only billing may publish
+// them) and their payload fields. Part of billing's contract (CodeCouncil::billing_contract):
+// subscribers name topics through these constants, not literals. Each is published after the
+// transaction that wrote its change has committed.
 #include <codecouncil/sdk/events.hpp>
 
 namespace cc::billing::topics {

@@ -1,0 +1,21 @@
+#pragma once
+// The audit log as the admin API shows it (GET /api/admin/audit-logs, the dashboard's recent
+// entries, a user's history): query-string parameters in, JSON out. Admin's own: the audit
+// plugin's contract (<codecouncil/audit/contract.hpp>) carries only the service and its types.
+#include <codecouncil/audit/contract.hpp>
+#include <codecouncil/sdk/http.hpp>
+#include <codecouncil/sdk/json.hpp>
+
+namespace cc::admin {
+
+/// Reads userId, action, severity, resourceType, from, to, limit and offset from the query
+/// string. Empty parameters count as absent (HTML forms send them); limit and offset must be
+/// whole numbers (400 otherwise). Value checks (allowed severities, dates, ranges) are the
+/// audit service's: it throws std::invalid_argument, which the route answers with a 400.
+audit::AuditQuery auditQueryFromRequest(const Request& req);
+
+json::ObjectPtr auditRecordJson(const audit::AuditRecord& record);
+/// {"logs": [...], "total": N, "limit": L, "offset": O}
+json::ObjectPtr auditPageJson(const audit::AuditPage& page);
+
+}  // namespace cc::admin
