@@ -67,7 +67,8 @@ net::ip::address addressOf(const std::string& host) {
   return results.begin()->endpoint().address();
 }
 
-std::string peerOf(const tcp::socket& socket) {
+template <class Socket>
+std::string peerOf(const Socket& socket) {
   beast::error_code ec;
   auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "-";
@@ -141,7 +142,7 @@ class HttpServer::Impl : public ServerShared {
   }
 
   void accept(Listener& l) {
-    l.acceptor.async_accept(net::make_strand(ioc_), [this, &l](beast::error_code ec, tcp::socket socket) {
+    l.acceptor.async_accept(net::make_strand(ioc_.get_executor()), [this, &l](beast::error_code ec, PlainSocket socket) {
       if (ec == net::error::operation_aborted || !l.acceptor.is_open()) return;
       if (ec) {
         // Out of descriptors or buffers: pause instead of spinning on the error.
@@ -157,7 +158,7 @@ class HttpServer::Impl : public ServerShared {
     });
   }
 
-  void serve(tcp::socket socket, bool secure) {
+  void serve(PlainSocket socket, bool secure) {
     if (openCount() >= maxConnections_) {
       warnThrottled("server.max_connections (" + std::to_string(maxConnections_) +
                     ") connections are open: refusing new ones");
@@ -172,19 +173,16 @@ class HttpServer::Impl : public ServerShared {
     socket.set_option(tcp::no_delay(true), ignored);
     std::string peer = peerOf(socket);
     if (secure) {
-      using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-      std::make_shared<Connection<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), *this,
-                                              std::move(peer))
-          ->run();
+      std::make_shared<Connection<TlsSocket>>(TlsSocket(std::move(socket), *tls_), *this, std::move(peer))->run();
     } else {
-      std::make_shared<Connection<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, std::move(peer))
-          ->run();
+      std::make_shared<Connection<PlainSocket>>(std::move(socket), *this, std::move(peer))->run();
     }
   }
 
   void startThreads(int count) {
     for (auto* l : {http_ ? &*http_ : nullptr, https_ ? &*https_ : nullptr})
       if (l) accept(*l);
+    sweepDeadlines();
     threads_.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) threads_.emplace_back([this] { ioc_.run(); });
   }
@@ -218,6 +216,32 @@ class HttpServer::Impl : public ServerShared {
   }
 
   void setMaxConnections(int n) { maxConnections_ = n; }
+
+  // Every kDeadlineSweepInterval, closes the connections whose current wait (header, body,
+  // keep-alive, write, linger) is past its deadline. A deadline is therefore enforced
+  // within one interval after it passes; the connections' own steps only store it.
+  void sweepDeadlines() {
+    sweepTimer_.expires_after(kDeadlineSweepInterval);
+    sweepTimer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      closeExpired();
+      sweepDeadlines();
+    });
+  }
+
+  void closeExpired() {
+    const auto now = Clock::now().time_since_epoch().count();
+    std::vector<std::shared_ptr<ConnectionBase>> due;
+    {
+      // A connection unregisters in its destructor under this mutex, so every one listed
+      // is alive while it is held.
+      std::lock_guard lock(mutex_);
+      for (auto& [c, weak] : open_)
+        if (c->deadline() <= now)
+          if (auto alive = weak.lock()) due.push_back(std::move(alive));
+    }
+    for (auto& c : due) c->expire();
+  }
   Poco::Logger& log() { return log_; }
 
  private:
@@ -239,6 +263,7 @@ class HttpServer::Impl : public ServerShared {
   net::io_context ioc_;
   std::optional<Listener> http_;
   std::optional<Listener> https_;
+  net::steady_timer sweepTimer_{ioc_};
   std::vector<std::thread> threads_;
   int maxConnections_ = 10000;
   std::atomic<std::chrono::steady_clock::rep> lastWarning_{0};
