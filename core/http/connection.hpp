@@ -58,6 +58,9 @@ struct ServerShared {
   /// Registry of open connections (added at start, removed in the destructor).
   virtual void opened(const std::shared_ptr<ConnectionBase>& c) = 0;
   virtual void closed(ConnectionBase* c) = 0;
+  /// Around each request handler, which may block its thread (see loop_threads.hpp).
+  virtual void handlerStarts() = 0;
+  virtual void handlerEnds() = 0;
   ServerShared(const Exchange& e, ServerLimits l, std::atomic<int>& n) : exchange(e), limits(l), inFlight(n) {}
   virtual ~ServerShared() = default;
 };
@@ -224,7 +227,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     in.bodyTooLarge = bodyTooLarge_;
     if (!bodyTooLarge_) in.body = std::move(head.body());
     std::string requestId;
-    Response res = shared_.exchange.run(in, requestId);
+    shared_.handlerStarts();
+    Response res = shared_.exchange.run(in, requestId);  // never throws
+    shared_.handlerEnds();
     bool keep = shared_.limits.keepAlive && head.keep_alive() && !bodyTooLarge_ &&
                 ++served_ < shared_.limits.maxKeepAliveRequests;
     write(std::move(res), requestId, head.version(), keep);

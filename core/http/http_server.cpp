@@ -1,6 +1,7 @@
 #include "core/http/http_server.hpp"
 
 #include "core/http/connection.hpp"
+#include "core/http/loop_threads.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -99,7 +100,8 @@ class HttpServer::Impl : public ServerShared {
       : ServerShared(exchange_, ServerLimits::from(config), inFlight),
         log_(log),
         exchange_(pipeline, accessLog, config.accessLog),
-        ioc_(std::max(1, config.threads)) {}
+        ioc_(std::max(1, config.threads)),
+        loop_(ioc_, std::max(1, config.threads)) {}
   ~Impl() override { stopThreads(); }
 
   void opened(const std::shared_ptr<ConnectionBase>& c) override {
@@ -110,6 +112,8 @@ class HttpServer::Impl : public ServerShared {
     std::lock_guard lock(mutex_);
     open_.erase(c);
   }
+  void handlerStarts() override { loop_.enterRequest(); }
+  void handlerEnds() override { loop_.leaveRequest(); }
   int openCount() {
     std::lock_guard lock(mutex_);
     return static_cast<int>(open_.size());
@@ -179,12 +183,12 @@ class HttpServer::Impl : public ServerShared {
     }
   }
 
-  void startThreads(int count) {
+  void startThreads() {
     for (auto* l : {http_ ? &*http_ : nullptr, https_ ? &*https_ : nullptr})
       if (l) accept(*l);
     sweepDeadlines();
-    threads_.reserve(static_cast<std::size_t>(count));
-    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    loop_.start();
+    started_ = true;
   }
 
   void closeListeners() {
@@ -197,14 +201,14 @@ class HttpServer::Impl : public ServerShared {
         l->retry.cancel();
         done.set_value();
       });
-      if (!threads_.empty()) done.get_future().wait();
+      if (started_) done.get_future().wait();
     }
   }
 
   void stopThreads() {
+    loop_.stop();
     ioc_.stop();
-    for (auto& t : threads_) t.join();
-    threads_.clear();
+    started_ = false;
   }
 
   int port(bool secure) {
@@ -225,6 +229,7 @@ class HttpServer::Impl : public ServerShared {
     sweepTimer_.async_wait([this](beast::error_code ec) {
       if (ec) return;
       closeExpired();
+      loop_.trim();
       sweepDeadlines();
     });
   }
@@ -264,7 +269,8 @@ class HttpServer::Impl : public ServerShared {
   std::optional<Listener> http_;
   std::optional<Listener> https_;
   net::steady_timer sweepTimer_{ioc_};
-  std::vector<std::thread> threads_;
+  LoopThreads loop_;
+  bool started_ = false;
   int maxConnections_ = 10000;
   std::atomic<std::chrono::steady_clock::rep> lastWarning_{0};
 };
@@ -300,7 +306,7 @@ void HttpServer::start() {
     impl_.reset();
     throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port) + ": " + e.what());
   }
-  impl_->startThreads(std::max(1, config_.threads));
+  impl_->startThreads();
 }
 
 void HttpServer::stop() {

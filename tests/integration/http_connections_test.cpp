@@ -268,6 +268,33 @@ TEST(HttpConnections, ConnectionsThatMakeProgressOutliveTheirTimeouts) {
   EXPECT_EQ(statusOf(answer), 400) << answer;  // the body arrived whole: a real answer, not a close
 }
 
+// Only a few of server.threads run the event loop while requests are quick
+// (core/http/loop_threads.hpp); handlers that block (here 24 that sleep 1.5 s, far more than
+// the CPU count) get more threads within about a millisecond each, so they all run at once
+// and a new client is still answered at once.
+TEST(HttpConnections, BlockedHandlersBringInMoreThreads) {
+  HostProcess host("  - name: tp_echo\n    path: " + testPluginDir() + "/libcc_tp_echo.so\n    migrations: " +
+                       sourceDir() + "/tests/plugins/tp_echo/migrations\n    config: { greeting: hi }\n",
+                   "server:\n  threads: 32\n");
+  ASSERT_TRUE(host.start()) << host.output();
+  constexpr int kBlocked = 24;
+  std::vector<RawClient> slow;
+  auto started = Clock::now();
+  for (int i = 0; i < kBlocked; ++i) {
+    slow.emplace_back(host.port());
+    ASSERT_TRUE(slow.back().send(get("/api/test/slow")));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all of them are asleep now
+  auto asked = Clock::now();
+  RawClient fresh(host.port());
+  ASSERT_TRUE(fresh.send(get("/healthz")));
+  EXPECT_EQ(statusOf(fresh.answer(5000)), 200);
+  EXPECT_LT(millisSince(asked), 1000) << "a new client waited for the blocked handlers";
+  for (int i = 0; i < kBlocked; ++i) EXPECT_EQ(statusOf(slow[i].answer(20000)), 200) << "request " << i;
+  // One after another on two threads this would take 18 s.
+  EXPECT_LT(millisSince(started), 1500 + 2500);
+}
+
 // Beyond server.max_connections a new connection gets a 503 JSON answer and is closed; the
 // open ones are unaffected, and a slot that frees up is usable again.
 TEST(HttpConnections, ConnectionCountIsBounded) {
