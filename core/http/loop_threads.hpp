@@ -113,11 +113,18 @@ class LoopThreads {
   static inline thread_local Slot* currentSlot_ = nullptr;
 
   /// Whether a running thread is inside a handler and asleep in the kernel (state S or D).
-  bool aHandlerIsAsleep() const {
-    int active = active_.load(std::memory_order_relaxed);
-    for (int i = 0; i < active && i < max_; ++i) {
+  /// Looks at no more than kThreadsLookedAt of them per call, starting where the last call
+  /// stopped: on a saturated machine this runs every millisecond, and one asleep is enough.
+  bool aHandlerIsAsleep() {
+    static constexpr int kThreadsLookedAt = 4;
+    int active = std::min(active_.load(std::memory_order_relaxed), max_);
+    int looked = 0;
+    for (int k = 0; k < active && looked < kThreadsLookedAt; ++k) {
+      int i = (nextLook_ + k) % active;
       auto& slot = *slots_[static_cast<std::size_t>(i)];
       if (!slot.inHandler.load(std::memory_order_relaxed)) continue;
+      ++looked;
+      nextLook_ = i + 1;
       char path[64];
       std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(slot.tid.load()));
       std::FILE* f = std::fopen(path, "re");
@@ -183,6 +190,7 @@ class LoopThreads {
   std::atomic<int> busy_{0};
   std::atomic<int> peak_{0};
   std::atomic<bool> stopping_{false};
+  int nextLook_ = 0;                            // the monitor's own
   std::atomic<bool> saturated_{false};          // every running thread was in a handler
   std::atomic<std::uint64_t> finished_{0};      // handlers finished, ever
   std::mutex monitorMutex_;
