@@ -92,6 +92,12 @@ void returnHashMemoryAfterUse() {
   // A fixed threshold also turns glibc's dynamic adjustment off. 4 MiB: far above request
   // bodies and JSON (those stay on the fast heap path), far below an argon2 block.
   ::mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+  // Turning the adjustment off also froze the trim threshold at 128 KiB, where glibc's own
+  // rule would have raised it to twice the mmap threshold: every SQLite commit (about 120 KiB
+  // of page buffers freed) then gave a per-thread arena's top back with madvise(2), a TLB
+  // flush on every core each time; on counted requests (one commit each) that was most of
+  // the host's CPU (docs/performance.md, "Throughput as shipped"). 8 MiB is glibc's rule.
+  ::mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {

@@ -27,7 +27,8 @@ const std::string& dummyPasswordHash();
 /// glibc otherwise raises its mmap threshold after the first such free and keeps later blocks
 /// in its per-thread arenas: resident memory then creeps towards arenas x 19 MiB even with
 /// few hashes at once (measured: +111 MiB after 3 x 64 parallel logins with 2 hash slots,
-/// +36 MiB with this setting).
+/// +36 MiB with this setting). Freed heap memory is kept up to 8 MiB per arena (glibc's own
+/// rule for that threshold) so that a freed SQLite page buffer is reused, not unmapped.
 void returnHashMemoryAfterUse();
 
 /// Constant-time comparison for secrets: the time depends on the lengths only, never on

@@ -4,6 +4,11 @@
 // A connection holds a socket and a small buffer, never a thread, while it waits for bytes:
 // idle and slow clients cost memory, not workers (docs/architecture.md, "The server").
 //
+// Deadlines: a connection stores when its current wait must end (one atomic store per step)
+// and the server's periodic sweep closes those past it. A timer armed and cancelled per read
+// and write (beast::tcp_stream) cost a timer-queue insertion, a cancellation and a
+// completion per operation; the sweep costs one pass over the open connections per interval.
+//
 // Internal to core/http/http_server.cpp; templated on the stream so plain TCP and TLS
 // connections share every rule.
 #include "core/http/exchange.hpp"
@@ -11,7 +16,9 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -19,6 +26,8 @@
 
 #include <vector>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <optional>
@@ -29,6 +38,14 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+/// Each connection's handlers run in order on its own strand; naming the executor's type
+/// (instead of Asio's type-erased any_io_executor) spares a virtual call and an allocation
+/// per operation.
+using ConnectionExecutor = net::strand<net::io_context::executor_type>;
+using PlainSocket = net::basic_stream_socket<tcp, ConnectionExecutor>;
+using TlsSocket = beast::ssl_stream<PlainSocket>;
 
 /// What every connection shares with the server: the exchange, the limits, the count of
 /// requests in flight (shutdown drains them) and the list of open connections.
@@ -41,18 +58,38 @@ struct ServerShared {
   /// Registry of open connections (added at start, removed in the destructor).
   virtual void opened(const std::shared_ptr<ConnectionBase>& c) = 0;
   virtual void closed(ConnectionBase* c) = 0;
+  /// Around each request handler, which may block its thread (see loop_threads.hpp).
+  virtual void handlerStarts() = 0;
+  virtual void handlerEnds() = 0;
   ServerShared(const Exchange& e, ServerLimits l, std::atomic<int>& n) : exchange(e), limits(l), inFlight(n) {}
   virtual ~ServerShared() = default;
 };
 
 class ConnectionBase {
  public:
+  static constexpr std::int64_t kNoDeadline = INT64_MAX;
+
   virtual ~ConnectionBase() = default;
+  /// When the current wait must end (steady_clock ticks); read by the sweep on any thread.
+  std::int64_t deadline() const { return deadline_.load(std::memory_order_relaxed); }
+  /// The sweep found the deadline past: closes the connection on its own strand unless it
+  /// made progress (and so moved its deadline) in the meantime. Safe from any thread.
+  virtual void expire() = 0;
   /// Shutdown: a connection waiting for a request closes now; one in a request closes after
   /// its answer. Safe from any thread.
   virtual void closeWhenIdle() = 0;
   /// Shutdown after the grace period: close whatever state it is in. Safe from any thread.
   virtual void closeNow() = 0;
+
+ protected:
+  void setDeadline(Clock::duration within) {
+    deadline_.store((Clock::now() + within).time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  void clearDeadline() { deadline_.store(kNoDeadline, std::memory_order_relaxed); }
+  bool pastDeadline() const { return deadline() <= Clock::now().time_since_epoch().count(); }
+
+ private:
+  std::atomic<std::int64_t> deadline_{kNoDeadline};
 };
 
 /// RFC 7231 IMF-fixdate of the current second, formatted once per second per thread.
@@ -79,15 +116,20 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   void closeNow() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->closeSocket(); });
   }
+  void expire() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->pastDeadline()) self->closeSocket();
+    });
+  }
 
  private:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls = !std::is_same_v<Stream, PlainSocket>;
 
   auto& lowest() { return beast::get_lowest_layer(stream_); }
 
   void begin() {
     if constexpr (kTls) {
-      lowest().expires_after(shared_.limits.headerTimeout);
+      setDeadline(shared_.limits.headerTimeout);
       stream_.async_handshake(net::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
                                 if (ec) return self->closeSocket();
@@ -106,7 +148,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     parser_->header_limit(shared_.limits.maxHeaderBytes);
     parser_->body_limit(shared_.limits.maxBodyBytes);
     waitingForRequest_ = true;
-    lowest().expires_after(served_ == 0 ? shared_.limits.headerTimeout : shared_.limits.keepAliveTimeout);
+    setDeadline(served_ == 0 ? shared_.limits.headerTimeout : shared_.limits.keepAliveTimeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                                self->onHeader(ec);
@@ -123,6 +165,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       bodyTooLarge_ = true;
     }
     if (ec) return onReadError(ec);
+    clearDeadline();  // the handler's own time is not the client's
     ++shared_.inFlight;
     inRequest_ = true;
     auto& head = parser_->get();
@@ -131,7 +174,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     auto expect = head[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       continue_.emplace(bhttp::status::continue_, head.version());
-      lowest().expires_after(shared_.limits.writeTimeout);
+      setDeadline(shared_.limits.writeTimeout);
       bhttp::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
         if (ec) return self->abandon();
         self->readBody();
@@ -144,7 +187,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   // Each read of the body must bring bytes within the body timeout (nginx's
   // client_body_timeout): a slow upload keeps its connection only while it moves.
   void readBody() {
-    lowest().expires_after(shared_.limits.bodyTimeout);
+    setDeadline(shared_.limits.bodyTimeout);
     bhttp::async_read_some(stream_, buffer_, *parser_,
                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                              if (ec == bhttp::error::body_limit) {
@@ -184,7 +227,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     in.bodyTooLarge = bodyTooLarge_;
     if (!bodyTooLarge_) in.body = std::move(head.body());
     std::string requestId;
-    Response res = shared_.exchange.run(in, requestId);
+    shared_.handlerStarts();
+    Response res = shared_.exchange.run(in, requestId);  // never throws
+    shared_.handlerEnds();
     bool keep = shared_.limits.keepAlive && head.keep_alive() && !bodyTooLarge_ &&
                 ++served_ < shared_.limits.maxKeepAliveRequests;
     write(std::move(res), requestId, head.version(), keep);
@@ -221,7 +266,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     out.body() = std::move(res.body);
     if (shared_.stopping.load()) keep = false;
     out.keep_alive(keep);
-    lowest().expires_after(shared_.limits.writeTimeout);
+    setDeadline(shared_.limits.writeTimeout);
     bhttp::async_write(stream_, out, [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
       self->finishRequest();
       if (ec) return self->closeSocket();
@@ -251,17 +296,17 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   // for a moment (bounded in time and bytes), then close. nginx calls this lingering close.
   void lingeringClose() {
     if constexpr (kTls) {
-      lowest().expires_after(shared_.limits.lingerTimeout);
+      setDeadline(shared_.limits.lingerTimeout);
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->closeSocket(); });
     } else {
       beast::error_code ignored;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lowest().shutdown(tcp::socket::shutdown_send, ignored);
       lingerRead();
     }
   }
 
   void lingerRead() {
-    lowest().expires_after(shared_.limits.lingerTimeout);
+    setDeadline(shared_.limits.lingerTimeout);
     if (scratch_.empty()) scratch_.resize(16384);
     stream_.async_read_some(net::buffer(scratch_), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
       self->lingered_ += n;
@@ -279,8 +324,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       --shared_.inFlight;
     }
     beast::error_code ignored;
-    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    lowest().close();
+    clearDeadline();
+    lowest().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close(ignored);
   }
 
   Stream stream_;

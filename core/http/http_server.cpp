@@ -1,6 +1,7 @@
 #include "core/http/http_server.hpp"
 
 #include "core/http/connection.hpp"
+#include "core/http/loop_threads.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -67,7 +68,8 @@ net::ip::address addressOf(const std::string& host) {
   return results.begin()->endpoint().address();
 }
 
-std::string peerOf(const tcp::socket& socket) {
+template <class Socket>
+std::string peerOf(const Socket& socket) {
   beast::error_code ec;
   auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "-";
@@ -98,7 +100,8 @@ class HttpServer::Impl : public ServerShared {
       : ServerShared(exchange_, ServerLimits::from(config), inFlight),
         log_(log),
         exchange_(pipeline, accessLog, config.accessLog),
-        ioc_(std::max(1, config.threads)) {}
+        ioc_(std::max(1, config.threads)),
+        loop_(ioc_, std::max(1, config.threads)) {}
   ~Impl() override { stopThreads(); }
 
   void opened(const std::shared_ptr<ConnectionBase>& c) override {
@@ -109,6 +112,8 @@ class HttpServer::Impl : public ServerShared {
     std::lock_guard lock(mutex_);
     open_.erase(c);
   }
+  void handlerStarts() override { loop_.enterRequest(); }
+  void handlerEnds() override { loop_.leaveRequest(); }
   int openCount() {
     std::lock_guard lock(mutex_);
     return static_cast<int>(open_.size());
@@ -141,7 +146,7 @@ class HttpServer::Impl : public ServerShared {
   }
 
   void accept(Listener& l) {
-    l.acceptor.async_accept(net::make_strand(ioc_), [this, &l](beast::error_code ec, tcp::socket socket) {
+    l.acceptor.async_accept(net::make_strand(ioc_.get_executor()), [this, &l](beast::error_code ec, PlainSocket socket) {
       if (ec == net::error::operation_aborted || !l.acceptor.is_open()) return;
       if (ec) {
         // Out of descriptors or buffers: pause instead of spinning on the error.
@@ -157,7 +162,7 @@ class HttpServer::Impl : public ServerShared {
     });
   }
 
-  void serve(tcp::socket socket, bool secure) {
+  void serve(PlainSocket socket, bool secure) {
     if (openCount() >= maxConnections_) {
       warnThrottled("server.max_connections (" + std::to_string(maxConnections_) +
                     ") connections are open: refusing new ones");
@@ -172,21 +177,18 @@ class HttpServer::Impl : public ServerShared {
     socket.set_option(tcp::no_delay(true), ignored);
     std::string peer = peerOf(socket);
     if (secure) {
-      using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-      std::make_shared<Connection<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *tls_), *this,
-                                              std::move(peer))
-          ->run();
+      std::make_shared<Connection<TlsSocket>>(TlsSocket(std::move(socket), *tls_), *this, std::move(peer))->run();
     } else {
-      std::make_shared<Connection<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), *this, std::move(peer))
-          ->run();
+      std::make_shared<Connection<PlainSocket>>(std::move(socket), *this, std::move(peer))->run();
     }
   }
 
-  void startThreads(int count) {
+  void startThreads() {
     for (auto* l : {http_ ? &*http_ : nullptr, https_ ? &*https_ : nullptr})
       if (l) accept(*l);
-    threads_.reserve(static_cast<std::size_t>(count));
-    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    sweepDeadlines();
+    loop_.start();
+    started_ = true;
   }
 
   void closeListeners() {
@@ -199,14 +201,14 @@ class HttpServer::Impl : public ServerShared {
         l->retry.cancel();
         done.set_value();
       });
-      if (!threads_.empty()) done.get_future().wait();
+      if (started_) done.get_future().wait();
     }
   }
 
   void stopThreads() {
+    loop_.stop();
     ioc_.stop();
-    for (auto& t : threads_) t.join();
-    threads_.clear();
+    started_ = false;
   }
 
   int port(bool secure) {
@@ -218,6 +220,33 @@ class HttpServer::Impl : public ServerShared {
   }
 
   void setMaxConnections(int n) { maxConnections_ = n; }
+
+  // Every kDeadlineSweepInterval, closes the connections whose current wait (header, body,
+  // keep-alive, write, linger) is past its deadline. A deadline is therefore enforced
+  // within one interval after it passes; the connections' own steps only store it.
+  void sweepDeadlines() {
+    sweepTimer_.expires_after(kDeadlineSweepInterval);
+    sweepTimer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      closeExpired();
+      loop_.trim();
+      sweepDeadlines();
+    });
+  }
+
+  void closeExpired() {
+    const auto now = Clock::now().time_since_epoch().count();
+    std::vector<std::shared_ptr<ConnectionBase>> due;
+    {
+      // A connection unregisters in its destructor under this mutex, so every one listed
+      // is alive while it is held.
+      std::lock_guard lock(mutex_);
+      for (auto& [c, weak] : open_)
+        if (c->deadline() <= now)
+          if (auto alive = weak.lock()) due.push_back(std::move(alive));
+    }
+    for (auto& c : due) c->expire();
+  }
   Poco::Logger& log() { return log_; }
 
  private:
@@ -239,7 +268,9 @@ class HttpServer::Impl : public ServerShared {
   net::io_context ioc_;
   std::optional<Listener> http_;
   std::optional<Listener> https_;
-  std::vector<std::thread> threads_;
+  net::steady_timer sweepTimer_{ioc_};
+  LoopThreads loop_;
+  bool started_ = false;
   int maxConnections_ = 10000;
   std::atomic<std::chrono::steady_clock::rep> lastWarning_{0};
 };
@@ -275,7 +306,7 @@ void HttpServer::start() {
     impl_.reset();
     throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port) + ": " + e.what());
   }
-  impl_->startThreads(std::max(1, config_.threads));
+  impl_->startThreads();
 }
 
 void HttpServer::stop() {

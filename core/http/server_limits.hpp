@@ -8,6 +8,10 @@
 
 namespace cc::core {
 
+/// How often the server closes connections past their deadline: each timeout below is
+/// enforced within this much after it passes (docs/architecture.md, "Server").
+inline constexpr std::chrono::milliseconds kDeadlineSweepInterval{250};
+
 struct ServerLimits {
   std::chrono::seconds headerTimeout{10};     // a new connection's first request header, whole
   std::chrono::seconds keepAliveTimeout{15};  // between requests on a kept-alive connection

@@ -202,6 +202,99 @@ TEST(HttpConnections, StalledBodyIsAbandoned) {
   EXPECT_LT(millisSince(started), 3000);
 }
 
+// Deadlines are enforced by one periodic sweep over the open connections (every 250 ms,
+// core/http/server_limits.hpp), not by a timer per read: each wait ends within the timeout
+// plus one sweep interval. Without the sweep nothing would close these connections.
+constexpr long kSweepIntervalMs = 250;
+// What a loaded test machine may add on top (scheduling, the client's own polling).
+constexpr long kSlackMs = 750;
+
+// A slowloris client that sends one header byte per second never completes its header and
+// is closed at header_timeout_seconds, however long it keeps sending.
+TEST(HttpConnections, HeaderTrickledOneBytePerSecondIsClosedAtTheDeadline) {
+  HostProcess host("  []", "server:\n  header_timeout_seconds: 2\n");
+  ASSERT_TRUE(host.start()) << host.output();
+  RawClient c(host.port());
+  ASSERT_TRUE(c.connected());
+  const std::string header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(64, 'a');
+  auto started = Clock::now();
+  bool closed = false;
+  for (std::size_t i = 0; i < header.size() && millisSince(started) < 8000 && !closed; ++i) {
+    c.send(header.substr(i, 1));
+    c.receive(1000);  // one byte per second; returns early when the host closes
+    closed = c.closedByPeer();
+  }
+  long after = millisSince(started);
+  EXPECT_TRUE(closed) << "still open after " << after << " ms of one byte per second";
+  EXPECT_GE(after, 2000 - 100);
+  EXPECT_LT(after, 2000 + kSweepIntervalMs + kSlackMs);
+}
+
+// An idle kept-alive connection is closed by the sweep within keep_alive_timeout_seconds
+// plus one sweep interval, and not before the timeout.
+TEST(HttpConnections, IdleKeepAliveConnectionIsClosedWithinTimeoutPlusSweepInterval) {
+  HostProcess host("  []", "server:\n  keep_alive_timeout_seconds: 1\n");
+  ASSERT_TRUE(host.start()) << host.output();
+  RawClient c(host.port());
+  ASSERT_TRUE(c.send(get("/healthz")));
+  ASSERT_EQ(statusOf(c.answer()), 200);
+  auto started = Clock::now();
+  EXPECT_EQ(c.receive(5000), "");
+  EXPECT_TRUE(c.closedByPeer());
+  EXPECT_GE(millisSince(started), 1000 - 100);
+  EXPECT_LT(millisSince(started), 1000 + kSweepIntervalMs + kSlackMs);
+}
+
+// A connection that keeps making progress is never closed by the sweep: each step moves
+// its deadline (requests every 400 ms for 3 s with a 1 s keep-alive timeout; a body sent a
+// byte every 300 ms with a 1 s body timeout, each read bringing bytes in time).
+TEST(HttpConnections, ConnectionsThatMakeProgressOutliveTheirTimeouts) {
+  HostProcess host("  []", "server:\n  keep_alive_timeout_seconds: 1\n  body_timeout_seconds: 1\n  header_timeout_seconds: 1\n");
+  ASSERT_TRUE(host.start()) << host.output();
+  RawClient c(host.port());
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(c.send(get("/healthz"))) << "request " << i;
+    ASSERT_EQ(statusOf(c.answer()), 200) << "request " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  }
+  const std::string body = R"({"email":"a@b.c"})";
+  ASSERT_TRUE(c.send("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  for (char byte : body) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(c.send(std::string(1, byte)));
+  }
+  std::string answer = c.answer();
+  EXPECT_EQ(statusOf(answer), 400) << answer;  // the body arrived whole: a real answer, not a close
+}
+
+// Only a few of server.threads run the event loop while requests are quick
+// (core/http/loop_threads.hpp); handlers that block (here 24 that sleep 1.5 s, far more than
+// the CPU count) get more threads within about a millisecond each, so they all run at once
+// and a new client is still answered at once.
+TEST(HttpConnections, BlockedHandlersBringInMoreThreads) {
+  HostProcess host("  - name: tp_echo\n    path: " + testPluginDir() + "/libcc_tp_echo.so\n    migrations: " +
+                       sourceDir() + "/tests/plugins/tp_echo/migrations\n    config: { greeting: hi }\n",
+                   "server:\n  threads: 32\n");
+  ASSERT_TRUE(host.start()) << host.output();
+  constexpr int kBlocked = 24;
+  std::vector<RawClient> slow;
+  auto started = Clock::now();
+  for (int i = 0; i < kBlocked; ++i) {
+    slow.emplace_back(host.port());
+    ASSERT_TRUE(slow.back().send(get("/api/test/slow")));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all of them are asleep now
+  auto asked = Clock::now();
+  RawClient fresh(host.port());
+  ASSERT_TRUE(fresh.send(get("/healthz")));
+  EXPECT_EQ(statusOf(fresh.answer(5000)), 200);
+  EXPECT_LT(millisSince(asked), 1000) << "a new client waited for the blocked handlers";
+  for (int i = 0; i < kBlocked; ++i) EXPECT_EQ(statusOf(slow[i].answer(20000)), 200) << "request " << i;
+  // One after another on two threads this would take 18 s.
+  EXPECT_LT(millisSince(started), 1500 + 2500);
+}
+
 // Beyond server.max_connections a new connection gets a 503 JSON answer and is closed; the
 // open ones are unaffected, and a slot that frees up is usable again.
 TEST(HttpConnections, ConnectionCountIsBounded) {

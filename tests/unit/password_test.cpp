@@ -3,7 +3,9 @@
 #include <argon2.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <malloc.h>
 #include <regex>
 #include <set>
 #include <string>
@@ -147,6 +149,22 @@ TEST(RandomHex, ValuesDifferAndAreNotConstant) {
   std::string big = randomHex(1000);
   EXPECT_EQ(std::set<char>(big.begin(), big.end()).size(), 16u);
   EXPECT_NE(big.substr(1800), std::string(200, '0'));
+}
+
+// The process's allocator policy (set once in main): blocks of 4 MiB and more (argon2's)
+// go back to the system on free, but freed heap memory below 8 MiB stays for reuse. With
+// glibc's trim threshold left at 128 KiB, every SQLite commit's freed page buffers were
+// handed back with madvise(2) and faulted in again on the next request.
+TEST(AllocatorPolicy, FreedHeapMemoryIsKeptForReuse) {
+  returnHashMemoryAfterUse();
+  ::malloc_trim(0);  // what earlier tests left free at the heap's top goes first
+  constexpr std::size_t kBlock = 3 * 1024 * 1024;  // below the mmap threshold: heap memory
+  auto* block = static_cast<char*>(std::malloc(kBlock));
+  ASSERT_NE(block, nullptr);
+  std::memset(block, 1, kBlock);
+  const auto grown = mallinfo2().arena;
+  std::free(block);
+  EXPECT_EQ(mallinfo2().arena, grown) << "the heap gave freed memory back to the system";
 }
 
 }  // namespace

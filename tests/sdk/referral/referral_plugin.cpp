@@ -6,20 +6,26 @@
 // a route tag (invitations count as analysis runs for the rate limiter, so a free account
 // cannot send unlimited mail) and a scheduled job.
 #include <codecouncil/sdk/sdk.hpp>
-#include <codecouncil/sdk/services/billing.hpp>
+#include <codecouncil/billing/contract.hpp>
 #include <codecouncil/billing/events.hpp>
 
 #include <chrono>
-#include <ctime>
 #include <random>
 #include <stdexcept>
 
 namespace {
 
+// The config, declared once: key, type, range and default (the member's initial value).
 struct Settings {
-  std::int64_t bonusCredits = 50;        ///< to the code's owner when the referred user subscribes
-  std::int64_t welcomeCredits = 10;      ///< to the user who claims a code
+  std::int64_t bonusCredits = 50;         ///< to the code's owner when the referred user subscribes
+  std::int64_t welcomeCredits = 10;       ///< to the user who claims a code
   std::int64_t inviteRetentionDays = 30;  ///< invitations older than this are deleted
+
+  static void describe(cc::ConfigReader& r, Settings& s) {
+    r.integer("bonus_credits", 1, 100000, s.bonusCredits)
+        .integer("welcome_credits", 0, 100000, s.welcomeCredits)
+        .integer("invite_retention_days", 1, 3650, s.inviteRetentionDays);
+  }
 };
 
 constexpr std::size_t kCodeLength = 10;
@@ -39,36 +45,13 @@ std::string newCode() {
   return code;
 }
 
-/// ISO-8601 UTC, the format the host stores timestamps in, `days` ago.
-std::string isoDaysAgo(std::int64_t days) {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - std::chrono::hours(24 * days));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-  return out;
-}
-
-class ReferralPlugin : public cc::Plugin {
+class ReferralPlugin : public cc::ConfiguredPlugin<Settings> {
  public:
   std::string name() const override { return "referral"; }
   std::string version() const override { return "1.0.0"; }
   std::vector<std::string> dependencies() const override { return {"billing"}; }
 
-  void validate(const cc::ConfigNode& config, cc::ConfigErrors& errors) override {
-    cc::ConfigSchema()
-        .integer("bonus_credits", 1, 100000)
-        .integer("welcome_credits", 0, 100000)
-        .integer("invite_retention_days", 1, 3650)
-        .check(config, errors);
-  }
-
-  void start(cc::Context& ctx) override {
-    Settings settings;
-    settings.bonusCredits = ctx.config().getInt("bonus_credits", settings.bonusCredits);
-    settings.welcomeCredits = ctx.config().getInt("welcome_credits", settings.welcomeCredits);
-    settings.inviteRetentionDays = ctx.config().getInt("invite_retention_days", settings.inviteRetentionDays);
-
+  void start(cc::Context& ctx, const Settings& settings) override {
     auto ledger = ctx.services().get<cc::billing::CreditLedger>();
     if (!ledger) throw std::runtime_error("billing's credit ledger service is not available");
     cc::Database* db = &ctx.db();
@@ -168,8 +151,9 @@ class ReferralPlugin : public cc::Plugin {
     });
 
     ctx.scheduler().every("expire_invites", std::chrono::hours(1), [db, settings, log](const cc::JobRun&) mutable {
-      auto gone = db->queryPrepared("DELETE FROM referral_invites WHERE \"createdAt\" < ? RETURNING id",
-                                    {isoDaysAgo(settings.inviteRetentionDays)});
+      auto gone = db->queryPrepared("DELETE FROM referral_invites WHERE \"createdAt\" < " +
+                                        db->nowPlusSql(-settings.inviteRetentionDays * 24 * 3600) + " RETURNING id",
+                                    {});
       log.info("referral: {} expired invitations deleted", gone.size());
     });
   }
