@@ -1,9 +1,9 @@
 #include "core/http/pipeline.hpp"
 
+#include "core/db/database_unavailable.hpp"
 #include "core/http/utf8.hpp"
 
 #include <Poco/Data/DataException.h>
-#include <Poco/Data/PostgreSQL/PostgreSQLException.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -11,26 +11,6 @@
 namespace cc::core {
 
 namespace {
-// The database cannot be reached (down, restarting, connection lost): the server's temporary
-// trouble, answered 503 + Retry-After like an unavailable user store, never a 500.
-bool isDatabaseUnavailable(const std::exception& e) {
-  if (dynamic_cast<const Poco::Data::ConnectionFailedException*>(&e) ||
-      dynamic_cast<const Poco::Data::NotConnectedException*>(&e) ||
-      dynamic_cast<const Poco::Data::SessionUnavailableException*>(&e) ||
-      dynamic_cast<const Poco::Data::PostgreSQL::ConnectionException*>(&e))
-    return true;
-  // A pooled connection whose server went away fails its next statement with libpq's
-  // connection-loss messages (or the server's shutdown notice), not with a connection class.
-  auto* pg = dynamic_cast<const Poco::Data::PostgreSQL::PostgreSQLException*>(&e);
-  if (!pg) return false;
-  const std::string text = pg->displayText();
-  for (const char* lost : {"server closed the connection", "terminating connection", "no connection to the server",
-                           "could not receive data from server", "could not send data to server",
-                           "the database system is"})
-    if (text.find(lost) != std::string::npos) return true;
-  return false;
-}
-
 // Poco's what() is only the exception's class name; the message is in displayText().
 std::string describe(const std::exception& e) {
   auto* poco = dynamic_cast<const Poco::Exception*>(&e);
@@ -75,7 +55,9 @@ void Pipeline::guarded(Request& req, Response& res, const std::function<void()>&
       res.setHeader("Retry-After", "1");
       return;
     }
-    if (isDatabaseUnavailable(e)) {
+    // Down, restarting, connection lost, SQLite's write lock held past its timeout: the
+    // server's temporary trouble, never a 500 (one rule with plugins' Database::isUnavailable).
+    if (databaseIsUnavailable(e)) {
       res.error(503, "the database is temporarily unavailable");
       res.setHeader("Retry-After", "1");
       return;
