@@ -4,17 +4,6 @@ namespace cc::core {
 
 namespace {
 
-const char* typeName(FieldType type) {
-  switch (type) {
-    case FieldType::String: return "string";
-    case FieldType::Integer: return "integer";
-    case FieldType::Number: return "number";
-    case FieldType::Boolean: return "boolean";
-    case FieldType::Any: break;
-  }
-  return "any";
-}
-
 std::string joined(const std::vector<std::string>& names) {
   std::string out;
   for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -53,7 +42,7 @@ int runEventsCommand(Host& host, const std::vector<std::string>& args, std::ostr
     if (spec.fields.empty()) out << " none";
     out << "\n";
     for (auto& f : spec.fields)
-      out << "      " << f.name << "  " << typeName(f.type) << (f.required ? "  required" : "") << "\n";
+      out << "      " << f.name << "  " << fieldTypeName(f.type) << (f.required ? "  required" : "") << "\n";
   }
   if (rows.empty()) out << "  (no topics declared)\n";
   return 0;

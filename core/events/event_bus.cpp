@@ -10,17 +10,6 @@ namespace cc::core {
 
 namespace {
 
-const char* typeName(FieldType type) {
-  switch (type) {
-    case FieldType::String: return "string";
-    case FieldType::Integer: return "integer";
-    case FieldType::Number: return "number";
-    case FieldType::Boolean: return "boolean";
-    case FieldType::Any: break;
-  }
-  return "any";
-}
-
 bool hasType(const Poco::Dynamic::Var& v, FieldType type) {
   switch (type) {
     case FieldType::String: return v.isString();
@@ -42,7 +31,7 @@ std::string payloadProblem(const TopicSpec& spec, const json::ObjectPtr& payload
       continue;
     }
     if (!hasType(payload->get(f.name), f.type))
-      return "field '" + f.name + "' must be " + (f.type == FieldType::Integer ? "an " : "a ") + typeName(f.type);
+      return "field '" + f.name + "' must be " + (f.type == FieldType::Integer ? "an " : "a ") + fieldTypeName(f.type);
   }
   return {};
 }

@@ -24,6 +24,18 @@ namespace cc {
 
 enum class FieldType { String, Integer, Number, Boolean, Any };
 
+/// "string", "integer", "number", "boolean" or "any": how messages and listings name a type.
+inline const char* fieldTypeName(FieldType type) {
+  switch (type) {
+    case FieldType::String: return "string";
+    case FieldType::Integer: return "integer";
+    case FieldType::Number: return "number";
+    case FieldType::Boolean: return "boolean";
+    case FieldType::Any: break;
+  }
+  return "any";
+}
+
 struct FieldSpec {
   std::string name;
   FieldType type = FieldType::String;
