@@ -12,7 +12,7 @@
 // text runs on both engines. Timestamps are ISO-8601 UTC text ("2025-01-15T00:00:00.000Z")
 // in both engines; nowSql() is the database clock in that format.
 //
-// A plugin should not need engine() (only a tool that must know the file format, like backup,
+// A plugin should not need engine() (only a tool that must know the file format, a dumper,
 // does): what differs between the engines is asked of this class instead (lockRowsSql(),
 // lockNamed(), nowPlusSql(), beginSnapshot(), unindexedSql(), isUnavailable(), batchedWriter()).
 #include <codecouncil/sdk/batched_writer.hpp>
@@ -120,7 +120,7 @@ class Database {
   /// commit()/rollback()) ends: transactions that lock the same name run one after another,
   /// across threads, processes and hosts on one database. Call it inside the transaction; it
   /// waits while another transaction holds the name. Use it to serialise work on something that
-  /// has no row to lock yet (e.g. "billing.stripe_customer", customerId).
+  /// has no row to lock yet (e.g. "payments.customer", customerId).
   /// PostgreSQL: pg_advisory_xact_lock(hashtext(scope), hashtext(key)); two names may share a
   /// hash, which only serialises more than needed, never less. SQLite: nothing to do, because a
   /// write transaction already excludes every other writer of the file (BEGIN IMMEDIATE).

@@ -42,10 +42,10 @@ struct FieldSpec {
   bool required = false;
 };
 
-/// How the audit plugin records a topic by default (its config may override it).
+/// How a subscriber that keeps a record of events files a topic (its config may override it).
 struct AuditHint {
   std::string severity;         ///< info, warning, error, critical
-  std::string resourceType;     ///< user, subscription, payment, analysis, admin, backup, system
+  std::string resourceType;     ///< e.g. user, subscription, payment, system
   std::string resourceIdField;  ///< payload field holding the resource id ("" = none)
 };
 
@@ -55,7 +55,7 @@ struct TopicSpec {
   std::string name;
   std::vector<FieldSpec> fields;
   std::string description;
-  std::optional<AuditHint> audit;  ///< nullopt: audit records it as info / system
+  std::optional<AuditHint> audit;  ///< nullopt: recorded as info / system
 };
 
 /// A declared topic as the bus knows it (for `codecouncil events` and subscribers).
@@ -68,7 +68,7 @@ struct Event {
   std::string topic;
   json::ObjectPtr payload;  ///< shared by all handlers: treat as read-only
   std::string publisher;    ///< verified by the host: the plugin that declared and published it
-  /// The topic's declaration (set on every delivery from the bus): subscribers such as audit
+  /// The topic's declaration (set on every delivery from the bus): subscribers such as a trail
   /// read its fields and hints instead of knowing other plugins' topics.
   std::shared_ptr<const TopicSpec> spec;
 };
