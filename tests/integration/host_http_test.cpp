@@ -5,6 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <cstdint>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace cc::test;
 
 class HostHttp : public ::testing::Test {
@@ -101,4 +107,25 @@ TEST_F(HostHttp, StartLineNamesNoPageOfAPluginThatIsOff) {
       << withMetrics.output();
   EXPECT_EQ(withMetrics.output().find("/admin"), std::string::npos) << withMetrics.output();
   EXPECT_EQ(withMetrics.stop(), 0) << withMetrics.output();
+}
+
+// The harness itself: a port another process took between freePort() and the host's bind
+// (seen in CI with many tests running at once) costs a restart on a new port, not the test.
+TEST(HostProcessHarness, StartsOnAnotherPortWhenItsPortWasTaken) {
+  HostProcess host;
+  const int planned = host.port();
+  // Bound, not listening, without SO_REUSEADDR: what an outgoing connection's local port is.
+  const int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(squatter, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(planned));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(squatter, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_NE(host.port(), planned);
+  EXPECT_NE(host.output().find("Address already in use"), std::string::npos) << host.output();
+  EXPECT_EQ(host.get("/healthz").status, 200);
+  EXPECT_EQ(host.stop(), 0) << host.output();
+  ::close(squatter);
 }

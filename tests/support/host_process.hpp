@@ -38,6 +38,7 @@ class HostProcess {
   ~HostProcess();
 
   /// Starts and waits for /healthz; false (with output()) when the host exited or timed out.
+  /// A host that found its port taken is started again on another one (config written here).
   bool start(const std::map<std::string, std::string>& env = {});
   /// SIGTERM and wait; returns the exit code.
   int stop();
@@ -63,6 +64,10 @@ class HostProcess {
   std::string signup(const std::string& email, const std::string& password = "correct horse battery");
 
  private:
+  bool startOnce(const std::map<std::string, std::string>& env);
+  /// Rewrites the config written for the test with server.port = port.
+  void movePort(int port);
+
   TempDir dir_;
   int port_;
   std::string databaseUrl_;

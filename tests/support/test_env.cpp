@@ -10,6 +10,7 @@
 #include <Poco/URI.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <cstdlib>
@@ -33,7 +34,42 @@ TempDir::~TempDir() {
   if (!std::getenv("CC_KEEP_TEST_DIRS")) std::filesystem::remove_all(path_, ec);
 }
 
+namespace {
+
+/// The first port of the kernel's ephemeral range (outgoing connections take their local
+/// ports from it), 32768 when the range cannot be read.
+int ephemeralRangeStart() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return in >> low && low > 2048 ? low : 32768;
+}
+
+bool canListenOn(int port) {
+  try {
+    Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    return true;
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 int freePort() {
+  // A port the kernel hands out for port 0 lies in the ephemeral range, where every outgoing
+  // connection of every test running beside this one also takes its local port: between this
+  // probe and the test's own bind, one of them could take it (seen in CI as a host exiting
+  // with "Address already in use"). Ports just below the range are taken only by listeners
+  // that asked for them, so a random free one there stays free until the test binds it.
+  static std::mutex mutex;
+  static std::mt19937 pick{std::random_device{}()};
+  const int high = ephemeralRangeStart();
+  const int low = std::max(1024, high - 12000);
+  std::lock_guard lock(mutex);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = std::uniform_int_distribution<int>(low, high - 1)(pick);
+    if (canListenOn(port)) return port;
+  }
   Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
   return s.address().port();
 }

@@ -24,7 +24,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range.
 int freePort();
 
 /// CC_TEST_POSTGRES_URL (set by scripts/test), or "" when no PostgreSQL is available.
