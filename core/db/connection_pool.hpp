@@ -39,6 +39,11 @@ class ConnectionPool {
   };
   using Opener = std::function<std::unique_ptr<PooledConnection>()>;
 
+  /// Upper bounds in seconds of the wait histogram (db_connection_pool_wait_seconds): from a
+  /// millisecond (a connection handed over at once) to database.pool_timeout_ms' range.
+  static constexpr std::array<double, 12> kWaitBucketBounds{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                            0.25,  0.5,   1,    2.5,   5,    10};
+
   struct Stats {
     int open = 0;     ///< connections open or being opened (<= max)
     int inUse = 0;    ///< lent out (including those being opened for a borrower)
@@ -48,13 +53,9 @@ class ConnectionPool {
     std::uint64_t waitsEnded = 0;  ///< of `waits`, the ones over (served or timed out): the histogram's count
     double waitedSeconds = 0;      ///< the time those took, in total (timed-out ones included)
     /// How many of the waits took at most kWaitBucketBounds[i] (cumulative, as Prometheus'
-    /// histogram buckets are); the ones above the last bound are `waits` minus the last.
-    std::array<std::uint64_t, 12> waitsWithin{};
+    /// histogram buckets are); the ones above the last bound are `waitsEnded` minus the last.
+    std::array<std::uint64_t, kWaitBucketBounds.size()> waitsWithin{};
   };
-  /// Upper bounds in seconds of the wait histogram (db_connection_pool_wait_seconds): from a
-  /// millisecond (a connection handed over at once) to database.pool_timeout_ms' range.
-  static constexpr std::array<double, 12> kWaitBucketBounds{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                            0.25,  0.5,   1,    2.5,   5,    10};
 
   /// A connection lent to one caller; handed back (or closed) when the lease ends.
   class Lease {
