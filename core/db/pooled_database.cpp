@@ -147,6 +147,18 @@ void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
 int PooledDatabase::poolUsed() const { return pool_->inUse(); }
 int PooledDatabase::poolAvailable() const { return pool_->capacity() - pool_->inUse(); }
 
+PoolWaits PooledDatabase::poolWaits() const {
+  auto s = pool_->stats();
+  PoolWaits out;
+  out.buckets.reserve(ConnectionPool::kWaitBucketBounds.size());
+  for (std::size_t i = 0; i < ConnectionPool::kWaitBucketBounds.size(); ++i)
+    out.buckets.emplace_back(ConnectionPool::kWaitBucketBounds[i], s.waitsWithin[i]);
+  out.count = s.waitsEnded;
+  out.sumSeconds = s.waitedSeconds;
+  out.timeouts = s.timeouts;
+  return out;
+}
+
 PooledDatabase::PoolStats PooledDatabase::poolStats() const {
   auto s = pool_->stats();
   return PoolStats{s.open, s.inUse, s.waiting, s.waits, s.timeouts};

@@ -42,7 +42,7 @@ class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
         {.exclusive = false});  // every instance writes the counts it saw itself
     log_ = &ctx.logger();
 
-    auto api = std::make_shared<AdminApi>(ctx.users(), ctx.events(), ctx.logger(), providers, settings, counters_);
+    auto api = std::make_shared<AdminApi>(ctx.db(), ctx.users(), ctx.events(), ctx.logger(), providers, settings, counters_);
     AdminApi::registerRoutes(ctx.http(), api);
 
     auto files = std::make_shared<StaticFiles>(settings.webRoot);
