@@ -63,6 +63,9 @@ class PluginContext : public Context {
 
   /// Removes everything this plugin registered (used on stop and on a failed start).
   void unregisterAll();
+  /// Removes its routes, middleware, jobs and subscriptions, keeping topics and services
+  /// (before stop(): nothing calls into the plugin while it stops).
+  void removeHandlers();
 
  private:
   HostServices& host_;
