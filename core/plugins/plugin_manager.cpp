@@ -337,6 +337,8 @@ void PluginManager::start(HostServices& host) {
     // Topics before start(), so start() may publish; handlers only after it succeeded, so a
     // plugin that failed to start serves nothing it declared.
     const PluginDeclarations* declared = s.declarations.get();
+    // What it declared is all it registers: ctx.http(), scheduler() and events() refuse more.
+    if (declared && !declared->registersEverythingInStart()) s.context->closeRegistrations();
     std::string err = guard([&] {
       if (declared) declared->installTopics(host);
     });

@@ -290,3 +290,15 @@ TEST(PluginLoading, PluginThatRegistersInStartStillWorks) {
   ASSERT_TRUE(host.start()) << host.output();
   EXPECT_EQ(host.get("/api/test/greet").status, 200);
 }
+
+// A plugin that declares may not add to it in start(): the listing would not show what is
+// served. The registration throws, so the start fails and nothing of the plugin is served.
+TEST(PluginLoading, RegisteringInStartIsRefusedForAPluginThatDeclares) {
+  HostProcess host(echoEntry("{ register_in_start: true }", "    optional: true\n"));
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_TRUE(host.waitForOutput("plugin tp_echo declares what it registers (declare()): add the route GET "
+                                 "/api/test/late in declare(), not in start()"))
+      << host.output();
+  EXPECT_NE(host.get("/api/test/late").body.find("no route for"), std::string::npos);
+  EXPECT_NE(host.get("/api/test/echo/word").body.find("no route for"), std::string::npos);
+}

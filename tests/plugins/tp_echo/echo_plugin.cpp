@@ -20,8 +20,10 @@ struct EchoSettings {
   std::string greeting = "hello";
   int jobSeconds = 0;
   bool failStart = false;
+  bool registerInStart = false;  ///< also add a route through ctx in start(), which the host refuses
   static void describe(cc::ConfigReader& r, EchoSettings& s) {
     r.string("greeting", s.greeting).integer("job_seconds", 0, 3600, s.jobSeconds).boolean("fail_start", s.failStart);
+    r.boolean("register_in_start", s.registerInStart);
   }
 };
 
@@ -104,6 +106,9 @@ class EchoPlugin : public cc::ConfiguredPlugin<EchoSettings> {
     greeter_->greeting = settings.greeting;
     ctx.services().provide<Greeter>(greeter_);
     if (settings.failStart) throw std::runtime_error("tp_echo was told to fail");
+    if (settings.registerInStart)
+      ctx.http().add("GET", "/api/test/late", [](cc::Request&, cc::Response& res) { res.text(200, "late"); },
+                     {cc::Access::Public});
   }
 
   void stop() override { greeter_.reset(); }
