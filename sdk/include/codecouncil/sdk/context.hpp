@@ -23,8 +23,10 @@
 //   Services       provide<T>() in start() what declare() announced with provides<T>(); a
 //                  dependent calls get<T>() in its start() and may keep the pointer until its
 //                  stop().
-// Registering through http(), scheduler() or events().subscribe() in start() still works (a
-// plugin written before declare()), but listings cannot show what it registers there.
+// A plugin that declares registers nothing more in start(): http().add/use, scheduler() and
+// events().declare/subscribe throw std::logic_error there (its start fails), so listings show
+// all it serves. One written before declare() (the default declare()) registers in start() as
+// before; listings cannot show that part.
 #include <codecouncil/sdk/config.hpp>
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>
