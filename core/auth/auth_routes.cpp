@@ -89,6 +89,12 @@ void registerAuthRoutes(Pipeline& pipeline, UserStore& users, const JwtService& 
     auto reserved = throttleStep(guards.log, req, [&] { return guards.signupAddress.reserve(address); });
     if (!reserved) {
       auto retry = throttleStep(guards.log, req, [&] { return guards.signupAddress.retryAfterSeconds(address); });
+      auto payload = json::object();
+      payload->set("email", email);
+      payload->set("throttle", std::string("address"));
+      payload->set("retryAfter", retry);
+      EventBus::addRequestContext(payload, req);
+      bus.publish("core", topics::kSignupThrottled.name, payload);
       return refuse(res, "too many signups from this address", retry);
     }
     attempt.add(guards.signupAddress, *reserved);

@@ -41,8 +41,9 @@ ConnectionPool::Lease ConnectionPool::acquire() {
   Waiter me;
   waiters_.push_back(&me);
   ++waits_;
-  const bool served =
-      me.wake.wait_until(lock, Clock::now() + limits_.waitTimeout, [&] { return me.conn || me.mayOpen; });
+  const auto queued = Clock::now();
+  const bool served = me.wake.wait_until(lock, queued + limits_.waitTimeout, [&] { return me.conn || me.mayOpen; });
+  recordWait(Clock::now() - queued);
   if (!served) {
     waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
     ++timeouts_;
@@ -129,9 +130,18 @@ void ConnectionPool::collectStale(Closing& closing, Clock::time_point now) {
   }
 }
 
+void ConnectionPool::recordWait(Clock::duration waited) {
+  const double seconds = std::chrono::duration<double>(waited).count();
+  ++waitsEnded_;
+  waitedSeconds_ += seconds;
+  for (std::size_t i = 0; i < kWaitBucketBounds.size(); ++i)
+    if (seconds <= kWaitBucketBounds[i]) ++waitsWithin_[i];
+}
+
 ConnectionPool::Stats ConnectionPool::stats() const {
   std::lock_guard lock(mutex_);
-  return Stats{open_, inUse_, static_cast<int>(waiters_.size()), waits_, timeouts_};
+  return Stats{open_, inUse_, static_cast<int>(waiters_.size()), waits_, timeouts_, waitsEnded_, waitedSeconds_,
+               waitsWithin_};
 }
 
 int ConnectionPool::inUse() const {

@@ -17,6 +17,7 @@
 // returned, at most once a second, so an idle host keeps what it had until the next request).
 #include "core/db/pooled_connection.hpp"
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -38,12 +39,22 @@ class ConnectionPool {
   };
   using Opener = std::function<std::unique_ptr<PooledConnection>()>;
 
+  /// Upper bounds in seconds of the wait histogram (db_connection_pool_wait_seconds): from a
+  /// millisecond (a connection handed over at once) to database.pool_timeout_ms' range.
+  static constexpr std::array<double, 12> kWaitBucketBounds{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                            0.25,  0.5,   1,    2.5,   5,    10};
+
   struct Stats {
     int open = 0;     ///< connections open or being opened (<= max)
     int inUse = 0;    ///< lent out (including those being opened for a borrower)
     int waiting = 0;  ///< callers queued for a connection now
     std::uint64_t waits = 0;     ///< acquisitions that had to queue, since start
     std::uint64_t timeouts = 0;  ///< of those, the ones that gave up after waitTimeout
+    std::uint64_t waitsEnded = 0;  ///< of `waits`, the ones over (served or timed out): the histogram's count
+    double waitedSeconds = 0;      ///< the time those took, in total (timed-out ones included)
+    /// How many of the waits took at most kWaitBucketBounds[i] (cumulative, as Prometheus'
+    /// histogram buckets are); the ones above the last bound are `waitsEnded` minus the last.
+    std::array<std::uint64_t, kWaitBucketBounds.size()> waitsWithin{};
   };
 
   /// A connection lent to one caller; handed back (or closed) when the lease ends.
@@ -108,6 +119,12 @@ class ConnectionPool {
   std::chrono::steady_clock::time_point lastSweep_;  // of the idle list, by collectStale()
   std::uint64_t waits_ = 0;
   std::uint64_t timeouts_ = 0;
+  std::uint64_t waitsEnded_ = 0;
+  double waitedSeconds_ = 0;
+  std::array<std::uint64_t, kWaitBucketBounds.size()> waitsWithin_{};
+
+  /// With the lock held: counts one finished wait (served or timed out) in the histogram.
+  void recordWait(std::chrono::steady_clock::duration waited);
 };
 
 }  // namespace cc::core

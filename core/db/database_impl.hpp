@@ -47,6 +47,7 @@ class PooledDatabase : public Database {
   void rollback(Poco::Data::Session& s) noexcept override;
   int poolUsed() const override;
   int poolAvailable() const override;
+  PoolWaits poolWaits() const override;
   std::vector<SqlRow> queryPrepared(const std::string& sql, const std::vector<SqlValue>& params) override;
   std::vector<SqlRow> queryPrepared(Poco::Data::Session& session, const std::string& sql,
                                     const std::vector<SqlValue>& params) override;

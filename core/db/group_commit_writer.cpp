@@ -5,45 +5,68 @@
 namespace cc::core {
 
 void GroupCommitWriter::submit(const Write& write) {
-  Pending mine{&write};
-  std::unique_lock lock(mutex_);
-  queued_.push_back(&mine);
-  for (;;) {
-    finished_.wait(lock, [&] { return mine.done || !leading_; });
-    if (mine.done) break;
-    // Lead: the oldest queued writes (all of them, or maxBatch) go into one transaction. Ours
-    // is still queued, so there is one; when maxBatch leaves it for later, this thread leads
-    // again unless another thread got there first.
-    leading_ = true;
-    const std::size_t n = options_.maxBatch == 0 ? queued_.size() : std::min(options_.maxBatch, queued_.size());
-    std::vector<Pending*> batch;
-    if (n == queued_.size()) {
-      batch.swap(queued_);
-    } else {
-      batch.assign(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(n));
-      queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(n));
-    }
-    lock.unlock();
-    runBatch(batch);
-    lock.lock();
-    for (Pending* p : batch) p->done = true;
-    leading_ = false;
-    finished_.notify_all();  // the batch's threads, and the next leader
+  auto mine = std::make_shared<Pending>(&write);
+  bool leadNow = false;
+  {
+    std::lock_guard lock(mutex_);
+    queued_.push_back(mine);
+    if (!leading_) leading_ = leadNow = true;
   }
-  if (mine.error) std::rethrow_exception(mine.error);
+  for (;;) {
+    if (!leadNow) {
+      mine->state.wait(kWaiting, std::memory_order_acquire);
+      const int state = mine->state.load(std::memory_order_acquire);
+      if (state == kWaiting) continue;  // woken for nothing: sleep again
+      if (state == kDone) break;
+      mine->state.store(kWaiting, std::memory_order_relaxed);  // handed the lead (kLead)
+    }
+    lead(*mine);
+    if (mine->state.load(std::memory_order_acquire) == kDone) break;
+    leadNow = false;  // maxBatch left ours for a later batch, and the lead went on to its writes
+  }
+  if (mine->error) std::rethrow_exception(mine->error);
 }
 
-void GroupCommitWriter::runBatch(const std::vector<Pending*>& batch) {
+// Runs one batch: the oldest queued writes (all of them, or maxBatch). Afterwards the lead goes
+// to the oldest write still queued (its thread wakes to run the next batch) or, when nothing
+// is queued, is given up.
+void GroupCommitWriter::lead(Pending& mine) {
+  std::vector<PendingPtr> batch;
+  {
+    std::lock_guard lock(mutex_);
+    const std::size_t n = options_.maxBatch == 0 ? queued_.size() : std::min(options_.maxBatch, queued_.size());
+    batch.assign(std::make_move_iterator(queued_.begin()),
+                 std::make_move_iterator(queued_.begin() + static_cast<std::ptrdiff_t>(n)));
+    queued_.erase(queued_.begin(), queued_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  runBatch(batch);
+  PendingPtr next;
+  {
+    std::lock_guard lock(mutex_);
+    if (queued_.empty()) leading_ = false;
+    else next = queued_.front();  // stays queued: it takes itself with its batch
+  }
+  if (next) {  // first: the next batch starts while this one's threads are woken
+    next->state.store(kLead, std::memory_order_release);
+    next->state.notify_one();
+  }
+  for (const PendingPtr& p : batch) {
+    p->state.store(kDone, std::memory_order_release);
+    if (p.get() != &mine) p->state.notify_one();
+  }
+}
+
+void GroupCommitWriter::runBatch(const std::vector<PendingPtr>& batch) {
   try {
     // SQLite: BEGIN IMMEDIATE takes the write lock now, so no statement of the batch can meet
     // SQLITE_BUSY half-way (other processes on the file wait on busy_timeout, as before).
     // A failure rolls the whole batch back.
     db_.transaction([&](Poco::Data::Session& s) {
-      for (Pending* p : batch) (*p->write)(s);
+      for (const PendingPtr& p : batch) (*p->write)(s);
     });
   } catch (...) {
     const std::exception_ptr error = std::current_exception();
-    for (Pending* p : batch) p->error = error;
+    for (const PendingPtr& p : batch) p->error = error;
   }
 }
 

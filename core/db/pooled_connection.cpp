@@ -67,6 +67,10 @@ PGconn* PooledConnection::postgres() const noexcept {
   return engine_ == Engine::PostgreSQL ? static_cast<PGconn*>(native_) : nullptr;
 }
 
+sqlite3* PooledConnection::sqlite() const noexcept {
+  return engine_ == Engine::SQLite ? static_cast<sqlite3*>(native_) : nullptr;
+}
+
 std::vector<Database::SqlRow> PooledConnection::runPrepared(const std::string& sql,
                                                            const std::vector<Database::SqlValue>& params) {
   try {

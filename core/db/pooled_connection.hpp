@@ -14,6 +14,7 @@
 #include <vector>
 
 typedef struct pg_conn PGconn;
+struct sqlite3;
 
 namespace cc::core {
 
@@ -38,6 +39,8 @@ class PooledConnection {
   Poco::SharedPtr<Poco::Data::StatementImpl> createStatementImpl();
   /// The libpq connection (nullptr on SQLite), for what Poco cannot ask (core/db/server_session_probe.hpp).
   PGconn* postgres() const noexcept;
+  /// The SQLite connection (nullptr on PostgreSQL), for its commit hook (core/db/wal_checkpointer.hpp).
+  sqlite3* sqlite() const noexcept;
 
   /// Runs a statement prepared once on this connection. A failure marks the connection
   /// untrusted: the pool closes it when it comes back (a statement cache that failed once

@@ -4,6 +4,7 @@
 #include "core/db/database_unavailable.hpp"
 #include "core/db/group_commit_writer.hpp"
 #include "core/db/lent_session.hpp"
+#include "core/db/wal_checkpointer.hpp"
 #include "core/files/private_files.hpp"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -46,9 +47,16 @@ PooledDatabase::PooledDatabase(const DatabaseUrl& url, const DatabaseConfig& con
   limits.min = config.poolMin;
   limits.max = config.poolMax;
   limits.waitTimeout = std::chrono::milliseconds(config.poolTimeoutMs);
-  pool_ = std::make_shared<ConnectionPool>(limits, [url = url_, busy = busyTimeoutMs_, pooling = transactionPooling_] {
-    return PooledConnection::open(url, busy, pooling);
-  });
+  // SQLite: the pool's connections leave their WAL checkpoints to one thread of their own
+  // (core/db/wal_checkpointer.hpp). The opener holds it, so it outlives every pooled connection.
+  std::shared_ptr<WalCheckpointer> checkpointer;
+  if (url_.engine == Engine::SQLite) checkpointer = std::make_shared<WalCheckpointer>(url_.sqlitePath, busyTimeoutMs_);
+  pool_ = std::make_shared<ConnectionPool>(
+      limits, [url = url_, busy = busyTimeoutMs_, pooling = transactionPooling_, checkpointer] {
+        auto conn = PooledConnection::open(url, busy, pooling);
+        if (checkpointer) checkpointer->watch(conn->sqlite());
+        return conn;
+      });
 }
 
 PooledDatabase::~PooledDatabase() = default;
@@ -146,6 +154,18 @@ void PooledDatabase::rollback(Poco::Data::Session& s) noexcept {
 
 int PooledDatabase::poolUsed() const { return pool_->inUse(); }
 int PooledDatabase::poolAvailable() const { return pool_->capacity() - pool_->inUse(); }
+
+PoolWaits PooledDatabase::poolWaits() const {
+  auto s = pool_->stats();
+  PoolWaits out;
+  out.buckets.reserve(ConnectionPool::kWaitBucketBounds.size());
+  for (std::size_t i = 0; i < ConnectionPool::kWaitBucketBounds.size(); ++i)
+    out.buckets.emplace_back(ConnectionPool::kWaitBucketBounds[i], s.waitsWithin[i]);
+  out.count = s.waitsEnded;
+  out.sumSeconds = s.waitedSeconds;
+  out.timeouts = s.timeouts;
+  return out;
+}
 
 PooledDatabase::PoolStats PooledDatabase::poolStats() const {
   auto s = pool_->stats();

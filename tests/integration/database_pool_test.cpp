@@ -2,7 +2,8 @@
 // PostgreSQL: while the one connection is held (a signup blocked behind a lock the test holds),
 // other requests queue for it; one that waits longer than database.pool_timeout_ms is answered
 // 503 with a JSON error and Retry-After, never a 500 or a hang; one that gets the connection
-// in time is served. The metrics plugin's pool gauges follow.
+// in time is served. The metrics plugin's pool gauges follow, and it exports the waits
+// (db_connection_pool_wait_seconds, db_connection_pool_wait_timeouts_total).
 #include "support/host_process.hpp"
 
 #include <gtest/gtest.h>
@@ -27,6 +28,14 @@ long gauge(const HostProcess& host, const std::string& name) {
   const std::string text = host.get("/metrics").body;
   if (!std::regex_search(text, m, std::regex("(^|\n)" + name + " ([0-9.e+]+)"))) return -1;
   return static_cast<long>(std::stod(m[2].str()));
+}
+
+/// One sample's value in /metrics, `series` written as exported (`name{le="1"}`); -1 when missing.
+double sample(const std::string& metrics, const std::string& series) {
+  const std::string line = "\n" + series + " ";
+  auto at = ("\n" + metrics).find(line);
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics.substr(at + line.size() - 1));
 }
 
 template <class F>
@@ -110,6 +119,20 @@ TEST_P(DatabasePool, RequestsQueueForTheConnectionAndGet503AfterThePoolTimeout) 
   EXPECT_EQ(gauge(host, "db_connection_pool_available"), 1);
   EXPECT_EQ(host.post("/api/auth/login", R"({"email":"second@example.com","password":"correct horse battery"})").status,
             200);
+
+  // The waits are exported: the two that gave up after 1.5 s (login, me) in the timeouts
+  // counter and between the 1 s and 2.5 s buckets, the one served in the 1 s bucket
+  // (background jobs may have queued too, hence "at least").
+  const std::string metrics = host.get("/metrics").body;
+  const double count = sample(metrics, "db_connection_pool_wait_seconds_count");
+  EXPECT_GE(sample(metrics, "db_connection_pool_wait_timeouts_total"), 2) << metrics;
+  EXPECT_GE(count, 3) << metrics;
+  EXPECT_EQ(sample(metrics, "db_connection_pool_wait_seconds_bucket{le=\"+Inf\"}"), count) << metrics;
+  const double withinOne = sample(metrics, "db_connection_pool_wait_seconds_bucket{le=\"1\"}");
+  EXPECT_GE(withinOne, 1) << metrics;
+  EXPECT_GE(sample(metrics, "db_connection_pool_wait_seconds_bucket{le=\"2.5\"}") - withinOne, 2) << metrics;
+  EXPECT_GE(sample(metrics, "db_connection_pool_wait_seconds_sum"), 2 * (kPoolTimeoutMs - 100) / 1000.0) << metrics;
+  EXPECT_NE(metrics.find("# TYPE db_connection_pool_wait_seconds histogram"), std::string::npos) << metrics;
   EXPECT_EQ(host.stop(), 0) << host.output();
 }
 

@@ -145,8 +145,8 @@ TEST(EventsCommand, ListsEveryTopicWithPublisherSubscribersAndFields) {
     }
     return out.substr(at, end == std::string::npos ? std::string::npos : end - at);
   };
-  for (const char* topic : {"user_signup", "login_failed", "login_throttled", "plugin_failed", "subscription_created",
-                            "payment_failed", "credits_granted", "rate_limit_exceeded", "analysis_completed",
+  for (const char* topic : {"user_signup", "login_failed", "login_throttled", "signup_throttled", "plugin_failed",
+                            "subscription_created", "payment_failed", "credits_granted", "rate_limit_exceeded", "analysis_completed",
                             "user_suspended", "backup_succeeded", "billing_reconcile_stopped"})
     EXPECT_FALSE(block(topic).empty()) << topic << " not listed:\n" << out;
   std::string failed = block("payment_failed");
@@ -161,7 +161,8 @@ TEST(EventsCommand, ListsEveryTopicWithPublisherSubscribersAndFields) {
   // The audit plugin records each topic by its declaration's hint (docs/events.md's last column).
   std::map<std::string, std::string> audit = {
       {"user_signup", "info / user (resource id: userId)"}, {"login_failed", "warning / user (resource id: userId)"},
-      {"login_throttled", "warning / user (resource id: userId)"}, {"plugin_failed", "critical / system (resource id: plugin)"},
+      {"login_throttled", "warning / user (resource id: userId)"}, {"signup_throttled", "warning / user"},
+      {"plugin_failed", "critical / system (resource id: plugin)"},
       {"subscription_created", "info / subscription (resource id: subscriptionId)"},
       {"subscription_updated", "info / subscription (resource id: subscriptionId)"},
       {"subscription_canceled", "info / subscription (resource id: subscriptionId)"},

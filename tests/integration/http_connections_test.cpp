@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -28,8 +31,10 @@ namespace {
 // HTTP client library would not send.
 class RawClient {
  public:
-  explicit RawClient(int port) {
+  /// `receiveBuffer` > 0 sets SO_RCVBUF before connecting, so the window the host may fill is small.
+  explicit RawClient(int port, int receiveBuffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ >= 0 && receiveBuffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -50,6 +55,16 @@ class RawClient {
   RawClient(const RawClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  int localPort() const {
+    sockaddr_in addr{};
+    socklen_t size = sizeof addr;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) return 0;
+    return ntohs(addr.sin_port);
+  }
+  /// Sends what the socket takes without blocking; false once it takes nothing more.
+  bool sendSome(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) > 0;
+  }
   bool send(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
   }
@@ -115,6 +130,31 @@ void raiseDescriptorLimit() {
   ::getrlimit(RLIMIT_NOFILE, &limit);
   limit.rlim_cur = limit.rlim_max;
   ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+// The state of the host's end of the connection between `hostPort` and `clientPort`, as the
+// kernel reports it in /proc/net/tcp{,6} ("01" ESTABLISHED, "04" FIN_WAIT1 once the host
+// closed with data still unsent, ...); "" when the host holds no such socket any more. Lets a
+// test see the host close a connection whose client reads nothing.
+std::string hostSideState(int hostPort, int clientPort) {
+  char local[8], remote[8];
+  std::snprintf(local, sizeof local, ":%04X", hostPort);
+  std::snprintf(remote, sizeof remote, ":%04X", clientPort);
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // column titles
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, localAddress, remoteAddress, state;
+      fields >> slot >> localAddress >> remoteAddress >> state;
+      if (localAddress.size() > 5 && remoteAddress.size() > 5 &&
+          localAddress.compare(localAddress.size() - 5, 5, local) == 0 &&
+          remoteAddress.compare(remoteAddress.size() - 5, 5, remote) == 0)
+        return state;
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -437,4 +477,47 @@ TEST(HttpConnections, HeaderValuesReachHandlersAsValidUtf8Lists) {
   ASSERT_TRUE(c.send(get("/api/test/header/x-forwarded-for", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n")));
   std::string b = c.answer();
   EXPECT_EQ(jsonField(bodyOf(b), "value"), "203.0.113.7, 10.0.0.2") << b;
+}
+
+// A client that asks for large answers and never reads them (with a 4 KiB receive buffer)
+// would hold its connection, its answer and a slot of server.max_connections for ever: the
+// host closes it once writing an answer took server.write_timeout_seconds (plus one sweep
+// interval), not before, and answers other clients meanwhile. 64 pipelined requests for the
+// dashboard's 205 KiB chart library (13 MiB) are more than the kernel's socket buffers take.
+TEST(HttpConnections, ClientThatStopsReadingIsClosedAtTheWriteTimeout) {
+  HostProcess host(bundledPlugin("admin", "{ web_root: '" + sourceDir() + "/plugins/admin/web' }"),
+                   "server:\n  write_timeout_seconds: 2\n");
+  ASSERT_TRUE(host.start()) << host.output();
+  ASSERT_EQ(host.get("/admin/vendor/chart.umd.js").status, 200);
+  RawClient stuck(host.port(), 4096);
+  ASSERT_TRUE(stuck.connected());
+  std::string pipelined;
+  for (int i = 0; i < 64; ++i) pipelined += get("/admin/vendor/chart.umd.js");
+  ASSERT_TRUE(stuck.sendSome(pipelined));
+  auto sent = Clock::now();
+  const int clientPort = stuck.localPort();
+  ASSERT_EQ(hostSideState(host.port(), clientPort), "01");
+
+  // Others are served while the host's write is stuck.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  RawClient other(host.port());
+  ASSERT_TRUE(other.send(get("/healthz")));
+  EXPECT_EQ(statusOf(other.answer()), 200);
+  EXPECT_EQ(hostSideState(host.port(), clientPort), "01") << "closed before the write timeout";
+
+  long closedAfter = -1;
+  while (millisSince(sent) < 10000) {
+    if (hostSideState(host.port(), clientPort) != "01") {
+      closedAfter = millisSince(sent);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GE(closedAfter, 0) << "the host kept a client that reads nothing for 10 s (write timeout 2 s)";
+  EXPECT_GE(closedAfter, 2000 - 100);
+  EXPECT_LT(closedAfter, 2000 + kSweepIntervalMs + kSlackMs);
+
+  RawClient after(host.port());
+  ASSERT_TRUE(after.send(get("/healthz")));
+  EXPECT_EQ(statusOf(after.answer()), 200);
 }

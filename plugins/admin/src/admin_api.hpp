@@ -7,6 +7,7 @@
 #include "signup_history.hpp"
 #include "user_directory.hpp"
 
+#include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
 #include <codecouncil/sdk/users.hpp>
@@ -21,8 +22,10 @@ inline constexpr std::size_t kMaxReasonLength = 500;
 
 class AdminApi {
  public:
-  AdminApi(Users& accounts, Events& events, Poco::Logger& log, Providers providers, AdminSettings settings,
-           std::shared_ptr<ActivityCounters> counters);
+  /// `db` is the host's database, which the audit service reads too: it tells a database that
+  /// is away (503 + Retry-After) from a failing query (500).
+  AdminApi(Database& db, Users& accounts, Events& events, Poco::Logger& log, Providers providers,
+           AdminSettings settings, std::shared_ptr<ActivityCounters> counters);
 
   // report_handlers.cpp
   void stats(Request& req, Response& res);
@@ -43,6 +46,7 @@ class AdminApi {
   json::ArrayPtr usersWithEmails(const std::vector<std::pair<std::string, std::int64_t>>& ranking,
                                  const char* figure);
 
+  Database& db_;
   Events& events_;
   Poco::Logger& log_;
   Providers providers_;

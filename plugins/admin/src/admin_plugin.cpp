@@ -51,7 +51,7 @@ class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
     if (!providers.credits) ctx.logger().notice("%s", std::string(kNoCredits));
 
     counters_ = std::make_shared<ActivityCounters>(ctx.db(), ctx.users());
-    api_ = std::make_shared<AdminApi>(ctx.users(), ctx.events(), ctx.logger(), providers, settings, counters_);
+    api_ = std::make_shared<AdminApi>(ctx.db(), ctx.users(), ctx.events(), ctx.logger(), providers, settings, counters_);
     files_ = std::make_unique<StaticFiles>(settings.webRoot);
     if (!files_->rootExists())
       ctx.logger().warning("dashboard folder %s does not exist (config key web_root): /admin will answer 404",

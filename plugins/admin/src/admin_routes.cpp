@@ -2,9 +2,10 @@
 
 namespace cc::admin {
 
-AdminApi::AdminApi(Users& accounts, Events& events, Poco::Logger& log, Providers providers, AdminSettings settings,
-                   std::shared_ptr<ActivityCounters> counters)
-    : events_(events),
+AdminApi::AdminApi(Database& db, Users& accounts, Events& events, Poco::Logger& log, Providers providers,
+                   AdminSettings settings, std::shared_ptr<ActivityCounters> counters)
+    : db_(db),
+      events_(events),
       log_(log),
       providers_(std::move(providers)),
       settings_(std::move(settings)),

@@ -45,6 +45,8 @@ class WebhookProcessor {
 
   /// The Stripe mode this processor accepts (true: live).
   bool livemode() const { return livemode_; }
+  /// The database it writes to: tells a database that is away from a failing event.
+  Database& database() const { return db_; }
 
   /// Throws HttpError(400) for a body that is not a Stripe event; any other exception is a
   /// transient failure (nothing was written).

@@ -60,8 +60,13 @@ void WebhookRoute::handle(Request& req, Response& res) {
   } catch (const HttpError&) {
     throw;
   } catch (const std::exception& e) {
-    // Everything was rolled back; a 5xx makes Stripe deliver the event again later.
+    // Everything was rolled back; a 5xx makes Stripe deliver the event again later. A database
+    // that is away (no pooled connection in time, connection lost, server restarting) is
+    // answered like the host's own: 503 with Retry-After, not a 500 that reads as a fault.
     log_.error("stripe webhook (request %s) failed and will be retried: %s", req.requestId, std::string(e.what()));
+    if (processor_.database().isUnavailable(e))
+      throw HttpError(503, "the database is temporarily unavailable; the event will be retried")
+          .header("Retry-After", "1");
     throw HttpError(500, "webhook processing failed; it will be retried");
   }
   auto out = json::object();

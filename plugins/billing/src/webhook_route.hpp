@@ -15,7 +15,8 @@ class WebhookRoute {
       : config_(config), processor_(processor), log_(log) {}
 
   /// 400 for a bad signature or body (nothing written), 200 once handled or when already
-  /// handled, 500 on a transient failure so Stripe retries.
+  /// handled, 503 + Retry-After when the database is unavailable and 500 on another failure,
+  /// so Stripe retries.
   void handle(Request& req, Response& res);
 
  private:

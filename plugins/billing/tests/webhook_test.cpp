@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <Poco/Data/Session.h>
+
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <thread>
 
@@ -224,6 +227,46 @@ TEST_P(Webhooks, DatabaseFailureMidEventRollsBackAndRedeliveryApplies) {
   EXPECT_EQ(retried.status, 200) << retried.body;
   EXPECT_EQ(jsonField(retried.body, "outcome"), "applied");
   EXPECT_EQ(rows("\"Transaction\"", "\"userId\" = '" + user + "'"), 1);
+}
+
+// A database that is unavailable while an event is processed (SQLite: the test holds the write
+// lock past busy_timeout_ms; PostgreSQL: the host's backend, waiting for the test's lock on
+// stripe_events, is terminated as in a server restart) is answered 503 with Retry-After, as the
+// host answers its own, not 500; nothing is written and Stripe's redelivery applies once.
+TEST_P(Webhooks, DatabaseUnavailableMidEventIs503WithRetryAfter) {
+  std::int64_t t = nowUnix();
+  const std::string created = subscriptionEvent(evt("created"), "customer.subscription.created", t, sub);
+  auto blocker = cc::test::openTestDatabase(b->host.databaseUrl());
+  auto lock = blocker->session();
+  cc::test::HttpResult refused;
+  if (GetParam() == "sqlite") {
+    lock << "BEGIN IMMEDIATE", Poco::Data::Keywords::now;
+    refused = b->webhook(created);  // waits busy_timeout_ms (5 s), then SQLITE_BUSY
+  } else {
+    lock << "BEGIN", Poco::Data::Keywords::now;
+    lock << "LOCK TABLE stripe_events IN ACCESS EXCLUSIVE MODE", Poco::Data::Keywords::now;
+    std::thread sender([&] { refused = b->webhook(created); });
+    auto watcher = cc::test::openTestDatabase(b->host.databaseUrl());
+    auto watch = watcher->session();
+    int terminated = 0;
+    for (int i = 0; i < 250 && terminated == 0; ++i) {
+      watch << "SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity WHERE datname = current_database() "
+               "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+          Poco::Data::Keywords::into(terminated), Poco::Data::Keywords::now;
+      if (terminated == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    sender.join();
+    EXPECT_EQ(terminated, 1) << "the webhook never waited for the lock";
+  }
+  lock << "ROLLBACK", Poco::Data::Keywords::now;
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.header("Retry-After"), "1") << refused.body;
+  EXPECT_NE(jsonField(refused.body, "error").find("database is temporarily unavailable"), std::string::npos)
+      << refused.body;
+  EXPECT_EQ(rows("stripe_events", "id = '" + evt("created") + "'"), 0);
+  auto retried = b->webhook(created);
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(jsonField(retried.body, "outcome"), "applied");
 }
 
 TEST_P(Webhooks, FirstPaymentFailureSendsNoMailLaterOnesDo) {

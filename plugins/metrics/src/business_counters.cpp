@@ -32,8 +32,14 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
       limitTypes_(kLimitTypes),
       amountTiers_(kAmountTiers),
       stopReasons_(kReconcileStopReasons),
+      loginThrottles_(kLoginThrottles),
+      signupThrottles_(kSignupThrottles),
       signups_(counter(registry, "user_signup_total", "User accounts created")),
       loginFailures_(counter(registry, "login_failed_total", "Failed logins")),
+      loginsThrottled_(counter(registry, "login_throttled_total",
+                               "Logins refused (429) by a password-guessing throttle, by throttle (account, address)")),
+      signupsThrottled_(counter(registry, "signup_throttled_total",
+                                "Signups refused (429) by the per-address signup throttle, by throttle (address)")),
       subscriptionsCreated_(counter(registry, "subscription_created_total", "Subscriptions created, by plan")),
       subscriptionsCanceled_(counter(registry, "subscription_canceled_total", "Subscriptions canceled")),
       paymentsSucceeded_(counter(registry, "stripe_payment_succeeded_total",
@@ -54,6 +60,8 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
   addKnown(analysisRuns_, "tier", tiers_.values());
   addKnown(analysisFailures_, "tier", tiers_.values());
   addKnown(reconcileStopped_, "reason", stopReasons_.values());
+  addKnown(loginsThrottled_, "throttle", loginThrottles_.values());
+  addKnown(signupsThrottled_, "throttle", signupThrottles_.values());
   for (auto& tier : tiers_.values())
     for (auto& type : limitTypes_.values()) rateLimitsExceeded_.Add({{"tier", tier}, {"limit_type", type}});
 }
@@ -63,6 +71,7 @@ const std::vector<std::string>& BusinessCounters::topics() {
   // contract header, so theirs are named here.
   namespace billing = cc::billing::topics;
   static const std::vector<std::string> t{cc::topics::kUserSignup.name,         cc::topics::kLoginFailed.name,
+                                          cc::topics::kLoginThrottled.name,     cc::topics::kSignupThrottled.name,
                                           billing::kSubscriptionCreated.name,    billing::kSubscriptionCanceled.name,
                                           billing::kPaymentSucceeded.name,       billing::kPaymentFailed.name,
                                           "analysis_completed",                  "analysis_failed",
@@ -77,6 +86,10 @@ void BusinessCounters::handle(const cc::Event& e) {
     signups_.Add({}).Increment();
   } else if (t == cc::topics::kLoginFailed.name) {
     loginFailures_.Add({}).Increment();
+  } else if (t == cc::topics::kLoginThrottled.name) {
+    loginsThrottled_.Add({{"throttle", loginThrottles_.label(text(e, "throttle"))}}).Increment();
+  } else if (t == cc::topics::kSignupThrottled.name) {
+    signupsThrottled_.Add({{"throttle", signupThrottles_.label(text(e, "throttle"))}}).Increment();
   } else if (t == billing::kSubscriptionCreated.name) {
     subscriptionsCreated_.Add({{"plan", plans_.label(text(e, "plan"))}}).Increment();
   } else if (t == billing::kSubscriptionCanceled.name) {

@@ -30,6 +30,10 @@ inline const std::vector<std::string> kLimitTypes{"daily_requests", "monthly_req
 inline const std::vector<std::string> kReconcileStopReasons{"wrong_mode", "wrong_account", "account_unverified",
                                                             "too_many_missing"};
 
+/// Which throttle refused a login or signup (login_throttled / signup_throttled, docs/events.md).
+inline const std::vector<std::string> kLoginThrottles{"account", "address"};
+inline const std::vector<std::string> kSignupThrottles{"address"};
+
 class BusinessCounters {
  public:
   BusinessCounters(prometheus::Registry& registry, const KnownLabels& known);
@@ -40,9 +44,11 @@ class BusinessCounters {
   void handle(const cc::Event& event);
 
  private:
-  KnownValues plans_, tiers_, errorCodes_, limitTypes_, amountTiers_, stopReasons_;
+  KnownValues plans_, tiers_, errorCodes_, limitTypes_, amountTiers_, stopReasons_, loginThrottles_, signupThrottles_;
   prometheus::Family<prometheus::Counter>& signups_;
   prometheus::Family<prometheus::Counter>& loginFailures_;
+  prometheus::Family<prometheus::Counter>& loginsThrottled_;
+  prometheus::Family<prometheus::Counter>& signupsThrottled_;
   prometheus::Family<prometheus::Counter>& subscriptionsCreated_;
   prometheus::Family<prometheus::Counter>& subscriptionsCanceled_;
   prometheus::Family<prometheus::Counter>& paymentsSucceeded_;

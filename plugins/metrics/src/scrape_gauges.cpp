@@ -4,6 +4,8 @@
 
 #include <prometheus/client_metric.h>
 
+#include <limits>
+
 namespace ccmetrics {
 namespace {
 
@@ -29,6 +31,27 @@ void addSingle(std::vector<prometheus::MetricFamily>& out, const std::string& na
   auto f = family(name, help, type);
   f.metric.push_back(sample(value, type));
   out.push_back(std::move(f));
+}
+
+// The pool's waits for a connection: a histogram of how long they took (_bucket, _sum, _count
+// as Prometheus' histograms) and the ones that gave up after database.pool_timeout_ms.
+void addPoolWaits(std::vector<prometheus::MetricFamily>& out, const cc::Database& db) {
+  using T = prometheus::MetricType;
+  const cc::PoolWaits waits = db.poolWaits();
+  auto histogram = family("db_connection_pool_wait_seconds",
+                          "Time requests queued for a pooled database connection (only those that found every "
+                          "connection lent out; timed-out waits included)",
+                          T::Histogram);
+  prometheus::ClientMetric m;
+  m.histogram.sample_count = waits.count;
+  m.histogram.sample_sum = waits.sumSeconds;
+  for (auto& [bound, within] : waits.buckets) m.histogram.bucket.push_back({within, bound});
+  m.histogram.bucket.push_back({waits.count, std::numeric_limits<double>::infinity()});
+  histogram.metric.push_back(std::move(m));
+  out.push_back(std::move(histogram));
+  addSingle(out, "db_connection_pool_wait_timeouts_total",
+            "Waits for a pooled database connection that gave up after database.pool_timeout_ms (answered 503)",
+            T::Counter, static_cast<double>(waits.timeouts));
 }
 
 void addProcess(std::vector<prometheus::MetricFamily>& out) {
@@ -78,6 +101,7 @@ std::vector<prometheus::MetricFamily> collectScrapeGauges(const ScrapeSources& s
               sources.db->poolUsed());
     addSingle(out, "db_connection_pool_available", "Database connections the pool can still lend", T::Gauge,
               sources.db->poolAvailable());
+    addPoolWaits(out, *sources.db);
   }
   addProcess(out);
   auto build = family("build_info", "Build of the running host (value is always 1)", T::Gauge);

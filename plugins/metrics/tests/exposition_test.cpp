@@ -57,6 +57,8 @@ TEST(MetricsExposition, ServesEveryContractMetricAsPrometheusText) {
                            "stripe_payment_succeeded_total counter", "stripe_payment_failed_total counter",
                            "analysis_run_total counter", "rate_limit_exceeded_total counter",
                            "db_connection_pool_used gauge", "db_connection_pool_available gauge",
+                           "db_connection_pool_wait_seconds histogram", "db_connection_pool_wait_timeouts_total counter",
+                           "login_throttled_total counter", "signup_throttled_total counter",
                            "subscription_count gauge", "subscription_mrr_amount gauge",
                            "process_cpu_seconds_total counter", "process_resident_memory_bytes gauge",
                            "process_start_time_seconds gauge", "process_open_fds gauge", "build_info gauge"})

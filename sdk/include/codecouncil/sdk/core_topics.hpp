@@ -26,6 +26,14 @@ inline const TopicSpec kLoginThrottled{
     "a login was refused by the account or address throttle (throttle: account | address)",
     AuditHint{"warning", "user", "userId"}};
 
+inline const TopicSpec kSignupThrottled{
+    "signup_throttled",
+    {{"email", FieldType::String, true},
+     {"throttle", FieldType::String, true},
+     {"retryAfter", FieldType::Integer, true}},
+    "a signup was refused by the address throttle (throttle: address); no account exists, so no resource id",
+    AuditHint{"warning", "user", ""}};
+
 inline const TopicSpec kPluginFailed{
     "plugin_failed",
     {{"plugin", FieldType::String, true}, {"error", FieldType::String, true}},
@@ -34,7 +42,7 @@ inline const TopicSpec kPluginFailed{
 
 /// Every topic core declares.
 inline const std::vector<TopicSpec>& coreTopics() {
-  static const std::vector<TopicSpec> all{kUserSignup, kLoginFailed, kLoginThrottled, kPluginFailed};
+  static const std::vector<TopicSpec> all{kUserSignup, kLoginFailed, kLoginThrottled, kSignupThrottled, kPluginFailed};
   return all;
 }
 

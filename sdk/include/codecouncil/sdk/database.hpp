@@ -33,6 +33,19 @@ namespace cc {
 
 enum class Engine { SQLite, PostgreSQL };
 
+/// The waits for a pooled connection since start (the metrics plugin exports them as
+/// db_connection_pool_wait_seconds and db_connection_pool_wait_timeouts_total). Only
+/// acquisitions that found every connection lent out and queued are counted; one that gave up
+/// after database.pool_timeout_ms counts with the time it waited, and in `timeouts`.
+struct PoolWaits {
+  /// (upper bound in seconds, waits that took at most that long): ascending and cumulative,
+  /// like Prometheus' histogram buckets; the +Inf bucket is `count`.
+  std::vector<std::pair<double, std::uint64_t>> buckets;
+  std::uint64_t count = 0;
+  double sumSeconds = 0;
+  std::uint64_t timeouts = 0;
+};
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -158,6 +171,9 @@ class Database {
   /// database.
   virtual std::shared_ptr<BatchedWriter> batchedWriter(const std::string& name,
                                                        const BatchedWriterOptions& options = {}) = 0;
+
+  /// The pool's waits for a connection so far (see PoolWaits).
+  virtual PoolWaits poolWaits() const = 0;
 };
 
 /// A boolean column read through Poco::Data: SQLite gives 0/1, PostgreSQL a bool (or "t"/"f"
