@@ -95,7 +95,7 @@ int printHelp(const CommandLine& cl) {
     HostConfig config = loadHostConfig({cl.configFile, cl.environment});
     setupLogging(config.logging.level);
     host = std::make_unique<Host>(std::move(config));
-    host->prepare(false);
+    host->prepareCommands();  // declarations only: no database, no plugin started
   } catch (const std::exception& e) {
     problem = e.what();
   }

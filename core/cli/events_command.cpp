@@ -17,16 +17,14 @@ int runEventsCommand(Host& host, const std::vector<std::string>& args, std::ostr
     err << "usage: codecouncil events [list]\n";
     return 2;
   }
-  host.prepare(true);
-  host.startPluginsForCommand();
+  // From the declarations alone: no database, no plugin started (Host::prepareListing).
+  std::vector<std::string> problems = host.prepareListing();
   struct Row {
     TopicDeclaration declaration;
     std::vector<std::string> subscribers;
   };
-  // Read before the plugins stop: stopping removes their declarations and subscriptions.
   std::vector<Row> rows;
   for (auto& d : host.eventBus().declarations()) rows.push_back({d, host.eventBus().subscribers(d.spec.name)});
-  host.shutdown();
   flushLog();
   out << "events:\n";
   for (auto& r : rows) {
@@ -45,7 +43,10 @@ int runEventsCommand(Host& host, const std::vector<std::string>& args, std::ostr
       out << "      " << f.name << "  " << fieldTypeName(f.type) << (f.required ? "  required" : "") << "\n";
   }
   if (rows.empty()) out << "  (no topics declared)\n";
-  return 0;
+  for (auto& name : host.pluginsRegisteringInStart())
+    out << "  (plugin " << name << " registers in start(): its topics and subscriptions are not listed)\n";
+  for (auto& p : problems) err << "codecouncil events: " << p << "\n";
+  return problems.empty() ? 0 : 1;
 }
 
 }  // namespace cc::core

@@ -105,6 +105,13 @@ void EventBus::removeOwner(const std::string& owner) {
                        subscriptions_.end());
 }
 
+void EventBus::unsubscribeOwner(const std::string& owner) {
+  std::unique_lock lock(mutex_);
+  subscriptions_.erase(std::remove_if(subscriptions_.begin(), subscriptions_.end(),
+                                      [&](const Subscription& s) { return s.owner == owner; }),
+                       subscriptions_.end());
+}
+
 std::optional<TopicDeclaration> EventBus::declaration(const std::string& topic) const {
   std::shared_lock lock(mutex_);
   auto it = declarations_.find(topic);

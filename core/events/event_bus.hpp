@@ -28,6 +28,8 @@ class EventBus {
   void subscribe(const std::string& owner, const std::string& topic, EventHandler handler);
   /// Removes the owner's subscriptions and declarations (plugin stopped or failed to start).
   void removeOwner(const std::string& owner);
+  /// Removes only the owner's subscriptions (a plugin about to stop keeps its topics).
+  void unsubscribeOwner(const std::string& owner);
 
   std::optional<TopicDeclaration> declaration(const std::string& topic) const;
   /// Every declared topic, by name.

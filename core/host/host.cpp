@@ -9,6 +9,7 @@
 #include "core/host/escaping_formatter.hpp"
 #include "core/host/log_sink.hpp"
 #include "core/host/start_banner.hpp"
+#include "core/plugins/plugin_declarations.hpp"
 
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
@@ -124,19 +125,28 @@ void Host::setupJwt() {
   jwt_ = std::make_unique<JwtService>(secret, config_.auth.issuer, config_.auth.tokenTtlSeconds);
 }
 
-void Host::prepare(bool applyMigrations) {
+HostInfo Host::hostInfo(const std::string& instanceId) const {
   HostInfo info;
   info.version = CODECOUNCIL_VERSION;
   info.environment = config_.environment;
-  info.instanceId = randomHex(8);
+  info.instanceId = instanceId;
   info.configDir = config_.configDir;
   info.dataDir = config_.dataDir;
   info.configFile = config_.file;
+  return info;
+}
 
-  // Envoy's rule: validate everything before creating anything. Plugins load and validate
-  // their config before the database is touched.
+// Envoy's rule: validate everything before creating anything. Plugins load, validate their
+// config and declare what they will register before the database is touched.
+void Host::loadAndDeclare(const HostInfo& info) {
   plugins_ = std::make_unique<PluginManager>(config_, Poco::Logger::get("codecouncil.plugins"));
   plugins_->load();
+  plugins_->declare(info, config_.root);
+}
+
+void Host::prepare(bool applyMigrations) {
+  HostInfo info = hostInfo(randomHex(8));
+  loadAndDeclare(info);
 
   try {
     db_ = openDatabase(config_.database, config_.configDir);
@@ -278,17 +288,48 @@ int Host::runMigrationsOnly() {
   return 0;
 }
 
+std::vector<std::string> Host::prepareListing() {
+  loadAndDeclare(hostInfo(""));  // a listing is no instance: no instance id
+  return installListing();
+}
+
+std::vector<std::string> Host::installListing() {
+  HostInfo info = hostInfo("");
+  // The same host objects a served host builds, over a database that is never opened: they
+  // only hold what the plugins declared. Nothing here serves, runs a job or connects.
+  db_ = std::make_unique<PooledDatabase>(DatabaseUrl{}, config_.database);
+  createServices(info);
+  // The host's own routes are listed too. This JWT key only satisfies the auth routes'
+  // constructor: the listing never serves, so nothing is ever signed with it.
+  jwt_ = std::make_unique<JwtService>(randomHex(32), config_.auth.issuer, config_.auth.tokenTtlSeconds);
+  registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_, *authGuards_);
+  registerCoreRoutes();
+  return plugins_->installDeclarations(services_);
+}
+
+void Host::prepareCommands() {
+  loadAndDeclare(hostInfo(""));
+  collectPluginCommands();
+}
+
+std::vector<std::string> Host::pluginsRegisteringInStart() const {
+  std::vector<std::string> names;
+  if (!plugins_) return names;
+  for (auto& p : plugins_->plugins()) {
+    const PluginDeclarations* d = plugins_->declarations(p.name);
+    if (d && d->registersEverythingInStart()) names.push_back(p.name);
+  }
+  return names;
+}
+
 int Host::listPlugins(std::ostream& out) {
-  plugins_ = std::make_unique<PluginManager>(config_, Poco::Logger::get("codecouncil.plugins"));
   int rc = 0;
   try {
-    plugins_->load();
+    loadAndDeclare(hostInfo(""));
   } catch (const std::exception& e) {
     out << e.what() << "\n\n";
     rc = 1;
   }
-  // Routes and jobs are only known once a plugin starts; start them against a scratch
-  // pipeline and scheduler that never serve or run, with the real database.
   for (auto& p : plugins_->plugins()) {
     out << p.name << " " << (p.version.empty() ? "-" : p.version) << " [" << toString(p.status) << "]"
         << (p.optional ? " optional" : "") << "\n";
@@ -297,23 +338,20 @@ int Host::listPlugins(std::ostream& out) {
     for (auto& d : p.dependencies) deps += (deps.empty() ? "" : ", ") + d;
     for (auto& d : p.optionalDependencies) deps += (deps.empty() ? "" : ", ") + d + " (optional)";
     out << "  dependencies: " << (deps.empty() ? "none" : deps) << "\n";
+    if (const PluginDeclarations* d = plugins_->declarations(p.name)) {
+      std::string provided;
+      for (auto& svc : d->providedServices())
+        provided += (provided.empty() ? "" : ", ") + svc.name + " (v" + std::to_string(svc.contractVersion) + ")";
+      if (!provided.empty()) out << "  provides: " << provided << "\n";
+      if (d->registersEverythingInStart())
+        out << "  registers in start(): its routes, jobs and topics are not listed without starting it\n";
+    }
     if (!p.error.empty()) out << "  error: " << p.error << "\n";
   }
   if (rc != 0) return rc;
+  std::vector<std::string> problems;
   try {
-    db_ = openDatabase(config_.database, config_.configDir);
-    HostInfo info;
-    info.environment = config_.environment;
-    info.instanceId = "plugins-listing";
-    info.configDir = config_.configDir;
-    info.dataDir = config_.dataDir;
-    createServices(info);
-    // The host's own routes are listed too. This JWT key only satisfies the auth routes'
-    // constructor: the listing never serves, so nothing is ever signed with it.
-    jwt_ = std::make_unique<JwtService>(randomHex(32), config_.auth.issuer, config_.auth.tokenTtlSeconds);
-    registerAuthRoutes(*pipeline_, *users_, *jwt_, *bus_, *authGuards_);
-    registerCoreRoutes();
-    plugins_->start(services_);
+    problems = installListing();
   } catch (const std::exception& e) {
     out << "\n(routes and jobs unknown: " << e.what() << ")\n";
     return 1;
@@ -322,8 +360,10 @@ int Host::listPlugins(std::ostream& out) {
   for (auto& r : pipeline_->router().routes()) out << "  " << r.method << " " << r.pattern << "  (" << r.owner << ")\n";
   out << "jobs:\n";
   for (auto& j : scheduler_->jobs()) out << "  " << j.name << "  " << j.schedule << "\n";
-  plugins_->stop();
-  return 0;
+  out << "topics:\n";
+  for (auto& t : bus_->declarations()) out << "  " << t.spec.name << "  (" << t.publisher << ")\n";
+  for (auto& p : problems) out << "error: " << p << "\n";
+  return problems.empty() ? 0 : 1;
 }
 
 int Host::promoteUser(const std::string& email, std::ostream& out) {

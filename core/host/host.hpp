@@ -39,7 +39,17 @@ class Host {
   void shutdown();
 
   int runMigrationsOnly();
+  /// Plugins, routes, jobs, topics and services from the declarations alone: no database is
+  /// opened, no plugin started, no thread started, no file written.
   int listPlugins(std::ostream& out);
+  /// Loads, validates and declares the plugins and installs their declarations into host
+  /// objects that never serve, run or connect (for `events`). Throws on a plugin error.
+  /// Returns the plugins whose records did not fit, one line each.
+  std::vector<std::string> prepareListing();
+  /// Loads, validates and declares the plugins and collects their commands (for `help`).
+  void prepareCommands();
+  /// Enabled plugins that register in start() (no declare()): listings cannot show their parts.
+  std::vector<std::string> pluginsRegisteringInStart() const;
   int promoteUser(const std::string& email, std::ostream& out);
   /// Runs a plugin-provided subcommand; returns -1 when no plugin provides `name`.
   int runPluginCommand(const std::string& name, const std::vector<std::string>& args);
@@ -56,6 +66,9 @@ class Host {
  private:
   /// The host objects plugins reach through their Context.
   void createServices(const HostInfo& info);
+  HostInfo hostInfo(const std::string& instanceId) const;
+  void loadAndDeclare(const HostInfo& info);
+  std::vector<std::string> installListing();
   void checkServerSessions();
   void setupJwt();
   void registerCoreRoutes();

@@ -12,6 +12,12 @@ PluginContext::PluginContext(HostServices& host, std::string name, ConfigNode co
       services_(*host.services, name_),
       logger_(Poco::Logger::get("plugin." + name_)) {}
 
+void PluginContext::removeHandlers() {
+  host_.pipeline->removeOwner(name_);
+  host_.scheduler->removeOwner(name_);
+  host_.bus->unsubscribeOwner(name_);
+}
+
 void PluginContext::unregisterAll() {
   host_.pipeline->removeOwner(name_);
   host_.scheduler->removeOwner(name_);

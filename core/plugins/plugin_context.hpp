@@ -4,6 +4,7 @@
 #include "core/events/event_bus.hpp"
 #include "core/http/pipeline.hpp"
 #include "core/scheduler/job_scheduler.hpp"
+#include "core/plugins/registrations_closed.hpp"
 #include "core/services/service_registry.hpp"
 
 #include <codecouncil/sdk/context.hpp>
@@ -52,9 +53,9 @@ class PluginContext : public Context {
   const HostInfo& host() const override { return host_.info; }
   bool pluginActive(const std::string& name) const override { return host_.pluginActive && host_.pluginActive(name); }
   Database& db() override { return *host_.db; }
-  Routes& http() override { return routes_; }
-  Scheduler& scheduler() override { return scheduler_; }
-  Events& events() override { return events_; }
+  Routes& http() override { return closed_ ? static_cast<Routes&>(closedRoutes_) : routes_; }
+  Scheduler& scheduler() override { return closed_ ? static_cast<Scheduler&>(closedScheduler_) : scheduler_; }
+  Events& events() override { return closed_ ? static_cast<Events&>(closedEvents_) : events_; }
   Services& services() override { return services_; }
   Mailer& mailer() override { return *host_.mailer; }
   Poco::Logger& logger() override { return logger_; }
@@ -63,6 +64,12 @@ class PluginContext : public Context {
 
   /// Removes everything this plugin registered (used on stop and on a failed start).
   void unregisterAll();
+  /// For a plugin that declares: routes, middleware, jobs, topics and subscriptions registered
+  /// through this context are refused from now on (registrations_closed.hpp).
+  void closeRegistrations() { closed_ = true; }
+  /// Removes its routes, middleware, jobs and subscriptions, keeping topics and services
+  /// (before stop(): nothing calls into the plugin while it stops).
+  void removeHandlers();
 
  private:
   HostServices& host_;
@@ -72,6 +79,10 @@ class PluginContext : public Context {
   PluginScheduler scheduler_;
   PluginEvents events_;
   PluginServices services_;
+  ClosedRoutes closedRoutes_{name_};
+  ClosedScheduler closedScheduler_{name_};
+  ClosedEvents closedEvents_{events_, name_};
+  bool closed_ = false;
   Poco::Logger& logger_;
 };
 

@@ -28,6 +28,7 @@ struct PluginManager::State {
   const PluginEntryConfig* entry = nullptr;
   LoadedLibrary library;
   PluginPtr plugin;
+  std::unique_ptr<PluginDeclarations> declarations;
   std::unique_ptr<PluginContext> context;
 };
 
@@ -268,10 +269,51 @@ std::vector<MigrationSource> PluginManager::migrationSources() const {
   return out;
 }
 
+void PluginManager::declare(const HostInfo& info, const ConfigNode& hostConfig) {
+  std::vector<std::string> fatal;
+  for (auto& name : order_) {
+    State& s = *find(name);
+    if (s.info.status != PluginStatus::Loaded) continue;
+    s.declarations = std::make_unique<PluginDeclarations>(name, s.entry->config, hostConfig, info);
+    std::string err = guard([&] { s.plugin->declare(*s.declarations); });
+    if (err.empty()) continue;
+    s.declarations.reset();
+    fail(s, "plugin " + name + " (" + s.info.path + "): declare failed: " + err, fatal);
+    failDependents(name, &fatal);
+  }
+  if (!fatal.empty()) {
+    std::string text = "cannot start plugins:";
+    for (auto& f : fatal) text += "\n  " + f;
+    throw PluginStartError(text);
+  }
+}
+
+std::vector<std::string> PluginManager::installDeclarations(HostServices& host) {
+  std::vector<std::string> problems;
+  for (auto& name : order_) {
+    State& s = *find(name);
+    if (s.info.status != PluginStatus::Loaded || !s.declarations) continue;
+    std::string err = guard([&] {
+      s.declarations->installTopics(host);
+      s.declarations->installHandlers(host);
+    });
+    if (!err.empty()) problems.push_back("plugin " + name + ": " + err);
+  }
+  return problems;
+}
+
+const PluginDeclarations* PluginManager::declarations(const std::string& name) const {
+  const State* s = find(name);
+  return s ? s->declarations.get() : nullptr;
+}
+
 void PluginManager::registerCommands(const std::string& pluginName, Commands& commands) {
   State* s = find(pluginName);
   if (!s || !s->plugin) return;
-  std::string err = guard([&] { s->plugin->registerCommands(commands); });
+  std::string err = guard([&] {
+    if (s->declarations) s->declarations->forwardCommands(commands);
+    s->plugin->registerCommands(commands);
+  });
   if (!err.empty()) log_.error("plugin %s: registering commands failed: %s", pluginName, err);
 }
 
@@ -292,8 +334,32 @@ void PluginManager::start(HostServices& host) {
     // asynchronous log; then crashReport's line is the one that names the plugin.
     log_.information("starting plugin %s (%s)", name, s.info.path);
     crashReport.starting(name, s.info.path);
-    std::string err = guard([&] { s.plugin->start(*s.context); });
+    // Topics before start(), so start() may publish; handlers only after it succeeded, so a
+    // plugin that failed to start serves nothing it declared.
+    const PluginDeclarations* declared = s.declarations.get();
+    // What it declared is all it registers: ctx.http(), scheduler() and events() refuse more.
+    if (declared && !declared->registersEverythingInStart()) s.context->closeRegistrations();
+    std::string err = guard([&] {
+      if (declared) declared->installTopics(host);
+    });
+    if (err.empty()) err = guard([&] { s.plugin->start(*s.context); });
     crashReport.finished();
+    if (err.empty() && declared) {
+      err = guard([&] {
+        auto missing = declared->servicesNotProvided(*host.services);
+        if (!missing.empty()) {
+          std::string names;
+          for (auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+          throw std::runtime_error("declared service(s) " + names + " not provided by start()");
+        }
+        declared->installHandlers(host);
+      });
+      // It did start: its runtime state goes the way a stop would take it.
+      if (!err.empty()) {
+        std::string stopErr = guard([&] { s.plugin->stop(); });
+        if (!stopErr.empty()) log_.error("plugin %s: stop failed: %s", name, stopErr);
+      }
+    }
     if (err.empty()) {
       s.info.status = PluginStatus::Started;
       started_.push_back(name);
@@ -333,6 +399,9 @@ void PluginManager::start(HostServices& host) {
 }
 
 void PluginManager::stopOne(State& s) {
+  // Its handlers go first: handlers capture the plugin and read state that stop() releases.
+  // HTTP has drained and the scheduler stopped before plugins stop, so none is still running.
+  if (s.context) s.context->removeHandlers();
   std::string err = guard([&] { s.plugin->stop(); });
   if (!err.empty()) log_.error("plugin %s: stop failed: %s", s.info.name, err);
   s.context->unregisterAll();

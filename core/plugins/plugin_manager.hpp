@@ -4,13 +4,17 @@
 //   load      every enabled plugin's library (ABI and signature checked)
 //   validate  every loaded plugin's config; all problems reported together
 //   order     dependencies first (topological); a cycle or a missing dependency names them
-//   start     in that order; a failing required plugin stops the start (the ones already
+//   declare   every loaded plugin records its routes, jobs, topics, ... (no side effects);
+//             the listings stop here and install the records into scratch host objects
+//   start     in that order; topics go in before a plugin's start(), its handlers after it
+//             succeeded; a failing required plugin stops the start (the ones already
 //             started are stopped in reverse); a failing optional one is skipped loudly,
 //             with every plugin that requires it
 //   stop      exact reverse of the recorded start order
 #include "core/config/host_config.hpp"
 #include "core/db/migrations.hpp"
 #include "core/plugins/plugin_context.hpp"
+#include "core/plugins/plugin_declarations.hpp"
 #include "core/plugins/plugin_library.hpp"
 
 #include <codecouncil/sdk/commands.hpp>
@@ -49,6 +53,15 @@ class PluginManager {
 
   /// Load, validate and order. Throws PluginStartError listing every problem of required plugins.
   void load();
+  /// After load(): every loaded plugin's declare(). A throwing declare() fails the plugin like
+  /// a config error (PluginStartError for a required one).
+  void declare(const HostInfo& info, const ConfigNode& hostConfig);
+  /// For the listings: installs every declared plugin's records without starting anything.
+  /// Returns one line per plugin whose records did not fit (a duplicate route, a topic
+  /// declared twice).
+  std::vector<std::string> installDeclarations(HostServices& host);
+  /// nullptr before declare() or for a plugin that did not load.
+  const PluginDeclarations* declarations(const std::string& name) const;
   /// Migration folders of the loaded plugins, in start order.
   std::vector<MigrationSource> migrationSources() const;
   void registerCommands(const std::string& pluginName, Commands& commands);

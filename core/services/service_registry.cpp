@@ -41,4 +41,10 @@ void ServiceRegistry::removeOwner(const std::string& owner) {
     it = it->second.owner == owner ? services_.erase(it) : std::next(it);
 }
 
+std::string ServiceRegistry::providerOf(const std::string& name) const {
+  std::shared_lock lock(mutex_);
+  auto it = services_.find(name);
+  return it == services_.end() ? std::string() : it->second.owner;
+}
+
 }  // namespace cc::core

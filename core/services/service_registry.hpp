@@ -25,6 +25,8 @@ class ServiceRegistry {
   /// logged as an error once per consumer and service.
   std::shared_ptr<void> find(const std::string& consumer, const std::string& name, int contractVersion) const;
   void removeOwner(const std::string& owner);
+  /// The plugin that provides `name`; empty when nobody does.
+  std::string providerOf(const std::string& name) const;
 
  private:
   struct Entry {

@@ -25,8 +25,8 @@ namespace {
 
 using namespace cc::billing;
 
-// Everything the handlers use, kept alive by the handlers themselves (the host may hold a
-// handler a little longer than the plugin object).
+// Everything the handlers use: created in start(), released in stop(). Shared only so the
+// CreditLedger handed to dependents keeps it alive while a dependent still holds it.
 struct Runtime {
   Runtime(cc::Context& ctx, BillingConfig cfg)
       : config(std::move(cfg)),
@@ -81,61 +81,65 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
   std::string name() const override { return "billing"; }
   std::string version() const override { return "1.0.0"; }
 
-  void registerCommands(cc::Commands& commands) override {
-    commands.add("billing-grant-annual", "grant the monthly credits of annual plans that are due now",
-                 [](cc::Context& ctx, const std::vector<std::string>&) {
-                   // A command's context is not started: declare what the grants publish.
-                   for (auto& topic : cc::billing::topics::all()) ctx.events().declare(topic);
-                   BillingConfig config = loadBillingConfig(ctx.config());
-                   BillingStore store(ctx.db(), ctx.users(), config.plans);
-                   SqlCreditLedger ledger(ctx.db());
-                   AnnualGrants grants(ctx.db(), store, ledger, config.plans, &ctx.events(), ctx.logger());
-                   int n = grants.run(static_cast<std::int64_t>(std::time(nullptr)));
-                   std::printf("granted %d monthly credit grants\n", n);
-                   return 0;
-                 });
+  // Handlers capture `this`: they run only between start() and stop() (context.hpp).
+  void declare(cc::Declarations& d, const BillingConfig& config) override {
+    d.commands().add("billing-grant-annual", "grant the monthly credits of annual plans that are due now",
+                     [](cc::Context& ctx, const std::vector<std::string>&) {
+                       // A command's context is not started: declare what the grants publish.
+                       for (auto& topic : cc::billing::topics::all()) ctx.events().declare(topic);
+                       BillingConfig config = loadBillingConfig(ctx.config());
+                       BillingStore store(ctx.db(), ctx.users(), config.plans);
+                       SqlCreditLedger ledger(ctx.db());
+                       AnnualGrants grants(ctx.db(), store, ledger, config.plans, &ctx.events(), ctx.logger());
+                       int n = grants.run(static_cast<std::int64_t>(std::time(nullptr)));
+                       std::printf("granted %d monthly credit grants\n", n);
+                       return 0;
+                     });
+    for (auto& topic : cc::billing::topics::all()) d.topic(topic);
+    d.provides<cc::billing::BillingService>();
+    d.provides<cc::billing::CreditLedger>();
+
+    auto& http = d.http();
+    constexpr std::size_t kSmallBody = 16 * 1024;
+    http.add("GET", "/api/subscriptions/plans", [this](cc::Request& q, cc::Response& r) { runtime_->routes->plans(q, r); },
+             {cc::Access::Public});
+    http.add("GET", "/api/subscriptions/current",
+             [this](cc::Request& q, cc::Response& r) { runtime_->routes->current(q, r); }, {cc::Access::User});
+    http.add("POST", "/api/subscriptions/create",
+             [this](cc::Request& q, cc::Response& r) { runtime_->routes->create(q, r); }, {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/subscriptions/cancel",
+             [this](cc::Request& q, cc::Response& r) { runtime_->routes->cancel(q, r); }, {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/subscriptions/change-plan",
+             [this](cc::Request& q, cc::Response& r) { runtime_->routes->changePlan(q, r); },
+             {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/billing/stripe/webhook",
+             [this](cc::Request& q, cc::Response& r) { runtime_->webhook.handle(q, r); }, {cc::Access::Public});
+
+    d.scheduler().every("annual_credits", std::chrono::seconds(config.annualGrantIntervalSeconds),
+                        [this](const cc::JobRun&) { runtime_->grants.run(static_cast<std::int64_t>(std::time(nullptr))); });
+
+    // Parked webhook events whose customer never got linked: checked at least hourly, and
+    // often enough that none outlives its time by more than the time itself.
+    auto ttl = config.pendingEventTtlSeconds;
+    d.scheduler().every("expire_parked_events", std::chrono::seconds(std::min<std::int64_t>(ttl, 3600)),
+                        [this, ttl](const cc::JobRun&) {
+                          runtime_->processor.expireParkedEvents(static_cast<std::int64_t>(std::time(nullptr)) - ttl);
+                        });
+
+    // A lost webhook must not leave a paid tier behind forever: check with Stripe's API. The
+    // reconciler exists exactly when the API is configured (Runtime).
+    if (config.apiConfigured() && config.reconcileIntervalSeconds > 0)
+      d.scheduler().every("reconcile_subscriptions", std::chrono::seconds(config.reconcileIntervalSeconds),
+                          [this](const cc::JobRun&) { runtime_->reconciler->run(); });
   }
 
   void start(cc::Context& ctx, const BillingConfig& config) override {
-    for (auto& topic : cc::billing::topics::all()) ctx.events().declare(topic);
     auto rt = std::make_shared<Runtime>(ctx, config);
     runtime_ = rt;
-
     ctx.services().provide<cc::billing::BillingService>(
         std::make_shared<StoreBillingService>(ctx.db(), rt->store, rt->config.plans));
     ctx.services().provide<cc::billing::CreditLedger>(
         std::shared_ptr<cc::billing::CreditLedger>(rt, rt->ledger.get()));
-
-    auto& http = ctx.http();
-    constexpr std::size_t kSmallBody = 16 * 1024;
-    http.add("GET", "/api/subscriptions/plans", [rt](cc::Request& q, cc::Response& r) { rt->routes->plans(q, r); },
-             {cc::Access::Public});
-    http.add("GET", "/api/subscriptions/current", [rt](cc::Request& q, cc::Response& r) { rt->routes->current(q, r); },
-             {cc::Access::User});
-    http.add("POST", "/api/subscriptions/create", [rt](cc::Request& q, cc::Response& r) { rt->routes->create(q, r); },
-             {cc::Access::User, kSmallBody});
-    http.add("POST", "/api/subscriptions/cancel", [rt](cc::Request& q, cc::Response& r) { rt->routes->cancel(q, r); },
-             {cc::Access::User, kSmallBody});
-    http.add("POST", "/api/subscriptions/change-plan",
-             [rt](cc::Request& q, cc::Response& r) { rt->routes->changePlan(q, r); }, {cc::Access::User, kSmallBody});
-    http.add("POST", "/api/billing/stripe/webhook", [rt](cc::Request& q, cc::Response& r) { rt->webhook.handle(q, r); },
-             {cc::Access::Public});
-
-    ctx.scheduler().every("annual_credits", std::chrono::seconds(rt->config.annualGrantIntervalSeconds),
-                          [rt](const cc::JobRun&) { rt->grants.run(static_cast<std::int64_t>(std::time(nullptr))); });
-
-    // Parked webhook events whose customer never got linked: checked at least hourly, and
-    // often enough that none outlives its time by more than the time itself.
-    auto ttl = rt->config.pendingEventTtlSeconds;
-    ctx.scheduler().every("expire_parked_events", std::chrono::seconds(std::min<std::int64_t>(ttl, 3600)),
-                          [rt, ttl](const cc::JobRun&) {
-                            rt->processor.expireParkedEvents(static_cast<std::int64_t>(std::time(nullptr)) - ttl);
-                          });
-
-    // A lost webhook must not leave a paid tier behind forever: check with Stripe's API.
-    if (rt->reconciler && rt->config.reconcileIntervalSeconds > 0)
-      ctx.scheduler().every("reconcile_subscriptions", std::chrono::seconds(rt->config.reconcileIntervalSeconds),
-                            [rt](const cc::JobRun&) { rt->reconciler->run(); });
 
     if (!rt->config.apiConfigured())
       ctx.logger().warning("billing: no Stripe secret key (STRIPE_SECRET_KEY); subscription endpoints answer 503");

@@ -32,6 +32,15 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
   // and the backup plugin's presence turns "no backup yet" into an alert.
   std::vector<std::string> optionalDependencies() const override { return {"billing", "backup"}; }
 
+  // Handlers capture `this`: they run only between start() and stop() (context.hpp).
+  void declare(cc::Declarations& d, const MetricsConfig& config) override {
+    declareMiddleware(d);
+    declareSubscriptions(d);
+    declareRoute(d);
+    d.scheduler().every("refresh", std::chrono::seconds(config.refreshSeconds), [this](const cc::JobRun&) { refresh(); },
+                        {.exclusive = false});
+  }
+
   void start(cc::Context& ctx, const MetricsConfig& config) override {
     ctx_ = &ctx;
     log_ = &ctx.logger();
@@ -50,14 +59,14 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
                             .Register(ctx.metrics());
     for (const char* source : {"billing", "backup"}) refreshFailures_->Add({{"source", source}});
     backups_ = std::make_unique<BackupStatus>(ctx.db());
-
-    registerMiddleware(ctx);
-    subscribeEvents(ctx);
-    registerRoute(ctx);
-
     refresh();  // figures from the first scrape on
-    ctx.scheduler().every("refresh", std::chrono::seconds(config_.refreshSeconds),
-                          [this](const cc::JobRun&) { refresh(); }, {.exclusive = false});
+  }
+
+  void stop() override {
+    backups_.reset();
+    counters_.reset();
+    requests_.reset();
+    ctx_ = nullptr;
   }
 
  private:
@@ -75,10 +84,10 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
     return known;
   }
 
-  void registerMiddleware(cc::Context& ctx) {
-    RequestMetrics* requests = requests_.get();
-    ctx.http().use("metrics.requests", cc::phase::kObserve,
-                   [requests](cc::Request& req, cc::Response& res, const cc::Next& next) {
+  void declareMiddleware(cc::Declarations& d) {
+    d.http().use("metrics.requests", cc::phase::kObserve,
+                 [this](cc::Request& req, cc::Response& res, const cc::Next& next) {
+                     RequestMetrics* requests = requests_.get();
                      auto started = std::chrono::steady_clock::now();
                      auto seconds = [&] {
                        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -94,11 +103,10 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
                    });
   }
 
-  void subscribeEvents(cc::Context& ctx) {
-    BusinessCounters* counters = counters_.get();
+  void declareSubscriptions(cc::Declarations& d) {
     for (auto& topic : BusinessCounters::topics())
-      ctx.events().subscribe(topic, [counters](const cc::Event& e) { counters->handle(e); });
-    ctx.events().subscribe("backup_succeeded", [this](const cc::Event&) {
+      d.subscribe(topic, [this](const cc::Event& e) { counters_->handle(e); });
+    d.subscribe("backup_succeeded", [this](const cc::Event&) {
       try {
         backups_->recordSuccess(unixNow());
       } catch (const std::exception& e) {
@@ -109,15 +117,14 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
     });
   }
 
-  void registerRoute(cc::Context& ctx) {
-    prometheus::Registry* registry = &ctx.metrics();
-    ctx.http().add("GET", "/metrics", [this, registry](cc::Request& req, cc::Response& res) {
+  void declareRoute(cc::Declarations& d) {
+    d.http().add("GET", "/metrics", [this](cc::Request& req, cc::Response& res) {
       if (!config_.bearerToken.empty() && !bearerMatches(req.header("authorization"), config_.bearerToken))
         throw cc::HttpError(401, "a valid metrics bearer token is required").header("WWW-Authenticate", "Bearer");
       ScrapeSources sources{&ctx_->db(), ctx_->host().version, &subscriptions_, backups_.get(),
                             [this] { return ctx_->pluginActive("backup"); },
                             [this] { return ctx_->events().handlerFailures(); }};
-      res.text(200, renderExposition(*registry, collectScrapeGauges(sources)), kExpositionContentType);
+      res.text(200, renderExposition(ctx_->metrics(), collectScrapeGauges(sources)), kExpositionContentType);
     }, {cc::Access::Public});
   }
 

@@ -5,8 +5,50 @@
 
 #include <filesystem>
 #include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
 
 using namespace cc::test;
+
+namespace {
+
+/// All seven bundled plugins, configured so each declares what it can: audit a retention job,
+/// backup its scheduled run, billing its reconciler (api_base is the discard port: never called).
+std::string allBundledPlugins() {
+  return bundledPlugin("audit", "{ retention_days: 30, retention_schedule: '0 3 * * *' }") + bundledPlugin("metrics") +
+         bundledPlugin("ratelimit") +
+         bundledPlugin("billing",
+                       "{ secret_key: sk_test_listing, webhook_secret: whsec_listing, api_base: 'http://127.0.0.1:9' }") +
+         bundledPlugin("analysis", "{ analyzer: builtin }") +
+         bundledPlugin("admin", "{ web_root: '" + sourceDir() + "/plugins/admin/web' }") +
+         bundledPlugin("backup", "{ schedule: '0 2 * * *' }");
+}
+
+/// The two-space-indented lines under "title:" in a listing, without the indent.
+std::vector<std::string> section(const std::string& output, const std::string& title) {
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line == title + ":") inside = true;
+    else if (inside && line.rfind("  ", 0) == 0) lines.push_back(line.substr(2));
+    else if (inside) inside = false;
+  }
+  return lines;
+}
+
+/// Every path under `root`, so a test can tell that a command created nothing.
+std::set<std::string> pathsUnder(const std::filesystem::path& root) {
+  std::set<std::string> paths;
+  for (auto& e : std::filesystem::recursive_directory_iterator(root)) paths.insert(e.path().string());
+  return paths;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
 
 TEST(Cli, VersionPrintsBuildSignature) {
   auto r = runHost({"version"});
@@ -119,4 +161,92 @@ TEST(Cli, PortAndDatabaseUrlComeFromTheEnvironment) {
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "env.db"));
   EXPECT_EQ(queryStrings(db, "SELECT COUNT(*) FROM schema_migrations").at(0).empty(), false);
+}
+
+// `codecouncil plugins` runs declare() only: with a database nothing answers at and a data
+// folder that does not exist, it still lists every route, job and topic, and starts no plugin
+// (so no audit writer thread, no connection, no file).
+TEST(Cli, PluginsListingOpensNoDatabaseAndStartsNoPlugin) {
+  HostProcess host(allBundledPlugins(), "", "postgresql://cc_nobody@127.0.0.1:1/no_such_database");
+  const auto before = pathsUnder(host.dir().path());
+  ASSERT_FALSE(std::filesystem::exists(host.dir().path() / "data"));
+  auto r = runHost({"plugins", "--config", host.configPath()});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  auto routes = section(r.output, "routes");
+  std::set<std::string> owners;
+  for (auto& line : routes) owners.insert(line.substr(line.rfind('(')));
+  for (const char* owner : {"(core)", "(admin)", "(analysis)", "(billing)", "(metrics)", "(ratelimit)"})
+    EXPECT_TRUE(owners.count(owner)) << owner << " routes missing:\n" << r.output;
+  auto jobs = section(r.output, "jobs");
+  for (const char* job : {"audit.retention  0 3 * * *", "backup.run  0 2 * * *", "backup.publish", "metrics.refresh",
+                          "billing.reconcile_subscriptions", "analysis.recover_stale_runs", "admin.flush_counters"}) {
+    bool found = false;
+    for (auto& line : jobs) found = found || line.rfind(job, 0) == 0;
+    EXPECT_TRUE(found) << job << " not listed:\n" << r.output;
+  }
+  auto topics = section(r.output, "topics");
+  for (const char* topic : {"rate_limit_exceeded  (ratelimit)", "backup_succeeded  (backup)", "user_suspended  (admin)",
+                            "analysis_completed  (analysis)", "payment_failed  (billing)", "user_signup  (core)"})
+    EXPECT_NE(std::find(topics.begin(), topics.end(), topic), topics.end()) << topic << " not listed:\n" << r.output;
+  EXPECT_TRUE(contains(r.output, "provides: billing (v")) << r.output;
+  EXPECT_TRUE(contains(r.output, "), billing.credits (v")) << r.output;
+  // Nothing started: no plugin's start() ran (audit's would start its writer thread and log
+  // that the audit log is ready), the database was never reached, nothing was written.
+  EXPECT_FALSE(contains(r.output, "starting plugin")) << r.output;
+  EXPECT_FALSE(contains(r.output, "audit log ready")) << r.output;
+  EXPECT_FALSE(contains(r.output, "cannot reach the database")) << r.output;
+  EXPECT_FALSE(contains(r.output, "Connection attempt failed")) << r.output;  // nothing tried to connect
+  EXPECT_EQ(pathsUnder(host.dir().path()), before) << "the listing created files";
+}
+
+// `help` lists the commands plugins add and `events` the topics, both from declare() alone.
+TEST(Cli, HelpAndEventsNeedNoDatabase) {
+  HostProcess host(allBundledPlugins(), "", "postgresql://cc_nobody@127.0.0.1:1/no_such_database");
+  const auto before = pathsUnder(host.dir().path());
+  auto help = runHost({"help", "--config", host.configPath()});
+  EXPECT_EQ(help.exitCode, 0) << help.output;
+  for (const char* command : {"audit  verify", "backup-verify  ", "billing-grant-annual  "})
+    EXPECT_TRUE(contains(help.output, command)) << command << " missing:\n" << help.output;
+  EXPECT_FALSE(contains(help.output, "commands added by plugins are not listed")) << help.output;
+  auto events = runHost({"events", "--config", host.configPath()});
+  EXPECT_EQ(events.exitCode, 0) << events.output;
+  EXPECT_TRUE(contains(events.output, "  rate_limit_exceeded\n")) << events.output;
+  EXPECT_TRUE(contains(events.output, "publisher: ratelimit")) << events.output;
+  EXPECT_TRUE(contains(events.output, "subscribers: audit")) << events.output;  // its "*" subscription
+  for (auto* r : {&help, &events}) {
+    EXPECT_FALSE(contains(r->output, "starting plugin")) << r->output;
+    EXPECT_FALSE(contains(r->output, "audit log ready")) << r->output;
+  }
+  EXPECT_EQ(pathsUnder(host.dir().path()), before) << "help or events created files";
+}
+
+// What the listing shows is what a served host serves: every listed route is routed (no
+// "no route" 404, no 405), and the jobs equal those of started plugins (`jobs list`).
+TEST(Cli, PluginsListingMatchesTheServedHost) {
+  HostProcess host(allBundledPlugins());
+  ASSERT_TRUE(host.start()) << host.output();
+  auto r = runHost({"plugins", "--config", host.configPath()});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  static const std::regex row(R"(^([A-Z]+) (\S+)  \((\S+)\)$)");
+  static const std::regex param(R"(/[:*][A-Za-z0-9_]+)");
+  auto routes = section(r.output, "routes");
+  ASSERT_GT(routes.size(), 20u) << r.output;
+  for (auto& line : routes) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, row)) << line;
+    std::string path = std::regex_replace(std::string(m[2]), param, "/x");
+    auto answer = http(host.port(), m[1], path, m[1] == "POST" ? "{}" : "");
+    EXPECT_FALSE(contains(answer.body, "no route for")) << line << " is listed but not served: " << answer.body;
+    EXPECT_NE(answer.status, 405) << line << " is listed but not served";
+  }
+  // A path nobody declared is refused the same way, so the check above can fail.
+  EXPECT_TRUE(contains(host.get("/api/never-declared").body, "no route for"));
+
+  auto served = runHost({"jobs", "list", "--config", host.configPath()});
+  ASSERT_EQ(served.exitCode, 0) << served.output;
+  std::set<std::string> listedJobs, servedJobs;
+  for (auto& line : section(r.output, "jobs")) listedJobs.insert(line.substr(0, line.find(' ')));
+  for (auto& line : section(served.output, "jobs")) servedJobs.insert(line.substr(0, line.find(' ')));
+  EXPECT_EQ(listedJobs, servedJobs) << r.output << "\n" << served.output;
+  EXPECT_EQ(listedJobs.size(), 9u) << r.output;  // audit 1, backup 2, billing 3, metrics, analysis, admin
 }

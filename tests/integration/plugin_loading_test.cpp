@@ -265,3 +265,40 @@ TEST(PluginLoading, MoreThanSixteenServerThreadsServeRequestsAtOnce) {
   EXPECT_LT(elapsed, std::chrono::milliseconds(2800));
   EXPECT_EQ(host.stop(), 0);
 }
+
+// Routes are declared before start() but installed only after it succeeded: an optional
+// plugin whose start() fails serves none of them (the same answer as for a disabled plugin).
+TEST(PluginLoading, DeclaredRoutesOfAPluginThatFailedToStartAreNotServed) {
+  HostProcess host(echoEntry("{ fail_start: true, job_seconds: 60 }", "    optional: true\n"));
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_TRUE(host.waitForOutput("tp_echo was told to fail")) << host.output();
+  auto r = host.get("/api/test/echo/word");
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_NE(r.body.find("no route for GET /api/test/echo/word"), std::string::npos) << r.body;
+  auto jobs = runHost({"jobs", "list", "--config", host.configPath()});
+  EXPECT_EQ(jobs.output.find("tp_echo.tick"), std::string::npos) << jobs.output;
+}
+
+// A plugin written before declare() (tp_dependent registers its route in start()) still
+// works when served; the listing says it cannot show its parts instead of hiding that.
+TEST(PluginLoading, PluginThatRegistersInStartStillWorks) {
+  HostProcess host(echoEntry() + entry("tp_dependent"));
+  auto r = runHost({"plugins", "--config", host.configPath()});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("registers in start(): its routes, jobs and topics are not listed"), std::string::npos)
+      << r.output;
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_EQ(host.get("/api/test/greet").status, 200);
+}
+
+// A plugin that declares may not add to it in start(): the listing would not show what is
+// served. The registration throws, so the start fails and nothing of the plugin is served.
+TEST(PluginLoading, RegisteringInStartIsRefusedForAPluginThatDeclares) {
+  HostProcess host(echoEntry("{ register_in_start: true }", "    optional: true\n"));
+  ASSERT_TRUE(host.start()) << host.output();
+  EXPECT_TRUE(host.waitForOutput("plugin tp_echo declares what it registers (declare()): add the route GET "
+                                 "/api/test/late in declare(), not in start()"))
+      << host.output();
+  EXPECT_NE(host.get("/api/test/late").body.find("no route for"), std::string::npos);
+  EXPECT_NE(host.get("/api/test/echo/word").body.find("no route for"), std::string::npos);
+}

@@ -38,6 +38,8 @@ class AdminApi {
   void reactivate(Request& req, Response& res);
 
   /// Adds every /api/admin route; the handlers keep `api` alive.
+  /// `api` is the plugin's member, set in start() and reset in stop(): the handlers keep a
+  /// reference to it (declared before it exists) and read it on every call.
   static void registerRoutes(Routes& routes, const std::shared_ptr<AdminApi>& api);
 
  private:

@@ -18,10 +18,32 @@ class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
   std::string version() const override { return "1.0.0"; }
   std::vector<std::string> optionalDependencies() const override { return {"audit", "billing"}; }
 
+  // Handlers capture `this` (or the member api_): they run only between start() and stop()
+  // (context.hpp).
+  void declare(Declarations& d, const AdminSettings& settings) override {
+    d.topic(topics::kUserSuspended);
+    d.topic(topics::kUserReactivated);
+    d.subscribe("*", [this](const Event& e) { counters_->observe(e); });
+    d.scheduler().every(
+        "flush_counters", std::chrono::seconds(settings.flushSeconds),
+        [this](const JobRun&) {
+          try {
+            counters_->flush();
+          } catch (const std::exception& e) {
+            log_->warning("cannot write activity counters (kept for the next run): %s", std::string(e.what()));
+          }
+        },
+        {.exclusive = false});  // every instance writes the counts it saw itself
+    AdminApi::registerRoutes(d.http(), api_);
+    // The page itself is public; everything it shows comes from the admin API, which
+    // checks the token on every call.
+    d.http().add("GET", "/admin/*path", [this](Request& req, Response& res) { files_->serve(req.param("path"), res); },
+                 {Access::Public});
+  }
+
   void start(Context& ctx, const AdminSettings& configured) override {
     AdminSettings settings = configured.resolvedAgainst(ctx.host().configDir);
-    ctx.events().declare(topics::kUserSuspended);
-    ctx.events().declare(topics::kUserReactivated);
+    log_ = &ctx.logger();
     Providers providers{ctx.services().get<audit::AuditLog>(), ctx.services().get<billing::BillingService>(),
                         ctx.services().get<billing::CreditLedger>()};
     if (!providers.audit) ctx.logger().notice("%s", std::string(kNoAudit));
@@ -29,30 +51,11 @@ class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
     if (!providers.credits) ctx.logger().notice("%s", std::string(kNoCredits));
 
     counters_ = std::make_shared<ActivityCounters>(ctx.db(), ctx.users());
-    ctx.events().subscribe("*", [counters = counters_](const Event& e) { counters->observe(e); });
-    ctx.scheduler().every(
-        "flush_counters", std::chrono::seconds(settings.flushSeconds),
-        [counters = counters_, log = &ctx.logger()](const JobRun&) {
-          try {
-            counters->flush();
-          } catch (const std::exception& e) {
-            log->warning("cannot write activity counters (kept for the next run): %s", std::string(e.what()));
-          }
-        },
-        {.exclusive = false});  // every instance writes the counts it saw itself
-    log_ = &ctx.logger();
-
-    auto api = std::make_shared<AdminApi>(ctx.db(), ctx.users(), ctx.events(), ctx.logger(), providers, settings, counters_);
-    AdminApi::registerRoutes(ctx.http(), api);
-
-    auto files = std::make_shared<StaticFiles>(settings.webRoot);
-    if (!files->rootExists())
+    api_ = std::make_shared<AdminApi>(ctx.db(), ctx.users(), ctx.events(), ctx.logger(), providers, settings, counters_);
+    files_ = std::make_unique<StaticFiles>(settings.webRoot);
+    if (!files_->rootExists())
       ctx.logger().warning("dashboard folder %s does not exist (config key web_root): /admin will answer 404",
                            settings.webRoot);
-    // The page itself is public; everything it shows comes from the admin API, which
-    // checks the token on every call.
-    ctx.http().add("GET", "/admin/*path", [files](Request& req, Response& res) { files->serve(req.param("path"), res); },
-                   {Access::Public});
     ctx.logger().information("admin API at /api/admin, dashboard at /admin (files from %s)", settings.webRoot);
   }
 
@@ -64,10 +67,15 @@ class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
     } catch (const std::exception& e) {
       if (log_) log_->warning("activity counters lost at shutdown: %s", std::string(e.what()));
     }
+    files_.reset();
+    api_.reset();
+    counters_.reset();
   }
 
  private:
   std::shared_ptr<ActivityCounters> counters_;
+  std::shared_ptr<AdminApi> api_;
+  std::unique_ptr<StaticFiles> files_;
   Poco::Logger* log_ = nullptr;
 };
 

@@ -17,7 +17,7 @@ AdminApi::AdminApi(Database& db, Users& accounts, Events& events, Poco::Logger& 
 void AdminApi::registerRoutes(Routes& routes, const std::shared_ptr<AdminApi>& api) {
   using Method = void (AdminApi::*)(Request&, Response&);
   auto add = [&](const char* method, const char* path, Method handler, std::size_t maxBody = 0) {
-    routes.add(method, path, [api, handler](Request& req, Response& res) { ((*api).*handler)(req, res); },
+    routes.add(method, path, [&api, handler](Request& req, Response& res) { ((*api).*handler)(req, res); },
                {Access::Admin, maxBody});
   };
   add("GET", "/api/admin/stats", &AdminApi::stats);

@@ -23,9 +23,17 @@ class AnalysisPlugin : public cc::ConfiguredPlugin<cc::analysis::AnalysisConfig>
   std::string version() const override { return "1.0.0"; }
   std::vector<std::string> dependencies() const override { return {"billing"}; }
 
+  // Handlers capture `this` (or the member service_): they run only between start() and
+  // stop() (context.hpp).
+  void declare(cc::Declarations& d, const cc::analysis::AnalysisConfig& config) override {
+    d.topic(cc::analysis::topics::kAnalysisCompleted);
+    d.topic(cc::analysis::topics::kAnalysisFailed);
+    cc::analysis::addRoutes(d.http(), service_, config);
+    d.scheduler().every("recover_stale_runs", std::chrono::seconds(config.recoveryIntervalSeconds),
+                        [this](const cc::JobRun&) { service_->recoverStale(); });
+  }
+
   void start(cc::Context& ctx, const cc::analysis::AnalysisConfig& config) override {
-    ctx.events().declare(cc::analysis::topics::kAnalysisCompleted);
-    ctx.events().declare(cc::analysis::topics::kAnalysisFailed);
     auto ledger = ctx.services().get<cc::billing::CreditLedger>();
     if (!ledger) throw std::runtime_error("the billing.credits service is not available (is the billing plugin started?)");
 
@@ -35,16 +43,17 @@ class AnalysisPlugin : public cc::ConfiguredPlugin<cc::analysis::AnalysisConfig>
     else
       analyzer = std::make_shared<cc::analysis::BuiltinAnalyzer>(config.builtin);
 
-    auto service = std::make_shared<cc::analysis::AnalysisService>(ctx.db(), ledger, analyzer, ctx.events(),
-                                                                   ctx.logger(), config);
-    cc::analysis::addRoutes(ctx.http(), service, config);
-    ctx.scheduler().every("recover_stale_runs", std::chrono::seconds(config.recoveryIntervalSeconds),
-                          [service](const cc::JobRun&) { service->recoverStale(); });
-
+    service_ = std::make_shared<cc::analysis::AnalysisService>(ctx.db(), ledger, analyzer, ctx.events(), ctx.logger(),
+                                                               config);
     ctx.logger().information("analyzer %s (model %s); %d credit(s) per run, %d above %d bytes", analyzer->name(),
                              analyzer->model(), static_cast<int>(config.creditsPerRun),
                              static_cast<int>(config.creditsPerLargeRun), static_cast<int>(config.largeCodeBytes));
   }
+
+  void stop() override { service_.reset(); }
+
+ private:
+  std::shared_ptr<cc::analysis::AnalysisService> service_;
 };
 
 }  // namespace

@@ -46,16 +46,16 @@ PageParams pageParams(const Request& req) {
   return p;
 }
 
-void addRoutes(Routes& routes, std::shared_ptr<AnalysisService> service, const AnalysisConfig& config) {
+void addRoutes(Routes& routes, const std::shared_ptr<AnalysisService>& service, const AnalysisConfig& config) {
   routes.add(
       "POST", "/api/gemini/analyze",
-      [service, config](Request& req, Response& res) { analyze(*service, config, req, res); },
+      [&service, config](Request& req, Response& res) { analyze(*service, config, req, res); },
       // Tagged, not known by path: the ratelimit plugin counts every call as an analysis run.
       {Access::User, config.maxBodyBytes, {route_tag::kAnalysisRun}});
 
   routes.add(
       "GET", "/api/analyses",
-      [service](Request& req, Response& res) {
+      [&service](Request& req, Response& res) {
         const User& user = req.requireUser();
         PageParams p = pageParams(req);
         AnalysisPage page = service->store().list(user.id, p.limit, p.offset);
@@ -72,7 +72,7 @@ void addRoutes(Routes& routes, std::shared_ptr<AnalysisService> service, const A
 
   routes.add(
       "GET", "/api/analyses/:id",
-      [service](Request& req, Response& res) {
+      [&service](Request& req, Response& res) {
         const User& user = req.requireUser();
         // Someone else's run answers exactly like a missing one, so ids cannot be probed.
         auto record = service->store().find(user.id, req.param("id"));

@@ -12,7 +12,9 @@
 
 namespace cc::analysis {
 
-void addRoutes(Routes& routes, std::shared_ptr<AnalysisService> service, const AnalysisConfig& config);
+/// `service` is the plugin's member, set in start() and reset in stop(): the handlers keep a
+/// reference to it (declared before it exists) and read it on every call.
+void addRoutes(Routes& routes, const std::shared_ptr<AnalysisService>& service, const AnalysisConfig& config);
 
 /// ?limit and ?offset: whole numbers in range, else 400. Exposed for tests.
 struct PageParams {

@@ -67,15 +67,29 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
   std::string name() const override { return "audit"; }
   std::string version() const override { return "1.0.0"; }
 
-  void registerCommands(Commands& commands) override {
-    commands.add("audit",
-                 "verify: check the audit log's hash chain and name the first tampered row; "
-                 "purge --before <time>: delete older rows",
-                 auditCommand);
+  // Handlers capture `this`: they run only between start() and stop() (context.hpp).
+  void declare(Declarations& d, const AuditSettings& settings) override {
+    d.commands().add("audit",
+                     "verify: check the audit log's hash chain and name the first tampered row; "
+                     "purge --before <time>: delete older rows",
+                     auditCommand);
+    d.provides<AuditLog>();
+    d.subscribe("*", [this](const Event& event) {
+      if (auto entry = mapping_->toEntry(event)) service_->record(*entry);
+    });
+    if (settings.retentionDays > 0) {
+      int days = settings.retentionDays;
+      d.scheduler().cron("retention", settings.retentionSchedule, [this, days](const JobRun& run) {
+        PurgeResult r = purgeAndRecord(*store_, retentionCutoff(run.slot, days), "retention_days");
+        log_->information("audit retention: %Ld rows older than %d days purged; the log now starts after row %Ld",
+                          static_cast<Poco::Int64>(r.deleted), days, static_cast<Poco::Int64>(r.anchorId));
+      });
+    }
   }
 
   void start(Context& ctx, const AuditSettings& settings) override {
-    auto mapping = std::make_shared<EventMapping>(settings.mapping());
+    log_ = &ctx.logger();
+    mapping_ = std::make_unique<EventMapping>(settings.mapping());
     store_ = std::make_unique<AuditStore>(ctx.db());
 
     // Every severity exists from the first scrape, so rate() and alerts work at once.
@@ -104,23 +118,9 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
     options.batchSize = static_cast<std::size_t>(settings.batchSize);
     writer_ = std::make_unique<AuditWriter>(*store_, ctx.logger(), callbacks, options);
 
-    auto service = std::make_shared<AuditService>(ctx.db(), *writer_, settings.maxPageSize);
-    ctx.services().provide<AuditLog>(service);
+    service_ = std::make_shared<AuditService>(ctx.db(), *writer_, settings.maxPageSize);
+    ctx.services().provide<AuditLog>(service_);
 
-    ctx.events().subscribe("*", [mapping, service](const Event& event) {
-      if (auto entry = mapping->toEntry(event)) service->record(*entry);
-    });
-
-    if (settings.retentionDays > 0) {
-      AuditStore* store = store_.get();
-      Poco::Logger* log = &ctx.logger();
-      int days = settings.retentionDays;
-      ctx.scheduler().cron("retention", settings.retentionSchedule, [store, log, days](const JobRun& run) {
-        PurgeResult r = purgeAndRecord(*store, retentionCutoff(run.slot, days), "retention_days");
-        log->information("audit retention: %Ld rows older than %d days purged; the log now starts after row %Ld",
-                         static_cast<Poco::Int64>(r.deleted), days, static_cast<Poco::Int64>(r.anchorId));
-      });
-    }
     writer_->start();
     ctx.logger().information("audit log ready (retention: %s, page size up to %d)",
                              settings.retentionDays > 0 ? std::to_string(settings.retentionDays) + " days"
@@ -129,13 +129,21 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
   }
 
   void stop() override {
-    // Whatever is queued is written before the plugin goes away.
+    // Whatever is queued is written before the state goes. Dependents stopped before this,
+    // so nobody calls the service any more (the registry drops it right after).
     if (writer_) writer_->stop();
+    service_.reset();
+    writer_.reset();
+    store_.reset();
+    mapping_.reset();
   }
 
  private:
+  Poco::Logger* log_ = nullptr;
+  std::unique_ptr<EventMapping> mapping_;
   std::unique_ptr<AuditStore> store_;
   std::unique_ptr<AuditWriter> writer_;
+  std::shared_ptr<AuditService> service_;
 };
 
 }  // namespace

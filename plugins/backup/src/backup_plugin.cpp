@@ -189,22 +189,30 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
   std::string name() const override { return "backup"; }
   std::string version() const override { return "1.0.0"; }
 
-  void registerCommands(Commands& commands) override {
-    commands.add("backup", "back up the database to BACKUP_DIR (--verify, --no-upload)", backupCommand);
-    commands.add("restore",
-                 "restore a signed backup into this environment's database (<file> [--yes] [--force-unsigned])",
-                 restoreCommand);
-    commands.add("backup-verify",
-                 "restore a signed backup into a scratch database and compare with its manifest ([--force-unsigned])",
-                 verifyCommand);
+  // Handlers capture `this`: they run only between start() and stop() (context.hpp).
+  void declare(Declarations& d, const BackupSettings& configured) override {
+    d.commands().add("backup", "back up the database to BACKUP_DIR (--verify, --no-upload)", backupCommand);
+    d.commands().add("restore",
+                     "restore a signed backup into this environment's database (<file> [--yes] [--force-unsigned])",
+                     restoreCommand);
+    d.commands().add("backup-verify",
+                     "restore a signed backup into a scratch database and compare with its manifest ([--force-unsigned])",
+                     verifyCommand);
+    d.topic(topics::kBackupSucceeded);
+    d.topic(topics::kBackupFailed);
+    if (!configured.schedule.empty() && configured.schedule != "off") {
+      // Exclusive (the default): one instance per slot, whatever the number of instances.
+      d.scheduler().cron("run", configured.schedule, [this](const JobRun&) { scheduledBackup(); });
+    }
+    // Every instance polls; the claim in the table decides who publishes each run.
+    d.scheduler().every("publish", std::chrono::seconds(configured.publishIntervalSeconds),
+                        [this](const JobRun&) { publishPending(); }, {.exclusive = false});
   }
 
   void start(Context& ctx, const BackupSettings& configured) override {
     settings_ = settingsOf(ctx, configured);
     db_ = &ctx.db();
     events_ = &ctx.events();
-    events_->declare(topics::kBackupSucceeded);
-    events_->declare(topics::kBackupFailed);
     logger_ = &ctx.logger();
     ctx_ = &ctx;
     gauges_.duration = &prometheus::BuildGauge()
@@ -218,14 +226,6 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
                         .Register(ctx.metrics())
                         .Add({});
     refreshGauges();
-
-    if (!settings_.schedule.empty() && settings_.schedule != "off") {
-      // Exclusive (the default): one instance per slot, whatever the number of instances.
-      ctx.scheduler().cron("run", settings_.schedule, [this](const JobRun&) { scheduledBackup(); });
-    }
-    // Every instance polls; the claim in the table decides who publishes each run.
-    ctx.scheduler().every("publish", std::chrono::seconds(settings_.publishIntervalSeconds),
-                          [this](const JobRun&) { publishPending(); }, {.exclusive = false});
   }
 
  private:

@@ -15,18 +15,19 @@ class RateLimitPlugin : public cc::ConfiguredPlugin<cc::ratelimit::LimiterOption
   std::string name() const override { return "ratelimit"; }
   std::string version() const override { return "1.0.0"; }
 
-  void start(cc::Context& ctx, const cc::ratelimit::LimiterOptions& options) override {
-    ctx.events().declare(cc::ratelimit::topics::kRateLimitExceeded);
-    limiter_ = std::make_shared<cc::ratelimit::RateLimiter>(ctx.db(), ctx.events(), ctx.logger(), options);
+  // Handlers capture `this`: they run only between start() and stop() (context.hpp).
+  void declare(cc::Declarations& d, const cc::ratelimit::LimiterOptions&) override {
+    d.topic(cc::ratelimit::topics::kRateLimitExceeded);
+    d.http().use("ratelimit.limiter", cc::phase::kAdmission,
+                 [this](cc::Request& req, cc::Response& res, const cc::Next& next) {
+                   limiter_->middleware(req, res, next);
+                 });
+    d.http().add("GET", cc::ratelimit::kUsagePath,
+                 [this](cc::Request& req, cc::Response& res) { limiter_->usage(req, res); }, {cc::Access::User});
+  }
 
-    auto limiter = limiter_;
-    ctx.http().use("ratelimit.limiter", cc::phase::kAdmission,
-                   [limiter](cc::Request& req, cc::Response& res, const cc::Next& next) {
-                     limiter->middleware(req, res, next);
-                   });
-    ctx.http().add("GET", cc::ratelimit::kUsagePath,
-                   [limiter](cc::Request& req, cc::Response& res) { limiter->usage(req, res); },
-                   {cc::Access::User});
+  void start(cc::Context& ctx, const cc::ratelimit::LimiterOptions& options) override {
+    limiter_ = std::make_unique<cc::ratelimit::RateLimiter>(ctx.db(), ctx.events(), ctx.logger(), options);
 
     for (const auto& [tier, limits] : options.tiers.all())
       ctx.logger().information("tier %s: %s requests/day, %s/month, %s analysis runs/day, %s/month", tier,
@@ -43,7 +44,7 @@ class RateLimitPlugin : public cc::ConfiguredPlugin<cc::ratelimit::LimiterOption
     return limit ? std::to_string(*limit) : std::string("unlimited");
   }
 
-  std::shared_ptr<cc::ratelimit::RateLimiter> limiter_;
+  std::unique_ptr<cc::ratelimit::RateLimiter> limiter_;
 };
 
 }  // namespace

@@ -9,24 +9,29 @@ struct HelloSettings {
   static void describe(cc::ConfigReader& r, HelloSettings& s) { r.string("greeting", s.greeting); }
 };
 
-// validate() (every problem, before anything starts) and start(ctx) come from ConfiguredPlugin.
+// validate(), declare(d) and start(ctx) come from ConfiguredPlugin, with the settings bound.
 class HelloPlugin : public cc::ConfiguredPlugin<HelloSettings> {
  public:
   std::string name() const override { return "hello"; }
   std::string version() const override { return "1.0.0"; }
 
-  void start(cc::Context& ctx, const HelloSettings& settings) override {
-    std::string greeting = settings.greeting;
-    cc::Events* events = &ctx.events();
-    events->declare({"hello_greeted", {}, "someone was greeted"});  // only this plugin may publish it
-    ctx.http().add("GET", "/api/hello/:name", [greeting, events](cc::Request& req, cc::Response& res) {
+  // What it will register, with no side effects (`codecouncil plugins` stops here).
+  void declare(cc::Declarations& d, const HelloSettings& settings) override {
+    d.topic({"hello_greeted", {}, "someone was greeted"});  // only this plugin may publish it
+    d.http().add("GET", "/api/hello/:name", [this, greeting = settings.greeting](cc::Request& req, cc::Response& res) {
       auto body = cc::json::object();
       body->set("message", greeting + ", " + req.param("name") + "!");
       res.json(200, body);
-      events->publish("hello_greeted", cc::json::object(), req);
+      events_->publish("hello_greeted", cc::json::object(), req);  // set in start(): handlers run after it
     }, {cc::Access::Public});
-    ctx.log().info("hello plugin ready, greeting '{}'", greeting);
   }
+  void start(cc::Context& ctx, const HelloSettings& settings) override {
+    events_ = &ctx.events();
+    ctx.log().info("hello plugin ready, greeting '{}'", settings.greeting);
+  }
+
+ private:
+  cc::Events* events_ = nullptr;
 };
 
 }  // namespace

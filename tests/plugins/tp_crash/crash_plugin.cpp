@@ -35,10 +35,12 @@ class CrashPlugin : public cc::ConfiguredPlugin<CrashSettings> {
  public:
   std::string name() const override { return "tp_crash"; }
   std::string version() const override { return "0.0.1"; }
-  void start(cc::Context& ctx, const CrashSettings& settings) override {
+  void declare(cc::Declarations& d, const CrashSettings&) override {
+    d.http().add("GET", "/api/test/crash/alive", [](cc::Request&, cc::Response& res) { res.text(200, "alive"); },
+                 {cc::Access::Public});
+  }
+  void start(cc::Context&, const CrashSettings& settings) override {
     if (settings.crash) crash(settings.mode);
-    ctx.http().add("GET", "/api/test/crash/alive", [](cc::Request&, cc::Response& res) { res.text(200, "alive"); },
-                   {cc::Access::Public});
   }
 };
 

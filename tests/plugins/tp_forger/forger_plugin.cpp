@@ -18,25 +18,24 @@ class ForgerPlugin : public cc::Plugin {
   // Starts after billing when billing is enabled, so billing's topics are already declared.
   std::vector<std::string> optionalDependencies() const override { return {"billing", "audit"}; }
 
-  void start(cc::Context& ctx) override {
-    cc::Events* events = &ctx.events();
-    events->declare({"tp_forger.greeted", {{"name", cc::FieldType::String, true}}, "the forger's own topic"});
-    if (ctx.config().has("declare"))
-      for (auto& topic : ctx.config().child("declare").asStringList()) events->declare({topic, {}, "taken by tp_forger"});
+  void declare(cc::Declarations& d) override {
+    d.topic({"tp_forger.greeted", {{"name", cc::FieldType::String, true}}, "the forger's own topic"});
+    if (d.config().has("declare"))
+      for (auto& topic : d.config().child("declare").asStringList()) d.topic({topic, {}, "taken by tp_forger"});
 
-    ctx.http().add("POST", "/api/test/forger/publish", [events](cc::Request& req, cc::Response& res) {
+    d.http().add("POST", "/api/test/forger/publish", [this](cc::Request& req, cc::Response& res) {
       auto body = req.jsonBody();
       std::string topic = cc::json::requireString(body, "topic");
       auto payload = body->has("payload") ? body->getObject("payload") : cc::json::object();
       try {
-        events->publish(topic, payload, req);
+        events_->publish(topic, payload, req);
       } catch (const std::logic_error& e) {
         throw cc::HttpError(403, e.what());
       }
       res.json(202, cc::json::object());
     }, {cc::Access::Public});
 
-    ctx.events().subscribe("*", [this](const cc::Event& e) {
+    d.subscribe("*", [this](const cc::Event& e) {
       auto copy = cc::json::object();
       copy->set("topic", e.topic);
       copy->set("publisher", e.publisher);
@@ -44,13 +43,16 @@ class ForgerPlugin : public cc::Plugin {
       std::lock_guard<std::mutex> lock(mutex_);
       deliveries_->add(copy);
     });
-    ctx.http().add("GET", "/api/test/forger/deliveries", [this](cc::Request&, cc::Response& res) {
+    d.http().add("GET", "/api/test/forger/deliveries", [this](cc::Request&, cc::Response& res) {
       std::lock_guard<std::mutex> lock(mutex_);
       res.json(200, deliveries_);
     }, {cc::Access::Public});
   }
 
+  void start(cc::Context& ctx) override { events_ = &ctx.events(); }
+
  private:
+  cc::Events* events_ = nullptr;
   std::mutex mutex_;
   cc::json::ArrayPtr deliveries_ = cc::json::array();
 };

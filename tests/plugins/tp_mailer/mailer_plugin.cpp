@@ -10,17 +10,21 @@ class MailerPlugin : public cc::Plugin {
   std::string name() const override { return "tp_mailer"; }
   std::string version() const override { return "0.0.1"; }
 
-  void start(cc::Context& ctx) override {
-    cc::Mailer* mailer = &ctx.mailer();
-    ctx.http().add("POST", "/api/test/mail", [mailer](cc::Request& req, cc::Response& res) {
+  void declare(cc::Declarations& d) override {
+    d.http().add("POST", "/api/test/mail", [this](cc::Request& req, cc::Response& res) {
       auto body = req.jsonBody();
       cc::Mail mail{cc::json::requireString(body, "to"), cc::json::requireString(body, "subject"),
                     cc::json::requireString(body, "text"), ""};
       auto out = cc::json::object();
-      out->set("queued", mailer->send(mail));
+      out->set("queued", mailer_->send(mail));
       res.json(202, out);
     }, {cc::Access::Public});
   }
+
+  void start(cc::Context& ctx) override { mailer_ = &ctx.mailer(); }
+
+ private:
+  cc::Mailer* mailer_ = nullptr;
 };
 
 }  // namespace

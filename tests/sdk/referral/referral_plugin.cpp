@@ -51,14 +51,12 @@ class ReferralPlugin : public cc::ConfiguredPlugin<Settings> {
   std::string version() const override { return "1.0.0"; }
   std::vector<std::string> dependencies() const override { return {"billing"}; }
 
-  void start(cc::Context& ctx, const Settings& settings) override {
-    auto ledger = ctx.services().get<cc::billing::CreditLedger>();
-    if (!ledger) throw std::runtime_error("billing's credit ledger service is not available");
-    cc::Database* db = &ctx.db();
-    cc::Users* users = &ctx.users();
-    cc::Log log = ctx.log();
-
-    ctx.http().add("GET", "/api/referral/code", [db, users](cc::Request& req, cc::Response& res) {
+  // Everything it registers, declared before anything exists. Handlers capture `this` and
+  // read the members start() sets; they run only between start() and stop() (context.hpp).
+  void declare(cc::Declarations& d, const Settings& settings) override {
+    d.http().add("GET", "/api/referral/code", [this](cc::Request& req, cc::Response& res) {
+      cc::Database* db = db_;
+      cc::Users* users = users_;
       const std::string& me = req.requireUser().id;
       std::string code;
       for (int attempt = 0; attempt < 3 && code.empty(); ++attempt) {  // a new code may collide
@@ -90,7 +88,9 @@ class ReferralPlugin : public cc::ConfiguredPlugin<Settings> {
       res.json(200, body);
     });
 
-    ctx.http().add("POST", "/api/referral/claim", [db, ledger, settings](cc::Request& req, cc::Response& res) {
+    d.http().add("POST", "/api/referral/claim", [this, settings](cc::Request& req, cc::Response& res) {
+      cc::Database* db = db_;
+      cc::billing::CreditLedger* ledger = ledger_.get();
       const std::string& me = req.requireUser().id;
       const std::string code = cc::json::requireString(req.jsonBody(), "code");
       if (!validCode(code)) return res.error(400, "code must be 10 lower-case letters or digits");
@@ -119,7 +119,8 @@ class ReferralPlugin : public cc::ConfiguredPlugin<Settings> {
     // Counts as an analysis run for the ratelimit plugin (a route tag, not a path it knows).
     cc::RouteOptions metered;
     metered.tags = {cc::route_tag::kAnalysisRun};
-    ctx.http().add("POST", "/api/referral/invite", [db](cc::Request& req, cc::Response& res) {
+    d.http().add("POST", "/api/referral/invite", [this](cc::Request& req, cc::Response& res) {
+      cc::Database* db = db_;
       const std::string& me = req.requireUser().id;
       std::string email = cc::json::requireString(req.jsonBody(), "email");
       bool plausible = email.size() >= 3 && email.size() <= 254 && email.find('@') != std::string::npos;
@@ -133,7 +134,10 @@ class ReferralPlugin : public cc::ConfiguredPlugin<Settings> {
     }, metered);
 
     // Billing's event: the referred user's first subscription rewards the code's owner, once.
-    ctx.events().subscribe(cc::billing::topics::kSubscriptionCreated.name, [db, ledger, settings, log](const cc::Event& event) mutable {
+    d.subscribe(cc::billing::topics::kSubscriptionCreated.name, [this, settings](const cc::Event& event) {
+      cc::Database* db = db_;
+      cc::billing::CreditLedger* ledger = ledger_.get();
+      cc::Log log(*logger_);
       // The host verified the publisher: only billing can have published this topic.
       if (event.publisher != "billing") return;
       const std::string referred = cc::EventFields(event).string("userId");
@@ -150,13 +154,31 @@ class ReferralPlugin : public cc::ConfiguredPlugin<Settings> {
       });
     });
 
-    ctx.scheduler().every("expire_invites", std::chrono::hours(1), [db, settings, log](const cc::JobRun&) mutable {
+    d.scheduler().every("expire_invites", std::chrono::hours(1), [this, settings](const cc::JobRun&) {
+      cc::Database* db = db_;
+      cc::Log log(*logger_);
       auto gone = db->queryPrepared("DELETE FROM referral_invites WHERE \"createdAt\" < " +
                                         db->nowPlusSql(-settings.inviteRetentionDays * 24 * 3600) + " RETURNING id",
                                     {});
       log.info("referral: {} expired invitations deleted", gone.size());
     });
   }
+
+  void start(cc::Context& ctx, const Settings&) override {
+    ledger_ = ctx.services().get<cc::billing::CreditLedger>();
+    if (!ledger_) throw std::runtime_error("billing's credit ledger service is not available");
+    db_ = &ctx.db();
+    users_ = &ctx.users();
+    logger_ = &ctx.logger();
+  }
+
+  void stop() override { ledger_.reset(); }
+
+ private:
+  std::shared_ptr<cc::billing::CreditLedger> ledger_;
+  cc::Database* db_ = nullptr;
+  cc::Users* users_ = nullptr;
+  Poco::Logger* logger_ = nullptr;
 };
 
 }  // namespace

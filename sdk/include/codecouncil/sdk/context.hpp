@@ -1,6 +1,32 @@
 #pragma once
 // What the host gives a plugin. Owned by the host, it outlives the plugin. Everything a
 // plugin registers through it is recorded against that plugin and removed when it stops.
+//
+// Lifetimes (SDK 2.0, with Plugin::declare()):
+//   Plugin object  created when its library loads, destroyed when the host exits; it outlives
+//                  every handler it declared and every call of them.
+//   Context        created just before start(), lives until the host exits: start() may keep
+//                  `&ctx` (and &ctx.db(), &ctx.events(), &ctx.logger()) in members.
+//   Declarations   only during declare(): keep nothing of it; handlers recorded there live on.
+//   Handlers       (routes, middleware, jobs, subscriptions declared in declare()) capture
+//                  `this` and read members. The host installs them after start() returned and
+//                  removes them before stop() is called; HTTP has drained and the scheduler
+//                  has stopped before any plugin stops. So a handler runs only between the end
+//                  of start() and the beginning of stop(), and every member start() created is
+//                  there while it runs. A plugin whose start() throws has none installed.
+//   Captured objects  a handler captures `this` (and values from the settings), never
+//                  objects of its own; the state lives in members, like a Drogon controller.
+//   State          members created in start() (std::unique_ptr / std::shared_ptr), released
+//                  in stop() after the threads they own are stopped and their queues flushed.
+//                  stop() runs after the stop() of every plugin that depends on this one, so
+//                  a service it provided is no longer used by then.
+//   Services       provide<T>() in start() what declare() announced with provides<T>(); a
+//                  dependent calls get<T>() in its start() and may keep the pointer until its
+//                  stop().
+// A plugin that declares registers nothing more in start(): http().add/use, scheduler() and
+// events().declare/subscribe throw std::logic_error there (its start fails), so listings show
+// all it serves. One written before declare() (the default declare()) registers in start() as
+// before; listings cannot show that part.
 #include <codecouncil/sdk/config.hpp>
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>

@@ -3,11 +3,18 @@
 //
 // Lifecycle (Drogon's order, Envoy's validation):
 //   validate(config, errors)  every enabled plugin, before anything is created; no side effects
-//   start(ctx)                dependencies first; register routes, middleware, jobs, handlers, services
-//   stop()                    exact reverse of the start order
+//   declare(d)                every enabled plugin, right after validate; records routes,
+//                             middleware, jobs, topics, subscriptions, commands and provided
+//                             services (declarations.hpp); no side effects. Listings stop here.
+//   start(ctx)                dependencies first; builds the runtime state (members) the
+//                             declared handlers use, provides services; then the host installs
+//                             the declared handlers
+//   stop()                    exact reverse of the start order; the plugin's handlers are
+//                             removed before it is called (context.hpp, "Lifetimes")
 #include <codecouncil/sdk/commands.hpp>
 #include <codecouncil/sdk/config.hpp>
 #include <codecouncil/sdk/context.hpp>
+#include <codecouncil/sdk/declarations.hpp>
 #include <codecouncil/sdk/version.hpp>
 
 #include <string>
@@ -28,7 +35,12 @@ class Plugin {
 
   /// Report every problem in `config` to `errors`. Must not touch anything outside.
   virtual void validate(const ConfigNode& config, ConfigErrors& errors) { (void)config, (void)errors; }
-  /// Subcommands of the `codecouncil` binary; called for every enabled plugin.
+  /// Everything the plugin will register (declarations.hpp). Must not touch anything outside:
+  /// no database, threads, files or network. The default keeps the pre-declare() behaviour:
+  /// everything is registered in start() and listings cannot show it.
+  virtual void declare(Declarations& d) { d.registersInStart(); }
+  /// Subcommands of the `codecouncil` binary; called for every enabled plugin. Superseded by
+  /// Declarations::commands(); still called, for plugins written before declare().
   virtual void registerCommands(Commands& commands) { (void)commands; }
   virtual void start(Context& ctx) = 0;
   virtual void stop() {}

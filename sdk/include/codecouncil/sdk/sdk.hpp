@@ -7,6 +7,7 @@
 #include <codecouncil/sdk/context.hpp>
 #include <codecouncil/sdk/core_topics.hpp>
 #include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/declarations.hpp>
 #include <codecouncil/sdk/event_fields.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
