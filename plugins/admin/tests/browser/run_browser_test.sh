@@ -22,11 +22,14 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 command -v node >/dev/null && command -v npm >/dev/null || { echo "FAIL: node and npm are required" >&2; exit 1; }
 
-if [ ! -f "$WORK/node_modules/playwright-core/package.json" ]; then
+# Pinned: Debian 12's nodejs is 18, and playwright-core 1.62 and later need Node 20 (a
+# fresh Debian 12 root failed here with "Playwright requires Node.js 20 or higher").
+PLAYWRIGHT_VERSION=1.61.1
+if ! grep -q "\"version\": \"$PLAYWRIGHT_VERSION\"" "$WORK/node_modules/playwright-core/package.json" 2>/dev/null; then
   # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: playwright-core downloads nothing, but make sure.
   [ -f "$WORK/package.json" ] || echo '{"name":"admin-browser-test","private":true}' > "$WORK/package.json"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$WORK" --no-audit --no-fund --loglevel=error \
-    playwright-core@1 >&2
+    "playwright-core@$PLAYWRIGHT_VERSION" >&2
 fi
 
 exec node "$SOURCE_DIR/plugins/admin/tests/browser/dashboard_test.mjs" \
