@@ -7,7 +7,7 @@
 namespace cc::core {
 
 WalCheckpointer::WalCheckpointer(std::string path, int busyTimeoutMs)
-    : path_(std::move(path)), busyTimeoutMs_(busyTimeoutMs), thread_([this] { run(); }) {}
+    : path_(std::move(path)), busyTimeoutMs_(busyTimeoutMs) {}
 
 WalCheckpointer::~WalCheckpointer() {
   {
@@ -15,11 +15,14 @@ WalCheckpointer::~WalCheckpointer() {
     stopping_ = true;
   }
   wake_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   if (db_) sqlite3_close_v2(db_);
 }
 
-void WalCheckpointer::watch(sqlite3* db) { sqlite3_wal_hook(db, &WalCheckpointer::onCommit, this); }
+void WalCheckpointer::watch(sqlite3* db) {
+  std::call_once(started_, [this] { thread_ = std::thread([this] { run(); }); });
+  sqlite3_wal_hook(db, &WalCheckpointer::onCommit, this);
+}
 
 // Runs on the committing thread after each commit, its write lock already released: only
 // decides, never waits.
@@ -67,7 +70,6 @@ bool WalCheckpointer::checkpoint() {
     Poco::Logger::get("codecouncil.db").warning("WAL checkpoint failed: %s", std::string(sqlite3_errmsg(db_)));
     return false;
   }
-  done_.fetch_add(1);
   return true;
 }
 

@@ -18,7 +18,6 @@
 // Connections opened outside the pool (migrations, the CLI) keep the automatic checkpoint.
 #include <atomic>
 #include <condition_variable>
-#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,7 +31,9 @@ class WalCheckpointer {
   /// SQLite's own default threshold (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT).
   static constexpr int kPages = 1000;
 
-  /// Opens its own connection to the file at `path` when the first checkpoint is due.
+  /// Opens its own connection to the file at `path` when the first checkpoint is due. Its
+  /// thread starts with the first watched connection: a pool that never opens one (the
+  /// listings' never-opened database) starts none.
   WalCheckpointer(std::string path, int busyTimeoutMs);
   ~WalCheckpointer();  // stops the thread; a checkpoint under way finishes first
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -41,9 +42,6 @@ class WalCheckpointer {
   /// Makes `db` (a pooled connection in WAL mode) report its commits here instead of
   /// checkpointing itself. This object must outlive `db`.
   void watch(sqlite3* db);
-
-  /// Checkpoints run so far (for tests).
-  std::uint64_t checkpoints() const { return done_.load(); }
 
  private:
   static int onCommit(void* self, sqlite3* db, const char* schema, int pages);
@@ -54,10 +52,10 @@ class WalCheckpointer {
   const int busyTimeoutMs_;
   sqlite3* db_ = nullptr;  // the thread's own
   std::atomic<bool> due_{false};
-  std::atomic<std::uint64_t> done_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::once_flag started_;
   std::thread thread_;
 };
 

@@ -1,6 +1,7 @@
 #include "core/plugins/plugin_declarations.hpp"
 
 #include "core/scheduler/cron.hpp"
+#include "core/scheduler/job_scheduler.hpp"
 
 #include <stdexcept>
 
@@ -19,7 +20,7 @@ void PluginDeclarations::JobRecorder::cron(const std::string& name, const std::s
 
 void PluginDeclarations::JobRecorder::every(const std::string& name, std::chrono::seconds period, Job job,
                                             JobOptions options) {
-  if (period.count() <= 0) throw std::invalid_argument("job " + d_.name_ + "." + name + ": period must be positive");
+  JobScheduler::checkInterval(d_.name_, name, period);
   d_.jobRecords_.push_back({name, std::nullopt, period, std::move(job), options});
 }
 

@@ -25,12 +25,16 @@ void JobScheduler::addCron(const std::string& owner, const std::string& name, co
 
 void JobScheduler::addInterval(const std::string& owner, const std::string& name, std::chrono::seconds period, Job job,
                                JobOptions options) {
-  if (period.count() <= 0) throw std::invalid_argument("job " + owner + "." + name + ": period must be positive");
+  checkInterval(owner, name, period);
   Entry e;
   e.info = {owner + "." + name, owner, "every " + std::to_string(period.count()) + "s", options.exclusive};
   e.period = period;
   e.job = std::move(job);
   add(std::move(e));
+}
+
+void JobScheduler::checkInterval(const std::string& owner, const std::string& name, std::chrono::seconds period) {
+  if (period.count() <= 0) throw std::invalid_argument("job " + owner + "." + name + ": period must be positive");
 }
 
 void JobScheduler::add(Entry entry) {

@@ -46,6 +46,9 @@ class JobScheduler {
 
   void addCron(const std::string& owner, const std::string& name, const std::string& expression, Job job, JobOptions options);
   void addInterval(const std::string& owner, const std::string& name, std::chrono::seconds period, Job job, JobOptions options);
+  /// Throws std::invalid_argument unless `period` can schedule a job (also checked when a
+  /// plugin declares the job, so listings report it as serving would).
+  static void checkInterval(const std::string& owner, const std::string& name, std::chrono::seconds period);
   void removeOwner(const std::string& owner);
   std::vector<JobInfo> jobs() const;
 

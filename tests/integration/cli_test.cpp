@@ -199,6 +199,29 @@ TEST(Cli, PluginsListingOpensNoDatabaseAndStartsNoPlugin) {
   EXPECT_EQ(pathsUnder(host.dir().path()), before) << "the listing created files";
 }
 
+// Listing starts no thread of its own: `plugins`, `help` and `events` with every bundled
+// plugin start exactly as many threads as `version` (the host's logging), counted by a
+// preloaded pthread_create (tests/support/thread_count). Audit's writer, the scheduler, the
+// HTTP loop and the SQLite checkpointer of the listing's never-opened database all start
+// threads when created.
+TEST(Cli, ListingsStartNoThreadBeyondTheHostsOwn) {
+  HostProcess host(allBundledPlugins(), "", "postgresql://cc_nobody@127.0.0.1:1/no_such_database");
+  const std::string countFile = (host.dir().path() / "threads").string();
+  auto threadsOf = [&](std::vector<std::string> args) {
+    std::filesystem::remove(countFile);
+    auto r = runHost(args, {{"LD_PRELOAD", testPluginDir() + "/libcc_thread_count.so"}, {"CC_THREAD_COUNT_FILE", countFile}});
+    EXPECT_EQ(r.exitCode, 0) << r.output;
+    const std::string text = readFile(countFile);
+    EXPECT_FALSE(text.empty()) << "the preloaded counter wrote nothing: " << r.output;
+    return text.empty() ? -1 : std::stoi(text);
+  };
+  const int own = threadsOf({"version"});
+  ASSERT_GE(own, 0);
+  EXPECT_EQ(threadsOf({"plugins", "--config", host.configPath()}), own);
+  EXPECT_EQ(threadsOf({"help", "--config", host.configPath()}), own);
+  EXPECT_EQ(threadsOf({"events", "--config", host.configPath()}), own);
+}
+
 // `help` lists the commands plugins add and `events` the topics, both from declare() alone.
 TEST(Cli, HelpAndEventsNeedNoDatabase) {
   HostProcess host(allBundledPlugins(), "", "postgresql://cc_nobody@127.0.0.1:1/no_such_database");
