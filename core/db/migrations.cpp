@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -71,6 +72,31 @@ std::string recordedChecksum(Database& db, Poco::Data::Session& s, const Migrati
   return sums.empty() ? std::string() : sums.front();
 }
 
+void requireUnchanged(const MigrationFile& m, const std::string& recorded) {
+  if (recorded != m.checksum)
+    throw MigrationError("migration " + m.path + " was changed after it was applied (recorded checksum " +
+                         recorded.substr(0, 12) + "..., file now " + m.checksum.substr(0, 12) +
+                         "...); add a new migration instead of editing an applied one");
+}
+
+using RecordedChecksums = std::map<std::pair<std::string, int>, std::string>;
+
+// The ledger as it is now, read without a lock; nullopt when it cannot be read (no ledger yet,
+// or a database that fails: ensureLedger() then creates it or reports the real error).
+std::optional<RecordedChecksums> readLedger(Poco::Data::Session& s) {
+  std::vector<std::string> components, checksums;
+  std::vector<int> versions;
+  try {
+    s << "SELECT component, version, checksum FROM schema_migrations", into(components), into(versions),
+        into(checksums), now;
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
+  RecordedChecksums out;
+  for (std::size_t i = 0; i < components.size(); ++i) out[{components[i], versions[i]}] = checksums[i];
+  return out;
+}
+
 // True when it ran, false when another host (or an earlier start) applied it.
 bool applyOne(Database& db, Poco::Data::Session& s, const MigrationFile& m) {
   db.begin(s);
@@ -79,10 +105,7 @@ bool applyOne(Database& db, Poco::Data::Session& s, const MigrationFile& m) {
     std::string recorded = recordedChecksum(db, s, m);
     if (!recorded.empty()) {
       db.rollback(s);
-      if (recorded != m.checksum)
-        throw MigrationError("migration " + m.path + " was changed after it was applied (recorded checksum " +
-                             recorded.substr(0, 12) + "..., file now " + m.checksum.substr(0, 12) +
-                             "...); add a new migration instead of editing an applied one");
+      requireUnchanged(m, recorded);
       return false;
     }
     for (const auto& statement : splitSqlScript(readFile(m.path))) {
@@ -138,9 +161,22 @@ std::vector<MigrationFile> listMigrations(const MigrationSource& source, Engine 
 MigrationReport applyMigrations(Database& db, const std::vector<MigrationSource>& sources, Poco::Logger& log) {
   MigrationReport report;
   Poco::Data::Session s = db.session();
-  ensureLedger(db, s);
+  // Read first, lock only for what is missing. Every start and every CLI command (backup,
+  // restore, ...) runs this against a database that is usually up to date and often busy: on
+  // SQLite each locked check is a write lock (BEGIN IMMEDIATE), and a process that needs one
+  // per migration file loses to a host writing without pause (SQLite's busy wait is not fair).
+  std::optional<RecordedChecksums> recorded = readLedger(s);
+  if (!recorded) ensureLedger(db, s);
   for (const auto& source : sources) {
     for (const auto& m : listMigrations(source, db.engine())) {
+      if (recorded) {
+        auto it = recorded->find({m.component, m.version});
+        if (it != recorded->end()) {
+          requireUnchanged(m, it->second);
+          ++report.alreadyApplied;
+          continue;
+        }
+      }
       if (applyOne(db, s, m)) {
         ++report.applied;
         log.information("applied migration %s/%04d_%s", m.component, m.version, m.name);

@@ -73,6 +73,40 @@ TEST(Cli, MigrateAppliesOnceAndRecordsChecksums) {
   EXPECT_EQ(sums[0].size(), 64u);
 }
 
+// Commands run migrations first against a live database: with nothing to apply they must
+// not need the write lock, which a busy host may hold for longer than busy_timeout_ms.
+TEST(Cli, UpToDateMigrationsNeedNoWriteLock) {
+  HostProcess host;
+  ASSERT_EQ(runHost({"migrate", "--config", host.configPath()}).exitCode, 0);
+  std::string config = readFile(host.configPath());
+  auto pos = config.find("  migrations_dir: ");
+  ASSERT_NE(pos, std::string::npos) << config;
+  config.insert(pos, "  busy_timeout_ms: 300\n");
+  writeFile(host.configPath(), config);
+  // The same database with one migration more: applying it needs the write lock.
+  TempDir migrations;
+  std::filesystem::copy(sourceDir() + "/migrations", migrations.path(), std::filesystem::copy_options::recursive);
+  writeFile(migrations.path() / "core" / "sqlite" / "0099_extra.sql", "CREATE TABLE extra_table (id INTEGER);\n");
+  auto extraConfig = migrations.path() / "with_extra.yaml";
+  pos = config.find("migrations_dir: ");
+  writeFile(extraConfig, config.replace(pos, config.find('\n', pos) - pos, "migrations_dir: " + migrations.str()));
+
+  auto db = openTestDatabase(host.databaseUrl());
+  auto s = db->session();
+  db->begin(s);  // BEGIN IMMEDIATE: the write lock is this process's until the rollback
+  auto upToDate = runHost({"migrate", "--config", host.configPath()});
+  auto withExtra = runHost({"migrate", "--config", extraConfig.string()});
+  db->rollback(s);
+  EXPECT_EQ(upToDate.exitCode, 0) << upToDate.output;
+  EXPECT_TRUE(contains(upToDate.output, "migrations: 0 applied")) << upToDate.output;
+  EXPECT_EQ(withExtra.exitCode, 1) << withExtra.output;
+  EXPECT_TRUE(contains(withExtra.output, "database is locked")) << withExtra.output;
+  // Once the lock is gone, the extra migration applies.
+  auto after = runHost({"migrate", "--config", extraConfig.string()});
+  EXPECT_EQ(after.exitCode, 0) << after.output;
+  EXPECT_TRUE(contains(after.output, "applied migration core/0099_extra")) << after.output;
+}
+
 TEST(Cli, ChangedAppliedMigrationStopsTheStart) {
   TempDir migrations;
   std::filesystem::copy(sourceDir() + "/migrations", migrations.path(), std::filesystem::copy_options::recursive);
