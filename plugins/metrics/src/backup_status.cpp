@@ -11,7 +11,7 @@
 
 using namespace Poco::Data::Keywords;
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 std::optional<double> unixSecondsOf(const std::string& iso) {
   // Strict "YYYY-MM-DDTHH:MM:SS[.fff]Z": Poco's parser accepts almost any text.
@@ -66,4 +66,4 @@ std::optional<double> BackupStatus::lastSuccess() const {
   return lastSuccess_;
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

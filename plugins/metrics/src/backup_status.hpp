@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 /// Unix seconds of an ISO-8601 UTC timestamp ("2025-01-15T02:00:00.000Z"); nullopt if malformed.
 std::optional<double> unixSecondsOf(const std::string& iso);
@@ -34,4 +34,4 @@ class BackupStatus {
   std::optional<double> lastSuccess_;
 };
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-namespace ccmetrics {
+namespace cc::metrics {
 namespace {
 
 prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry, const std::string& name,
@@ -113,4 +113,4 @@ void BusinessCounters::handle(const cc::Event& e) {
   }
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

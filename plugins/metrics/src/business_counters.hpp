@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 struct KnownLabels {
   std::vector<std::string> plans;
@@ -59,4 +59,4 @@ class BusinessCounters {
   prometheus::Family<prometheus::Counter>& reconcileStopped_;
 };
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

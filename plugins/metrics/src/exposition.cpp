@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 std::string renderExposition(const prometheus::Registry& registry, std::vector<prometheus::MetricFamily> extra) {
   std::vector<prometheus::MetricFamily> families = registry.Collect();
@@ -29,4 +29,4 @@ bool bearerMatches(const std::string& authorizationHeader, const std::string& to
   return diff == 0 && !token.empty();
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

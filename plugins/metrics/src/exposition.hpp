@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 inline constexpr const char* kExpositionContentType = "text/plain; version=0.0.4";
 
@@ -17,4 +17,4 @@ std::string renderExposition(const prometheus::Registry& registry, std::vector<p
 /// Constant-time check of "Authorization: Bearer <token>" against the configured token.
 bool bearerMatches(const std::string& authorizationHeader, const std::string& token);
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

@@ -1,6 +1,6 @@
 #include "label_bounds.hpp"
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 bool isPlainLabelValue(const std::string& value) {
   if (value.empty()) return false;
@@ -32,4 +32,4 @@ std::string amountTier(std::int64_t amountCents) {
   return kAmountTiers[2];
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

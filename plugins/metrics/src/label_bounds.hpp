@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 /// Label value for a value outside the known set.
 inline constexpr const char* kOtherLabel = "other";
@@ -41,4 +41,4 @@ class KnownValues {
 inline const std::vector<std::string> kAmountTiers{"under_100", "100_to_999", "1000_plus"};
 std::string amountTier(std::int64_t amountCents);
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

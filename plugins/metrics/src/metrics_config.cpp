@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-namespace ccmetrics {
+namespace cc::metrics {
 namespace {
 
 // Label values end up in PromQL and dashboards: keep them to plain identifiers, unique, and
@@ -63,4 +63,4 @@ void requireTokenOutsideDevelopment(const cc::ConfigNode& node, const MetricsCon
                             "' requires a token; set METRICS_TOKEN (only development and test allow an open /metrics)");
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 struct MetricsConfig {
   /// When set, GET /metrics needs "Authorization: Bearer <token>". Empty: open, allowed only
@@ -35,4 +35,4 @@ MetricsConfig readConfig(const cc::ConfigNode& node);
 void requireTokenOutsideDevelopment(const cc::ConfigNode& node, const MetricsConfig& config,
                                     const std::string& environment);
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

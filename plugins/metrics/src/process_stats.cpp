@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 namespace {
 
 std::string slurp(const char* path) {
@@ -86,4 +86,4 @@ std::optional<ProcessStats> readProcessStats() {
   return stats;
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 struct ProcessStats {
   double cpuSeconds = 0;        ///< user + system time
@@ -26,4 +26,4 @@ std::optional<double> parseMaxOpenFiles(const std::string& limits);
 /// Reads everything from /proc; nullopt when /proc is unavailable.
 std::optional<ProcessStats> readProcessStats();
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

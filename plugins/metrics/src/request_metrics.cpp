@@ -4,7 +4,7 @@
 
 #include <mutex>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 RequestMetrics::RequestMetrics(prometheus::Registry& registry, std::vector<double> latencyBuckets)
     : requests_(prometheus::BuildCounter()
@@ -40,4 +40,4 @@ RequestMetrics::Series& RequestMetrics::series(const std::string& method, const 
   return cache_.emplace(std::move(key), created).first->second;
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

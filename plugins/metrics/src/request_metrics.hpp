@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 class RequestMetrics {
  public:
@@ -37,4 +37,4 @@ class RequestMetrics {
   std::unordered_map<std::string, Series> cache_;
 };
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

@@ -6,7 +6,7 @@
 
 #include <limits>
 
-namespace ccmetrics {
+namespace cc::metrics {
 namespace {
 
 prometheus::MetricFamily family(const std::string& name, const std::string& help, prometheus::MetricType type) {
@@ -116,4 +116,4 @@ std::vector<prometheus::MetricFamily> collectScrapeGauges(const ScrapeSources& s
   return out;
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 struct ScrapeSources {
   cc::Database* db = nullptr;
@@ -30,4 +30,4 @@ struct ScrapeSources {
 
 std::vector<prometheus::MetricFamily> collectScrapeGauges(const ScrapeSources& sources);
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

@@ -2,7 +2,7 @@
 
 #include "label_bounds.hpp"
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 SubscriptionSnapshot snapshotFrom(const std::vector<cc::billing::Plan>& plans,
                                   const cc::billing::SubscriptionStats& stats) {
@@ -39,4 +39,4 @@ std::optional<SubscriptionSnapshot> SubscriptionFigures::get() const {
   return snapshot_;
 }
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

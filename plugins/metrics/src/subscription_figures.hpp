@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace ccmetrics {
+namespace cc::metrics {
 
 struct SubscriptionSnapshot {
   double active = 0;
@@ -38,4 +38,4 @@ class SubscriptionFigures {
   std::optional<SubscriptionSnapshot> snapshot_;
 };
 
-}  // namespace ccmetrics
+}  // namespace cc::metrics

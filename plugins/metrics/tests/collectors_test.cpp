@@ -14,7 +14,7 @@
 #include <cmath>
 #include <thread>
 
-using namespace ccmetrics;
+using namespace cc::metrics;
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-using namespace ccmetrics;
+using namespace cc::metrics;
 
 namespace {
 

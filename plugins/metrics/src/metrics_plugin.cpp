@@ -16,7 +16,7 @@
 #include <memory>
 #include <set>
 
-namespace ccmetrics {
+namespace cc::metrics {
 namespace {
 
 double unixNow() {
@@ -162,6 +162,6 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
 };
 
 }  // namespace
-}  // namespace ccmetrics
+}  // namespace cc::metrics
 
-CODECOUNCIL_PLUGIN(ccmetrics::MetricsPlugin)
+CODECOUNCIL_PLUGIN(cc::metrics::MetricsPlugin)

@@ -1,17 +1,17 @@
 // The billing plugin: Stripe subscriptions, signed webhooks, the credit ledger and billing
 // mail. This file only wires the parts in src/ to the host.
-#include "src/annual_grants.hpp"
-#include "src/billing_config.hpp"
-#include "src/billing_service.hpp"
-#include "src/billing_store.hpp"
-#include "src/stripe_objects.hpp"
-#include "src/credit_ledger.hpp"
-#include "src/stripe_account_check.hpp"
-#include "src/stripe_client.hpp"
-#include "src/subscription_reconciler.hpp"
-#include "src/subscription_routes.hpp"
-#include "src/webhook_processor.hpp"
-#include "src/webhook_route.hpp"
+#include "annual_grants.hpp"
+#include "billing_config.hpp"
+#include "billing_service.hpp"
+#include "billing_store.hpp"
+#include "stripe_objects.hpp"
+#include "credit_ledger.hpp"
+#include "stripe_account_check.hpp"
+#include "stripe_client.hpp"
+#include "subscription_reconciler.hpp"
+#include "subscription_routes.hpp"
+#include "webhook_processor.hpp"
+#include "webhook_route.hpp"
 
 #include <codecouncil/billing/events.hpp>
 #include <codecouncil/sdk/sdk.hpp>
