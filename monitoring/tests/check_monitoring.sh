@@ -50,6 +50,10 @@ declare -A expected=(
   [BillingReconcileStopped]="slack-critical|severity=critical page=false"
   [AuditEntriesLost]="slack-critical|severity=critical page=false"
   [EventHandlerFailures]="slack-warnings|severity=warning"
+  [DatabasePoolWaitTimeouts]="critical-pager|severity=critical"
+  [DatabasePoolSlowWaits]="slack-warnings|severity=warning"
+  [PasswordGuessing]="slack-warnings|severity=warning"
+  [SignupFlood]="slack-warnings|severity=warning"
 )
 
 step "every alert has a severity, a summary and a runbook, and a routing expectation here"
