@@ -1,4 +1,4 @@
-// The proof of SDK 2 (issue 17): tests/sdk/referral, a plugin written as a third party would,
+// The proof of SDK 2 (issue 17): sdk/examples/referral, a plugin written as a third party would,
 // is built outside the tree against the *installed* host and SDK (cmake --install into a
 // prefix, then find_package), loaded into the real host with billing and ratelimit, and each
 // part of the SDK it uses is exercised on SQLite and PostgreSQL: its config, its own
@@ -31,7 +31,7 @@ std::string buildReferralPlugin(std::string& log) {
   const fs::path library = work / "plugin" / "libcc_referral.so";
   const std::string script =
       "set -e; cmake --install '" + cc::test::binaryDir() + "' --prefix '" + (work / "prefix").string() +
-      "' >/dev/null; cmake -S '" + cc::test::sourceDir() + "/tests/sdk/referral' -B '" + (work / "plugin").string() +
+      "' >/dev/null; cmake -S '" + cc::test::sourceDir() + "/sdk/examples/referral' -B '" + (work / "plugin").string() +
       "' -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH='" + (work / "prefix").string() +
       "' -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_DISABLE_FIND_PACKAGE_PostgreSQL=ON --no-warn-unused-cli"
       " >/dev/null; cmake --build '" + (work / "plugin").string() + "'";
@@ -44,7 +44,7 @@ std::string buildReferralPlugin(std::string& log) {
 
 std::string referralEntry(const std::string& library, const std::string& config) {
   return "  - name: referral\n    path: " + library + "\n    migrations: " + cc::test::sourceDir() +
-         "/tests/sdk/referral/migrations\n    config: " + config + "\n";
+         "/sdk/examples/referral/migrations\n    config: " + config + "\n";
 }
 
 const std::string kTightAnalysisLimits =

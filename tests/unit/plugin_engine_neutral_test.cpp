@@ -36,5 +36,5 @@ TEST(PluginEngineNeutrality, NoBundledPluginButBackupNamesAnEngine) {
     }
   }
   EXPECT_GT(files, 50) << "the plugins' sources were not found under " << sourceDir();
-  EXPECT_EQ(found.str(), "") << "use the engine-neutral cc::Database calls (docs/plugin-guide.md, Database)";
+  EXPECT_EQ(found.str(), "") << "use the engine-neutral cc::Database calls (docs/sdk-reference.md, Database)";
 }
