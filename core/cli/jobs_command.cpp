@@ -10,13 +10,14 @@ namespace {
 
 constexpr const char* kUsage = "usage: codecouncil jobs [list]\n       codecouncil jobs run NAME\n";
 
-void listJobs(const std::vector<JobInfo>& jobs, std::ostream& out) {
+void listJobs(const std::vector<JobInfo>& jobs, std::ostream& out,
+              const char* none = "(no jobs: no enabled plugin schedules one)") {
   std::size_t width = 0;
   for (auto& j : jobs) width = std::max(width, j.name.size());
   for (auto& j : jobs)
     out << "  " << j.name << std::string(width - j.name.size() + 2, ' ') << j.schedule
         << (j.exclusive ? "" : "  (every instance)") << "\n";
-  if (jobs.empty()) out << "  (no jobs: no enabled plugin schedules one)\n";
+  if (jobs.empty()) out << "  " << none << "\n";
 }
 
 /// The job a mistyped name most likely meant: the only one with that short name
@@ -40,6 +41,30 @@ std::string suggestion(const std::string& name, const std::vector<JobInfo>& jobs
   return !best.empty() && bestDistance <= std::max<std::size_t>(1, name.size() / 3) ? best : "";
 }
 
+std::vector<JobInfo> sortedByName(std::vector<JobInfo> jobs) {
+  std::sort(jobs.begin(), jobs.end(), [](const JobInfo& a, const JobInfo& b) { return a.name < b.name; });
+  return jobs;
+}
+
+/// `jobs list` from the declarations alone, like `plugins` and `events`: no database is opened,
+/// no plugin started, no thread started, no file written, so it answers on a machine whose
+/// database is down or not yet created. A plugin that registers in start() (no declare())
+/// cannot say its jobs without starting; starting it would need the database for every
+/// listing, so it is named instead, and `jobs run NAME` (which starts every plugin) still
+/// runs its jobs.
+int listDeclaredJobs(Host& host, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> problems = host.prepareListing();
+  std::vector<JobInfo> jobs = sortedByName(host.jobScheduler().jobs());
+  std::vector<std::string> registeringInStart = host.pluginsRegisteringInStart();
+  flushLog();
+  out << "jobs:\n";
+  listJobs(jobs, out, registeringInStart.empty() ? "(no jobs: no enabled plugin schedules one)" : "(no jobs declared)");
+  for (auto& name : registeringInStart)
+    out << "  (plugin " << name << " registers in start(): its jobs are not listed; `jobs run NAME` starts it)\n";
+  for (auto& p : problems) err << "codecouncil jobs: " << p << "\n";
+  return problems.empty() ? 0 : 1;
+}
+
 std::string milliseconds(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
 
 }  // namespace
@@ -51,22 +76,16 @@ int runJobsCommand(Host& host, const std::vector<std::string>& args, std::ostrea
     err << kUsage;
     return 2;
   }
+  if (list) return listDeclaredJobs(host, out, err);
   host.prepare(true);
   JobScheduler& scheduler = host.startPluginsForCommand();
-  std::vector<JobInfo> jobs = scheduler.jobs();
-  std::sort(jobs.begin(), jobs.end(), [](const JobInfo& a, const JobInfo& b) { return a.name < b.name; });
+  std::vector<JobInfo> jobs = sortedByName(scheduler.jobs());
   // Plugins are stopped (their last log lines written) before the answer is printed: nothing
   // logs after the final flush, so the answer comes last and the log is not reopened at exit.
   auto stopAndFlush = [&] {
     host.shutdown();
     flushLog();
   };
-  if (list) {
-    stopAndFlush();
-    out << "jobs:\n";
-    listJobs(jobs, out);
-    return 0;
-  }
 
   const std::string& name = args[1];
   if (std::none_of(jobs.begin(), jobs.end(), [&](const JobInfo& j) { return j.name == name; })) {

@@ -1,6 +1,7 @@
 #pragma once
-// `codecouncil jobs [list]` lists the plugins' scheduled jobs with their schedules;
-// `codecouncil jobs run NAME` runs one once, now, with the scheduler's exclusivity.
+// `codecouncil jobs [list]` lists the plugins' scheduled jobs with their schedules, from their
+// declarations alone (no database, no plugin started); `codecouncil jobs run NAME` starts the
+// plugins and runs one once, now, with the scheduler's exclusivity.
 #include "core/host/host.hpp"
 
 #include <ostream>

@@ -61,6 +61,8 @@ class Host {
   const HostConfig& config() const { return config_; }
   /// After prepare(): the bus with core's topics, and the plugins' once they have started.
   EventBus& eventBus() { return *bus_; }
+  /// After prepareListing(): the jobs the plugins declared, in a scheduler that never runs.
+  const JobScheduler& jobScheduler() const { return *scheduler_; }
   int port() const { return server_ ? server_->port() : 0; }
 
  private:

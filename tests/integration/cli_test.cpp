@@ -233,8 +233,66 @@ TEST(Cli, PluginsListingOpensNoDatabaseAndStartsNoPlugin) {
   EXPECT_EQ(pathsUnder(host.dir().path()), before) << "the listing created files";
 }
 
-// Listing starts no thread of its own: `plugins`, `help` and `events` with every bundled
-// plugin start exactly as many threads as `version` (the host's logging), counted by a
+// `codecouncil jobs list` reads the declarations too: on PostgreSQL nothing answers at, it
+// lists every bundled plugin's job with its schedule; on SQLite it creates no database file
+// (nor the data folder). No plugin's start() runs.
+TEST(Cli, JobsListOpensNoDatabaseAndStartsNoPlugin) {
+  for (std::string url : {std::string("postgresql://cc_nobody@127.0.0.1:1/no_such_database"), std::string()}) {
+    HostProcess host(allBundledPlugins(), "", url);  // "": HostProcess's SQLite file under data/
+    const auto before = pathsUnder(host.dir().path());
+    ASSERT_FALSE(std::filesystem::exists(host.dir().path() / "data"));
+    for (auto args : {std::vector<std::string>{"jobs", "list"}, std::vector<std::string>{"jobs"}}) {
+      args.insert(args.end(), {"--config", host.configPath()});
+      auto r = runHost(args);
+      ASSERT_EQ(r.exitCode, 0) << r.output;
+      auto jobs = section(r.output, "jobs");
+      EXPECT_EQ(jobs.size(), 9u) << r.output;  // audit 1, backup 2, billing 3, metrics, analysis, admin
+      for (const char* job : {"audit.retention  ", "backup.run  ", "backup.publish  ", "metrics.refresh  ",
+                              "billing.reconcile_subscriptions  ", "analysis.recover_stale_runs  ",
+                              "admin.flush_counters  "}) {
+        bool found = false;
+        for (auto& line : jobs) found = found || line.rfind(job, 0) == 0;
+        EXPECT_TRUE(found) << job << " not listed:\n" << r.output;
+      }
+      // The schedules as before, aligned in one column; metrics' job runs on every instance.
+      EXPECT_TRUE(std::regex_search(r.output, std::regex("\n  audit\\.retention +0 3 \\* \\* \\*\n"))) << r.output;
+      EXPECT_TRUE(std::regex_search(r.output, std::regex("\n  backup\\.run +0 2 \\* \\* \\*\n"))) << r.output;
+      EXPECT_TRUE(std::regex_search(r.output, std::regex("\n  metrics\\.refresh +every \\d+s  \\(every instance\\)\n")))
+          << r.output;
+      EXPECT_FALSE(contains(r.output, "starting plugin")) << r.output;
+      EXPECT_FALSE(contains(r.output, "audit log ready")) << r.output;
+      EXPECT_FALSE(contains(r.output, "cannot reach the database")) << r.output;
+      EXPECT_FALSE(contains(r.output, "Connection attempt failed")) << r.output;
+      EXPECT_FALSE(contains(r.output, "migrations:")) << r.output;
+    }
+    EXPECT_EQ(pathsUnder(host.dir().path()), before) << "jobs list created files (" << url << ")";
+  }
+}
+
+// A plugin written before declare() registers its jobs in start(): `jobs list` does not start
+// it (that would need the database), names it instead, and lists the declaring plugins' jobs;
+// `jobs run` starts every plugin, so an unknown name still shows all of them.
+TEST(Cli, JobsListNamesAPluginThatRegistersInStart) {
+  std::string plugins = "  - name: tp_echo\n    path: " + testPluginDir() + "/libcc_tp_echo.so\n    migrations: " +
+                        sourceDir() + "/tests/plugins/tp_echo/migrations\n    config: { job_seconds: 60 }\n" +
+                        "  - name: tp_dependent\n    path: " + testPluginDir() + "/libcc_tp_dependent.so\n";
+  HostProcess host(plugins);
+  const auto before = pathsUnder(host.dir().path());
+  auto r = runHost({"jobs", "list", "--config", host.configPath()});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "jobs:\n  tp_echo.tick  every 60s\n")) << r.output;
+  EXPECT_TRUE(contains(r.output, "  (plugin tp_dependent registers in start(): its jobs are not listed; "
+                                 "`jobs run NAME` starts it)\n"))
+      << r.output;
+  EXPECT_FALSE(contains(r.output, "registers in start(): its jobs are not listed; `jobs run NAME` starts it)\n  ("))
+      << "tp_echo declares, so only tp_dependent is named:\n" << r.output;
+  EXPECT_FALSE(contains(r.output, "start tp_dependent")) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(host.dir().path() / "data" / "lifecycle.log")) << "tp_dependent was started";
+  EXPECT_EQ(pathsUnder(host.dir().path()), before) << "jobs list created files";
+}
+
+// Listing starts no thread of its own: `plugins`, `help`, `events` and `jobs list` with every
+// bundled plugin start exactly as many threads as `version` (the host's logging), counted by a
 // preloaded pthread_create (tests/support/thread_count). Audit's writer, the scheduler, the
 // HTTP loop and the SQLite checkpointer of the listing's never-opened database all start
 // threads when created.
@@ -254,6 +312,7 @@ TEST(Cli, ListingsStartNoThreadBeyondTheHostsOwn) {
   EXPECT_EQ(threadsOf({"plugins", "--config", host.configPath()}), own);
   EXPECT_EQ(threadsOf({"help", "--config", host.configPath()}), own);
   EXPECT_EQ(threadsOf({"events", "--config", host.configPath()}), own);
+  EXPECT_EQ(threadsOf({"jobs", "list", "--config", host.configPath()}), own);
 }
 
 // `help` lists the commands plugins add and `events` the topics, both from declare() alone.
@@ -278,7 +337,8 @@ TEST(Cli, HelpAndEventsNeedNoDatabase) {
 }
 
 // What the listing shows is what a served host serves: every listed route is routed (no
-// "no route" 404, no 405), and the jobs equal those of started plugins (`jobs list`).
+// "no route" 404, no 405), and the jobs equal those of started plugins (`jobs run` starts
+// them, and an unknown name lists their jobs), which `jobs list` shows too.
 TEST(Cli, PluginsListingMatchesTheServedHost) {
   HostProcess host(allBundledPlugins());
   ASSERT_TRUE(host.start()) << host.output();
@@ -299,11 +359,16 @@ TEST(Cli, PluginsListingMatchesTheServedHost) {
   // A path nobody declared is refused the same way, so the check above can fail.
   EXPECT_TRUE(contains(host.get("/api/never-declared").body, "no route for"));
 
-  auto served = runHost({"jobs", "list", "--config", host.configPath()});
-  ASSERT_EQ(served.exitCode, 0) << served.output;
-  std::set<std::string> listedJobs, servedJobs;
+  auto served = runHost({"jobs", "run", "cc.no_such_job", "--config", host.configPath()});
+  ASSERT_EQ(served.exitCode, 2) << served.output;
+  ASSERT_TRUE(contains(served.output, "starting plugin")) << served.output;
+  auto jobsList = runHost({"jobs", "list", "--config", host.configPath()});
+  ASSERT_EQ(jobsList.exitCode, 0) << jobsList.output;
+  std::set<std::string> listedJobs, servedJobs, jobsListed;
   for (auto& line : section(r.output, "jobs")) listedJobs.insert(line.substr(0, line.find(' ')));
   for (auto& line : section(served.output, "jobs")) servedJobs.insert(line.substr(0, line.find(' ')));
+  for (auto& line : section(jobsList.output, "jobs")) jobsListed.insert(line.substr(0, line.find(' ')));
   EXPECT_EQ(listedJobs, servedJobs) << r.output << "\n" << served.output;
+  EXPECT_EQ(jobsListed, servedJobs) << jobsList.output << "\n" << served.output;
   EXPECT_EQ(listedJobs.size(), 9u) << r.output;  // audit 1, backup 2, billing 3, metrics, analysis, admin
 }

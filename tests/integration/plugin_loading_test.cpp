@@ -267,7 +267,8 @@ TEST(PluginLoading, MoreThanSixteenServerThreadsServeRequestsAtOnce) {
 }
 
 // Routes are declared before start() but installed only after it succeeded: an optional
-// plugin whose start() fails serves none of them (the same answer as for a disabled plugin).
+// plugin whose start() fails serves none of them (the same answer as for a disabled plugin),
+// nor runs its jobs (`jobs run` starts the plugins; an unknown name lists the jobs it got).
 TEST(PluginLoading, DeclaredRoutesOfAPluginThatFailedToStartAreNotServed) {
   HostProcess host(echoEntry("{ fail_start: true, job_seconds: 60 }", "    optional: true\n"));
   ASSERT_TRUE(host.start()) << host.output();
@@ -275,7 +276,10 @@ TEST(PluginLoading, DeclaredRoutesOfAPluginThatFailedToStartAreNotServed) {
   auto r = host.get("/api/test/echo/word");
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_NE(r.body.find("no route for GET /api/test/echo/word"), std::string::npos) << r.body;
-  auto jobs = runHost({"jobs", "list", "--config", host.configPath()});
+  auto jobs = runHost({"jobs", "run", "cc.no_such_job", "--config", host.configPath()});
+  EXPECT_EQ(jobs.exitCode, 2) << jobs.output;
+  EXPECT_NE(jobs.output.find("tp_echo was told to fail"), std::string::npos) << jobs.output;  // it was started
+  EXPECT_NE(jobs.output.find("\njobs:\n"), std::string::npos) << jobs.output;
   EXPECT_EQ(jobs.output.find("tp_echo.tick"), std::string::npos) << jobs.output;
 }
 

@@ -13,6 +13,7 @@ class BadConfigPlugin : public cc::ConfiguredPlugin<BadConfigSettings> {
  public:
   std::string name() const override { return "tp_bad_config"; }
   std::string version() const override { return "0.0.1"; }
+  void declare(cc::Declarations&, const BadConfigSettings&) override {}  // registers nothing
   void start(cc::Context&, const BadConfigSettings&) override {}
 };
 

@@ -1,6 +1,8 @@
 // Test-only stand-ins for the audit and billing plugins' services, in memory, so the admin
 // plugin can be tested without them. Config: audit / billing / credits (bool, default true)
 // choose which services are provided; fail_billing makes every billing call throw.
+// POST /api/test/admin-fakes/publish publishes, for the plugins not loaded in these tests,
+// the topics the admin plugin counts (kStandInTopics, declared here).
 #include <codecouncil/sdk/sdk.hpp>
 #include <codecouncil/audit/contract.hpp>
 #include <codecouncil/billing/contract.hpp>
@@ -204,27 +206,24 @@ class FakeProvidersPlugin : public cc::ConfiguredPlugin<FakeSettings> {
  public:
   std::string name() const override { return "tp_admin_fakes"; }
   std::string version() const override { return "0.0.1"; }
-  void start(cc::Context& ctx, const FakeSettings& settings) override {
-    auto billing = std::make_shared<FakeBilling>(FailSwitch{settings.failBilling});
-    auto ledger = std::make_shared<FakeLedger>();
+  void declare(cc::Declarations& d, const FakeSettings& settings) override {
+    for (const char* topic : kStandInTopics) d.topic(cc::TopicSpec{topic, {}, "admin fake stand-in"});
     if (settings.audit) {
-      auto audit = std::make_shared<FakeAudit>();
-      ctx.services().provide<cc::audit::AuditLog>(audit);
-      ctx.events().subscribe("*", [audit](const cc::Event& e) {
+      d.provides<cc::audit::AuditLog>();
+      d.subscribe("*", [this](const cc::Event& e) {
         cc::audit::AuditEntry entry;
         entry.userId = text(e.payload, "userId");
         entry.action = e.topic;
         std::tie(entry.severity, entry.resourceType) = severityAndResource(e.topic);
         entry.resourceId = entry.userId;
         entry.metadata = cc::json::stringify(e.payload);
-        audit->record(entry);
+        audit_->record(entry);
       });
     }
-    if (settings.billing) ctx.services().provide<cc::billing::BillingService>(billing);
-    if (settings.credits) ctx.services().provide<cc::billing::CreditLedger>(ledger);
+    if (settings.billing) d.provides<cc::billing::BillingService>();
+    if (settings.credits) d.provides<cc::billing::CreditLedger>();
 
-    cc::Database* db = &ctx.db();
-    ctx.http().add("POST", "/api/test/admin-fakes/subscription", [billing, db](cc::Request& req, cc::Response& res) {
+    d.http().add("POST", "/api/test/admin-fakes/subscription", [this](cc::Request& req, cc::Response& res) {
       auto body = req.jsonBody();
       cc::billing::SubscriptionInfo sub;
       sub.userId = cc::json::requireString(body, "userId");
@@ -233,35 +232,58 @@ class FakeProvidersPlugin : public cc::ConfiguredPlugin<FakeSettings> {
       sub.id = "sub_" + sub.userId;
       sub.createdAt = cc::json::optionalString(body, "createdAt").value_or(nowIso());
       sub.currentPeriodStart = sub.createdAt;
-      billing->set(sub);
+      billing_->set(sub);
       // As the billing plugin does: the paid tier follows an active subscription.
       std::string tier = (sub.status == "active" || sub.status == "trialing") ? sub.plan.substr(0, sub.plan.find('_'))
                                                                                : std::string("free");
-      auto s = db->session();
-      s << db->sql("UPDATE \"User\" SET tier = ? WHERE id = ?"), use(tier), use(sub.userId), now;
+      auto s = db_->session();
+      s << db_->sql("UPDATE \"User\" SET tier = ? WHERE id = ?"), use(tier), use(sub.userId), now;
       res.json(200, cc::json::object());
     }, {cc::Access::Public});
 
-    ctx.http().add("POST", "/api/test/admin-fakes/ledger", [ledger](cc::Request& req, cc::Response& res) {
+    d.http().add("POST", "/api/test/admin-fakes/ledger", [this](cc::Request& req, cc::Response& res) {
       auto body = req.jsonBody();
       std::string userId = cc::json::requireString(body, "userId");
       std::int64_t amount = body->getValue<std::int64_t>("amount");
       std::string type = cc::json::requireString(body, "type");
-      ledger->add(userId, amount, type, type + ":" + std::to_string(ledger->stats().totalTransactions + 1), type);
+      ledger_->add(userId, amount, type, type + ":" + std::to_string(ledger_->stats().totalTransactions + 1), type);
       res.json(200, cc::json::object());
     }, {cc::Access::Public});
 
-    cc::Events* events = &ctx.events();
-    ctx.http().add("POST", "/api/test/admin-fakes/publish", [events](cc::Request& req, cc::Response& res) {
+    // Stands in for the topic's real publisher, which these tests do not load.
+    d.http().add("POST", "/api/test/admin-fakes/publish", [this](cc::Request& req, cc::Response& res) {
       auto body = req.jsonBody();
       std::string topic = cc::json::requireString(body, "topic");
       auto payload = body->has("payload") ? body->getObject("payload") : cc::json::object();
-      // Stands in for the topic's real publisher: the first publish declares the topic.
-      if (!events->declaration(topic)) events->declare(cc::TopicSpec{topic, {}, "admin fake stand-in"});
-      events->publish(topic, payload);
+      events_->publish(topic, payload);
       res.json(200, cc::json::object());
     }, {cc::Access::Public});
   }
+
+  void start(cc::Context& ctx, const FakeSettings& settings) override {
+    billing_ = std::make_shared<FakeBilling>(FailSwitch{settings.failBilling});
+    ledger_ = std::make_shared<FakeLedger>();
+    db_ = &ctx.db();
+    events_ = &ctx.events();
+    if (settings.audit) {
+      audit_ = std::make_shared<FakeAudit>();
+      ctx.services().provide<cc::audit::AuditLog>(audit_);
+    }
+    if (settings.billing) ctx.services().provide<cc::billing::BillingService>(billing_);
+    if (settings.credits) ctx.services().provide<cc::billing::CreditLedger>(ledger_);
+  }
+
+ private:
+  /// The analysis and billing topics the admin tests publish (their plugins are not loaded).
+  static constexpr const char* kStandInTopics[] = {"analysis_completed", "analysis_failed", "payment_succeeded",
+                                                   "payment_failed"};
+
+  // Set in start(), before the host installs the routes and the subscription that read them.
+  std::shared_ptr<FakeAudit> audit_;
+  std::shared_ptr<FakeBilling> billing_;
+  std::shared_ptr<FakeLedger> ledger_;
+  cc::Database* db_ = nullptr;
+  cc::Events* events_ = nullptr;
 };
 
 }  // namespace

@@ -11,9 +11,9 @@ class EventProbePlugin : public cc::Plugin {
   std::string name() const override { return "analysis_event_probe"; }
   std::string version() const override { return "0.0.1-test"; }
 
-  void start(cc::Context& ctx) override {
+  void declare(cc::Declarations& d) override {
     for (const char* topic : {"analysis_completed", "analysis_failed"}) {
-      ctx.events().subscribe(topic, [this](const cc::Event& e) {
+      d.subscribe(topic, [this](const cc::Event& e) {
         auto copy = cc::json::object();
         copy->set("topic", e.topic);
         copy->set("publisher", e.publisher);
@@ -22,11 +22,13 @@ class EventProbePlugin : public cc::Plugin {
         events_->add(copy);
       });
     }
-    ctx.http().add("GET", "/api/test/analysis-events", [this](cc::Request&, cc::Response& res) {
+    d.http().add("GET", "/api/test/analysis-events", [this](cc::Request&, cc::Response& res) {
       std::lock_guard<std::mutex> lock(mutex_);
       res.json(200, events_);
     }, {cc::Access::Public});
   }
+  // Nothing to create: the handlers use only members that exist from construction.
+  void start(cc::Context&) override {}
 
  private:
   std::mutex mutex_;

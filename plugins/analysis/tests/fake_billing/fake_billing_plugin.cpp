@@ -102,10 +102,9 @@ class FakeBillingPlugin : public cc::Plugin {
   std::string name() const override { return "billing"; }
   std::string version() const override { return "0.0.1-test"; }
 
-  void start(cc::Context& ctx) override {
-    auto ledger = std::make_shared<FakeLedger>(ctx.db());
-    ctx.services().provide<cc::billing::CreditLedger>(ledger);
-    ctx.http().add("POST", "/api/test/billing/grant", [ledger](cc::Request& req, cc::Response& res) {
+  void declare(cc::Declarations& d) override {
+    d.provides<cc::billing::CreditLedger>();
+    d.http().add("POST", "/api/test/billing/grant", [this](cc::Request& req, cc::Response& res) {
       auto body = req.jsonBody();
       std::string userId = cc::json::requireString(body, "userId");
       if (!body->has("amount") || !body->get("amount").isInteger()) throw cc::HttpError(400, "amount must be an integer");
@@ -113,12 +112,20 @@ class FakeBillingPlugin : public cc::Plugin {
       if (amount <= 0) throw cc::HttpError(400, "amount must be positive");
       std::string reference = cc::json::optionalString(body, "reference").value_or("");
       if (reference.empty()) reference = "test-grant:" + req.requestId;
-      ledger->grant(userId, amount, reference);
+      ledger_->grant(userId, amount, reference);
       auto o = cc::json::object();
-      o->set("balance", ledger->balance(userId));
+      o->set("balance", ledger_->balance(userId));
       res.json(200, o);
     }, {cc::Access::Admin});
   }
+
+  void start(cc::Context& ctx) override {
+    ledger_ = std::make_shared<FakeLedger>(ctx.db());
+    ctx.services().provide<cc::billing::CreditLedger>(ledger_);
+  }
+
+ private:
+  std::shared_ptr<FakeLedger> ledger_;  ///< created in start(), before the route is installed
 };
 
 }  // namespace

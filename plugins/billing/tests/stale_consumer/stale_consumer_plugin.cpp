@@ -21,17 +21,23 @@ class StaleConsumer : public cc::Plugin {
   std::string version() const override { return "0.0.1"; }
   std::vector<std::string> dependencies() const override { return {"billing"}; }
 
+  void declare(cc::Declarations& d) override {
+    d.http().add("GET", "/api/test/stale/ledger", [this](cc::Request&, cc::Response& res) {
+      auto o = cc::json::object();
+      o->set("present", present_);
+      res.json(200, o);
+    }, {cc::Access::Public});
+  }
+
   void start(cc::Context& ctx) override {
     std::shared_ptr<NextVersionCreditLedger> ledger = ctx.services().get<NextVersionCreditLedger>();
     if (!ledger && ctx.config().getBool("required", false))
       throw std::runtime_error("billing's credit ledger is unavailable");
-    bool present = ledger != nullptr;
-    ctx.http().add("GET", "/api/test/stale/ledger", [present](cc::Request&, cc::Response& res) {
-      auto o = cc::json::object();
-      o->set("present", present);
-      res.json(200, o);
-    }, {cc::Access::Public});
+    present_ = ledger != nullptr;
   }
+
+ private:
+  bool present_ = false;  ///< set in start(), before the route is installed
 };
 
 }  // namespace

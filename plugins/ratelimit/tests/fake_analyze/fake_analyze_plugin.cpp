@@ -14,25 +14,27 @@ class FakeAnalyzePlugin : public cc::Plugin {
   std::string name() const override { return "fake_analyze"; }
   std::string version() const override { return "0.0.1"; }
 
-  void start(cc::Context& ctx) override {
+  void declare(cc::Declarations& d) override {
     auto answer = [](cc::Request& req, cc::Response& res) {
       auto o = cc::json::object();
       o->set("analysis", "ok");
       o->set("userId", req.requireUser().id);
       res.json(200, o);
     };
-    ctx.http().add("POST", "/api/gemini/analyze", answer, {cc::Access::User, 0, {cc::route_tag::kAnalysisRun}});
-    ctx.http().add("POST", "/api/fake-analyze/metered", answer, {cc::Access::User, 0, {cc::route_tag::kAnalysisRun}});
+    d.http().add("POST", "/api/gemini/analyze", answer, {cc::Access::User, 0, {cc::route_tag::kAnalysisRun}});
+    d.http().add("POST", "/api/fake-analyze/metered", answer, {cc::Access::User, 0, {cc::route_tag::kAnalysisRun}});
 
-    ctx.events().subscribe("rate_limit_exceeded", [this](const cc::Event& e) {
+    d.subscribe("rate_limit_exceeded", [this](const cc::Event& e) {
       std::lock_guard<std::mutex> lock(mutex_);
       events_->add(e.payload);
     });
-    ctx.http().add("GET", "/api/fake-analyze/events", [this](cc::Request&, cc::Response& res) {
+    d.http().add("GET", "/api/fake-analyze/events", [this](cc::Request&, cc::Response& res) {
       std::lock_guard<std::mutex> lock(mutex_);
       res.json(200, events_);
     }, {cc::Access::Public});
   }
+  // Nothing to create: the handlers use only members that exist from construction.
+  void start(cc::Context&) override {}
 
  private:
   std::mutex mutex_;
