@@ -10,13 +10,13 @@ inline const TopicSpec kAnalysisCompleted{
     {{"userId", FieldType::String, true}, {"analysisId", FieldType::String, true},
      {"tier", FieldType::String, true}, {"credits", FieldType::Integer, true}},
     "an analysis run completed and its credits were spent",
-    AuditHint{"info", "analysis", "analysisId"}};
+    Severity::Info, EventResource{"analysis", "analysisId"}};
 
 inline const TopicSpec kAnalysisFailed{
     "analysis_failed",
     {{"userId", FieldType::String, true}, {"analysisId", FieldType::String, true},
      {"tier", FieldType::String, true}, {"error", FieldType::String, true}},
     "an analysis run failed and its credits were refunded",
-    AuditHint{"error", "analysis", "analysisId"}};
+    Severity::Error, EventResource{"analysis", "analysisId"}};
 
 }  // namespace cc::analysis::topics

@@ -9,6 +9,6 @@ inline const TopicSpec kRateLimitExceeded{
     {{"userId", FieldType::String, true}, {"tier", FieldType::String, true},
      {"limitType", FieldType::String, true}, {"limit", FieldType::Integer, true}},
     "a request was refused with 429 (limitType: daily_requests, monthly_requests, daily_analysis, monthly_analysis)",
-    AuditHint{"warning", "analysis", ""}};
+    Severity::Warning, EventResource{"analysis", ""}};
 
 }  // namespace cc::ratelimit::topics
