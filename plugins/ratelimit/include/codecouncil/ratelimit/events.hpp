@@ -1,5 +1,8 @@
 #pragma once
-// The topic ratelimit publishes, declared at start (only ratelimit may publish it).
+// ratelimit's events: the topic the ratelimit plugin declares at start (only ratelimit may
+// publish it) and its payload fields. Part of ratelimit's contract
+// (CodeCouncil::ratelimit_contract, header-only): subscribers name the topic through this
+// constant, not a literal, without depending on the plugin.
 #include <codecouncil/sdk/events.hpp>
 
 namespace cc::ratelimit::topics {
