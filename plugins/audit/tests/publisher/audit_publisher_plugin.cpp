@@ -42,10 +42,13 @@ class AuditPublisherPlugin : public cc::Plugin {
       if (body->has("audit")) {
         auto hint = body->getObject("audit");
         if (!hint) throw cc::HttpError(400, "audit must be an object");
-        spec.severity = cc::severityNamed(cc::json::requireString(hint, "severity"));
-        if (!spec.severity) throw cc::HttpError(400, "audit.severity must be info, warning, error or critical");
-        spec.resource = cc::EventResource{cc::json::requireString(hint, "resourceType"),
-                                          cc::json::optionalString(hint, "resourceIdField").value_or("")};
+        // Either may be absent, as in a real declaration.
+        if (auto severity = cc::json::optionalString(hint, "severity")) {
+          spec.severity = cc::severityNamed(*severity);
+          if (!spec.severity) throw cc::HttpError(400, "audit.severity must be info, warning, error or critical");
+        }
+        if (auto type = cc::json::optionalString(hint, "resourceType"))
+          spec.resource = cc::EventResource{*type, cc::json::optionalString(hint, "resourceIdField").value_or("")};
       }
       try {
         if (!events->declaration(topic)) events->declare(spec);
