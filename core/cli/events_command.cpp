@@ -33,9 +33,10 @@ int runEventsCommand(Host& host, const std::vector<std::string>& args, std::ostr
     if (!spec.description.empty()) out << "    " << spec.description << "\n";
     out << "    publisher: " << r.declaration.publisher << "\n";
     out << "    subscribers: " << joined(r.subscribers) << "\n";
-    if (spec.audit)
-      out << "    audit: " << spec.audit->severity << " / " << spec.audit->resourceType
-          << (spec.audit->resourceIdField.empty() ? "" : " (resource id: " + spec.audit->resourceIdField + ")") << "\n";
+    if (spec.severity) out << "    severity: " << severityName(*spec.severity) << "\n";
+    if (spec.resource)
+      out << "    resource: " << spec.resource->type
+          << (spec.resource->idField.empty() ? "" : " (id: " + spec.resource->idField + ")") << "\n";
     out << "    fields:";
     if (spec.fields.empty()) out << " none";
     out << "\n";

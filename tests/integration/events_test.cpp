@@ -158,21 +158,31 @@ TEST(EventsCommand, ListsEveryTopicWithPublisherSubscribersAndFields) {
   std::string signup = block("user_signup");
   EXPECT_NE(signup.find("publisher: core"), std::string::npos) << signup;
   EXPECT_NE(block("rate_limit_exceeded").find("limitType  string  required"), std::string::npos) << out;
-  // The audit plugin records each topic by its declaration's hint (docs/events.md's last column).
-  std::map<std::string, std::string> audit = {
-      {"user_signup", "info / user (resource id: userId)"}, {"login_failed", "warning / user (resource id: userId)"},
-      {"login_throttled", "warning / user (resource id: userId)"}, {"signup_throttled", "warning / user"},
-      {"plugin_failed", "critical / system (resource id: plugin)"},
-      {"subscription_created", "info / subscription (resource id: subscriptionId)"},
-      {"subscription_updated", "info / subscription (resource id: subscriptionId)"},
-      {"subscription_canceled", "info / subscription (resource id: subscriptionId)"},
-      {"payment_succeeded", "info / payment (resource id: invoiceId)"}, {"payment_failed", "error / payment (resource id: invoiceId)"},
-      {"credits_granted", "info / payment (resource id: reference)"}, {"billing_reconcile_stopped", "critical / system"},
-      {"rate_limit_exceeded", "warning / analysis"}, {"analysis_completed", "info / analysis (resource id: analysisId)"},
-      {"analysis_failed", "error / analysis (resource id: analysisId)"}, {"user_suspended", "warning / admin (resource id: userId)"},
-      {"user_reactivated", "info / admin (resource id: userId)"}, {"backup_succeeded", "info / backup (resource id: file)"},
-      {"backup_failed", "critical / backup"}};
-  for (auto& [topic, hint] : audit)
-    EXPECT_NE(block(topic).find("    audit: " + hint + "\n"), std::string::npos) << topic << ":\n" << block(topic);
+  // Each declaration's severity and resource, as subscribers (audit) read them; docs/events.md's
+  // last column.
+  std::map<std::string, std::pair<std::string, std::string>> described = {
+      {"user_signup", {"info", "user (id: userId)"}},
+      {"login_failed", {"warning", "user (id: userId)"}},
+      {"login_throttled", {"warning", "user (id: userId)"}},
+      {"signup_throttled", {"warning", "user"}},
+      {"plugin_failed", {"critical", "system (id: plugin)"}},
+      {"subscription_created", {"info", "subscription (id: subscriptionId)"}},
+      {"subscription_updated", {"info", "subscription (id: subscriptionId)"}},
+      {"subscription_canceled", {"info", "subscription (id: subscriptionId)"}},
+      {"payment_succeeded", {"info", "payment (id: invoiceId)"}},
+      {"payment_failed", {"error", "payment (id: invoiceId)"}},
+      {"credits_granted", {"info", "payment (id: reference)"}},
+      {"billing_reconcile_stopped", {"critical", "system"}},
+      {"rate_limit_exceeded", {"warning", "analysis"}},
+      {"analysis_completed", {"info", "analysis (id: analysisId)"}},
+      {"analysis_failed", {"error", "analysis (id: analysisId)"}},
+      {"user_suspended", {"warning", "admin (id: userId)"}},
+      {"user_reactivated", {"info", "admin (id: userId)"}},
+      {"backup_succeeded", {"info", "backup (id: file)"}},
+      {"backup_failed", {"critical", "backup"}}};
+  for (auto& [topic, d] : described) {
+    EXPECT_NE(block(topic).find("    severity: " + d.first + "\n"), std::string::npos) << topic << ":\n" << block(topic);
+    EXPECT_NE(block(topic).find("    resource: " + d.second + "\n"), std::string::npos) << topic << ":\n" << block(topic);
+  }
   EXPECT_EQ(out.find("error_code"), std::string::npos) << "a snake_case payload key is listed:\n" << out;
 }

@@ -3,7 +3,8 @@
 # prefix, builds sdk/examples/hello out of tree against that prefix only, with find_package
 # (PostgreSQL) disabled (an author needs no libpq-dev), loads it into the real host and checks
 # that its route answers; builds a consumer of the providers' contracts (CodeCouncil::billing_contract,
-# CodeCouncil::audit_contract) against the same prefix. Also checks that the top-level install still ships the SDK.
+# CodeCouncil::audit_contract, and the events headers of analysis_contract and ratelimit_contract)
+# against the same prefix. Also checks that the top-level install still ships the SDK.
 # usage: out_of_tree_test.sh <source dir> <build dir> <host binary>
 set -euo pipefail
 src="$1" build="$2" host="$3"
@@ -15,6 +16,8 @@ cmake --install "$build" --prefix "$work/host-prefix" >/dev/null
 test -f "$work/host-prefix/include/codecouncil/sdk/sdk.hpp"
 test -f "$work/host-prefix/lib/cmake/CodeCouncilSDK/CodeCouncilSDKConfig.cmake"
 test -f "$work/host-prefix/include/codecouncil/billing/contract.hpp"
+test -f "$work/host-prefix/include/codecouncil/analysis/events.hpp"
+test -f "$work/host-prefix/include/codecouncil/ratelimit/events.hpp"
 
 # -Werror=dev: a standalone configure must be clean (project(), cmake_minimum_required(), no parent-scope set).
 cmake -S "$src/sdk" -B "$work/sdk-build" -G Ninja -Werror=dev >/dev/null
@@ -25,6 +28,10 @@ test ! -e "$work/sdk-prefix/bin"
 # The providers' contracts install with it, as header-only targets of the SDK's package.
 test -f "$work/sdk-prefix/include/codecouncil/billing/contract.hpp"
 test -f "$work/sdk-prefix/include/codecouncil/audit/contract.hpp"
+# Publishers' events headers too: subscribers name topics through them (header-only contracts).
+test -f "$work/sdk-prefix/include/codecouncil/billing/events.hpp"
+test -f "$work/sdk-prefix/include/codecouncil/analysis/events.hpp"
+test -f "$work/sdk-prefix/include/codecouncil/ratelimit/events.hpp"
 test ! -e "$work/sdk-prefix/include/codecouncil/sdk/services"
 # A consumer of billing's and audit's services builds against that prefix alone.
 mkdir -p "$work/consumer-src"
@@ -33,11 +40,14 @@ cmake_minimum_required(VERSION 3.22)
 project(contract_consumer LANGUAGES CXX)
 find_package(CodeCouncilSDK 2.0 REQUIRED)
 codecouncil_add_plugin(contract_consumer SOURCES consumer.cpp
-                       LIBRARIES CodeCouncil::billing_contract CodeCouncil::audit_contract)
+                       LIBRARIES CodeCouncil::billing_contract CodeCouncil::audit_contract
+                                 CodeCouncil::analysis_contract CodeCouncil::ratelimit_contract)
 CMAKE
 cat >"$work/consumer-src/consumer.cpp" <<'CPP'
+#include <codecouncil/analysis/events.hpp>
 #include <codecouncil/audit/contract.hpp>
 #include <codecouncil/billing/contract.hpp>
+#include <codecouncil/ratelimit/events.hpp>
 #include <codecouncil/sdk/sdk.hpp>
 namespace {
 class Consumer : public cc::Plugin {
@@ -48,6 +58,8 @@ class Consumer : public cc::Plugin {
   void start(cc::Context& ctx) override {
     ledger_ = ctx.services().get<cc::billing::CreditLedger>();
     audit_ = ctx.services().get<cc::audit::AuditLog>();
+    for (auto* topic : {&cc::analysis::topics::kAnalysisFailed, &cc::ratelimit::topics::kRateLimitExceeded})
+      ctx.events().subscribe(topic->name, [](const cc::Event&) {});
   }
  private:
   std::shared_ptr<cc::billing::CreditLedger> ledger_;

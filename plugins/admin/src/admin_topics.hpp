@@ -9,12 +9,12 @@ inline const TopicSpec kUserSuspended{
     "user_suspended",
     {{"userId", FieldType::String, true}, {"adminId", FieldType::String, true}, {"reason", FieldType::String, true}},
     "an admin suspended a user",
-    AuditHint{"warning", "admin", "userId"}};
+    Severity::Warning, EventResource{"admin", "userId"}};
 
 inline const TopicSpec kUserReactivated{
     "user_reactivated",
     {{"userId", FieldType::String, true}, {"adminId", FieldType::String, true}},
     "an admin reactivated a suspended user",
-    AuditHint{"info", "admin", "userId"}};
+    Severity::Info, EventResource{"admin", "userId"}};
 
 }  // namespace cc::admin::topics

@@ -5,10 +5,10 @@
 #include "analysis_config.hpp"
 #include "analysis_routes.hpp"
 #include "analysis_service.hpp"
-#include "analysis_topics.hpp"
 #include "builtin_analyzer.hpp"
 #include "gemini_analyzer.hpp"
 
+#include <codecouncil/analysis/events.hpp>
 #include <codecouncil/sdk/sdk.hpp>
 #include <codecouncil/billing/contract.hpp>
 

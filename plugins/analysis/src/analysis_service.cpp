@@ -1,6 +1,6 @@
 #include "analysis_service.hpp"
 
-#include "analysis_topics.hpp"
+#include <codecouncil/analysis/events.hpp>
 
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>

@@ -15,7 +15,7 @@ struct AuditSettings {
   int maxPageSize = 500;
   int queueCapacity = 10000;
   int batchSize = 200;
-  std::map<std::string, RuleOverride> topicOverrides;  ///< `events:`, over each declaration's audit hint
+  std::map<std::string, RuleOverride> topicOverrides;  ///< `events:`, over each declaration's severity/resource
   TopicRule unknownTopics = kUnknownTopicDefault;
 
   static void describe(ConfigReader& r, AuditSettings& s);

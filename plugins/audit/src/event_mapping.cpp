@@ -37,9 +37,16 @@ TopicRule RuleOverride::over(TopicRule base) const {
 }
 
 std::optional<TopicRule> declaredRule(const Event& event) {
-  if (!event.spec || !event.spec->audit) return std::nullopt;
-  const AuditHint& hint = *event.spec->audit;
-  return TopicRule{hint.severity, hint.resourceType, hint.resourceIdField, true};
+  if (!event.spec || (!event.spec->severity && !event.spec->resource)) return std::nullopt;
+  // What the declaration leaves out comes from the unknown-topic default, as for a partial
+  // config override.
+  TopicRule rule = kUnknownTopicDefault;
+  if (event.spec->severity) rule.severity = severityName(*event.spec->severity);
+  if (event.spec->resource) {
+    rule.resourceType = event.spec->resource->type;
+    rule.resourceIdField = event.spec->resource->idField;
+  }
+  return rule;
 }
 
 EventMapping::EventMapping(std::map<std::string, RuleOverride> overrides, std::optional<TopicRule> unknownTopics)
@@ -47,7 +54,8 @@ EventMapping::EventMapping(std::map<std::string, RuleOverride> overrides, std::o
 
 void EventMapping::describe(ConfigReader& r, std::map<std::string, RuleOverride>& overrides, TopicRule& unknownTopics) {
   // Topics are checked against declarations only once plugins start, so a partial rule for a
-  // topic declared without a hint completes the unknown-topic rule rather than being refused.
+  // topic declared without severity or resource completes the unknown-topic rule rather than
+  // being refused.
   r.mapOf<RuleOverride>("events", overrides,
                         [](ConfigReader& entry, const std::string&, RuleOverride& o) { RuleOverride::describe(entry, o); });
   r.section("unknown_topics", unknownTopics);

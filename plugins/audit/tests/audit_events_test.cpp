@@ -64,7 +64,7 @@ TEST_F(AuditEvents, SignupAndBadLoginFromCoreAreRecorded) {
 TEST_F(AuditEvents, EveryCatalogueTopicGetsItsSeverityAndResource) {
   // Each topic is declared by the stand-in with the hint its real publisher declares
   // (`codecouncil events` checks the real declarations); credits_granted is overridden to
-  // warning by this host's config, hello_greeted has no hint (unknown_topics: info / system).
+  // warning by this host's config, hello_greeted declares neither (unknown_topics: info / system).
   struct Case {
     std::string topic, payload, hint, severity, resourceType, resourceId;
   };
@@ -84,6 +84,9 @@ TEST_F(AuditEvents, EveryCatalogueTopicGetsItsSeverityAndResource) {
       {"backup_failed", R"({"error":"disk full","engine":"sqlite"})", R"({"severity":"critical","resourceType":"backup","resourceIdField":""})", "critical", "backup", "<null>"},
       {"billing_reconcile_stopped", R"({"reason":"wrong_account","livemode":false,"accountId":"acct_other"})", R"({"severity":"critical","resourceType":"system","resourceIdField":""})", "critical", "system", "<null>"},
       {"hello_greeted", R"({"name":"ada"})", "", "info", "system", "<null>"},
+      // A declaration may give severity or resource alone: the other comes from the defaults.
+      {"cache_flushed", R"({"entries":12})", R"({"severity":"critical"})", "critical", "system", "<null>"},
+      {"invoice_viewed", R"({"invoiceId":"in_7"})", R"({"resourceType":"payment","resourceIdField":"invoiceId"})", "info", "payment", "in_7"},
   };
   for (auto& c : cases) publish(*host_, c.topic, c.payload, c.hint);
   for (auto& c : cases) {

@@ -53,7 +53,7 @@ inline bool waitForTotal(const HostProcess& host, std::int64_t expected, const s
 
 /// POST /api/test/audit/publish: publishes `topic` with `payloadJson` through the real bus;
 /// the first publish of a topic declares it, with `auditHintJson` ({severity, resourceType,
-/// resourceIdField}) as its declaration's audit hint when given.
+/// resourceIdField}) as its declaration's severity and resource when given.
 inline void publish(const HostProcess& host, const std::string& topic, const std::string& payloadJson = "{}",
                     const std::string& auditHintJson = "") {
   auto r = host.post("/api/test/audit/publish", R"({"topic":")" + topic + R"(","payload":)" + payloadJson +

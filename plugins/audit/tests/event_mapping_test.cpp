@@ -1,5 +1,5 @@
-// How an event becomes an entry: its declaration's audit hint, the config's overrides, the
-// unknown-topic rule.
+// How an event becomes an entry: its declaration's severity and resource, the config's
+// overrides, the unknown-topic rule.
 #include "audit_config.hpp"
 #include "event_mapping.hpp"
 
@@ -24,31 +24,61 @@ std::vector<std::string> errorsOf(const std::string& text) {
   return errors.list();
 }
 
-/// An event as the bus delivers it: with its declaration, carrying `hint` when given.
-cc::Event event(const std::string& topic, const std::string& payloadJson, std::optional<cc::AuditHint> hint = {},
+/// What a declaration says about its events: TopicSpec's severity and resource.
+struct Described {
+  std::optional<cc::Severity> severity;
+  std::optional<cc::EventResource> resource;
+};
+
+/// An event as the bus delivers it: with its declaration, describing the event when given.
+cc::Event event(const std::string& topic, const std::string& payloadJson, Described described = {},
                 const std::string& publisher = "billing") {
   auto spec = std::make_shared<cc::TopicSpec>();
   spec->name = topic;
-  spec->audit = std::move(hint);
+  spec->severity = described.severity;
+  spec->resource = described.resource;
   return cc::Event{topic, cc::json::parseObject(payloadJson), publisher, spec};
 }
 
-const cc::AuditHint kPaymentFailed{"error", "payment", "invoiceId"};
+const Described kPaymentFailed{cc::Severity::Error, cc::EventResource{"payment", "invoiceId"}};
 
 }  // namespace
 
-TEST(EventMapping, TheDeclarationsHintGivesTheRule) {
+TEST(EventMapping, TheDeclarationsSeverityAndResourceGiveTheRule) {
   auto mapping = mappingOf(yaml("{}"));
   auto rule = mapping.ruleFor(event("payment_failed", "{}", kPaymentFailed));
   ASSERT_TRUE(rule);
   EXPECT_EQ(rule->severity, "error");
   EXPECT_EQ(rule->resourceType, "payment");
   EXPECT_EQ(rule->resourceIdField, "invoiceId");
-  // Audit knows no topic by name: the same topic declared without a hint is an unknown topic.
+  // Audit knows no topic by name: the same topic declared with neither is an unknown topic.
   auto bare = mapping.ruleFor(event("payment_failed", "{}"));
   ASSERT_TRUE(bare);
   EXPECT_EQ(bare->severity, "info");
   EXPECT_EQ(bare->resourceType, "system");
+}
+
+TEST(EventMapping, WhatADeclarationLeavesOutComesFromTheDefault) {
+  // The SDK's severity and resource are independent: a declaration may give one of them; the
+  // other comes from the unknown-topic default (info / system, no resource id), never from
+  // unknown_topics' config, which is for topics that describe nothing.
+  auto mapping = mappingOf(yaml("unknown_topics: { severity: warning, resourceType: admin }"));
+  auto severityOnly = mapping.ruleFor(event("cache_flushed", "{}", Described{cc::Severity::Critical, std::nullopt}));
+  ASSERT_TRUE(severityOnly);
+  EXPECT_EQ(severityOnly->severity, "critical");
+  EXPECT_EQ(severityOnly->resourceType, "system");
+  EXPECT_EQ(severityOnly->resourceIdField, "");
+  auto resourceOnly =
+      mapping.ruleFor(event("invoice_viewed", "{}", Described{std::nullopt, cc::EventResource{"payment", "invoiceId"}}));
+  ASSERT_TRUE(resourceOnly);
+  EXPECT_EQ(resourceOnly->severity, "info");
+  EXPECT_EQ(resourceOnly->resourceType, "payment");
+  EXPECT_EQ(resourceOnly->resourceIdField, "invoiceId");
+  // Described by neither: unknown_topics applies.
+  auto neither = mapping.ruleFor(event("cache_flushed", "{}"));
+  ASSERT_TRUE(neither);
+  EXPECT_EQ(neither->severity, "warning");
+  EXPECT_EQ(neither->resourceType, "admin");
 }
 
 TEST(EventMapping, EventBecomesEntryWithContextColumnsAndMetadata) {
@@ -87,7 +117,7 @@ TEST(EventMapping, SecretsInPayloadsAreRedactedWithoutTouchingThePayload) {
 TEST(EventMapping, RateLimitHasNoResourceId) {
   auto mapping = mappingOf(yaml("{}"));
   auto e = mapping.toEntry(event("rate_limit_exceeded", R"({"userId":"u1","tier":"startup","limitType":"daily_requests","limit":1000})",
-                                 cc::AuditHint{"warning", "analysis", ""}));
+                                 Described{cc::Severity::Warning, cc::EventResource{"analysis", ""}}));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->resourceId, "");
   EXPECT_EQ(e->severity, "warning");
@@ -105,7 +135,7 @@ unknown_topics: { severity: warning }
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->severity, "critical");
   EXPECT_EQ(failed->resourceType, "payment");  // untouched keys keep the declared hint's
-  EXPECT_FALSE(mapping.ruleFor(event("backup_succeeded", "{}", cc::AuditHint{"info", "backup", "file"})));
+  EXPECT_FALSE(mapping.ruleFor(event("backup_succeeded", "{}", Described{cc::Severity::Info, cc::EventResource{"backup", "file"}})));
   auto voided = mapping.toEntry(event("invoice_voided", R"({"invoiceId":"in_1"})"));
   ASSERT_TRUE(voided);
   EXPECT_EQ(voided->resourceId, "in_1");
@@ -116,7 +146,7 @@ unknown_topics: { severity: warning }
 
   auto quiet = mappingOf(yaml("unknown_topics: { record: false }"));
   EXPECT_FALSE(quiet.ruleFor(event("hello_greeted", "{}")));
-  EXPECT_TRUE(quiet.ruleFor(event("user_signup", "{}", cc::AuditHint{"info", "user", "userId"})));
+  EXPECT_TRUE(quiet.ruleFor(event("user_signup", "{}", Described{cc::Severity::Info, cc::EventResource{"user", "userId"}})));
 }
 
 TEST(AuditConfig, ValidConfigsPass) {

@@ -10,12 +10,12 @@ inline const TopicSpec kBackupSucceeded{
     {{"file", FieldType::String, true}, {"bytes", FieldType::Integer, true},
      {"durationSeconds", FieldType::Number, true}, {"engine", FieldType::String, true}},
     "a backup file was written and verified",
-    AuditHint{"info", "backup", "file"}};
+    Severity::Info, EventResource{"backup", "file"}};
 
 inline const TopicSpec kBackupFailed{
     "backup_failed",
     {{"error", FieldType::String, true}, {"engine", FieldType::String, true}},
     "a backup run failed",
-    AuditHint{"critical", "backup", ""}};
+    Severity::Critical, EventResource{"backup", ""}};
 
 }  // namespace cc::backup::topics

@@ -1,6 +1,8 @@
 #include "business_counters.hpp"
 
+#include <codecouncil/analysis/events.hpp>
 #include <codecouncil/billing/events.hpp>
+#include <codecouncil/ratelimit/events.hpp>
 #include <codecouncil/sdk/core_topics.hpp>
 #include <codecouncil/sdk/event_fields.hpp>
 
@@ -67,20 +69,25 @@ BusinessCounters::BusinessCounters(prometheus::Registry& registry, const KnownLa
 }
 
 const std::vector<std::string>& BusinessCounters::topics() {
-  // Core's and billing's topics through their declarations; analysis and ratelimit ship no
-  // contract header, so theirs are named here.
+  // Every topic through its publisher's declaration (core's, and billing's, analysis' and
+  // ratelimit's header-only contracts): a renamed topic breaks this build, not the counters.
+  // The publishers stay optional: a subscription to a topic nobody declares never fires.
   namespace billing = cc::billing::topics;
+  namespace analysis = cc::analysis::topics;
+  namespace ratelimit = cc::ratelimit::topics;
   static const std::vector<std::string> t{cc::topics::kUserSignup.name,         cc::topics::kLoginFailed.name,
                                           cc::topics::kLoginThrottled.name,     cc::topics::kSignupThrottled.name,
                                           billing::kSubscriptionCreated.name,    billing::kSubscriptionCanceled.name,
                                           billing::kPaymentSucceeded.name,       billing::kPaymentFailed.name,
-                                          "analysis_completed",                  "analysis_failed",
-                                          "rate_limit_exceeded",                 billing::kReconcileStopped.name};
+                                          analysis::kAnalysisCompleted.name,     analysis::kAnalysisFailed.name,
+                                          ratelimit::kRateLimitExceeded.name,    billing::kReconcileStopped.name};
   return t;
 }
 
 void BusinessCounters::handle(const cc::Event& e) {
   namespace billing = cc::billing::topics;
+  namespace analysis = cc::analysis::topics;
+  namespace ratelimit = cc::ratelimit::topics;
   const std::string& t = e.topic;
   if (t == cc::topics::kUserSignup.name) {
     signups_.Add({}).Increment();
@@ -100,13 +107,13 @@ void BusinessCounters::handle(const cc::Event& e) {
     paymentsSucceeded_.Add({{"amount_tier", tier}}).Increment();
   } else if (t == billing::kPaymentFailed.name) {
     paymentsFailed_.Add({{"error_code", errorCodes_.label(text(e, "errorCode"))}}).Increment();
-  } else if (t == "analysis_completed" || t == "analysis_failed") {
+  } else if (t == analysis::kAnalysisCompleted.name || t == analysis::kAnalysisFailed.name) {
     std::string tier = tiers_.label(text(e, "tier"));
     analysisRuns_.Add({{"tier", tier}}).Increment();
-    if (t == "analysis_failed") analysisFailures_.Add({{"tier", tier}}).Increment();
+    if (t == analysis::kAnalysisFailed.name) analysisFailures_.Add({{"tier", tier}}).Increment();
   } else if (t == billing::kReconcileStopped.name) {
     reconcileStopped_.Add({{"reason", stopReasons_.label(text(e, "reason"))}}).Increment();
-  } else if (t == "rate_limit_exceeded") {
+  } else if (t == ratelimit::kRateLimitExceeded.name) {
     rateLimitsExceeded_.Add({{"tier", tiers_.label(text(e, "tier"))},
                              {"limit_type", limitTypes_.label(text(e, "limitType"))}})
         .Increment();

@@ -1,8 +1,9 @@
 #include "rate_limiter.hpp"
 
 #include "limit_policy.hpp"
-#include "ratelimit_topics.hpp"
 #include "request_classifier.hpp"
+
+#include <codecouncil/ratelimit/events.hpp>
 
 #include <stdexcept>
 #include <utility>

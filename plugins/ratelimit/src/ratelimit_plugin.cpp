@@ -1,9 +1,9 @@
 // Per-user, per-tier rate limiting backed by the "RateLimitTracker" table, so every host
 // instance sharing the database enforces the same counters (enterprise guide, section 3).
 #include "rate_limiter.hpp"
-#include "ratelimit_topics.hpp"
 #include "request_classifier.hpp"
 
+#include <codecouncil/ratelimit/events.hpp>
 #include <codecouncil/sdk/sdk.hpp>
 
 #include <memory>

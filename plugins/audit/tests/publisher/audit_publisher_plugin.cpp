@@ -1,8 +1,9 @@
 // Test-only plugin for the audit tests. It stands in for the plugins that publish events
 // (billing, ratelimit, admin, backup...) and for the admin plugin's audit-log route:
 //   POST /api/test/audit/publish  {"topic": "...", "payload": {...}, "audit": {hint}}
-//        -> declares the topic (first time, with the optional audit hint: severity,
-//           resourceType, resourceIdField), then events.publish(topic, payload, req)
+//        -> declares the topic (first time, with the optional hint {severity, resourceType,
+//           resourceIdField} as the declaration's severity and resource), then
+//           events.publish(topic, payload, req)
 //   POST /api/test/audit/record   {AuditEntry fields}                 -> AuditLog::record
 //        (+ "hex": {"userAgent": "ff41", ...}: fields given as hex bytes, for bytes JSON cannot carry)
 //   GET  /api/test/audit/logs?... (the admin route's parameters)      -> AuditLog::query as JSON
@@ -41,8 +42,13 @@ class AuditPublisherPlugin : public cc::Plugin {
       if (body->has("audit")) {
         auto hint = body->getObject("audit");
         if (!hint) throw cc::HttpError(400, "audit must be an object");
-        spec.audit = cc::AuditHint{cc::json::requireString(hint, "severity"), cc::json::requireString(hint, "resourceType"),
-                                   cc::json::optionalString(hint, "resourceIdField").value_or("")};
+        // Either may be absent, as in a real declaration.
+        if (auto severity = cc::json::optionalString(hint, "severity")) {
+          spec.severity = cc::severityNamed(*severity);
+          if (!spec.severity) throw cc::HttpError(400, "audit.severity must be info, warning, error or critical");
+        }
+        if (auto type = cc::json::optionalString(hint, "resourceType"))
+          spec.resource = cc::EventResource{*type, cc::json::optionalString(hint, "resourceIdField").value_or("")};
       }
       try {
         if (!events->declaration(topic)) events->declare(spec);

@@ -9,13 +9,13 @@ inline const TopicSpec kUserSignup{
     "user_signup",
     {{"userId", FieldType::String, true}, {"email", FieldType::String, true}},
     "an account was created (after its row committed); carries the signup request's context",
-    AuditHint{"info", "user", "userId"}};
+    Severity::Info, EventResource{"user", "userId"}};
 
 inline const TopicSpec kLoginFailed{
     "login_failed",
     {{"email", FieldType::String, true}, {"userId", FieldType::String, false}},
     "a login was refused for a wrong email or password; userId when the email exists",
-    AuditHint{"warning", "user", "userId"}};
+    Severity::Warning, EventResource{"user", "userId"}};
 
 inline const TopicSpec kLoginThrottled{
     "login_throttled",
@@ -24,7 +24,7 @@ inline const TopicSpec kLoginThrottled{
      {"throttle", FieldType::String, true},
      {"retryAfter", FieldType::Integer, true}},
     "a login was refused by the account or address throttle (throttle: account | address)",
-    AuditHint{"warning", "user", "userId"}};
+    Severity::Warning, EventResource{"user", "userId"}};
 
 inline const TopicSpec kSignupThrottled{
     "signup_throttled",
@@ -32,13 +32,13 @@ inline const TopicSpec kSignupThrottled{
      {"throttle", FieldType::String, true},
      {"retryAfter", FieldType::Integer, true}},
     "a signup was refused by the address throttle (throttle: address); no account exists, so no resource id",
-    AuditHint{"warning", "user", ""}};
+    Severity::Warning, EventResource{"user", ""}};
 
 inline const TopicSpec kPluginFailed{
     "plugin_failed",
     {{"plugin", FieldType::String, true}, {"error", FieldType::String, true}},
     "a plugin's start() failed",
-    AuditHint{"critical", "system", "plugin"}};
+    Severity::Critical, EventResource{"system", "plugin"}};
 
 /// Every topic core declares.
 inline const std::vector<TopicSpec>& coreTopics() {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cc {
@@ -42,20 +43,49 @@ struct FieldSpec {
   bool required = false;
 };
 
-/// How a subscriber that keeps a record of events files a topic (its config may override it).
-struct AuditHint {
-  std::string severity;         ///< info, warning, error, critical
-  std::string resourceType;     ///< e.g. user, subscription, payment, system
-  std::string resourceIdField;  ///< payload field holding the resource id ("" = none)
+/// How much an event matters to whoever watches the system. The publisher says it once, in
+/// the declaration; every subscriber (a trail of events, an alerting hook, a dashboard) reads
+/// the same word instead of keeping its own table of other plugins' topics.
+enum class Severity { Info, Warning, Error, Critical };
+
+/// "info", "warning", "error" or "critical": how listings, logs and configs name a severity.
+inline const char* severityName(Severity severity) {
+  switch (severity) {
+    case Severity::Info: return "info";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
+    case Severity::Critical: break;
+  }
+  return "critical";
+}
+
+/// The severity a name denotes (nullopt: not one of info, warning, error, critical), for
+/// configs and tests that name severities as text.
+inline std::optional<Severity> severityNamed(std::string_view name) {
+  for (Severity s : {Severity::Info, Severity::Warning, Severity::Error, Severity::Critical})
+    if (name == severityName(s)) return s;
+  return std::nullopt;
+}
+
+/// What an event is about: the kind of thing it changed or concerns, and which payload field
+/// names the one it is about.
+struct EventResource {
+  std::string type;     ///< e.g. user, subscription, payment, system
+  std::string idField;  ///< payload field holding the resource's id ("" = the event names none)
 };
 
 /// A topic and its payload. Publishing with a request as origin adds the request context
 /// (userId, ip, userAgent, requestId): those fields need not be declared.
+///
+/// severity and resource describe the event for any subscriber; a subscriber decides what it
+/// does with them (and its own config may override them). Both are optional: nullopt means the
+/// publisher does not say, and each subscriber applies its own default.
 struct TopicSpec {
   std::string name;
   std::vector<FieldSpec> fields;
   std::string description;
-  std::optional<AuditHint> audit;  ///< nullopt: recorded as info / system
+  std::optional<Severity> severity;
+  std::optional<EventResource> resource;
 };
 
 /// A declared topic as the bus knows it (for `codecouncil events` and subscribers).
@@ -69,7 +99,7 @@ struct Event {
   json::ObjectPtr payload;  ///< shared by all handlers: treat as read-only
   std::string publisher;    ///< verified by the host: the plugin that declared and published it
   /// The topic's declaration (set on every delivery from the bus): subscribers such as a trail
-  /// read its fields and hints instead of knowing other plugins' topics.
+  /// read its fields, severity and resource instead of knowing other plugins' topics.
   std::shared_ptr<const TopicSpec> spec;
 };
 

@@ -12,7 +12,7 @@ inline const TopicSpec kSubscriptionCreated{
     {{"userId", FieldType::String, true}, {"subscriptionId", FieldType::String, true},
      {"plan", FieldType::String, true}, {"status", FieldType::String, true}},
     "a Stripe subscription was created for a user",
-    AuditHint{"info", "subscription", "subscriptionId"}};
+    Severity::Info, EventResource{"subscription", "subscriptionId"}};
 
 inline const TopicSpec kSubscriptionUpdated{
     "subscription_updated",
@@ -20,14 +20,14 @@ inline const TopicSpec kSubscriptionUpdated{
      {"plan", FieldType::String, true}, {"previousPlan", FieldType::String, false},
      {"status", FieldType::String, true}},
     "a subscription changed plan or status",
-    AuditHint{"info", "subscription", "subscriptionId"}};
+    Severity::Info, EventResource{"subscription", "subscriptionId"}};
 
 inline const TopicSpec kSubscriptionCanceled{
     "subscription_canceled",
     {{"userId", FieldType::String, true}, {"subscriptionId", FieldType::String, true},
      {"plan", FieldType::String, true}, {"atPeriodEnd", FieldType::Boolean, true}},
     "a subscription was canceled",
-    AuditHint{"info", "subscription", "subscriptionId"}};
+    Severity::Info, EventResource{"subscription", "subscriptionId"}};
 
 inline const TopicSpec kPaymentSucceeded{
     "payment_succeeded",
@@ -35,21 +35,21 @@ inline const TopicSpec kPaymentSucceeded{
      {"amount", FieldType::Integer, true}, {"currency", FieldType::String, true},
      {"plan", FieldType::String, false}},
     "an invoice was paid (amount in integer cents)",
-    AuditHint{"info", "payment", "invoiceId"}};
+    Severity::Info, EventResource{"payment", "invoiceId"}};
 
 inline const TopicSpec kPaymentFailed{
     "payment_failed",
     {{"userId", FieldType::String, true}, {"invoiceId", FieldType::String, true},
      {"amount", FieldType::Integer, true}, {"errorCode", FieldType::String, true}},
     "an invoice payment failed (amount in integer cents; errorCode is Stripe's decline code)",
-    AuditHint{"error", "payment", "invoiceId"}};
+    Severity::Error, EventResource{"payment", "invoiceId"}};
 
 inline const TopicSpec kCreditsGranted{
     "credits_granted",
     {{"userId", FieldType::String, true}, {"amount", FieldType::Integer, true},
      {"reference", FieldType::String, true}},
     "analysis credits were granted (invoice or annual month)",
-    AuditHint{"info", "payment", "reference"}};
+    Severity::Info, EventResource{"payment", "reference"}};
 
 inline const TopicSpec kReconcileStopped{
     "billing_reconcile_stopped",
@@ -57,7 +57,7 @@ inline const TopicSpec kReconcileStopped{
      {"accountId", FieldType::String, false}, {"missing", FieldType::Integer, true},
      {"message", FieldType::String, true}},
     "the reconciler refused a Stripe key that looks like another account's or mode's",
-    AuditHint{"critical", "system", ""}};
+    Severity::Critical, EventResource{"system", ""}};
 
 inline const std::vector<TopicSpec>& all() {
   static const std::vector<TopicSpec> topics{kSubscriptionCreated, kSubscriptionUpdated, kSubscriptionCanceled,

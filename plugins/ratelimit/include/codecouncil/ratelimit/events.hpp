@@ -1,5 +1,8 @@
 #pragma once
-// The topic ratelimit publishes, declared at start (only ratelimit may publish it).
+// ratelimit's events: the topic the ratelimit plugin declares at start (only ratelimit may
+// publish it) and its payload fields. Part of ratelimit's contract
+// (CodeCouncil::ratelimit_contract, header-only): subscribers name the topic through this
+// constant, not a literal, without depending on the plugin.
 #include <codecouncil/sdk/events.hpp>
 
 namespace cc::ratelimit::topics {
@@ -9,6 +12,6 @@ inline const TopicSpec kRateLimitExceeded{
     {{"userId", FieldType::String, true}, {"tier", FieldType::String, true},
      {"limitType", FieldType::String, true}, {"limit", FieldType::Integer, true}},
     "a request was refused with 429 (limitType: daily_requests, monthly_requests, daily_analysis, monthly_analysis)",
-    AuditHint{"warning", "analysis", ""}};
+    Severity::Warning, EventResource{"analysis", ""}};
 
 }  // namespace cc::ratelimit::topics
