@@ -8,7 +8,7 @@
 // ctx.services().get<Greeter>(): nullptr when the provider is absent, and also when the
 // provider registered another kContractVersion than the one the dependent was compiled with
 // (the host then logs an error naming both versions: rebuild the dependent). The provider
-// owns the type, in a contract header it ships (docs/plugin-guide.md, "Contracts"); the SDK
+// owns the type, in a contract header it ships (docs/sdk-reference.md, "Contracts"); the SDK
 // carries none, so a contract change never changes the build signature.
 #include <memory>
 #include <string>
