@@ -45,11 +45,12 @@ done
 # The SDK and the providers' contracts beside it (header-only targets in the SDK's package).
 for f in include/codecouncil/sdk/sdk.hpp include/codecouncil/billing/contract.hpp include/codecouncil/audit/contract.hpp \
          include/codecouncil/analysis/events.hpp include/codecouncil/ratelimit/events.hpp \
+         include/codecouncil/backup/events.hpp \
          lib/cmake/CodeCouncilSDK/CodeCouncilSDKConfig.cmake lib/cmake/CodeCouncilSDK/CodeCouncilContract.cmake; do
   [ -f "$prefix/$f" ] || fail "$f is not installed"
 done
 for target in CodeCouncil::sdk CodeCouncil::billing_contract CodeCouncil::audit_contract CodeCouncil::analysis_contract \
-              CodeCouncil::ratelimit_contract; do
+              CodeCouncil::ratelimit_contract CodeCouncil::backup_contract; do
   grep -q "add_library($target INTERFACE IMPORTED)" "$prefix"/lib/cmake/CodeCouncilSDK/CodeCouncilSDKTargets.cmake \
     || fail "the SDK package does not export $target"
 done

@@ -32,6 +32,7 @@ test -f "$work/sdk-prefix/include/codecouncil/audit/contract.hpp"
 test -f "$work/sdk-prefix/include/codecouncil/billing/events.hpp"
 test -f "$work/sdk-prefix/include/codecouncil/analysis/events.hpp"
 test -f "$work/sdk-prefix/include/codecouncil/ratelimit/events.hpp"
+test -f "$work/sdk-prefix/include/codecouncil/backup/events.hpp"
 test ! -e "$work/sdk-prefix/include/codecouncil/sdk/services"
 # A consumer of billing's and audit's services builds against that prefix alone.
 mkdir -p "$work/consumer-src"

@@ -7,6 +7,7 @@
 // job writes the sums with additive upserts. Each instance adds its own deltas, which
 // keeps the totals exact when several instances share a database; a flush that fails is
 // kept and retried, nothing is counted twice because the write is one transaction.
+#include <codecouncil/analysis/events.hpp>
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/users.hpp>
@@ -21,7 +22,8 @@
 
 namespace cc::admin {
 
-inline constexpr const char* kAnalysisCompleted = "analysis_completed";
+/// analysis' topic, named through its events header (analysis stays optional).
+inline const std::string& kAnalysisCompleted = analysis::topics::kAnalysisCompleted.name;
 
 class ActivityCounters {
  public:

@@ -2,7 +2,7 @@
 // the scheduled backup, and the publisher that turns recorded runs into events and metrics.
 #include "backup_files.hpp"
 #include "backup_runner.hpp"
-#include "backup_topics.hpp"
+#include <codecouncil/backup/events.hpp>
 #include "backup_settings.hpp"
 #include "database_target.hpp"
 #include "live_database_guard.hpp"

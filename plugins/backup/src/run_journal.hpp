@@ -4,7 +4,7 @@
 // "publishedAt" NULL until a serving instance claims it and publishes backup_succeeded /
 // backup_failed: an outbox, so manual and scheduled backups are audited the same way.
 #include "backup_runner.hpp"
-#include "backup_topics.hpp"
+#include <codecouncil/backup/events.hpp>
 
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/json.hpp>

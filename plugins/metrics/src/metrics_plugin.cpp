@@ -10,6 +10,7 @@
 #include "subscription_figures.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
+#include <codecouncil/backup/events.hpp>
 #include <codecouncil/billing/contract.hpp>
 
 #include <chrono>
@@ -106,7 +107,7 @@ class MetricsPlugin : public cc::ConfiguredPlugin<MetricsConfig> {
   void declareSubscriptions(cc::Declarations& d) {
     for (auto& topic : BusinessCounters::topics())
       d.subscribe(topic, [this](const cc::Event& e) { counters_->handle(e); });
-    d.subscribe("backup_succeeded", [this](const cc::Event&) {
+    d.subscribe(cc::backup::topics::kBackupSucceeded.name, [this](const cc::Event&) {
       try {
         backups_->recordSuccess(unixNow());
       } catch (const std::exception& e) {

@@ -1,6 +1,9 @@
 #pragma once
-// The topics backup publishes, declared at start (only backup may publish them). Runs are
-// journaled first and published from the journal, so each follows its committed record.
+// backup's events: the topics the backup plugin declares (only backup may publish them) and
+// their payload fields. Part of backup's contract (CodeCouncil::backup_contract, header-only):
+// subscribers name the topics through these constants, not literals, without depending on the
+// plugin. Runs are journaled first and published from the journal, so each follows its
+// committed record.
 #include <codecouncil/sdk/events.hpp>
 
 namespace cc::backup::topics {
