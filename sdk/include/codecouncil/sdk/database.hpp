@@ -89,14 +89,7 @@ class Database {
   virtual int poolUsed() const = 0;
   virtual int poolAvailable() const = 0;
 
-  // --- Prepared fast path (added at the end so the vtable only grows) ---
-  //
-  // Why: Poco::Data 1.11 prepares a statement again on every execute(), even when the same
-  // Statement object is reused (SQLite: sqlite3_prepare_v2, PostgreSQL: PQprepare per call).
-  // For a simple keyed SELECT that is ~60% of the work. queryPrepared() prepares each distinct
-  // SQL text once per pooled connection and keeps it with that connection (the statements are
-  // dropped when the pool closes the connection). Use it for statements that run on every
-  // request; everything else should use session().
+  // --- Prepared statements for per-request work (why: docs/sdk-reference.md, "Database") ---
 
   using SqlValue = std::optional<std::string>;  ///< text form; std::nullopt is NULL
   using SqlRow = std::vector<SqlValue>;
