@@ -487,6 +487,11 @@ TEST_F(OpenApiLiveAnswers, CoreAndUserRoutesAnswerWithTheDocumentedFields) {
                    call("POST", "/api/subscriptions/create", token, R"({"planId":"no_such_plan"})"), 400);
   expectDocumented("POST", "/api/subscriptions/cancel",
                    call("POST", "/api/subscriptions/cancel", token, R"({"atPeriodEnd":true})"), 404);
+  // A user who never subscribed: no Stripe customer, so none of these reaches Stripe.
+  expectDocumented("POST", "/api/subscriptions/portal", call("POST", "/api/subscriptions/portal", token, "{}"), 409);
+  expectDocumented("GET", "/api/subscriptions/invoices", call("GET", "/api/subscriptions/invoices", token), 200);
+  expectDocumented("GET", "/api/subscriptions/invoices",
+                   call("GET", "/api/subscriptions/invoices?limit=500", token), 400);
   expectDocumented("GET", "/api/rate-limit/usage", call("GET", "/api/rate-limit/usage", token), 200);
   expectDocumented("GET", "/api/analyses", call("GET", "/api/analyses?limit=5", token), 200);
   expectDocumented("GET", "/api/analyses", call("GET", "/api/analyses?limit=0", token), 400);

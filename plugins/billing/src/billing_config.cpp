@@ -72,6 +72,7 @@ void BillingConfig::describe(ConfigReader& r, BillingConfig& c) {
       .oneOf("payment_flow", {"elements", "checkout"}, c.paymentFlow)
       .string("checkout_success_url", c.checkoutSuccessUrl)
       .string("checkout_cancel_url", c.checkoutCancelUrl)
+      .string("portal_return_url", c.portalReturnUrl)
       .oneOf("proration_behavior", {"create_prorations", "always_invoice", "none"}, c.prorationBehavior)
       .integer("annual_grant_interval_seconds", 1, 86400, c.annualGrantIntervalSeconds)
       .integer("pending_event_ttl_seconds", 1, 90 * 86400, c.pendingEventTtlSeconds)
@@ -95,6 +96,11 @@ void BillingConfig::check(const BillingConfig& c, const ConfigNode& config, Conf
   const std::string& base = c.apiBase;
   if (config.has("api_base") && base.rfind("https://", 0) != 0 && base.rfind("http://", 0) != 0)
     errors.add(config["api_base"], "must start with https:// or http://");
+  // Stripe refuses a portal session without an absolute return URL: say so at start-up, not
+  // on the first user's click.
+  const std::string& portalUrl = c.portalReturnUrl;
+  if (config.has("portal_return_url") && portalUrl.rfind("https://", 0) != 0 && portalUrl.rfind("http://", 0) != 0)
+    errors.add(config["portal_return_url"], "must be an absolute URL starting with https:// or http://");
   if (!c.accountId.empty() && !isStripeAccountId(c.accountId))
     errors.add(config["account_id"],
                std::string("must be a Stripe account id (acct_ followed by letters and digits)") +

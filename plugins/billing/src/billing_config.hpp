@@ -24,6 +24,8 @@ struct BillingConfig {
   std::string paymentFlow = "elements";     ///< "elements" (client secret) or "checkout" (hosted page URL)
   std::string checkoutSuccessUrl = "http://localhost:5000/billing/success?session_id={CHECKOUT_SESSION_ID}";
   std::string checkoutCancelUrl = "http://localhost:5000/billing/cancel";
+  /// Where Stripe's Billing Portal sends the user back (POST /api/subscriptions/portal).
+  std::string portalReturnUrl = "http://localhost:5000/billing";
   std::string prorationBehavior = "create_prorations";
   std::int64_t annualGrantIntervalSeconds = 3600;
   /// How long a webhook event waits for its Stripe customer to be linked before it is dropped.

@@ -6,6 +6,7 @@
 #include "billing_store.hpp"
 #include "stripe_objects.hpp"
 #include "credit_ledger.hpp"
+#include "self_service_routes.hpp"
 #include "stripe_account_check.hpp"
 #include "stripe_client.hpp"
 #include "subscription_reconciler.hpp"
@@ -51,6 +52,7 @@ struct Runtime {
                                                   [this](const std::string& customerId) {
                                                     processor.applyParkedEventsOf(customerId);
                                                   });
+    selfService = std::make_unique<SelfServiceRoutes>(config, ctx.db(), store, client, ctx.logger());
     if (client) {
       ReconcileOptions reconcile;
       reconcile.graceSeconds = config.reconcileGraceSeconds;
@@ -73,6 +75,7 @@ struct Runtime {
   WebhookRoute webhook;
   AnnualGrants grants;
   std::unique_ptr<SubscriptionRoutes> routes;
+  std::unique_ptr<SelfServiceRoutes> selfService;
   std::unique_ptr<SubscriptionReconciler> reconciler;  ///< null without a Stripe secret key
 };
 
@@ -112,6 +115,11 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
     http.add("POST", "/api/subscriptions/change-plan",
              [this](cc::Request& q, cc::Response& r) { runtime_->routes->changePlan(q, r); },
              {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/subscriptions/portal",
+             [this](cc::Request& q, cc::Response& r) { runtime_->selfService->portal(q, r); },
+             {cc::Access::User, kSmallBody});
+    http.add("GET", "/api/subscriptions/invoices",
+             [this](cc::Request& q, cc::Response& r) { runtime_->selfService->invoices(q, r); }, {cc::Access::User});
     http.add("POST", "/api/billing/stripe/webhook",
              [this](cc::Request& q, cc::Response& r) { runtime_->webhook.handle(q, r); }, {cc::Access::Public});
 

@@ -1,21 +1,10 @@
 #include "subscription_routes.hpp"
 
+#include "stripe_call.hpp"
 #include "stripe_objects.hpp"
 
 namespace cc::billing {
 namespace {
-
-/// Runs a Stripe call; its failure becomes the HTTP answer our client gets.
-template <class F>
-auto stripeCall(Poco::Logger& log, const char* what, F&& fn) {
-  try {
-    return fn();
-  } catch (const StripeError& e) {
-    log.warning("stripe %s failed: status=%d type=%s code=%s request-id=%s", std::string(what), e.httpStatus(), e.type(),
-                e.code(), e.requestId().empty() ? std::string("-") : e.requestId());
-    throw toHttpError(e);
-  }
-}
 
 Poco::Dynamic::Var textOrNull(const std::string& s) { return s.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s); }
 

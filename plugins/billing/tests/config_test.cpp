@@ -106,3 +106,14 @@ TEST(BillingConfig, WrongKeyGuardSettings) {
   EXPECT_NE(errorsOf("{}").find("read from STRIPE_ACCOUNT_ID"), std::string::npos);
   ::unsetenv("STRIPE_ACCOUNT_ID");
 }
+
+TEST(BillingConfig, PortalReturnUrlMustBeAbsolute) {
+  EXPECT_EQ(loadBillingConfig(node("{}")).portalReturnUrl, "http://localhost:5000/billing");
+  EXPECT_EQ(loadBillingConfig(node("{portal_return_url: 'https://app.test/billing'}")).portalReturnUrl,
+            "https://app.test/billing");
+  for (const char* bad : {"'/billing'", "'app.test/billing'", "'javascript:alert(1)'", "''"}) {
+    std::string e = errorsOf(std::string("{portal_return_url: ") + bad + "}");
+    EXPECT_NE(e.find("plugins[0].config.portal_return_url"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("must be an absolute URL"), std::string::npos) << bad << ": " << e;
+  }
+}

@@ -15,6 +15,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <sstream>
@@ -136,6 +137,23 @@ void FakeStripeServer::failNextFor(const std::string& subscriptionId, const Scri
   for (int i = 0; i < times; ++i) queue.push_back(failure);
 }
 
+void FakeStripeServer::addInvoice(const std::string& objectJson) {
+  Poco::JSON::Parser parser;
+  Object::Ptr invoice = parser.parse(objectJson).extract<Object::Ptr>();
+  std::lock_guard lock(mutex_);
+  invoices_.push_back(invoice);
+}
+
+void FakeStripeServer::addCustomer(const std::string& customerId) {
+  std::lock_guard lock(mutex_);
+  customers_.insert(customerId);
+}
+
+void FakeStripeServer::setInvoiceListIgnoresCustomer(bool ignore) {
+  std::lock_guard lock(mutex_);
+  invoiceListIgnoresCustomer_ = ignore;
+}
+
 std::vector<RecordedRequest> FakeStripeServer::requests() const {
   std::lock_guard lock(mutex_);
   return requests_;
@@ -254,6 +272,68 @@ Poco::JSON::Object::Ptr FakeStripeServer::newSubscription(const RecordedRequest&
   return sub;
 }
 
+FakeStripeServer::Reply FakeStripeServer::portalSession(const RecordedRequest& r) {
+  std::string customer = r.field("customer");
+  if (customer.empty())
+    return stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: customer.", "customer");
+  if (!customers_.count(customer))
+    return stripeError(400, "invalid_request_error", "resource_missing", "No such customer: '" + customer + "'",
+                       "customer");
+  std::string n = std::to_string(++counter_);
+  Object::Ptr s = new Object;
+  s->set("id", "bps_" + n);
+  s->set("object", "billing_portal.session");
+  s->set("customer", customer);
+  if (r.hasField("return_url")) s->set("return_url", r.field("return_url"));
+  else s->set("return_url", Poco::Dynamic::Var());
+  s->set("livemode", false);
+  s->set("created", static_cast<long long>(std::time(nullptr)));
+  s->set("url", "https://billing.stripe.com/p/session/test_" + n);
+  return {200, stringify(s), {}, false};
+}
+
+FakeStripeServer::Reply FakeStripeServer::listInvoices(const RecordedRequest& r) {
+  int limit = 10;
+  if (r.hasField("limit")) {
+    std::string l = r.field("limit");
+    bool digits = !l.empty() && l.size() < 4 && l.find_first_not_of("0123456789") == std::string::npos;
+    limit = digits ? std::stoi(l) : 0;
+    if (limit < 1 || limit > 100)
+      return stripeError(400, "invalid_request_error", "parameter_invalid_integer",
+                         "This value must be greater than or equal to 1 and less than or equal to 100.", "limit");
+  }
+  std::string customer = invoiceListIgnoresCustomer_ ? "" : r.field("customer");
+  std::vector<Object::Ptr> matching;
+  for (auto& invoice : invoices_)
+    if (customer.empty() || invoice->getValue<std::string>("customer") == customer) matching.push_back(invoice);
+  // Newest first; of one second, the later added first (Stripe's order is stable the same way).
+  std::stable_sort(matching.begin(), matching.end(), [](const Object::Ptr& a, const Object::Ptr& b) {
+    return a->getValue<long long>("created") > b->getValue<long long>("created");
+  });
+  std::size_t begin = 0;
+  if (r.hasField("starting_after")) {
+    std::string after = r.field("starting_after");
+    bool found = false;
+    for (std::size_t i = 0; i < matching.size() && !found; ++i)
+      if (matching[i]->getValue<std::string>("id") == after) {
+        begin = i + 1;
+        found = true;
+      }
+    if (!found)
+      return stripeError(404, "invalid_request_error", "resource_missing", "No such invoice: '" + after + "'",
+                         "starting_after");
+  }
+  Poco::JSON::Array::Ptr data = new Poco::JSON::Array;
+  std::size_t end = std::min(matching.size(), begin + static_cast<std::size_t>(limit));
+  for (std::size_t i = begin; i < end; ++i) data->add(matching[i]);
+  Object::Ptr list = new Object;
+  list->set("object", "list");
+  list->set("data", data);
+  list->set("has_more", end < matching.size());
+  list->set("url", "/v1/invoices");
+  return {200, stringify(list), {}, false};
+}
+
 FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
   if (r.header("Authorization").rfind("Bearer sk_", 0) != 0)
     return stripeError(401, "invalid_request_error", "", "Invalid API Key provided");
@@ -278,8 +358,11 @@ FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
     Object::Ptr metadata = new Object;
     metadata->set("user_id", r.field("metadata[user_id]"));
     c->set("metadata", metadata);
+    customers_.insert(c->getValue<std::string>("id"));
     return {200, stringify(c), {}, false};
   }
+  if (r.method == "POST" && r.path == "/v1/billing_portal/sessions") return portalSession(r);
+  if (r.method == "GET" && r.path == "/v1/invoices") return listInvoices(r);
   if (r.method == "POST" && r.path == "/v1/subscriptions") {
     if (r.field("customer").empty()) return stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: customer.", "customer");
     Object::Ptr sub = newSubscription(r);

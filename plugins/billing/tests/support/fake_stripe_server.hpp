@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,6 +67,17 @@ class FakeStripeServer {
   /// (a background job may be fetching other subscriptions meanwhile).
   void failNextFor(const std::string& subscriptionId, const ScriptedFailure& failure, int times = 1);
 
+  /// Adds an invoice (the JSON text of a Stripe invoice object with `id`, `customer` and
+  /// `created`); GET /v1/invoices lists a customer's invoices newest `created` first, with
+  /// Stripe's `limit` (1-100, default 10), `starting_after` and `has_more`.
+  void addInvoice(const std::string& objectJson);
+  /// Makes a customer known, as if created in the dashboard (POST /v1/customers does it too);
+  /// calls naming an unknown customer get Stripe's 404 resource_missing.
+  void addCustomer(const std::string& customerId);
+  /// GET /v1/invoices ignores its `customer` filter and lists everyone's invoices, as a wrong
+  /// proxy or a broken upstream might: our side must still show a user only their own.
+  void setInvoiceListIgnoresCustomer(bool ignore);
+
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requests(const std::string& method, const std::string& path) const;
   /// A subscription as the fake holds it (null when unknown).
@@ -86,6 +98,8 @@ class FakeStripeServer {
   Reply stripeError(int status, const std::string& type, const std::string& code, const std::string& message,
                     const std::string& param = "");
   Poco::JSON::Object::Ptr newSubscription(const RecordedRequest& r);
+  Reply listInvoices(const RecordedRequest& r);
+  Reply portalSession(const RecordedRequest& r);
 
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   int port_ = 0;
@@ -95,6 +109,9 @@ class FakeStripeServer {
   std::vector<ScriptedFailure> failures_;
   std::map<std::string, Reply> idempotentReplies_;
   std::map<std::string, Poco::JSON::Object::Ptr> subscriptions_;
+  std::vector<Poco::JSON::Object::Ptr> invoices_;  ///< in the order added
+  std::set<std::string> customers_;
+  bool invoiceListIgnoresCustomer_ = false;
   std::map<std::string, std::vector<ScriptedFailure>> subscriptionFailures_;
   std::string newSubscriptionStatus_ = "incomplete";
   std::string account_ = kDefaultAccount;
