@@ -492,6 +492,8 @@ TEST_F(OpenApiLiveAnswers, CoreAndUserRoutesAnswerWithTheDocumentedFields) {
   expectDocumented("GET", "/api/subscriptions/invoices", call("GET", "/api/subscriptions/invoices", token), 200);
   expectDocumented("GET", "/api/subscriptions/invoices",
                    call("GET", "/api/subscriptions/invoices?limit=500", token), 400);
+  expectDocumented("GET", "/api/credits", call("GET", "/api/credits", token), 200);
+  expectDocumented("GET", "/api/credits", call("GET", "/api/credits?cursor=nope", token), 400);
   expectDocumented("GET", "/api/rate-limit/usage", call("GET", "/api/rate-limit/usage", token), 200);
   expectDocumented("GET", "/api/analyses", call("GET", "/api/analyses?limit=5", token), 200);
   expectDocumented("GET", "/api/analyses", call("GET", "/api/analyses?limit=0", token), 400);

@@ -6,6 +6,7 @@
 #include "billing_store.hpp"
 #include "stripe_objects.hpp"
 #include "credit_ledger.hpp"
+#include "credits_route.hpp"
 #include "self_service_routes.hpp"
 #include "stripe_account_check.hpp"
 #include "stripe_client.hpp"
@@ -53,6 +54,7 @@ struct Runtime {
                                                     processor.applyParkedEventsOf(customerId);
                                                   });
     selfService = std::make_unique<SelfServiceRoutes>(config, ctx.db(), store, client, ctx.logger());
+    credits = std::make_unique<CreditsRoute>(ctx.db(), client != nullptr);
     if (client) {
       ReconcileOptions reconcile;
       reconcile.graceSeconds = config.reconcileGraceSeconds;
@@ -76,6 +78,7 @@ struct Runtime {
   AnnualGrants grants;
   std::unique_ptr<SubscriptionRoutes> routes;
   std::unique_ptr<SelfServiceRoutes> selfService;
+  std::unique_ptr<CreditsRoute> credits;
   std::unique_ptr<SubscriptionReconciler> reconciler;  ///< null without a Stripe secret key
 };
 
@@ -120,6 +123,8 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
              {cc::Access::User, kSmallBody});
     http.add("GET", "/api/subscriptions/invoices",
              [this](cc::Request& q, cc::Response& r) { runtime_->selfService->invoices(q, r); }, {cc::Access::User});
+    http.add("GET", "/api/credits", [this](cc::Request& q, cc::Response& r) { runtime_->credits->handle(q, r); },
+             {cc::Access::User});
     http.add("POST", "/api/billing/stripe/webhook",
              [this](cc::Request& q, cc::Response& r) { runtime_->webhook.handle(q, r); }, {cc::Access::Public});
 
