@@ -4,6 +4,8 @@
 #include "stripe_call.hpp"
 #include "stripe_objects.hpp"
 
+#include <codecouncil/sdk/text.hpp>
+
 #include <Poco/JSON/Array.h>
 
 namespace cc::billing {
@@ -98,24 +100,27 @@ void SelfServiceRoutes::invoices(Request& req, Response& res) {
   auto page = stripeCall(log_, "list invoices", [&] { return client.get("/v1/invoices", query); });
   auto data = page->getArray("data");
   if (!data) throw HttpError(502, "payment provider returned an invoice list without data");
+  // The cursor is the last invoice of Stripe's page, shown or not, so the next page starts
+  // where Stripe's ended.
   std::string lastId;
   for (std::size_t i = 0; i < data->size(); ++i) {
     auto invoice = data->getObject(static_cast<unsigned>(i));
     if (!invoice) throw HttpError(502, "payment provider returned an invoice list with a non-object entry");
+    lastId = field::str(invoice, "id");
     // Stripe filters by customer; this is the backstop that another customer's invoice is
     // never shown, whatever a proxy or a wrong key does.
     if (field::idOf(invoice, "customer") != *customer) {
       log_.warning("stripe invoice list for customer %s held invoice %s of another customer; left out", *customer,
-                   field::str(invoice, "id"));
+                   text::escapeControls(lastId));
       continue;
     }
     list->add(invoiceJson(invoice));
-    lastId = field::str(invoice, "id");
   }
-  bool hasMore = field::boolean(page, "has_more");
+  // Without an id to continue from there is no next page to offer, whatever has_more says.
+  bool hasMore = field::boolean(page, "has_more") && isInvoiceId(lastId);
   out->set("invoices", list);
   out->set("hasMore", hasMore);
-  out->set("nextCursor", hasMore && isInvoiceId(lastId) ? Poco::Dynamic::Var(lastId) : Poco::Dynamic::Var());
+  out->set("nextCursor", hasMore ? Poco::Dynamic::Var(lastId) : Poco::Dynamic::Var());
   res.json(200, out);
 }
 

@@ -248,14 +248,24 @@ TEST_F(SelfService, InvoicesPageWithStripesLimitAndStartingAfter) {
 TEST_F(SelfService, AnotherCustomersInvoiceInStripesAnswerIsNeverShown) {
   std::string customer = subscribe();
   std::string tag = std::to_string(nextId());
-  stripe_->addInvoice(invoiceJson("in_mine" + tag, customer, 1736899200, 4900));
-  stripe_->addInvoice(invoiceJson("in_theirs" + tag, "cus_theirs" + tag, 1736899300, 14900));
+  // Newer than every other test's invoices, so these two are the top of the (shared) list.
+  stripe_->addInvoice(invoiceJson("in_mine" + tag, customer, 2000000000, 4900));
+  stripe_->addInvoice(invoiceJson("in_theirs" + tag, "cus_theirs" + tag, 2000000100, 14900));
   stripe_->setInvoiceListIgnoresCustomer(true);
   auto r = invoices("?limit=100");
+  // One at a time: the first Stripe page holds only theirs (the newest); the cursor still
+  // moves past it, so the next page brings the caller's own.
+  auto first = invoices("?limit=1");
+  auto second = first.status == 200 ? invoices("?limit=1&cursor=" + parseObject(first.body)->getValue<std::string>("nextCursor"))
+                                     : first;
   stripe_->setInvoiceListIgnoresCustomer(false);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("in_mine" + tag), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("in_theirs" + tag), std::string::npos) << r.body;
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(parseObject(first.body)->getArray("invoices")->size(), 0u) << first.body;
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_NE(second.body.find("in_mine" + tag), std::string::npos) << second.body;
   EXPECT_TRUE(billing_->host.waitForOutput("held invoice in_theirs" + tag + " of another customer"));
 }
 
