@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <set>
 #include <thread>
 #include <vector>
@@ -177,14 +178,23 @@ TEST_P(CreditHistoryApi, PagingNeitherRepeatsNorSkipsWhileRowsAreAdded) {
   for (std::size_t i = 0; i < before->size(); ++i) existing.insert(before->getObject(static_cast<unsigned>(i))->getValue<std::int64_t>("id"));
   ASSERT_EQ(existing.size(), 30u);
 
-  // Writers add rows on other connections for as long as the reader pages.
+  // Writers add rows on other connections for as long as the reader pages; on PostgreSQL
+  // through a second host sharing the database, as in a deployment with several hosts.
+  FakeStripeServer otherStripe;
+  std::unique_ptr<BillingHost> other;
+  BillingHost* writerHost = b;
+  if (GetParam() == "postgresql") {
+    other = std::make_unique<BillingHost>(billingConfig(otherStripe), nullptr, b->host.databaseUrl());
+    ASSERT_TRUE(other->host.start()) << other->host.output();
+    writerHost = other.get();
+  }
   std::atomic<bool> stop{false};
   std::atomic<int> added{0}, failed{0};
   std::vector<std::thread> writers;
   for (int w = 0; w < 3; ++w)
     writers.emplace_back([&, w] {
       for (int i = 0; !stop; ++i) {
-        auto r = b->host.post("/api/test/billing/grant",
+        auto r = writerHost->host.post("/api/test/billing/grant",
                               R"({"amount":1,"key":"during:)" + n + ":" + std::to_string(w) + ":" + std::to_string(i) + R"("})", token);
         (r.status == 200 ? added : failed)++;
       }
