@@ -5,9 +5,9 @@
 // serves them): a page holds the rows with id below the previous page's last id. Unlike an
 // offset, that does not move when rows are added while someone pages: a row committed
 // meanwhile with a higher id shows on the next read of the first page, one with a lower id
-// (PostgreSQL hands out ids before commit) on a later page; no row is listed twice or
-// skipped. "createdAt" is no part of the key: on PostgreSQL it is the transaction's start
-// time, which can disagree with the insertion order, and it would need another index.
+// (a database that hands out ids before commit) on a later page; no row is listed twice or
+// skipped. "createdAt" is no part of the key: a database may set it to the transaction's
+// start time, which can disagree with the insertion order, and it would need another index.
 #include <codecouncil/sdk/database.hpp>
 
 #include <cstdint>
