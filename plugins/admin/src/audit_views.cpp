@@ -1,6 +1,6 @@
 #include "audit_views.hpp"
 
-#include <codecouncil/sdk/http_error.hpp>
+#include <codecouncil/sdk/query_params.hpp>
 
 #include <exception>
 
@@ -8,26 +8,17 @@ namespace cc::admin {
 
 audit::AuditQuery auditQueryFromRequest(const Request& req) {
   audit::AuditQuery q;
-  auto text = [&](const char* name) -> std::optional<std::string> {
-    auto v = req.queryParam(name);
-    if (!v || v->empty()) return std::nullopt;
-    return v;
-  };
-  auto number = [&](const char* name, int fallback) {
-    auto v = text(name);
-    if (!v) return fallback;
-    bool digits = v->size() <= 9 && v->find_first_not_of("0123456789") == std::string::npos;
-    if (!digits) throw HttpError(400, std::string(name) + " must be a whole number");
-    return std::stoi(*v);
-  };
+  // Filters of at most 256 bytes each; the audit service checks their meaning (a severity it
+  // does not know, a time it cannot read) and clamps limit to its page size.
+  auto text = [&](const char* name) { return textQueryParam(req, name); };
   q.userId = text("userId");
   q.action = text("action");
   q.severity = text("severity");
   q.resourceType = text("resourceType");
   q.from = text("from");
   q.to = text("to");
-  q.limit = number("limit", q.limit);
-  q.offset = number("offset", q.offset);
+  q.limit = intQueryParam(req, "limit", q.limit, 0, 999999999);
+  q.offset = intQueryParam(req, "offset", q.offset, 0, 999999999);
   return q;
 }
 

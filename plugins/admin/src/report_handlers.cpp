@@ -3,7 +3,8 @@
 #include "audit_views.hpp"
 #include "day_series.hpp"
 #include "json_views.hpp"
-#include "query_params.hpp"
+
+#include <codecouncil/sdk/query_params.hpp>
 
 #include <algorithm>
 #include <set>
@@ -127,7 +128,7 @@ void AdminApi::auditLogs(Request& req, Response& res) {
 }
 
 void AdminApi::analytics(Request& req, Response& res) {
-  int days = intParam(req, "days", settings_.seriesDays, 1, 366);
+  int days = intQueryParam(req, "days", settings_.seriesDays, 1, 366);
   // Counts still in memory on this instance are written first, so the page is current.
   try {
     counters_->flush();

@@ -2,22 +2,13 @@
 
 #include "analysis_request.hpp"
 
+#include <codecouncil/sdk/query_params.hpp>
+
 namespace cc::analysis {
 namespace {
 
 constexpr int kMaxPageSize = 100;
 constexpr int kMaxOffset = 1000000000;
-
-int wholeNumber(const Request& req, const char* name, int fallback, int min, int max) {
-  auto v = req.queryParam(name);
-  if (!v || v->empty()) return fallback;
-  bool digits = v->size() <= 10 && v->find_first_not_of("0123456789") == std::string::npos;
-  long long n = digits ? std::stoll(*v) : -1;
-  if (!digits || n < min || n > max)
-    throw HttpError(400, std::string(name) + " must be a whole number from " + std::to_string(min) + " to " +
-                             std::to_string(max));
-  return static_cast<int>(n);
-}
 
 void analyze(AnalysisService& service, const AnalysisConfig& config, Request& req, Response& res) {
   const User& user = req.requireUser();
@@ -41,8 +32,8 @@ void analyze(AnalysisService& service, const AnalysisConfig& config, Request& re
 
 PageParams pageParams(const Request& req) {
   PageParams p;
-  p.limit = wholeNumber(req, "limit", p.limit, 1, kMaxPageSize);
-  p.offset = wholeNumber(req, "offset", p.offset, 0, kMaxOffset);
+  p.limit = intQueryParam(req, "limit", p.limit, 1, kMaxPageSize);
+  p.offset = intQueryParam(req, "offset", p.offset, 0, kMaxOffset);
   return p;
 }
 

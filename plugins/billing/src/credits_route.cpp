@@ -1,8 +1,7 @@
 #include "credits_route.hpp"
 
-#include "page_params.hpp"
-
 #include <codecouncil/sdk/json.hpp>
+#include <codecouncil/sdk/query_params.hpp>
 
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
@@ -74,9 +73,9 @@ std::optional<std::int64_t> decodeCreditCursor(const std::string& cursor) {
 void CreditsRoute::handle(Request& req, Response& res) {
   const User& user = req.requireUser();
   if (!stripeConfigured_) throw HttpError(503, "billing is not configured");
-  int limit = limitParam(req, kDefaultPage, kMaxPage);
+  int limit = intQueryParam(req, "limit", kDefaultPage, 1, kMaxPage);
   std::optional<std::int64_t> before;
-  std::string cursor = textParam(req, "cursor", 64);
+  std::string cursor = textQueryParam(req, "cursor", 64).value_or("");
   if (!cursor.empty()) {
     before = decodeCreditCursor(cursor);
     if (!before) throw HttpError(400, "cursor must be the nextCursor of a previous page of /api/credits");

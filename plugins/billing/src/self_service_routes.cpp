@@ -1,9 +1,9 @@
 #include "self_service_routes.hpp"
 
-#include "page_params.hpp"
 #include "stripe_call.hpp"
 #include "stripe_objects.hpp"
 
+#include <codecouncil/sdk/query_params.hpp>
 #include <codecouncil/sdk/text.hpp>
 
 #include <Poco/JSON/Array.h>
@@ -78,8 +78,8 @@ void SelfServiceRoutes::portal(Request& req, Response& res) {
 void SelfServiceRoutes::invoices(Request& req, Response& res) {
   const User& user = req.requireUser();
   StripeClient& client = requireClient();
-  int limit = limitParam(req, kDefaultInvoicePage, kMaxInvoicePage);
-  std::string cursor = textParam(req, "cursor", 255);
+  int limit = intQueryParam(req, "limit", kDefaultInvoicePage, 1, kMaxInvoicePage);
+  std::string cursor = textQueryParam(req, "cursor", 255).value_or("");
   if (!cursor.empty() && !isInvoiceId(cursor))
     throw HttpError(400, "cursor must be the nextCursor of a previous page (an invoice id, in_...)");
 

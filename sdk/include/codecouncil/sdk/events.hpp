@@ -49,7 +49,7 @@ struct FieldSpec {
 enum class Severity { Info, Warning, Error, Critical };
 
 /// "info", "warning", "error" or "critical": how listings, logs and configs name a severity.
-inline const char* severityName(Severity severity) {
+constexpr const char* severityName(Severity severity) {
   switch (severity) {
     case Severity::Info: return "info";
     case Severity::Warning: return "warning";

@@ -15,6 +15,7 @@
 #include <codecouncil/sdk/log.hpp>
 #include <codecouncil/sdk/mailer.hpp>
 #include <codecouncil/sdk/plugin.hpp>
+#include <codecouncil/sdk/query_params.hpp>
 #include <codecouncil/sdk/scheduler.hpp>
 #include <codecouncil/sdk/services.hpp>
 #include <codecouncil/sdk/text.hpp>

@@ -7,6 +7,8 @@
 // file rebuilds its consumers only (it is no input of the SDK build signature). Bump
 // kContractVersion whenever AuditLog or the structs it passes change: a consumer built against
 // another version then gets nullptr from get<AuditLog>() and the host logs why.
+#include <codecouncil/sdk/events.hpp>
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -15,7 +17,9 @@
 
 namespace cc::audit {
 
-inline constexpr std::array<const char*, 4> kSeverities = {"info", "warning", "error", "critical"};
+/// The SDK's severities by name, mildest first (what a TopicSpec declares is what is stored).
+inline constexpr std::array<const char*, 4> kSeverities = {severityName(Severity::Info), severityName(Severity::Warning),
+                                                           severityName(Severity::Error), severityName(Severity::Critical)};
 inline constexpr std::array<const char*, 7> kResourceTypes = {"user",   "subscription", "payment", "analysis",
                                                               "admin",  "backup",       "system"};
 
