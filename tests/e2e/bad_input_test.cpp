@@ -93,6 +93,7 @@ std::vector<BodyEndpoint> bodyEndpoints(const AttackHost& h) {
       {"POST", "/api/subscriptions/create", Who::User, {{"planId", FieldType::String, "\"no_such_plan\""}}},
       {"POST", "/api/subscriptions/cancel", Who::User, {{"atPeriodEnd", FieldType::Boolean, "true"}}},  // none: 404
       {"POST", "/api/subscriptions/change-plan", Who::User, {{"newPlanId", FieldType::String, "\"startup_annual\""}}},
+      {"POST", "/api/subscriptions/preview-change", Who::User, {{"planId", FieldType::String, "\"startup_annual\""}}},
       {"POST", "/api/admin/users/no-such-user/suspend", Who::Admin, {{"reason", FieldType::String, "\"fraud\""}}},
       {"POST", "/api/admin/users/no-such-user/reactivate", Who::Admin, {}},
   };
@@ -278,6 +279,7 @@ const std::vector<AuthRoute> kAuthRoutes = {
     {"POST", "/api/subscriptions/create", false},
     {"POST", "/api/subscriptions/cancel", false},
     {"POST", "/api/subscriptions/change-plan", false},
+    {"POST", "/api/subscriptions/preview-change", false},
     {"GET", "/api/rate-limit/usage", false},
     {"POST", "/api/gemini/analyze", false},
     {"GET", "/api/analyses", false},

@@ -4,6 +4,7 @@
 #include "billing_config.hpp"
 #include "billing_service.hpp"
 #include "billing_store.hpp"
+#include "change_preview_route.hpp"
 #include "stripe_objects.hpp"
 #include "credit_ledger.hpp"
 #include "credits_route.hpp"
@@ -53,6 +54,7 @@ struct Runtime {
                                                   [this](const std::string& customerId) {
                                                     processor.applyParkedEventsOf(customerId);
                                                   });
+    changePreview = std::make_unique<ChangePreviewRoute>(config, *routes, client, ctx.events(), ctx.logger());
     selfService = std::make_unique<SelfServiceRoutes>(config, ctx.db(), store, client, ctx.logger());
     credits = std::make_unique<CreditsRoute>(ctx.db(), client != nullptr);
     if (client) {
@@ -78,6 +80,7 @@ struct Runtime {
   AnnualGrants grants;
   std::unique_ptr<SubscriptionRoutes> routes;
   std::unique_ptr<SelfServiceRoutes> selfService;
+  std::unique_ptr<ChangePreviewRoute> changePreview;
   std::unique_ptr<CreditsRoute> credits;
   std::unique_ptr<SubscriptionReconciler> reconciler;  ///< null without a Stripe secret key
 };
@@ -117,6 +120,9 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
              [this](cc::Request& q, cc::Response& r) { runtime_->routes->cancel(q, r); }, {cc::Access::User, kSmallBody});
     http.add("POST", "/api/subscriptions/change-plan",
              [this](cc::Request& q, cc::Response& r) { runtime_->routes->changePlan(q, r); },
+             {cc::Access::User, kSmallBody});
+    http.add("POST", "/api/subscriptions/preview-change",
+             [this](cc::Request& q, cc::Response& r) { runtime_->changePreview->handle(q, r); },
              {cc::Access::User, kSmallBody});
     http.add("POST", "/api/subscriptions/portal",
              [this](cc::Request& q, cc::Response& r) { runtime_->selfService->portal(q, r); },

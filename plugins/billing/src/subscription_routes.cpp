@@ -3,10 +3,33 @@
 #include "stripe_call.hpp"
 #include "stripe_objects.hpp"
 
+#include <ctime>
+#include <optional>
+
 namespace cc::billing {
 namespace {
 
 Poco::Dynamic::Var textOrNull(const std::string& s) { return s.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(s); }
+
+/// How old a preview's effectiveAt may be when it comes back with change-plan.
+constexpr std::int64_t kMaxPreviewAgeSeconds = 3600;
+/// How far ahead of our clock it may be (another host's clock made it).
+constexpr std::int64_t kClockSkewSeconds = 60;
+
+/// change-plan's optional `effectiveAt` (the preview's): unix seconds, or nullopt when absent.
+std::optional<std::int64_t> prorationDateParam(const json::ObjectPtr& body, const SubscriptionRow& sub) {
+  if (!body || !body->has("effectiveAt") || body->isNull("effectiveAt")) return std::nullopt;
+  auto value = body->get("effectiveAt");
+  std::int64_t at = value.isString() ? unixFromIso(value.toString()) : 0;
+  if (at <= 0 || isoFromUnix(at) != value.toString())
+    throw HttpError(400, "effectiveAt must be the effectiveAt of a preview (e.g. 2025-01-15T00:00:00.000Z)");
+  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::int64_t periodStart = unixFromIso(sub.currentPeriodStart), periodEnd = unixFromIso(sub.currentPeriodEnd);
+  if (at > now + kClockSkewSeconds || at < now - kMaxPreviewAgeSeconds || (periodStart > 0 && at < periodStart) ||
+      (periodEnd > 0 && at >= periodEnd))
+    throw HttpError(400, "effectiveAt is out of date: preview the change again");
+  return at;
+}
 
 }  // namespace
 
@@ -171,12 +194,12 @@ void SubscriptionRoutes::cancel(Request& req, Response& res) {
   res.json(200, currentJson(user.id));
 }
 
-void SubscriptionRoutes::changePlan(Request& req, Response& res) {
-  const User& user = req.requireUser();
+SubscriptionRoutes::PlanChange SubscriptionRoutes::planChange(const User& user, const json::ObjectPtr& body,
+                                                              const std::string& planField) {
   StripeClient& client = requireClient();
-  std::string newPlanId = json::requireString(req.jsonBody(), "newPlanId");
-  const Plan* plan = config_.plans.byId(newPlanId);
-  if (!plan) throw HttpError(400, "unknown newPlanId");
+  std::string planId = json::requireString(body, planField);
+  const Plan* plan = config_.plans.byId(planId);
+  if (!plan) throw HttpError(400, "unknown " + planField);
   auto sub = currentSubscription(user.id);
   if (!sub || statusIsTerminal(sub->status) || sub->status == "incomplete")
     throw HttpError(404, "you have no active subscription to change");
@@ -188,14 +211,24 @@ void SubscriptionRoutes::changePlan(Request& req, Response& res) {
     itemId = parseSubscription(fetched).itemId;
     if (itemId.empty()) throw HttpError(502, "payment provider returned a subscription without items");
   }
-  stripeCall(log_, "change plan", [&] {
-    return client.post("/v1/subscriptions/" + sub->id, FormBody()
-                                                           .add({"items", "0", "id"}, itemId)
-                                                           .add({"items", "0", "price"}, plan->priceId)
-                                                           .add("proration_behavior", config_.prorationBehavior));
-  });
+  return {*sub, plan, itemId};
+}
+
+void SubscriptionRoutes::changePlan(Request& req, Response& res) {
+  const User& user = req.requireUser();
+  requireClient();  // 503 before anything about the body
+  auto body = req.jsonBody();
+  PlanChange change = planChange(user, body, "newPlanId");
+  FormBody form;
+  form.add({"items", "0", "id"}, change.itemId)
+      .add({"items", "0", "price"}, change.plan->priceId)
+      .add("proration_behavior", config_.prorationBehavior);
+  // The preview's effectiveAt, sent back: Stripe prorates as of that second, so the charge
+  // (and the upgrade credits) are exactly what the preview showed.
+  if (auto at = prorationDateParam(body, change.subscription)) form.add("proration_date", std::to_string(*at));
+  stripeCall(log_, "change plan", [&] { return requireClient().post("/v1/subscriptions/" + change.subscription.id, form); });
   db_.transaction([&](Poco::Data::Session& s) {
-    store_.setPlan(s, sub->id, *plan);
+    store_.setPlan(s, change.subscription.id, *change.plan);
     store_.syncUserTier(s, user.id);
   });
   res.json(200, currentJson(user.id));

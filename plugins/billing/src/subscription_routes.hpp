@@ -36,6 +36,17 @@ class SubscriptionRoutes {
   void cancel(Request& req, Response& res);
   void changePlan(Request& req, Response& res);
 
+  /// What a plan change of the caller would change, with change-plan's checks and errors:
+  /// 503 without Stripe, 400 for a missing or unknown plan id in body field `planField`, 404
+  /// without an active subscription, 409 for the current plan. Shared with the preview
+  /// (change_preview_route.hpp) so both answer alike.
+  struct PlanChange {
+    SubscriptionRow subscription;
+    const Plan* plan = nullptr;
+    std::string itemId;  ///< the subscription item to reprice (read from Stripe when not stored)
+  };
+  PlanChange planChange(const User& user, const json::ObjectPtr& body, const std::string& planField);
+
  private:
   StripeClient& requireClient();
   std::string ensureCustomer(const User& user);

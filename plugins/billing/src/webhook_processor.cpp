@@ -2,6 +2,7 @@
 
 #include "notifications.hpp"
 #include "stripe_objects.hpp"
+#include "upgrade_credits.hpp"
 
 #include <codecouncil/billing/events.hpp>
 
@@ -235,6 +236,9 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
       ledger_.grant(s, *userId, plan->creditsPerMonth, reference, plan->name + " credits (invoice " + invoice.id + ")",
                     invoice.subscriptionId))
     granted = plan->creditsPerMonth;
+  // A paid mid-period upgrade adds the new plan's extra credits for the rest of the month,
+  // keyed "upgrade:<invoice id>" (upgrade_credits.hpp; the preview computes the same).
+  const std::int64_t upgrade = grantUpgradeCredits(s, ledger_, plans_, *userId, w.object, subscription);
 
   auto paid = json::object();
   paid->set("userId", *userId);
@@ -250,8 +254,15 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
     credits->set("reference", reference);
     w.publications.push_back({topics::kCreditsGranted.name, credits});
   }
+  if (upgrade > 0) {
+    auto credits = json::object();
+    credits->set("userId", *userId);
+    credits->set("amount", upgrade);
+    credits->set("reference", upgradeReference(invoice.id));
+    w.publications.push_back({topics::kCreditsGranted.name, credits});
+  }
   queueMail(s, *userId, [&](const std::string& to) {
-    return mail::paymentSucceeded(to, w.eventId, invoice.amountPaid, invoice.currency, plan, granted);
+    return mail::paymentSucceeded(to, w.eventId, invoice.amountPaid, invoice.currency, plan, granted + upgrade);
   });
 }
 

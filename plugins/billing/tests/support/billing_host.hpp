@@ -77,7 +77,11 @@ class BillingHost {
 /// suite's TearDownTestSuite. Callers skip PostgreSQL themselves when it is not available.
 class SharedBillingHosts {
  public:
-  explicit SharedBillingHosts(std::string databasePrefix) : databasePrefix_(std::move(databasePrefix)) {}
+  /// `extraConfig` is appended to the billing entry's config (", key: value"), `extraPlugins`
+  /// are more `plugins:` entries (e.g. the audit plugin).
+  explicit SharedBillingHosts(std::string databasePrefix, std::string extraConfig = "", std::string extraPlugins = "")
+      : databasePrefix_(std::move(databasePrefix)), extraConfig_(std::move(extraConfig)),
+        extraPlugins_(std::move(extraPlugins)) {}
 
   /// The host for `engine` ("sqlite" or "postgresql"); throws with the host's output when it
   /// cannot start.
@@ -86,7 +90,8 @@ class SharedBillingHosts {
     if (!entry) {
       entry = std::make_unique<Entry>();
       std::string url = engine == "postgresql" ? cc::test::createPostgresDatabase(databasePrefix_) : "";
-      entry->billing = std::make_unique<BillingHost>(billingConfig(entry->stripe), nullptr, url);
+      entry->billing =
+          std::make_unique<BillingHost>(billingConfig(entry->stripe, extraConfig_), nullptr, url, extraPlugins_);
       if (!entry->billing->host.start()) {
         std::string output = entry->billing->host.output();
         hosts_.erase(engine);
@@ -95,6 +100,8 @@ class SharedBillingHosts {
     }
     return *entry->billing;
   }
+  /// The fake Stripe of `engine`'s host (get(engine) first).
+  FakeStripeServer& stripe(const std::string& engine) { return hosts_.at(engine)->stripe; }
   void stopAll() {
     for (auto& [engine, entry] : hosts_) entry->billing->host.stop();
     hosts_.clear();
@@ -105,7 +112,7 @@ class SharedBillingHosts {
     FakeStripeServer stripe;
     std::unique_ptr<BillingHost> billing;
   };
-  std::string databasePrefix_;
+  std::string databasePrefix_, extraConfig_, extraPlugins_;
   std::map<std::string, std::unique_ptr<Entry>> hosts_;
 };
 

@@ -79,6 +79,43 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
   FakeStripeServer& server_;
 };
 
+
+long long intervalSeconds(const std::string& interval) { return (interval == "year" ? 365LL : 30LL) * 86400; }
+
+/// An invoice line in the basil layout (parent.subscription_item_details, pricing.price_details).
+Object::Ptr lineItem(const std::string& id, long long amount, const std::string& price, const std::string& subscription,
+                     const std::string& item, long long start, long long end, bool proration,
+                     const std::string& description) {
+  Object::Ptr period = new Object;
+  period->set("start", start);
+  period->set("end", end);
+  Object::Ptr details = new Object;
+  details->set("subscription", subscription);
+  details->set("subscription_item", item);
+  details->set("proration", proration);
+  details->set("invoice_item", proration ? Poco::Dynamic::Var("ii_" + id) : Poco::Dynamic::Var());
+  Object::Ptr parent = new Object;
+  parent->set("type", "subscription_item_details");
+  parent->set("subscription_item_details", details);
+  Object::Ptr priceDetails = new Object;
+  priceDetails->set("price", price);
+  priceDetails->set("product", "prod_" + price);
+  Object::Ptr pricing = new Object;
+  pricing->set("type", "price_details");
+  pricing->set("price_details", priceDetails);
+  Object::Ptr line = new Object;
+  line->set("id", "il_" + id);
+  line->set("object", "line_item");
+  line->set("amount", amount);
+  line->set("currency", "usd");
+  line->set("description", description);
+  line->set("period", period);
+  line->set("parent", parent);
+  line->set("pricing", pricing);
+  line->set("quantity", 1);
+  return line;
+}
+
 }  // namespace
 
 std::string RecordedRequest::header(const std::string& name) const {
@@ -99,6 +136,10 @@ bool RecordedRequest::hasField(const std::string& key) const {
 }
 
 FakeStripeServer::FakeStripeServer() {
+  prices_ = {{"price_startup_monthly", {4900, "month"}},
+             {"price_startup_annual", {49900, "year"}},
+             {"price_enterprise_monthly", {14900, "month"}},
+             {"price_enterprise_annual", {149900, "year"}}};
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   port_ = socket.address().port();
   auto* params = new Poco::Net::HTTPServerParams;
@@ -152,6 +193,152 @@ void FakeStripeServer::addCustomer(const std::string& customerId) {
 void FakeStripeServer::setInvoiceListIgnoresCustomer(bool ignore) {
   std::lock_guard lock(mutex_);
   invoiceListIgnoresCustomer_ = ignore;
+}
+
+void FakeStripeServer::setPrice(const std::string& priceId, long long unitAmount, const std::string& interval) {
+  std::lock_guard lock(mutex_);
+  prices_[priceId] = {unitAmount, interval};
+}
+
+void FakeStripeServer::setSubscriptionPeriod(const std::string& subscriptionId, long long start, long long end) {
+  std::lock_guard lock(mutex_);
+  auto item = subscriptions_.at(subscriptionId)->getObject("items")->getArray("data")->getObject(0);
+  item->set("current_period_start", start);
+  item->set("current_period_end", end);
+}
+
+std::string FakeStripeServer::lastInvoiceOf(const std::string& subscriptionId) const {
+  std::lock_guard lock(mutex_);
+  for (auto it = invoices_.rbegin(); it != invoices_.rend(); ++it) {
+    auto details = (*it)->has("parent") ? (*it)->getObject("parent")->getObject("subscription_details") : nullptr;
+    if (details && details->getValue<std::string>("subscription") == subscriptionId) return stringify(*it);
+  }
+  return "";
+}
+
+std::vector<Object::Ptr> FakeStripeServer::prorationLinesFor(const Object::Ptr& sub, const std::string& newPrice,
+                                                             long long prorationDate, const std::string& behavior) {
+  std::vector<Object::Ptr> lines;
+  if (behavior == "none") return lines;
+  auto item = sub->getObject("items")->getArray("data")->getObject(0);
+  std::string oldPrice = item->getObject("price")->getValue<std::string>("id");
+  long long start = item->getValue<long long>("current_period_start"), end = item->getValue<long long>("current_period_end");
+  const PriceInfo& from = prices_.at(oldPrice);
+  const PriceInfo& to = prices_.at(newPrice);
+  std::string subId = sub->getValue<std::string>("id"), itemId = item->getValue<std::string>("id");
+  long long unused = end - prorationDate, length = end - start;
+  lines.push_back(lineItem(std::to_string(++counter_), -(from.unitAmount * unused / length), oldPrice, subId, itemId,
+                           prorationDate, end, true, "Unused time on " + oldPrice));
+  if (from.interval == to.interval)
+    lines.push_back(lineItem(std::to_string(++counter_), to.unitAmount * unused / length, newPrice, subId, itemId,
+                             prorationDate, end, true, "Remaining time on " + newPrice));
+  else  // Stripe starts a new period at once and bills it in full
+    lines.push_back(lineItem(std::to_string(++counter_), to.unitAmount, newPrice, subId, itemId, prorationDate,
+                             prorationDate + intervalSeconds(to.interval), false, "1 x " + newPrice));
+  return lines;
+}
+
+Object::Ptr FakeStripeServer::invoiceObject(const Object::Ptr& sub, const std::string& id,
+                                            const std::vector<Object::Ptr>& lines, const std::string& billingReason) {
+  long long total = 0;
+  Poco::JSON::Array::Ptr data = new Poco::JSON::Array;
+  for (auto& line : lines) {
+    total += line->getValue<long long>("amount");
+    data->add(line);
+  }
+  Object::Ptr list = new Object;
+  list->set("object", "list");
+  list->set("data", data);
+  list->set("has_more", false);
+  list->set("total_count", static_cast<int>(lines.size()));
+  Object::Ptr details = new Object;
+  details->set("subscription", sub->getValue<std::string>("id"));
+  Object::Ptr parent = new Object;
+  parent->set("type", "subscription_details");
+  parent->set("subscription_details", details);
+  Object::Ptr invoice = new Object;
+  invoice->set("id", id);
+  invoice->set("object", "invoice");
+  invoice->set("customer", sub->getValue<std::string>("customer"));
+  invoice->set("currency", "usd");
+  invoice->set("billing_reason", billingReason);
+  invoice->set("total", total);
+  invoice->set("amount_due", std::max(0LL, total));  // a negative total goes to the customer's balance
+  invoice->set("amount_paid", billingReason == "upcoming" ? 0LL : std::max(0LL, total));
+  invoice->set("status", billingReason == "upcoming" ? "draft" : "paid");
+  invoice->set("created", static_cast<long long>(std::time(nullptr)));
+  invoice->set("parent", parent);
+  invoice->set("lines", list);
+  invoice->set("livemode", false);
+  return invoice;
+}
+
+FakeStripeServer::Reply FakeStripeServer::createPreview(const RecordedRequest& r) {
+  std::string customer = r.field("customer"), subId = r.field("subscription");
+  const std::string items = "subscription_details[items][0]";
+  if (customer.empty())
+    return stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: customer.", "customer");
+  if (!customers_.count(customer))
+    return stripeError(400, "invalid_request_error", "resource_missing", "No such customer: '" + customer + "'", "customer");
+  auto it = subscriptions_.find(subId);
+  if (it == subscriptions_.end())
+    return stripeError(400, "invalid_request_error", "resource_missing", "No such subscription: '" + subId + "'",
+                       "subscription");
+  Object::Ptr sub = it->second;
+  if (sub->getValue<std::string>("customer") != customer)
+    return stripeError(400, "invalid_request_error", "", "The subscription does not belong to this customer.",
+                       "subscription");
+  auto item = sub->getObject("items")->getArray("data")->getObject(0);
+  if (r.field(items + "[id]") != item->getValue<std::string>("id"))
+    return stripeError(400, "invalid_request_error", "resource_missing", "No such subscription item",
+                       items + "[id]");
+  std::string price = r.field(items + "[price]");
+  if (!prices_.count(price))
+    return stripeError(400, "invalid_request_error", "resource_missing", "No such price: '" + price + "'",
+                       items + "[price]");
+  std::string behavior = r.hasField("subscription_details[proration_behavior]")
+                             ? r.field("subscription_details[proration_behavior]") : "create_prorations";
+  if (behavior != "create_prorations" && behavior != "always_invoice" && behavior != "none")
+    return stripeError(400, "invalid_request_error", "", "Invalid proration_behavior",
+                       "subscription_details[proration_behavior]");
+  long long start = item->getValue<long long>("current_period_start"), end = item->getValue<long long>("current_period_end");
+  long long at = static_cast<long long>(std::time(nullptr));
+  if (r.hasField("subscription_details[proration_date]")) {
+    std::string d = r.field("subscription_details[proration_date]");
+    at = !d.empty() && d.size() < 12 && d.find_first_not_of("0123456789") == std::string::npos ? std::stoll(d) : -1;
+    if (at < start || at >= end)
+      return stripeError(400, "invalid_request_error", "", "proration_date must be within the current period.",
+                         "subscription_details[proration_date]");
+  }
+  auto lines = prorationLinesFor(sub, price, at, behavior);
+  const PriceInfo& to = prices_.at(price);
+  // The upcoming invoice also bills the next period (an always_invoice change is invoiced alone).
+  if (behavior != "always_invoice" && (lines.empty() || lines.back()->getObject("parent")
+                                                            ->getObject("subscription_item_details")
+                                                            ->getValue<bool>("proration")))
+    lines.push_back(lineItem(std::to_string(++counter_), to.unitAmount, price, subId, item->getValue<std::string>("id"),
+                             end, end + intervalSeconds(to.interval), false, "1 x " + price));
+  // Nothing is stored: a preview changes nothing at Stripe.
+  Object::Ptr invoice = invoiceObject(sub, "upcoming_in_" + std::to_string(++counter_), lines, "upcoming");
+  return {200, stringify(invoice), {}, false};
+}
+
+std::string FakeStripeServer::renew(const std::string& subscriptionId) {
+  std::lock_guard lock(mutex_);
+  Object::Ptr sub = subscriptions_.at(subscriptionId);
+  auto item = sub->getObject("items")->getArray("data")->getObject(0);
+  std::string price = item->getObject("price")->getValue<std::string>("id");
+  long long start = item->getValue<long long>("current_period_end");
+  long long end = start + intervalSeconds(prices_.at(price).interval);
+  auto lines = pendingProrations_[subscriptionId];
+  pendingProrations_.erase(subscriptionId);
+  lines.push_back(lineItem(std::to_string(++counter_), prices_.at(price).unitAmount, price, subscriptionId,
+                           item->getValue<std::string>("id"), start, end, false, "1 x " + price));
+  item->set("current_period_start", start);
+  item->set("current_period_end", end);
+  Object::Ptr invoice = invoiceObject(sub, "in_" + std::to_string(++counter_), lines, "subscription_cycle");
+  invoices_.push_back(invoice);
+  return stringify(invoice);
 }
 
 std::vector<RecordedRequest> FakeStripeServer::requests() const {
@@ -363,6 +550,7 @@ FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
   }
   if (r.method == "POST" && r.path == "/v1/billing_portal/sessions") return portalSession(r);
   if (r.method == "GET" && r.path == "/v1/invoices") return listInvoices(r);
+  if (r.method == "POST" && r.path == "/v1/invoices/create_preview") return createPreview(r);
   if (r.method == "POST" && r.path == "/v1/subscriptions") {
     if (r.field("customer").empty()) return stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: customer.", "customer");
     Object::Ptr sub = newSubscription(r);
@@ -413,6 +601,33 @@ FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
         auto item = sub->getObject("items")->getArray("data")->getObject(0);
         if (r.field("items[0][id]") != item->getValue<std::string>("id"))
           return stripeError(400, "invalid_request_error", "resource_missing", "No such subscription item", "items[0][id]");
+        std::string newPrice = r.field("items[0][price]");
+        if (!prices_.count(newPrice))
+          return stripeError(400, "invalid_request_error", "resource_missing", "No such price: '" + newPrice + "'",
+                             "items[0][price]");
+        long long start = item->getValue<long long>("current_period_start");
+        long long end = item->getValue<long long>("current_period_end");
+        long long at = static_cast<long long>(std::time(nullptr));
+        if (r.hasField("proration_date")) {
+          std::string d = r.field("proration_date");
+          at = !d.empty() && d.size() < 12 && d.find_first_not_of("0123456789") == std::string::npos ? std::stoll(d) : -1;
+          if (at < start || at >= end)
+            return stripeError(400, "invalid_request_error", "", "proration_date must be within the current period.",
+                               "proration_date");
+        }
+        std::string behavior = r.hasField("proration_behavior") ? r.field("proration_behavior") : "create_prorations";
+        std::string oldPrice = item->getObject("price")->getValue<std::string>("id");
+        bool newPeriod = prices_.count(oldPrice) && prices_.at(oldPrice).interval != prices_.at(newPrice).interval;
+        auto lines = prices_.count(oldPrice) ? prorationLinesFor(sub, newPrice, at, newPeriod ? "always_invoice" : behavior)
+                                             : std::vector<Object::Ptr>{};
+        if (newPeriod) {  // Stripe restarts the period and invoices at once
+          item->set("current_period_start", at);
+          item->set("current_period_end", at + intervalSeconds(prices_.at(newPrice).interval));
+        }
+        if (!lines.empty() && (behavior == "always_invoice" || newPeriod))
+          invoices_.push_back(invoiceObject(sub, "in_" + std::to_string(++counter_), lines, "subscription_update"));
+        else
+          for (auto& line : lines) pendingProrations_[id].push_back(line);
         Object::Ptr price = new Object;
         price->set("id", r.field("items[0][price]"));
         price->set("object", "price");

@@ -78,6 +78,25 @@ class FakeStripeServer {
   /// proxy or a broken upstream might: our side must still show a user only their own.
   void setInvoiceListIgnoresCustomer(bool ignore);
 
+  /// Plan changes and their invoices, priced from a price table (the guide's four prices by
+  /// default; setPrice adds or changes one, amount in cents per interval "month" or "year").
+  /// POST /v1/invoices/create_preview answers the invoice a change would make, in the basil
+  /// layout: per change a negative proration line (unused time on the old price) and a positive
+  /// one (the same time on the new price), period [proration_date, period end]. A change itself
+  /// (POST /v1/subscriptions/:id with items[0][price]) makes the same lines: with
+  /// proration_behavior=always_invoice at once, as a paid invoice (billing_reason
+  /// subscription_update); with create_prorations they wait for the next cycle invoice, which
+  /// renew() makes; with none there are none.
+  void setPrice(const std::string& priceId, long long unitAmount, const std::string& interval);
+  /// Moves a subscription's current period (both layouts' fields: the item's).
+  void setSubscriptionPeriod(const std::string& subscriptionId, long long start, long long end);
+  /// Ends the subscription's period as Stripe would: the cycle invoice (pending prorations and
+  /// the next period at the current price) is made, paid and returned (JSON text); the
+  /// subscription moves to the next period.
+  std::string renew(const std::string& subscriptionId);
+  /// The JSON text of the newest invoice made for a subscription ("" when none).
+  std::string lastInvoiceOf(const std::string& subscriptionId) const;
+
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requests(const std::string& method, const std::string& path) const;
   /// A subscription as the fake holds it (null when unknown).
@@ -100,6 +119,17 @@ class FakeStripeServer {
   Poco::JSON::Object::Ptr newSubscription(const RecordedRequest& r);
   Reply listInvoices(const RecordedRequest& r);
   Reply portalSession(const RecordedRequest& r);
+  Reply createPreview(const RecordedRequest& r);
+  struct PriceInfo {
+    long long unitAmount = 0;
+    std::string interval;
+  };
+  /// The lines a change of `sub` to `newPrice` as of `prorationDate` makes (empty for "none").
+  std::vector<Poco::JSON::Object::Ptr> prorationLinesFor(const Poco::JSON::Object::Ptr& sub, const std::string& newPrice,
+                                                         long long prorationDate, const std::string& behavior);
+  Poco::JSON::Object::Ptr invoiceObject(const Poco::JSON::Object::Ptr& sub, const std::string& id,
+                                        const std::vector<Poco::JSON::Object::Ptr>& lines,
+                                        const std::string& billingReason);
 
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   int port_ = 0;
@@ -110,6 +140,9 @@ class FakeStripeServer {
   std::map<std::string, Reply> idempotentReplies_;
   std::map<std::string, Poco::JSON::Object::Ptr> subscriptions_;
   std::vector<Poco::JSON::Object::Ptr> invoices_;  ///< in the order added
+  std::map<std::string, PriceInfo> prices_;
+  /// Proration lines waiting for a subscription's next cycle invoice (create_prorations).
+  std::map<std::string, std::vector<Poco::JSON::Object::Ptr>> pendingProrations_;
   std::set<std::string> customers_;
   bool invoiceListIgnoresCustomer_ = false;
   std::map<std::string, std::vector<ScriptedFailure>> subscriptionFailures_;

@@ -59,10 +59,18 @@ inline const TopicSpec kReconcileStopped{
     "the reconciler refused a Stripe key that looks like another account's or mode's",
     Severity::Critical, EventResource{"system", ""}};
 
+inline const TopicSpec kChangePreviewed{
+    "billing.change_previewed",
+    {{"userId", FieldType::String, true}, {"subscriptionId", FieldType::String, true},
+     {"planId", FieldType::String, true}, {"previousPlanId", FieldType::String, true},
+     {"amountDueCents", FieldType::Integer, true}, {"creditsGranted", FieldType::Integer, true}},
+    "a user previewed a plan change (POST /api/subscriptions/preview-change); nothing changed",
+    Severity::Info, EventResource{"subscription", "subscriptionId"}};
+
 inline const std::vector<TopicSpec>& all() {
   static const std::vector<TopicSpec> topics{kSubscriptionCreated, kSubscriptionUpdated, kSubscriptionCanceled,
                                              kPaymentSucceeded,    kPaymentFailed,       kCreditsGranted,
-                                             kReconcileStopped};
+                                             kReconcileStopped,    kChangePreviewed};
   return topics;
 }
 
