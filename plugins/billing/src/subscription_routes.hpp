@@ -36,9 +36,12 @@ class SubscriptionRoutes {
   void cancel(Request& req, Response& res);
   void changePlan(Request& req, Response& res);
 
+  /// The user's Stripe customer id, created at Stripe and linked on first use (then the
+  /// events parked for it are applied). Also used by the credit pack purchase.
+  std::string ensureCustomer(const User& user);
+
  private:
   StripeClient& requireClient();
-  std::string ensureCustomer(const User& user);
   void applyParkedEvents(const std::string& customerId);
   json::ObjectPtr currentJson(const std::string& userId);
   std::optional<SubscriptionRow> currentSubscription(const std::string& userId);
