@@ -392,3 +392,40 @@ TEST(CreditPacksWithoutStripe, BothRoutesAnswer503) {
   EXPECT_EQ(buy.status, 503) << buy.body;
   EXPECT_FALSE(jsonField(buy.body, "error").empty());
 }
+
+// ---- config: refused before start, with the key path and file:line ----
+
+TEST(CreditPacksConfig, BadPacksAreRefusedBeforeStartNamingKeyAndLine) {
+  FakeStripeServer stripe;
+  BillingHost b(billingConfig(stripe,
+                              ", credit_packs: { Bad-Id: { price_id: price_x, credits: 5 },"
+                              " no_price: { price_id: '', credits: 5 }, zero: { price_id: price_zero, credits: 0 },"
+                              " negative: { price_id: price_neg, credits: -3 }, spaced: { price_id: 'price a', credits: 1 },"
+                              " missing: { credits: 1 }, twin: { price_id: price_startup_monthly, credits: 1 } }"));
+  EXPECT_FALSE(b.host.start());
+  const std::string out = b.host.output();
+  const std::string at = " (" + b.host.configPath() + ":";
+  for (const std::string& expected : std::vector<std::string>{
+           "plugins[0].config.credit_packs.Bad-Id" + at, "pack id 'Bad-Id' must be 1 to 64 characters of a-z, 0-9 and _",
+        "plugins[0].config.credit_packs.no_price.price_id" + at, "must not be empty (is its STRIPE_PRICE_* variable set?)",
+        "plugins[0].config.credit_packs.zero.credits" + at, "plugins[0].config.credit_packs.negative.credits" + at,
+        "must be between 1 and 1000000000", "plugins[0].config.credit_packs.spaced.price_id" + at,
+        "must be a Stripe price id", "plugins[0].config.credit_packs.missing.price_id" + at, "is required",
+        "plugins[0].config.credit_packs.twin.price_id" + at,
+        "price id 'price_startup_monthly' is already used by plan startup_monthly"})
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
+  EXPECT_EQ(out.find("billing ready"), std::string::npos) << out;
+}
+
+TEST(CreditPacksConfig, NoPacksConfiguredListsNone) {
+  FakeStripeServer stripe;
+  BillingHost b(billingConfig(stripe));
+  ASSERT_TRUE(b.host.start()) << b.host.output();
+  std::string token = b.host.signup("packs-none@example.com");
+  auto list = b.host.get("/api/credits/packs", token);
+  EXPECT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.body, "[]");
+  auto buy = b.host.post("/api/credits/purchase", R"({"pack":"credits_100"})", token);
+  EXPECT_EQ(buy.status, 400) << buy.body;
+  EXPECT_TRUE(stripe.requests("POST", "/v1/checkout/sessions").empty());
+}
