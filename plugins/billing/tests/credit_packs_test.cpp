@@ -429,3 +429,26 @@ TEST(CreditPacksConfig, NoPacksConfiguredListsNone) {
   EXPECT_EQ(buy.status, 400) << buy.body;
   EXPECT_TRUE(stripe.requests("POST", "/v1/checkout/sessions").empty());
 }
+
+// ---- rate limited like the rest of /api/* ----
+
+TEST(CreditPacksRateLimit, BothRoutesCountAgainstTheUsersDailyRequests) {
+  FakeStripeServer stripe;
+  BillingHost b(billingConfig(stripe, kPacks), nullptr, "",
+                cc::test::bundledPlugin("ratelimit", "{ tiers: { free: { requests_per_day: 3 } } }"));
+  ASSERT_TRUE(b.host.start()) << b.host.output();
+  std::string token = b.host.signup("packs-limited@example.com");
+  auto first = b.host.get("/api/credits/packs", token);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.header("X-RateLimit-Limit"), "3");
+  EXPECT_EQ(first.header("X-RateLimit-Remaining"), "2");
+  auto buy = b.host.post("/api/credits/purchase", R"({"pack":"credits_100"})", token);
+  ASSERT_EQ(buy.status, 201) << buy.body;
+  EXPECT_EQ(buy.header("X-RateLimit-Remaining"), "1");
+  EXPECT_EQ(b.host.get("/api/credits/packs", token).status, 200);
+  auto limited = b.host.post("/api/credits/purchase", R"({"pack":"credits_100"})", token);
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_FALSE(jsonField(limited.body, "error").empty());
+  EXPECT_EQ(b.host.get("/api/credits/packs", token).status, 429);
+  EXPECT_EQ(stripe.requests("POST", "/v1/checkout/sessions").size(), 1u);
+}
