@@ -83,6 +83,7 @@ void BillingConfig::describe(ConfigReader& r, BillingConfig& c) {
       .string("account_id", c.accountId)
       .oneOf("livemode", {"auto", "true", "false"}, c.livemodeSetting);
   PlanCatalog::describe(r, c.plans);
+  CreditPackCatalog::describe(r, c.packs, c.plans);
 }
 
 void BillingConfig::finish(BillingConfig& c) {

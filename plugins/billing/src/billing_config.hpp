@@ -1,5 +1,6 @@
 #pragma once
 // The billing plugin's settings (docs/billing.md lists every key with its default).
+#include "credit_packs.hpp"
 #include "plans.hpp"
 
 #include <codecouncil/sdk/config_reader.hpp>
@@ -41,6 +42,8 @@ struct BillingConfig {
   /// by the first reconciliation (stripe_account_check.hpp).
   std::string accountId;
   PlanCatalog plans;
+  /// One-time credit purchases (credit_packs.hpp); none unless configured.
+  CreditPackCatalog packs;
   /// The Stripe mode this deployment serves (true: live). Events and fetched objects of the
   /// other mode are refused (outcome "wrong_mode"): they mean a misconfigured endpoint or a
   /// leaked test secret. From `livemode`, or with `auto` from the secret key's prefix.

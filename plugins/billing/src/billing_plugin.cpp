@@ -8,6 +8,7 @@
 #include "stripe_objects.hpp"
 #include "credit_ledger.hpp"
 #include "credits_route.hpp"
+#include "pack_routes.hpp"
 #include "self_service_routes.hpp"
 #include "stripe_account_check.hpp"
 #include "stripe_client.hpp"
@@ -36,7 +37,7 @@ struct Runtime {
         store(ctx.db(), ctx.users(), config.plans),
         ledger(std::make_shared<SqlCreditLedger>(ctx.db())),
         processor(ctx.db(), store, *ledger, ctx.mailer(), ctx.events(), config.plans, config.livemode,
-                  ctx.logger()),
+                  ctx.logger(), config.packs),
         webhook(config, processor, ctx.logger()),
         grants(ctx.db(), store, *ledger, config.plans, &ctx.events(), ctx.logger()) {
     if (config.apiConfigured()) {
@@ -57,6 +58,8 @@ struct Runtime {
     changePreview = std::make_unique<ChangePreviewRoute>(config, *routes, client, ctx.events(), ctx.logger());
     selfService = std::make_unique<SelfServiceRoutes>(config, ctx.db(), store, client, ctx.logger());
     credits = std::make_unique<CreditsRoute>(ctx.db(), client != nullptr);
+    packs = std::make_unique<PackRoutes>(config, client, ctx.events(), ctx.logger(),
+                                         [this](const cc::User& user) { return routes->ensureCustomer(user); });
     if (client) {
       ReconcileOptions reconcile;
       reconcile.graceSeconds = config.reconcileGraceSeconds;
@@ -82,6 +85,7 @@ struct Runtime {
   std::unique_ptr<SelfServiceRoutes> selfService;
   std::unique_ptr<ChangePreviewRoute> changePreview;
   std::unique_ptr<CreditsRoute> credits;
+  std::unique_ptr<PackRoutes> packs;
   std::unique_ptr<SubscriptionReconciler> reconciler;  ///< null without a Stripe secret key
 };
 
@@ -131,6 +135,11 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
              [this](cc::Request& q, cc::Response& r) { runtime_->selfService->invoices(q, r); }, {cc::Access::User});
     http.add("GET", "/api/credits", [this](cc::Request& q, cc::Response& r) { runtime_->credits->handle(q, r); },
              {cc::Access::User});
+    http.add("GET", "/api/credits/packs", [this](cc::Request& q, cc::Response& r) { runtime_->packs->list(q, r); },
+             {cc::Access::User});
+    http.add("POST", "/api/credits/purchase",
+             [this](cc::Request& q, cc::Response& r) { runtime_->packs->purchase(q, r); },
+             {cc::Access::User, kSmallBody});
     http.add("POST", "/api/billing/stripe/webhook",
              [this](cc::Request& q, cc::Response& r) { runtime_->webhook.handle(q, r); }, {cc::Access::Public});
 

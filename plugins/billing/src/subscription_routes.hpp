@@ -47,9 +47,12 @@ class SubscriptionRoutes {
   };
   PlanChange planChange(const User& user, const json::ObjectPtr& body, const std::string& planField);
 
+  /// The user's Stripe customer id, created at Stripe and linked on first use (then the
+  /// events parked for it are applied). Also used by the credit pack purchase.
+  std::string ensureCustomer(const User& user);
+
  private:
   StripeClient& requireClient();
-  std::string ensureCustomer(const User& user);
   void applyParkedEvents(const std::string& customerId);
   json::ObjectPtr currentJson(const std::string& userId);
   std::optional<SubscriptionRow> currentSubscription(const std::string& userId);

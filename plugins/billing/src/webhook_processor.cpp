@@ -1,6 +1,7 @@
 #include "webhook_processor.hpp"
 
 #include "notifications.hpp"
+#include "pack_grants.hpp"
 #include "stripe_objects.hpp"
 #include "upgrade_credits.hpp"
 
@@ -117,7 +118,7 @@ void WebhookProcessor::dispatch(Poco::Data::Session& s, Work& w) {
     onInvoicePaid(s, w);
   else if (w.type == "invoice.payment_failed")
     onInvoiceFailed(s, w);
-  else if (w.type == "checkout.session.completed")
+  else if (isCheckoutPaymentEvent(w.type))  // completed, async_payment_succeeded/_failed
     onCheckoutCompleted(s, w);
   else
     w.outcome = "ignored";  // logged by process(); 200 so Stripe does not retry it
@@ -299,8 +300,23 @@ void WebhookProcessor::onCheckoutCompleted(Poco::Data::Session& s, Work& w) {
   if (!userId) {
     log_.warning("stripe event %s: checkout session %s belongs to no user; ignored", w.eventId, session.id);
     w.outcome = "unknown_customer";
+    return;
   }
-  // The subscription itself arrives with customer.subscription.created.
+  // A subscription itself arrives with customer.subscription.created; a credit pack is
+  // granted here, once it is paid (pack_grants.hpp).
+  PackGrant pack = grantPaidPack(s, ledger_, packs_, w.eventId, w.type, w.object, *userId, log_);
+  if (!pack.isPack) {
+    if (w.type != "checkout.session.completed") w.outcome = "ignored";
+    return;
+  }
+  if (!pack.outcome.empty()) w.outcome = pack.outcome;
+  if (pack.granted > 0) {
+    auto credits = json::object();
+    credits->set("userId", *userId);
+    credits->set("amount", pack.granted);
+    credits->set("reference", pack.reference);
+    w.publications.push_back({topics::kCreditsGranted.name, credits});
+  }
 }
 
 }  // namespace cc::billing

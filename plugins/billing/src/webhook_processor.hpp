@@ -17,6 +17,7 @@
 // is recorded with outcome "wrong_mode" and changes nothing else (docs/billing.md).
 #include "billing_store.hpp"
 #include "credit_ledger.hpp"
+#include "credit_packs.hpp"
 #include "plans.hpp"
 
 #include <codecouncil/sdk/events.hpp>
@@ -39,9 +40,10 @@ struct WebhookResult {
 class WebhookProcessor {
  public:
   WebhookProcessor(Database& db, BillingStore& store, SqlCreditLedger& ledger, Mailer& mailer, Events& events,
-                   const PlanCatalog& plans, bool livemode, Poco::Logger& log)
+                   const PlanCatalog& plans, bool livemode, Poco::Logger& log,
+                   const CreditPackCatalog& packs = CreditPackCatalog::none())
       : db_(db), store_(store), ledger_(ledger), mailer_(mailer), events_(events), plans_(plans),
-        livemode_(livemode), log_(log) {}
+        livemode_(livemode), log_(log), packs_(packs) {}
 
   /// The Stripe mode this processor accepts (true: live).
   bool livemode() const { return livemode_; }
@@ -100,6 +102,7 @@ class WebhookProcessor {
   const PlanCatalog& plans_;
   const bool livemode_;
   Poco::Logger& log_;
+  const CreditPackCatalog& packs_;  ///< credit packs whose paid Checkout sessions grant credits
 };
 
 }  // namespace cc::billing

@@ -48,7 +48,7 @@ inline const TopicSpec kCreditsGranted{
     "credits_granted",
     {{"userId", FieldType::String, true}, {"amount", FieldType::Integer, true},
      {"reference", FieldType::String, true}},
-    "analysis credits were granted (invoice or annual month)",
+    "analysis credits were granted (invoice, annual month or credit pack)",
     Severity::Info, EventResource{"payment", "reference"}};
 
 inline const TopicSpec kReconcileStopped{
@@ -66,11 +66,24 @@ inline const TopicSpec kChangePreviewed{
      {"amountDueCents", FieldType::Integer, true}, {"creditsGranted", FieldType::Integer, true}},
     "a user previewed a plan change (POST /api/subscriptions/preview-change); nothing changed",
     Severity::Info, EventResource{"subscription", "subscriptionId"}};
+inline const TopicSpec kCreditPacksListed{
+    "billing.credit_packs_listed",
+    {{"userId", FieldType::String, true}, {"count", FieldType::Integer, true}},
+    "a user read the credit packs on sale (GET /api/credits/packs)",
+    Severity::Info, EventResource{"payment", ""}};
+
+inline const TopicSpec kCreditPackCheckoutCreated{
+    "billing.credit_pack_checkout_created",
+    {{"userId", FieldType::String, true}, {"pack", FieldType::String, true},
+     {"credits", FieldType::Integer, true}, {"checkoutSessionId", FieldType::String, true}},
+    "a Stripe Checkout session (mode=payment) was created for a credit pack; credits follow its payment",
+    Severity::Info, EventResource{"payment", "checkoutSessionId"}};
 
 inline const std::vector<TopicSpec>& all() {
   static const std::vector<TopicSpec> topics{kSubscriptionCreated, kSubscriptionUpdated, kSubscriptionCanceled,
                                              kPaymentSucceeded,    kPaymentFailed,       kCreditsGranted,
-                                             kReconcileStopped,    kChangePreviewed};
+                                             kReconcileStopped,    kChangePreviewed,     kCreditPacksListed,
+                                             kCreditPackCheckoutCreated};
   return topics;
 }
 
