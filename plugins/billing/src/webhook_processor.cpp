@@ -2,6 +2,7 @@
 
 #include "notifications.hpp"
 #include "stripe_objects.hpp"
+#include "trials.hpp"
 
 #include <codecouncil/billing/events.hpp>
 
@@ -181,6 +182,7 @@ void WebhookProcessor::onSubscription(Poco::Data::Session& s, Work& w) {
   row.canceledAt = isoFromUnix(sub.canceledAt);
   const bool isCreated = w.type == "customer.subscription.created";
   const bool applied = store_.upsertFromEvent(s, row, w.created, isCreated);
+  if (applied) trials::saveFromEvent(s, db_, sub.id, trials::trialEndOf(w.object));
   store_.syncUserTier(s, *userId);
   if (!applied) w.outcome = "stale";
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -78,6 +79,11 @@ class FakeStripeServer {
   /// proxy or a broken upstream might: our side must still show a user only their own.
   void setInvoiceListIgnoresCustomer(bool ignore);
 
+  /// Makes a promotion code known (GET /v1/promotion_codes?code= lists it, case-insensitively
+  /// as Stripe does; discounts[0][promotion_code]=<id> is accepted). `extraJson` holds more
+  /// fields of the promotion_code object ("\"expires_at\":1,...") or is empty.
+  void addPromotionCode(const std::string& id, const std::string& code, bool active, const std::string& extraJson = "");
+
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requests(const std::string& method, const std::string& path) const;
   /// A subscription as the fake holds it (null when unknown).
@@ -100,6 +106,9 @@ class FakeStripeServer {
   Poco::JSON::Object::Ptr newSubscription(const RecordedRequest& r);
   Reply listInvoices(const RecordedRequest& r);
   Reply portalSession(const RecordedRequest& r);
+  Reply listPromotionCodes(const RecordedRequest& r);
+  /// Stripe's 400 for a discounts[0][promotion_code] it does not know; null reply when fine.
+  std::optional<Reply> checkDiscount(const RecordedRequest& r);
 
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   int port_ = 0;
@@ -111,6 +120,7 @@ class FakeStripeServer {
   std::map<std::string, Poco::JSON::Object::Ptr> subscriptions_;
   std::vector<Poco::JSON::Object::Ptr> invoices_;  ///< in the order added
   std::set<std::string> customers_;
+  std::vector<Poco::JSON::Object::Ptr> promotionCodes_;  ///< in the order added
   bool invoiceListIgnoresCustomer_ = false;
   std::map<std::string, std::vector<ScriptedFailure>> subscriptionFailures_;
   std::string newSubscriptionStatus_ = "incomplete";
