@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace cc::billing {
 
@@ -31,5 +32,27 @@ std::optional<std::string> promotionCodeParam(const json::ObjectPtr& body);
 /// or when it is inactive, expired or used up (saying which).
 std::string resolvePromotionCode(StripeClient& client, Poco::Logger& log, const std::string& code,
                                  std::int64_t nowUnix);
+
+/// Runs the Stripe call that redeems `code` (empty: no code, `call` runs as it is). Stripe's
+/// 400 refusal of the discount itself (its `param` names the discount: a restriction Stripe checks only
+/// when redeeming, such as first-time customers only, a minimum amount or a code of another
+/// customer) becomes the caller's 400 naming the code, with Stripe's message; every other
+/// failure is left to stripeCall().
+template <class F>
+auto redeemingPromotionCode(Poco::Logger& log, const std::string& code, F&& call) {
+  try {
+    return std::forward<F>(call)();
+  } catch (const StripeError& e) {
+    // discounts[0][promotion_code] as sent; older API versions named promotion_code or coupon.
+    const std::string& param = e.param();
+    bool aboutTheDiscount = param.rfind("discounts", 0) == 0 || param.find("promotion_code") != std::string::npos ||
+                            param.find("coupon") != std::string::npos;
+    if (code.empty() || e.httpStatus() != 400 || !aboutTheDiscount) throw;
+    log.information("stripe refused promotion code '%s': code=%s request-id=%s", code, e.code(),
+                    e.requestId().empty() ? std::string("-") : e.requestId());
+    std::string why = e.stripeMessage().empty() ? std::string("it cannot be applied") : e.stripeMessage();
+    throw HttpError(400, "promotion code '" + code + "' cannot be used: " + why);
+  }
+}
 
 }  // namespace cc::billing

@@ -118,7 +118,10 @@ void SubscriptionRoutes::create(Request& req, Response& res) {
         .add("cancel_url", config_.checkoutCancelUrl);
     if (trialDays > 0) form.add({"subscription_data", "trial_period_days"}, std::to_string(trialDays));
     if (!promotionId.empty()) form.add({"discounts", "0", "promotion_code"}, promotionId);
-    auto session = stripeCall(log_, "create checkout session", [&] { return client.post("/v1/checkout/sessions", form); });
+    auto session = stripeCall(log_, "create checkout session", [&] {
+      return redeemingPromotionCode(log_, promotionCode.value_or(""),
+                                    [&] { return client.post("/v1/checkout/sessions", form); });
+    });
     auto out = json::object();
     out->set("plan", plan->id);
     out->set("checkoutSessionId", field::str(session, "id"));
@@ -139,7 +142,9 @@ void SubscriptionRoutes::create(Request& req, Response& res) {
   if (trialDays > 0)
     form.add("trial_period_days", std::to_string(trialDays)).add({"expand", "1"}, "pending_setup_intent");
   if (!promotionId.empty()) form.add({"discounts", "0", "promotion_code"}, promotionId);
-  auto created = stripeCall(log_, "create subscription", [&] { return client.post("/v1/subscriptions", form); });
+  auto created = stripeCall(log_, "create subscription", [&] {
+    return redeemingPromotionCode(log_, promotionCode.value_or(""), [&] { return client.post("/v1/subscriptions", form); });
+  });
   StripeSubscription sub = parseSubscription(created);
   if (sub.clientSecret.empty()) sub.clientSecret = trials::setupIntentSecretOf(created);
   const std::int64_t trialEnd = trials::trialEndOf(created);

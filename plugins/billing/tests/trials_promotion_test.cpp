@@ -235,6 +235,17 @@ TEST_P(TrialsAndPromotionCodes, ACreatedEventInOrderShowsTheTrialEnd) {
   auto c = current(d);
   EXPECT_EQ(jsonField(c.body, "trialEndsAt"), "2026-01-01T00:00:00.000Z") << c.body;
   EXPECT_EQ(jsonField(c.body, "status"), "trialing");
+
+  // The trial's $0 first invoice, paid at once by Stripe, grants the plan's month of credits.
+  InvoiceFixture invoice;
+  invoice.id = "in_tro" + n;
+  invoice.customer = sub.customer;
+  invoice.subscription = sub.id;
+  invoice.amountPaid = 0;
+  invoice.amountDue = 0;
+  invoice.billingReason = "subscription_create";
+  ASSERT_EQ(d.billing->webhook(invoiceEvent("evt_troi" + n, "invoice.paid", nowUnix(), invoice)).status, 200);
+  EXPECT_EQ(jsonField(current(d).body, "credits"), "300");
 }
 
 TEST_P(TrialsAndPromotionCodes, TwoHostsOnOneDatabaseApplyATrialEventOnce) {
@@ -323,6 +334,22 @@ TEST_P(TrialsAndPromotionCodes, UnknownInactiveExpiredAndUsedUpCodesAre400AndCre
   auto ok = create(d, R"({"planId":"startup_monthly"})");
   ASSERT_EQ(ok.status, 201) << ok.body;
   EXPECT_EQ(d.stripe.requests("POST", "/v1/subscriptions").back().field("trial_period_days"), std::to_string(kTrialDays));
+}
+
+TEST_P(TrialsAndPromotionCodes, ACodeStripeRefusesWhenRedeemingIs400WithStripesReason) {
+  for (std::string flow : {"elements", "checkout"}) {
+    auto& d = deployment(flow);
+    n = std::to_string(nextId());
+    signup(d);
+    d.stripe.addPromotionCode("promo_first" + n, "FIRST" + n, true, R"("restrictions":{"first_time_transaction":true})");
+    auto r = create(d, R"({"planId":"startup_monthly","promotionCode":"FIRST)" + n + R"("})");
+    EXPECT_EQ(r.status, 400) << flow << ": " << r.body;
+    EXPECT_EQ(jsonField(r.body, "error"), "promotion code 'FIRST" + n +
+                                              "' cannot be used: This promotion code cannot be redeemed because the "
+                                              "associated customer has prior transactions.")
+        << r.body;
+    EXPECT_EQ(d.billing->count("SELECT 1 FROM \"Subscription\" WHERE \"userId\" = '" + user + "'"), 0);
+  }
 }
 
 TEST_P(TrialsAndPromotionCodes, MalformedCodesAre400WithoutAStripeCall) {

@@ -337,6 +337,13 @@ std::optional<FakeStripeServer::Reply> FakeStripeServer::checkDiscount(const Rec
     if (promo->getValue<std::string>("id") == r.field(key)) {
       if (!promo->getValue<bool>("active"))
         return stripeError(400, "invalid_request_error", "", "This promotion code is not active.", key);
+      // Stripe checks restrictions only when redeeming; every customer of the fake counts as
+      // one with prior transactions.
+      if (promo->getObject("restrictions")->optValue<bool>("first_time_transaction", false))
+        return stripeError(400, "invalid_request_error", "",
+                           "This promotion code cannot be redeemed because the associated customer has prior "
+                           "transactions.",
+                           key);
       return std::nullopt;
     }
   return stripeError(400, "invalid_request_error", "resource_missing",
