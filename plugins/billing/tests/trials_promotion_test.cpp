@@ -380,7 +380,8 @@ TEST_P(TrialsAndPromotionCodes, MalformedCodesAre400WithoutAStripeCall) {
   EXPECT_EQ(d.billing->count("SELECT 1 FROM \"StripeCustomer\" WHERE \"userId\" = '" + user + "'"), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, TrialsAndPromotionCodes, ::testing::Values("sqlite", "postgresql"));
+INSTANTIATE_TEST_SUITE_P(Engines, TrialsAndPromotionCodes, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
 TEST(TrialsAndPromotionCodesUnconfigured, CreateWithAPromotionCodeIs503WithoutStripe) {
   FakeStripeServer stripe;
@@ -396,6 +397,17 @@ TEST(TrialsAndPromotionCodesUnconfigured, CreateWithAPromotionCodeIs503WithoutSt
   auto c = billing.host.get("/api/subscriptions/current", token);
   EXPECT_EQ(c.status, 503) << c.body;
   EXPECT_TRUE(stripe.requests().empty());
+}
+
+TEST(TrialsAndPromotionCodesConfig, ABadTrialDaysStopsTheHostNamingTheKeyAndLine) {
+  FakeStripeServer stripe;
+  BillingHost billing(billingConfig(stripe, ", plans: {startup_monthly: {trial_days: 731}}"));
+  EXPECT_FALSE(billing.host.start());
+  std::string out = billing.host.output();
+  EXPECT_NE(out.find("plugins[0].config.plans.startup_monthly.trial_days (" + billing.host.configPath() + ":"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("must be between 0 and 730"), std::string::npos) << out;
 }
 
 }  // namespace
