@@ -10,7 +10,7 @@
 namespace cc::billing {
 namespace {
 
-std::string lower(std::string s) {
+std::string foldedPromotionCode(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
@@ -62,7 +62,7 @@ std::string resolvePromotionCode(StripeClient& client, Poco::Logger& log, const 
   for (std::size_t i = 0; i < data->size(); ++i) {
     auto promo = data->getObject(static_cast<unsigned>(i));
     // Stripe filters by code; this is the backstop that another code is never applied.
-    if (!promo || lower(field::str(promo, "code")) != lower(code)) continue;
+    if (!promo || foldedPromotionCode(field::str(promo, "code")) != foldedPromotionCode(code)) continue;
     std::string id = field::str(promo, "id");
     if (id.rfind("promo_", 0) != 0) continue;
     std::string why = whyNotRedeemable(promo, nowUnix);
