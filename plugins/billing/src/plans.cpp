@@ -28,6 +28,11 @@ const Plan* PlanCatalog::byId(const std::string& id) const {
   return nullptr;
 }
 
+std::int64_t PlanCatalog::trialDays(const std::string& planId) const {
+  auto it = trialDays_.find(planId);
+  return it == trialDays_.end() ? 0 : it->second;
+}
+
 const Plan* PlanCatalog::byPriceId(const std::string& priceId) const {
   if (priceId.empty()) return nullptr;
   for (auto& p : plans_)
@@ -40,21 +45,24 @@ void PlanCatalog::describe(ConfigReader& r, PlanCatalog& catalog) {
   // The entries by id while the config is read; shared with the check that copies them back.
   auto byId = std::make_shared<std::map<std::string, Plan>>();
   for (const auto& p : catalog.plans_) (*byId)[p.id] = p;
-  r.mapOf<Plan>("plans", *byId, [](ConfigReader& entry, const std::string& id, Plan& plan) {
+  auto trialDays = std::make_shared<std::map<std::string, std::int64_t>>();
+  r.mapOf<Plan>("plans", *byId, [trialDays](ConfigReader& entry, const std::string& id, Plan& plan) {
     entry.value("price_id", [&plan](const ConfigNode& n, ConfigErrors&) {
       if (std::string priceId = n.asString(); !priceId.empty()) plan.priceId = priceId;  // empty: the default
     });
     entry.string("name", plan.name)
         .integer("amount_cents", 0, 100000000, plan.amountCents)
-        .integer("credits_per_month", 0, 100000000, plan.creditsPerMonth);
+        .integer("credits_per_month", 0, 100000000, plan.creditsPerMonth)
+        .integer("trial_days", 0, 730, (*trialDays)[id]);  // 730: Stripe's longest trial
     if (plan.id.empty())  // not one of defaultPlans()
       entry.check([id](const ConfigNode& node, ConfigErrors& errors) {
         errors.add(node, "unknown plan '" + id +
                              "' (plans are startup_monthly, startup_annual, enterprise_monthly, enterprise_annual)");
       });
   });
-  r.check([byId, &catalog](const ConfigNode& config, ConfigErrors& errors) {
+  r.check([byId, trialDays, &catalog](const ConfigNode& config, ConfigErrors& errors) {
     for (auto& p : catalog.plans_) p = byId->at(p.id);
+    catalog.trialDays_ = *trialDays;
     // Two plans on one Stripe price would make webhooks ambiguous.
     std::set<std::string> seen;
     for (const auto& p : catalog.plans_)

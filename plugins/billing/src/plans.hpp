@@ -5,6 +5,8 @@
 #include <codecouncil/sdk/json.hpp>
 #include <codecouncil/billing/contract.hpp>
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,13 +23,17 @@ class PlanCatalog {
   const std::vector<Plan>& all() const { return plans_; }
   const Plan* byId(const std::string& id) const;
   const Plan* byPriceId(const std::string& priceId) const;
+  /// The plan's free trial in days (config `plans.<id>.trial_days`, Stripe's trial_period_days);
+  /// 0: none. Kept here, not in Plan, so billing's contract (Plan's layout) stays as it is.
+  std::int64_t trialDays(const std::string& planId) const;
 
   /// Declares the plugin config's optional `plans:` map ({<plan id>: {price_id, name,
-  /// amount_cents, credits_per_month}}), bound into `catalog` on top of defaultPlans().
+  /// amount_cents, credits_per_month, trial_days}}), bound into `catalog` on top of defaultPlans().
   static void describe(ConfigReader& r, PlanCatalog& catalog);
 
  private:
   std::vector<Plan> plans_;
+  std::map<std::string, std::int64_t> trialDays_;  ///< by plan id; absent: 0
 };
 
 /// {id, name, priceId, creditsPerMonth, price, amountCents, currency, interval, tier}

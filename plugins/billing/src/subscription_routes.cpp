@@ -1,7 +1,11 @@
 #include "subscription_routes.hpp"
 
+#include "promotion_codes.hpp"
 #include "stripe_call.hpp"
 #include "stripe_objects.hpp"
+#include "trials.hpp"
+
+#include <ctime>
 
 #include <ctime>
 #include <optional>
@@ -62,6 +66,12 @@ json::ObjectPtr SubscriptionRoutes::currentJson(const std::string& userId) {
   o->set("currentPeriodStart", textOrNull(row ? row->currentPeriodStart : ""));
   o->set("currentPeriodEnd", textOrNull(row ? row->currentPeriodEnd : ""));
   o->set("cancelAtPeriodEnd", row ? row->cancelAtPeriodEnd : false);
+  std::string trialEnd;
+  if (row) {
+    auto s = db_.session();
+    trialEnd = trials::storedTrialEnd(s, db_, row->id);
+  }
+  o->set("trialEndsAt", textOrNull(trialEnd));
   o->set("plan_details", plan ? Poco::Dynamic::Var(planJson(*plan)) : Poco::Dynamic::Var());
   o->set("subscriptionId", textOrNull(row ? row->id : ""));
   o->set("hasAccess", row ? statusGivesAccess(row->status) : false);
@@ -110,21 +120,30 @@ void SubscriptionRoutes::create(Request& req, Response& res) {
   if (auto existing = currentSubscription(user.id);
       existing && !statusIsTerminal(existing->status) && existing->status != "incomplete")
     throw HttpError(409, "you already have a subscription; use /api/subscriptions/change-plan to switch plans");
+  // Checked (shape, then with Stripe) before a customer is created for the caller.
+  auto promotionCode = promotionCodeParam(body);
+  std::string promotionId =
+      promotionCode ? resolvePromotionCode(client, log_, *promotionCode, static_cast<std::int64_t>(std::time(nullptr)))
+                    : "";
+  const std::int64_t trialDays = trials::daysFor(db_, config_.plans, plan->id, user.id);
 
   std::string customerId = ensureCustomer(user);
   if (config_.paymentFlow == "checkout") {
+    FormBody form;
+    form.add("mode", "subscription")
+        .add("customer", customerId)
+        .add("client_reference_id", user.id)
+        .add({"line_items", "0", "price"}, plan->priceId)
+        .add({"line_items", "0", "quantity"}, "1")
+        .add({"subscription_data", "metadata", "user_id"}, user.id)
+        .add({"subscription_data", "metadata", "plan_id"}, plan->id)
+        .add("success_url", config_.checkoutSuccessUrl)
+        .add("cancel_url", config_.checkoutCancelUrl);
+    if (trialDays > 0) form.add({"subscription_data", "trial_period_days"}, std::to_string(trialDays));
+    if (!promotionId.empty()) form.add({"discounts", "0", "promotion_code"}, promotionId);
     auto session = stripeCall(log_, "create checkout session", [&] {
-      return client.post("/v1/checkout/sessions",
-                         FormBody()
-                             .add("mode", "subscription")
-                             .add("customer", customerId)
-                             .add("client_reference_id", user.id)
-                             .add({"line_items", "0", "price"}, plan->priceId)
-                             .add({"line_items", "0", "quantity"}, "1")
-                             .add({"subscription_data", "metadata", "user_id"}, user.id)
-                             .add({"subscription_data", "metadata", "plan_id"}, plan->id)
-                             .add("success_url", config_.checkoutSuccessUrl)
-                             .add("cancel_url", config_.checkoutCancelUrl));
+      return redeemingPromotionCode(log_, promotionCode.value_or(""),
+                                    [&] { return client.post("/v1/checkout/sessions", form); });
     });
     auto out = json::object();
     out->set("plan", plan->id);
@@ -134,17 +153,24 @@ void SubscriptionRoutes::create(Request& req, Response& res) {
     return;
   }
 
+  FormBody form;
+  form.add("customer", customerId)
+      .add({"items", "0", "price"}, plan->priceId)
+      .add("payment_behavior", "default_incomplete")
+      .add({"payment_settings", "save_default_payment_method"}, "on_subscription")
+      .add({"expand", "0"}, "latest_invoice.confirmation_secret")
+      .add({"metadata", "user_id"}, user.id)
+      .add({"metadata", "plan_id"}, plan->id);
+  // A trial needs no payment now: Stripe opens a SetupIntent for the card instead.
+  if (trialDays > 0)
+    form.add("trial_period_days", std::to_string(trialDays)).add({"expand", "1"}, "pending_setup_intent");
+  if (!promotionId.empty()) form.add({"discounts", "0", "promotion_code"}, promotionId);
   auto created = stripeCall(log_, "create subscription", [&] {
-    return client.post("/v1/subscriptions", FormBody()
-                                                .add("customer", customerId)
-                                                .add({"items", "0", "price"}, plan->priceId)
-                                                .add("payment_behavior", "default_incomplete")
-                                                .add({"payment_settings", "save_default_payment_method"}, "on_subscription")
-                                                .add({"expand", "0"}, "latest_invoice.confirmation_secret")
-                                                .add({"metadata", "user_id"}, user.id)
-                                                .add({"metadata", "plan_id"}, plan->id));
+    return redeemingPromotionCode(log_, promotionCode.value_or(""), [&] { return client.post("/v1/subscriptions", form); });
   });
   StripeSubscription sub = parseSubscription(created);
+  if (sub.clientSecret.empty()) sub.clientSecret = trials::setupIntentSecretOf(created);
+  const std::int64_t trialEnd = trials::trialEndOf(created);
   if (sub.id.empty() || !isKnownStatus(sub.status)) throw HttpError(502, "payment provider returned an unexpected subscription");
   SubscriptionRow row;
   row.id = sub.id;
@@ -159,6 +185,7 @@ void SubscriptionRoutes::create(Request& req, Response& res) {
   row.cancelAtPeriodEnd = sub.cancelAtPeriodEnd;
   db_.transaction([&](Poco::Data::Session& s) {
     store_.insertIfAbsent(s, row);
+    trials::saveFromApi(s, db_, sub.id, trialEnd);
     store_.syncUserTier(s, user.id);
   });
   auto out = json::object();
@@ -166,6 +193,7 @@ void SubscriptionRoutes::create(Request& req, Response& res) {
   out->set("plan", plan->id);
   out->set("status", sub.status);
   out->set("clientSecret", textOrNull(sub.clientSecret));
+  out->set("trialEndsAt", textOrNull(isoFromUnix(trialEnd)));
   res.json(201, out);
 }
 

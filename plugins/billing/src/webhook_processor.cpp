@@ -4,6 +4,7 @@
 #include "pack_grants.hpp"
 #include "stripe_objects.hpp"
 #include "upgrade_credits.hpp"
+#include "trials.hpp"
 
 #include <codecouncil/billing/events.hpp>
 
@@ -183,6 +184,7 @@ void WebhookProcessor::onSubscription(Poco::Data::Session& s, Work& w) {
   row.canceledAt = isoFromUnix(sub.canceledAt);
   const bool isCreated = w.type == "customer.subscription.created";
   const bool applied = store_.upsertFromEvent(s, row, w.created, isCreated);
+  if (applied) trials::saveFromEvent(s, db_, sub.id, trials::trialEndOf(w.object));
   store_.syncUserTier(s, *userId);
   if (!applied) w.outcome = "stale";
 

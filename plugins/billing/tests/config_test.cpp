@@ -117,3 +117,21 @@ TEST(BillingConfig, PortalReturnUrlMustBeAbsolute) {
     EXPECT_NE(e.find("must be an absolute URL"), std::string::npos) << bad << ": " << e;
   }
 }
+
+TEST(BillingConfig, TrialDaysPerPlanDefaultToNone) {
+  BillingConfig c = loadBillingConfig(node("{plans: {startup_monthly: {trial_days: 14}, enterprise_annual: {trial_days: 0}}}"));
+  EXPECT_EQ(c.plans.trialDays("startup_monthly"), 14);
+  EXPECT_EQ(c.plans.trialDays("enterprise_annual"), 0);
+  EXPECT_EQ(c.plans.trialDays("startup_annual"), 0);  // not configured
+  EXPECT_EQ(c.plans.trialDays("no_such_plan"), 0);
+  EXPECT_EQ(c.plans.byId("startup_monthly")->priceId, "price_startup_monthly");  // the rest keeps its defaults
+}
+
+TEST(BillingConfig, BadTrialDaysAreErrorsWithTheirPlace) {
+  for (const char* bad : {"731", "-1", "fourteen", "1.5", "[14]"}) {
+    std::string e = errorsOf(std::string("{plans: {startup_monthly: {trial_days: ") + bad + "}}}");
+    EXPECT_NE(e.find("test.yaml:1"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("plugins[0].config.plans.startup_monthly.trial_days"), std::string::npos) << bad << ": " << e;
+  }
+  EXPECT_EQ(errorsOf("{plans: {startup_monthly: {trial_days: 730}}}"), "");
+}

@@ -339,6 +339,17 @@ std::string FakeStripeServer::renew(const std::string& subscriptionId) {
   Object::Ptr invoice = invoiceObject(sub, "in_" + std::to_string(++counter_), lines, "subscription_cycle");
   invoices_.push_back(invoice);
   return stringify(invoice);
+void FakeStripeServer::addPromotionCode(const std::string& id, const std::string& code, bool active,
+                                        const std::string& extraJson) {
+  std::string text = R"({"id":")" + id + R"(","object":"promotion_code","code":")" + code +
+                     R"(","active":)" + (active ? "true" : "false") +
+                     R"(,"coupon":{"id":"co_)" + id + R"(","object":"coupon","percent_off":20,"valid":true},)" +
+                     R"("customer":null,"expires_at":null,"max_redemptions":null,"times_redeemed":0,"livemode":false,)" +
+                     R"("restrictions":{"first_time_transaction":false})" + (extraJson.empty() ? "" : "," + extraJson) + "}";
+  Poco::JSON::Parser parser;
+  Object::Ptr promo = parser.parse(text).extract<Object::Ptr>();
+  std::lock_guard lock(mutex_);
+  promotionCodes_.push_back(promo);
 }
 
 std::vector<RecordedRequest> FakeStripeServer::requests() const {
@@ -451,6 +462,15 @@ Poco::JSON::Object::Ptr FakeStripeServer::newSubscription(const RecordedRequest&
   sub->set("object", "subscription");
   sub->set("customer", r.field("customer"));
   sub->set("status", newSubscriptionStatus_);
+  sub->set("trial_end", Poco::Dynamic::Var());
+  if (r.hasField("trial_period_days")) {
+    // As at Stripe: trialing at once, the first period is the trial.
+    long long trialEnd = now + std::stoll(r.field("trial_period_days")) * 86400;
+    sub->set("status", "trialing");
+    sub->set("trial_start", now);
+    sub->set("trial_end", trialEnd);
+    item->set("current_period_end", trialEnd);
+  }
   sub->set("cancel_at_period_end", false);
   sub->set("canceled_at", Poco::Dynamic::Var());
   sub->set("created", now);
@@ -477,6 +497,42 @@ FakeStripeServer::Reply FakeStripeServer::portalSession(const RecordedRequest& r
   s->set("created", static_cast<long long>(std::time(nullptr)));
   s->set("url", "https://billing.stripe.com/p/session/test_" + n);
   return {200, stringify(s), {}, false};
+}
+
+FakeStripeServer::Reply FakeStripeServer::listPromotionCodes(const RecordedRequest& r) {
+  Poco::JSON::Array::Ptr data = new Poco::JSON::Array;
+  std::string code = lower(r.field("code"));
+  for (auto& promo : promotionCodes_) {
+    if (r.hasField("code") && lower(promo->getValue<std::string>("code")) != code) continue;
+    if (r.hasField("active") && promo->getValue<bool>("active") != (r.field("active") == "true")) continue;
+    data->add(promo);
+  }
+  Object::Ptr list = new Object;
+  list->set("object", "list");
+  list->set("data", data);
+  list->set("has_more", false);
+  list->set("url", "/v1/promotion_codes");
+  return {200, stringify(list), {}, false};
+}
+
+std::optional<FakeStripeServer::Reply> FakeStripeServer::checkDiscount(const RecordedRequest& r) {
+  const std::string key = "discounts[0][promotion_code]";
+  if (!r.hasField(key)) return std::nullopt;
+  for (auto& promo : promotionCodes_)
+    if (promo->getValue<std::string>("id") == r.field(key)) {
+      if (!promo->getValue<bool>("active"))
+        return stripeError(400, "invalid_request_error", "", "This promotion code is not active.", key);
+      // Stripe checks restrictions only when redeeming; every customer of the fake counts as
+      // one with prior transactions.
+      if (promo->getObject("restrictions")->optValue<bool>("first_time_transaction", false))
+        return stripeError(400, "invalid_request_error", "",
+                           "This promotion code cannot be redeemed because the associated customer has prior "
+                           "transactions.",
+                           key);
+      return std::nullopt;
+    }
+  return stripeError(400, "invalid_request_error", "resource_missing",
+                     "No such promotion code: '" + r.field(key) + "'", key);
 }
 
 FakeStripeServer::Reply FakeStripeServer::listInvoices(const RecordedRequest& r) {
@@ -553,6 +609,7 @@ FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
   if (r.method == "POST" && r.path == "/v1/invoices/create_preview") return createPreview(r);
   if (r.method == "POST" && r.path == "/v1/subscriptions") {
     if (r.field("customer").empty()) return stripeError(400, "invalid_request_error", "parameter_missing", "Missing required param: customer.", "customer");
+    if (auto refused = checkDiscount(r)) return *refused;
     Object::Ptr sub = newSubscription(r);
     subscriptions_[sub->getValue<std::string>("id")] = sub;
     // The answer expands latest_invoice.confirmation_secret, as requested by `expand[]`.
@@ -565,10 +622,23 @@ FakeStripeServer::Reply FakeStripeServer::route(const RecordedRequest& r) {
     invoice->set("object", "invoice");
     invoice->set("confirmation_secret", secret);
     Object::Ptr answer = new Object(*sub);
+    if (sub->getValue<std::string>("status") == "trialing") {
+      // A trial's first invoice is $0 and paid: no payment to confirm, a SetupIntent for the card.
+      invoice->set("confirmation_secret", Poco::Dynamic::Var());
+      Object::Ptr setup = new Object;
+      setup->set("id", "seti_" + n);
+      setup->set("object", "setup_intent");
+      setup->set("client_secret", "seti_" + n + "_secret_fake");
+      bool expanded = false;
+      for (auto& [k, v] : r.form) expanded = expanded || (k.rfind("expand[", 0) == 0 && v == "pending_setup_intent");
+      answer->set("pending_setup_intent", expanded ? Poco::Dynamic::Var(setup) : Poco::Dynamic::Var("seti_" + n));
+    }
     answer->set("latest_invoice", invoice);
     return {200, stringify(answer), {}, false};
   }
+  if (r.method == "GET" && r.path == "/v1/promotion_codes") return listPromotionCodes(r);
   if (r.method == "POST" && r.path == "/v1/checkout/sessions") {
+    if (auto refused = checkDiscount(r)) return *refused;
     std::string id = "cs_test_" + std::to_string(++counter_);
     Object::Ptr s = new Object;
     s->set("id", id);

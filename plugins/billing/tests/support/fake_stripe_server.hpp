@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -96,6 +97,10 @@ class FakeStripeServer {
   std::string renew(const std::string& subscriptionId);
   /// The JSON text of the newest invoice made for a subscription ("" when none).
   std::string lastInvoiceOf(const std::string& subscriptionId) const;
+  /// Makes a promotion code known (GET /v1/promotion_codes?code= lists it, case-insensitively
+  /// as Stripe does; discounts[0][promotion_code]=<id> is accepted). `extraJson` holds more
+  /// fields of the promotion_code object ("\"expires_at\":1,...") or is empty.
+  void addPromotionCode(const std::string& id, const std::string& code, bool active, const std::string& extraJson = "");
 
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requests(const std::string& method, const std::string& path) const;
@@ -130,6 +135,9 @@ class FakeStripeServer {
   Poco::JSON::Object::Ptr invoiceObject(const Poco::JSON::Object::Ptr& sub, const std::string& id,
                                         const std::vector<Poco::JSON::Object::Ptr>& lines,
                                         const std::string& billingReason);
+  Reply listPromotionCodes(const RecordedRequest& r);
+  /// Stripe's 400 for a discounts[0][promotion_code] it does not know; null reply when fine.
+  std::optional<Reply> checkDiscount(const RecordedRequest& r);
 
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   int port_ = 0;
@@ -144,6 +152,7 @@ class FakeStripeServer {
   /// Proration lines waiting for a subscription's next cycle invoice (create_prorations).
   std::map<std::string, std::vector<Poco::JSON::Object::Ptr>> pendingProrations_;
   std::set<std::string> customers_;
+  std::vector<Poco::JSON::Object::Ptr> promotionCodes_;  ///< in the order added
   bool invoiceListIgnoresCustomer_ = false;
   std::map<std::string, std::vector<ScriptedFailure>> subscriptionFailures_;
   std::string newSubscriptionStatus_ = "incomplete";
