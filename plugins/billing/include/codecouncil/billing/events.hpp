@@ -59,10 +59,26 @@ inline const TopicSpec kReconcileStopped{
     "the reconciler refused a Stripe key that looks like another account's or mode's",
     Severity::Critical, EventResource{"system", ""}};
 
+// Dunning (docs/billing.md, "Dunning"): a renewal that needs the customer's authentication,
+// and a subscription that lapsed for non-payment (status "unpaid" or "canceled").
+inline const TopicSpec kPaymentActionRequired{
+    "billing.payment_action_required",
+    {{"userId", FieldType::String, true}, {"invoiceId", FieldType::String, true},
+     {"amount", FieldType::Integer, true}, {"mailed", FieldType::Boolean, true}},
+    "a renewal payment waits for the customer to authenticate it (3-D Secure); mailed: the hosted invoice link was mailed",
+    Severity::Warning, EventResource{"payment", "invoiceId"}};
+
+inline const TopicSpec kSubscriptionLapsed{
+    "billing.subscription_lapsed",
+    {{"userId", FieldType::String, true}, {"subscriptionId", FieldType::String, true},
+     {"plan", FieldType::String, true}, {"status", FieldType::String, true}},
+    "a subscription lapsed after failed payments (status unpaid or canceled); the user is on the free tier",
+    Severity::Warning, EventResource{"subscription", "subscriptionId"}};
+
 inline const std::vector<TopicSpec>& all() {
   static const std::vector<TopicSpec> topics{kSubscriptionCreated, kSubscriptionUpdated, kSubscriptionCanceled,
                                              kPaymentSucceeded,    kPaymentFailed,       kCreditsGranted,
-                                             kReconcileStopped};
+                                             kReconcileStopped,    kPaymentActionRequired, kSubscriptionLapsed};
   return topics;
 }
 
