@@ -131,6 +131,11 @@ class Dunning : public ::testing::TestWithParam<std::string> {
   int audited(const std::string& action) {
     return b->count("SELECT 1 FROM \"AuditLog\" WHERE action = '" + action + "' AND \"userId\" = '" + user + "'");
   }
+  /// "severity:resourceType:resourceId" of the user's first row for `action`.
+  std::string auditRow(const std::string& action) {
+    return b->value("SELECT severity || ':' || \"resourceType\" || ':' || \"resourceId\" FROM \"AuditLog\" WHERE action = '" +
+                    action + "' AND \"userId\" = '" + user + "' ORDER BY id");
+  }
 
   Engine* e = nullptr;
   BillingHost* b = nullptr;
@@ -185,6 +190,7 @@ TEST_P(Dunning, ActionRequiredMailsTheHostedInvoicePageOnce) {
   EXPECT_NE(mails[0].body.find("\n  " + kHostedInvoice + "\n"), std::string::npos) << mails[0].body;
   EXPECT_NE(mails[0].body.find("49.00 USD"), std::string::npos) << mails[0].body;
   EXPECT_TRUE(waitUntil([&] { return audited("billing.payment_action_required") == 1; })) << b->host.output();
+  EXPECT_EQ(auditRow("billing.payment_action_required"), "warning:payment:" + invoice.id);
   EXPECT_EQ(tier(), "startup");  // authentication pending changes no access
 }
 
@@ -252,6 +258,7 @@ TEST_P(Dunning, UnpaidDropsToTheFreeTierAtOnceAndOlderEventsDoNotRestoreIt) {
   EXPECT_NE(mails[0].body.find("back on the free tier"), std::string::npos) << mails[0].body;
   EXPECT_NE(mails[0].body.find("\n  " + kBillingPage + "\n"), std::string::npos) << mails[0].body;
   EXPECT_TRUE(waitUntil([&] { return audited("billing.subscription_lapsed") == 1; })) << b->host.output();
+  EXPECT_EQ(auditRow("billing.subscription_lapsed"), "warning:subscription:" + sub.id);
 
   // Paying the open invoice makes Stripe set it active again: access comes back, and that
   // update is an ordinary one.
