@@ -3,6 +3,7 @@
 // mails Stripe's hosted invoice page (only an https link), and a subscription that lapses
 // for non-payment drops the user to the free tier at once with a mail of its own. Each mail
 // once per event under redelivery, reordering and two hosts on one PostgreSQL.
+#include "src/dunning.hpp"
 #include "support/billing_host.hpp"
 
 #include <Poco/JSON/Object.h>
@@ -267,6 +268,53 @@ TEST_P(Dunning, UnpaidDropsToTheFreeTierAtOnceAndOlderEventsDoNotRestoreIt) {
   EXPECT_EQ(queued(kSuspendedSubject), 1);
 }
 
+TEST_P(Dunning, UnpaidBeforeItsCreatedEventLapsesOnceAndStaysFree) {
+  // Stripe delivers out of order: the unpaid update (naming the user in metadata) first.
+  std::int64_t t = nowUnix();
+  sub.status = "unpaid";
+  EXPECT_EQ(deliver(subscriptionEvent(evt("unpaid"), "customer.subscription.updated", t + 3, sub)), "applied");
+  sub.status = "active";
+  std::string created = subscriptionEvent(evt("created"), "customer.subscription.created", t, sub);
+  EXPECT_EQ(deliver(created), "stale");
+  EXPECT_EQ(deliver(created), "duplicate");
+  EXPECT_EQ(status(), "unpaid");
+  EXPECT_EQ(tier(), "free");
+  EXPECT_EQ(queued(kSuspendedSubject), 1);
+  EXPECT_EQ(delivered(kSuspendedSubject, 1).size(), 1u) << b->host.output();
+}
+
+TEST_P(Dunning, FirstPaymentAuthenticationMailsNothing) {
+  // While the first payment is made the payment form runs 3-D Secure itself.
+  std::int64_t t = nowUnix();
+  sub.status = "incomplete";
+  ASSERT_EQ(deliver(subscriptionEvent(evt("created"), "customer.subscription.created", t, sub)), "applied");
+  invoice.billingReason = "subscription_create";
+  std::string id = evt("first_action");
+  EXPECT_EQ(deliver(withObjectField(invoiceEvent(id, "invoice.payment_action_required", t + 1, invoice),
+                                    "hosted_invoice_url", kHostedInvoice)),
+            "applied");
+  EXPECT_TRUE(b->host.waitForOutput("stripe event " + id + ": invoice " + invoice.id +
+                                    " needs authentication during the first payment; no mail"))
+      << b->host.output();
+  EXPECT_EQ(queued(kConfirmSubject), 0);
+}
+
+TEST_P(Dunning, ActionRequiredBeforeItsCustomerIsLinkedIsMailedAtTheLink) {
+  // Parked like every invoice event of an unknown customer, then applied (and mailed once)
+  // when the subscription event links the customer.
+  std::int64_t t = nowUnix();
+  std::string action = withObjectField(invoiceEvent(evt("action"), "invoice.payment_action_required", t + 1, invoice),
+                                       "hosted_invoice_url", kHostedInvoice);
+  EXPECT_EQ(deliver(action), "parked");
+  EXPECT_EQ(deliver(action), "duplicate");
+  EXPECT_EQ(queued(kConfirmSubject), 0);
+  subscribe(t);
+  EXPECT_EQ(b->value("SELECT outcome FROM stripe_events WHERE id = '" + evt("action") + "'"), "applied");
+  EXPECT_EQ(deliver(action), "duplicate");
+  EXPECT_EQ(queued(kConfirmSubject), 1);
+  EXPECT_EQ(delivered(kConfirmSubject, 1).size(), 1u) << b->host.output();
+}
+
 TEST_P(Dunning, CanceledAfterFailedPaymentsMailsTheLapseOnce) {
   std::int64_t t = nowUnix();
   subscribe(t);
@@ -369,3 +417,49 @@ TEST_P(Dunning, TwoHostsMailEachDunningEventOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, Dunning, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
+
+// The rules themselves, without a host (extra to the cases above).
+TEST(DunningRules, OnlyAPlainHttpsLinkToAHostIsMailable) {
+  using cc::billing::dunning::isMailableHttpsUrl;
+  EXPECT_TRUE(isMailableHttpsUrl(kHostedInvoice));
+  EXPECT_TRUE(isMailableHttpsUrl("https://invoice.stripe.com"));
+  EXPECT_TRUE(isMailableHttpsUrl("https://invoice.stripe.com:443/i/x?s=ap#top"));
+  for (const std::string bad : {"", "https://", "http://invoice.stripe.com/i", "HTTPS://invoice.stripe.com/i",
+                                "ftp://invoice.stripe.com", "https:///x", "https://?x", "https://#x", "https://:443/x",
+                                "https://a@b.example/", "https://a b.example/", "https://a.example/\n",
+                                "https://a.example/\xc3\xa9", " https://a.example/"})
+    EXPECT_FALSE(isMailableHttpsUrl(bad)) << bad;
+  EXPECT_FALSE(isMailableHttpsUrl(std::string("https://a.example/") + '\0'));
+  EXPECT_TRUE(isMailableHttpsUrl("https://a.example/" + std::string(2048 - 18, 'x')));
+  EXPECT_FALSE(isMailableHttpsUrl("https://a.example/" + std::string(2049 - 18, 'x')));
+}
+
+TEST(DunningRules, ALapseIsUnpaidOrACancelForNonPayment) {
+  using cc::billing::dunning::Lapse;
+  using cc::billing::dunning::lapseOf;
+  auto object = [](const std::string& reason) {
+    auto o = cc::json::object();
+    if (!reason.empty()) {
+      auto details = cc::json::object();
+      details->set("reason", reason);
+      o->set("cancellation_details", details);
+    }
+    return o;
+  };
+  const std::string updated = "customer.subscription.updated", deleted = "customer.subscription.deleted";
+  EXPECT_EQ(lapseOf(updated, object(""), "unpaid", "past_due"), Lapse::Unpaid);
+  EXPECT_EQ(lapseOf(updated, object(""), "unpaid", ""), Lapse::Unpaid);
+  EXPECT_EQ(lapseOf(updated, object(""), "unpaid", "unpaid"), Lapse::None);  // already told
+  EXPECT_EQ(lapseOf(updated, object(""), "past_due", "active"), Lapse::None);
+  EXPECT_EQ(lapseOf("customer.subscription.created", object(""), "unpaid", ""), Lapse::None);
+  EXPECT_EQ(lapseOf(deleted, object("payment_failed"), "canceled", "active"), Lapse::CanceledForNonPayment);
+  EXPECT_EQ(lapseOf(deleted, object("cancellation_requested"), "canceled", "past_due"), Lapse::None);
+  EXPECT_EQ(lapseOf(deleted, object("payment_disputed"), "canceled", "unpaid"), Lapse::None);
+  EXPECT_EQ(lapseOf(deleted, object(""), "canceled", "past_due"), Lapse::CanceledForNonPayment);
+  EXPECT_EQ(lapseOf(deleted, object(""), "canceled", "unpaid"), Lapse::CanceledForNonPayment);
+  EXPECT_EQ(lapseOf(deleted, object(""), "canceled", "active"), Lapse::None);
+  // A cancellation_details that is not an object reads as absent.
+  auto odd = cc::json::object();
+  odd->set("cancellation_details", "payment_failed");
+  EXPECT_EQ(lapseOf(deleted, odd, "canceled", "active"), Lapse::None);
+}
