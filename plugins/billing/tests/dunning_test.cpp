@@ -370,6 +370,33 @@ TEST_P(Dunning, AVoluntaryCancelKeepsItsOwnMail) {
   EXPECT_EQ(audited("billing.subscription_lapsed"), 0);
 }
 
+TEST_P(Dunning, ReconciliationAppliesALostLapseWithItsMail) {
+  // Every dunning webhook was lost: the row still reads active past its period end, so the
+  // reconciler fetches it, finds it unpaid and applies the update Stripe would have sent.
+  FakeStripeServer stripe;
+  std::string url = GetParam() == "postgresql" ? cc::test::createPostgresDatabase("billing_dunning_rec") : "";
+  BillingHost reconciling(
+      billingConfig(stripe, ", portal_return_url: '" + kBillingPage + "', reconcile_interval_seconds: 1"), &e->smtp, url);
+  ASSERT_TRUE(reconciling.host.start()) << reconciling.host.output();
+  b = &reconciling;
+  token = b->host.signup(email);
+  user = b->userId(token);
+  sub.userId = user;
+  SubscriptionFixture unpaid = sub;
+  unpaid.status = "unpaid";
+  auto object = cc::json::parseObject(subscriptionEvent("evt_unused", "unused", 0, unpaid))->getObject("data")->getObject("object");
+  object->set("created", sub.periodStart);
+  stripe.setSubscription(sub.id, cc::json::stringify(object));
+  // Stored active with a period that ended in 2025: due for reconciliation at once.
+  sub.status = "active";
+  ASSERT_EQ(deliver(subscriptionEvent(evt("created"), "customer.subscription.created", sub.periodStart + 10, sub)), "applied");
+  EXPECT_TRUE(waitUntil([&] { return status() == "unpaid"; }, std::chrono::seconds(20))) << b->host.output();
+  EXPECT_EQ(tier(), "free");
+  EXPECT_EQ(queued(kSuspendedSubject), 1);
+  EXPECT_EQ(delivered(kSuspendedSubject, 1).size(), 1u) << b->host.output();
+  reconciling.host.stop();
+}
+
 TEST_P(Dunning, TwoHostsMailEachDunningEventOnce) {
   if (GetParam() != "postgresql") GTEST_SKIP() << "several hosts share a PostgreSQL database";
   BillingHost other(billingConfigFor(e->stripe), &e->smtp, b->host.databaseUrl(), cc::test::bundledPlugin("audit"));
