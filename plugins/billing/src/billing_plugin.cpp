@@ -40,6 +40,7 @@ struct Runtime {
                   ctx.logger(), config.packs),
         webhook(config, processor, ctx.logger()),
         grants(ctx.db(), store, *ledger, config.plans, &ctx.events(), ctx.logger()) {
+    processor.setBillingPageUrl(config.portalReturnUrl);  // dunning mails link the app's billing page
     if (config.apiConfigured()) {
       StripeClientOptions options;
       options.apiBase = config.apiBase;

@@ -63,11 +63,12 @@ Mail paymentSucceeded(const std::string& to, const std::string& eventId, std::in
 }
 
 Mail paymentFailed(const std::string& to, const std::string& eventId, std::int64_t amountCents,
-                   const std::string& currency, const std::string& errorCode) {
+                   const std::string& currency, const std::string& errorCode, const std::string& billingPageUrl) {
   std::string text = "Hello,\n\nYour payment of " + money(amountCents, currency) + " did not go through";
   text += errorCode.empty() ? ".\n" : " (" + errorCode + ").\n";
   text += "Please update your payment method; Stripe will try again, and your subscription stays paused until a "
-          "payment succeeds.";
+          "payment succeeds.\n\nTo update it, open your billing page and choose \"Manage billing\":\n\n  " +
+          billingPageUrl;
   return {to, "Payment failed", text + kSignature, dedupeKey(eventId)};
 }
 

@@ -119,6 +119,8 @@ void WebhookProcessor::dispatch(Poco::Data::Session& s, Work& w) {
     onInvoicePaid(s, w);
   else if (w.type == "invoice.payment_failed")
     onInvoiceFailed(s, w);
+  else if (w.type == "invoice.payment_action_required")
+    onPaymentActionRequired(s, w);
   else if (isCheckoutPaymentEvent(w.type))  // completed, async_payment_succeeded/_failed
     onCheckoutCompleted(s, w);
   else
@@ -202,16 +204,19 @@ void WebhookProcessor::onSubscription(Poco::Data::Session& s, Work& w) {
     bool atPeriodEnd = sub.cancelAtPeriodEnd || (previous && previous->cancelAtPeriodEnd);
     payload->set("atPeriodEnd", atPeriodEnd);
     w.publications.push_back({topics::kSubscriptionCanceled.name, payload});
-    queueMail(s, *userId, [&](const std::string& to) { return mail::subscriptionCanceled(to, w.eventId, plan); });
+    // One mail per event: the lapse notice replaces the ordinary "has ended" one.
+    if (!noticeLapse(s, w, *userId, sub.id, plan, row.status, previous ? previous->status : ""))
+      queueMail(s, *userId, [&](const std::string& to) { return mail::subscriptionCanceled(to, w.eventId, plan); });
   } else if (applied) {
     const Plan* previousPlan = previous ? plans_.byId(previous->plan) : nullptr;
     payload->set("previousPlan", previous ? previous->plan : std::string());
     payload->set("status", sub.status);
     w.publications.push_back({topics::kSubscriptionUpdated.name, payload});
-    queueMail(s, *userId, [&](const std::string& to) {
-      return mail::subscriptionUpdated(to, w.eventId, *plan, previousPlan, sub.status, sub.cancelAtPeriodEnd,
-                                       row.currentPeriodEnd);
-    });
+    if (!noticeLapse(s, w, *userId, sub.id, plan, row.status, previous ? previous->status : ""))
+      queueMail(s, *userId, [&](const std::string& to) {
+        return mail::subscriptionUpdated(to, w.eventId, *plan, previousPlan, sub.status, sub.cancelAtPeriodEnd,
+                                         row.currentPeriodEnd);
+      });
   } else {
     log_.information("stripe event %s: subscription %s has newer state; left as it is", w.eventId, sub.id);
   }
@@ -292,7 +297,7 @@ void WebhookProcessor::onInvoiceFailed(Poco::Data::Session& s, Work& w) {
   bool firstPayment = invoice.billingReason == "subscription_create" || (subscription && subscription->status == "incomplete");
   if (firstPayment) return;
   queueMail(s, *userId, [&](const std::string& to) {
-    return mail::paymentFailed(to, w.eventId, invoice.amountDue, invoice.currency, errorCode);
+    return mail::paymentFailed(to, w.eventId, invoice.amountDue, invoice.currency, errorCode, billingPageUrl_);
   });
 }
 

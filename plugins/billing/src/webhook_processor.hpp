@@ -49,6 +49,9 @@ class WebhookProcessor {
   bool livemode() const { return livemode_; }
   /// The database it writes to: tells a database that is away from a failing event.
   Database& database() const { return db_; }
+  /// The app's billing page that dunning mails link to (config `portal_return_url`; see
+  /// docs/billing.md, "Dunning", for why not a portal session URL).
+  void setBillingPageUrl(std::string url) { billingPageUrl_ = std::move(url); }
 
   /// Throws HttpError(400) for a body that is not a Stripe event; any other exception is a
   /// transient failure (nothing was written).
@@ -88,6 +91,12 @@ class WebhookProcessor {
   void onInvoicePaid(Poco::Data::Session& s, Work& w);
   void onInvoiceFailed(Poco::Data::Session& s, Work& w);
   void onCheckoutCompleted(Poco::Data::Session& s, Work& w);
+  // Dunning (defined in dunning.cpp).
+  void onPaymentActionRequired(Poco::Data::Session& s, Work& w);
+  /// For a subscription event that lapses it for non-payment (dunning::lapseOf): publishes
+  /// billing.subscription_lapsed and queues the lapse mail; false, doing nothing, otherwise.
+  bool noticeLapse(Poco::Data::Session& s, Work& w, const std::string& userId, const std::string& subscriptionId,
+                   const Plan* plan, const std::string& newStatus, const std::string& previousStatus);
 
   std::optional<std::string> resolveUser(Poco::Data::Session& s, const std::string& customerId,
                                          const std::string& claimedUserId);
@@ -103,6 +112,7 @@ class WebhookProcessor {
   const bool livemode_;
   Poco::Logger& log_;
   const CreditPackCatalog& packs_;  ///< credit packs whose paid Checkout sessions grant credits
+  std::string billingPageUrl_;
 };
 
 }  // namespace cc::billing

@@ -66,6 +66,7 @@ inline const TopicSpec kChangePreviewed{
      {"amountDueCents", FieldType::Integer, true}, {"creditsGranted", FieldType::Integer, true}},
     "a user previewed a plan change (POST /api/subscriptions/preview-change); nothing changed",
     Severity::Info, EventResource{"subscription", "subscriptionId"}};
+
 inline const TopicSpec kCreditPacksListed{
     "billing.credit_packs_listed",
     {{"userId", FieldType::String, true}, {"count", FieldType::Integer, true}},
@@ -79,11 +80,27 @@ inline const TopicSpec kCreditPackCheckoutCreated{
     "a Stripe Checkout session (mode=payment) was created for a credit pack; credits follow its payment",
     Severity::Info, EventResource{"payment", "checkoutSessionId"}};
 
+// Dunning (docs/billing.md, "Dunning"): a renewal that needs the customer's authentication,
+// and a subscription that lapsed for non-payment (status "unpaid" or "canceled").
+inline const TopicSpec kPaymentActionRequired{
+    "billing.payment_action_required",
+    {{"userId", FieldType::String, true}, {"invoiceId", FieldType::String, true},
+     {"amount", FieldType::Integer, true}, {"mailed", FieldType::Boolean, true}},
+    "a renewal payment waits for the customer to authenticate it (3-D Secure); mailed: the hosted invoice link was mailed",
+    Severity::Warning, EventResource{"payment", "invoiceId"}};
+
+inline const TopicSpec kSubscriptionLapsed{
+    "billing.subscription_lapsed",
+    {{"userId", FieldType::String, true}, {"subscriptionId", FieldType::String, true},
+     {"plan", FieldType::String, true}, {"status", FieldType::String, true}},
+    "a subscription lapsed after failed payments (status unpaid or canceled); the user is on the free tier",
+    Severity::Warning, EventResource{"subscription", "subscriptionId"}};
+
 inline const std::vector<TopicSpec>& all() {
   static const std::vector<TopicSpec> topics{kSubscriptionCreated, kSubscriptionUpdated, kSubscriptionCanceled,
                                              kPaymentSucceeded,    kPaymentFailed,       kCreditsGranted,
                                              kReconcileStopped,    kChangePreviewed,     kCreditPacksListed,
-                                             kCreditPackCheckoutCreated};
+                                             kCreditPackCheckoutCreated, kPaymentActionRequired, kSubscriptionLapsed};
   return topics;
 }
 
