@@ -339,6 +339,8 @@ std::string FakeStripeServer::renew(const std::string& subscriptionId) {
   Object::Ptr invoice = invoiceObject(sub, "in_" + std::to_string(++counter_), lines, "subscription_cycle");
   invoices_.push_back(invoice);
   return stringify(invoice);
+}
+
 void FakeStripeServer::addPromotionCode(const std::string& id, const std::string& code, bool active,
                                         const std::string& extraJson) {
   std::string text = R"({"id":")" + id + R"(","object":"promotion_code","code":")" + code +
