@@ -57,8 +57,8 @@ struct Runtime {
                                                     processor.applyParkedEventsOf(customerId);
                                                   });
     changePreview = std::make_unique<ChangePreviewRoute>(config, *routes, client, ctx.events(), ctx.logger());
-    selfService = std::make_unique<SelfServiceRoutes>(config, ctx.db(), store, client, ctx.logger());
-    credits = std::make_unique<CreditsRoute>(ctx.db(), client != nullptr);
+    selfService = std::make_unique<SelfServiceRoutes>(config, ctx.db(), store, client, ctx.events(), ctx.logger());
+    credits = std::make_unique<CreditsRoute>(ctx.db(), client != nullptr, ctx.events());
     packs = std::make_unique<PackRoutes>(config, client, ctx.events(), ctx.logger(),
                                          [this](const cc::User& user) { return routes->ensureCustomer(user); });
     if (client) {

@@ -1,5 +1,6 @@
 #include "credits_route.hpp"
 
+#include <codecouncil/billing/events.hpp>
 #include <codecouncil/sdk/json.hpp>
 #include <codecouncil/sdk/query_params.hpp>
 
@@ -89,6 +90,10 @@ void CreditsRoute::handle(Request& req, Response& res) {
   out->set("nextCursor", page.hasMore && !page.rows.empty() ? Poco::Dynamic::Var(encodeCreditCursor(page.rows.back().id))
                                                             : Poco::Dynamic::Var());
   res.json(200, out);
+  auto audit = json::object();
+  audit->set("userId", user.id);
+  audit->set("count", static_cast<std::int64_t>(page.rows.size()));
+  events_.publish(topics::kCreditsListed, audit, req);
 }
 
 }  // namespace cc::billing

@@ -3,6 +3,7 @@
 // cursor (credit_history.hpp says why pages are keyed on the row id).
 #include "credit_history.hpp"
 
+#include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
 
 #include <cstdint>
@@ -21,13 +22,15 @@ class CreditsRoute {
  public:
   /// `stripeConfigured`: without a Stripe secret key every billing route but the plan list
   /// answers 503, this one too.
-  CreditsRoute(Database& db, bool stripeConfigured) : history_(db), stripeConfigured_(stripeConfigured) {}
+  CreditsRoute(Database& db, bool stripeConfigured, Events& events)
+      : history_(db), stripeConfigured_(stripeConfigured), events_(events) {}
 
   void handle(Request& req, Response& res);
 
  private:
   CreditHistory history_;
   bool stripeConfigured_;
+  Events& events_;  ///< audited: billing.credits_listed
 };
 
 }  // namespace cc::billing

@@ -3,6 +3,7 @@
 #include "stripe_call.hpp"
 #include "stripe_objects.hpp"
 
+#include <codecouncil/billing/events.hpp>
 #include <codecouncil/sdk/query_params.hpp>
 #include <codecouncil/sdk/text.hpp>
 
@@ -73,6 +74,9 @@ void SelfServiceRoutes::portal(Request& req, Response& res) {
   auto out = json::object();
   out->set("url", url);
   res.json(200, out);
+  auto audit = json::object();  // the URL is a short-lived login to the user's billing: never recorded
+  audit->set("userId", user.id);
+  events_.publish(topics::kPortalSessionCreated, audit, req);
 }
 
 void SelfServiceRoutes::invoices(Request& req, Response& res) {
@@ -92,6 +96,7 @@ void SelfServiceRoutes::invoices(Request& req, Response& res) {
     out->set("hasMore", false);
     out->set("nextCursor", Poco::Dynamic::Var());
     res.json(200, out);
+    auditListed(req, user, 0);
     return;
   }
   FormBody query;
@@ -122,6 +127,14 @@ void SelfServiceRoutes::invoices(Request& req, Response& res) {
   out->set("hasMore", hasMore);
   out->set("nextCursor", hasMore ? Poco::Dynamic::Var(lastId) : Poco::Dynamic::Var());
   res.json(200, out);
+  auditListed(req, user, static_cast<std::int64_t>(list->size()));
+}
+
+void SelfServiceRoutes::auditListed(const Request& req, const User& user, std::int64_t count) {
+  auto audit = json::object();
+  audit->set("userId", user.id);
+  audit->set("count", count);
+  events_.publish(topics::kInvoicesListed, audit, req);
 }
 
 }  // namespace cc::billing

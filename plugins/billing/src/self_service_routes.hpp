@@ -9,6 +9,7 @@
 #include "billing_store.hpp"
 #include "stripe_client.hpp"
 
+#include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/http.hpp>
 
 #include <Poco/Logger.h>
@@ -23,8 +24,8 @@ class SelfServiceRoutes {
  public:
   /// `client` is null when no secret key is configured: then both routes answer 503.
   SelfServiceRoutes(const BillingConfig& config, Database& db, BillingStore& store,
-                    std::shared_ptr<StripeClient> client, Poco::Logger& log)
-      : config_(config), db_(db), store_(store), client_(std::move(client)), log_(log) {}
+                    std::shared_ptr<StripeClient> client, Events& events, Poco::Logger& log)
+      : config_(config), db_(db), store_(store), client_(std::move(client)), events_(events), log_(log) {}
 
   void portal(Request& req, Response& res);
   void invoices(Request& req, Response& res);
@@ -32,11 +33,13 @@ class SelfServiceRoutes {
  private:
   StripeClient& requireClient();
   std::optional<std::string> customerOf(const std::string& userId);
+  void auditListed(const Request& req, const User& user, std::int64_t count);
 
   const BillingConfig& config_;
   Database& db_;
   BillingStore& store_;
   std::shared_ptr<StripeClient> client_;
+  Events& events_;  ///< audited: billing.portal_session_created, billing.invoices_listed
   Poco::Logger& log_;
 };
 

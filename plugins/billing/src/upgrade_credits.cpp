@@ -60,6 +60,17 @@ std::vector<ProrationLine> prorationLines(const json::ObjectPtr& invoice) {
   return out;
 }
 
+std::string newPeriodPriceOf(const json::ObjectPtr& invoice) {
+  auto lines = field::object(invoice, "lines");
+  auto data = lines ? lines->getArray("data") : nullptr;
+  for (std::size_t i = 0; data && i < data->size(); ++i) {
+    if (!data->isObject(static_cast<unsigned>(i))) continue;
+    auto line = data->getObject(static_cast<unsigned>(i));
+    if (!isProration(line)) return priceOf(line);
+  }
+  return "";
+}
+
 KnownPeriod knownPeriodOf(const std::optional<SubscriptionRow>& row) {
   if (!row) return {};
   return {unixFromIso(row->currentPeriodStart), unixFromIso(row->currentPeriodEnd)};

@@ -62,6 +62,12 @@ std::int64_t grantUpgradeCredits(Poco::Data::Session& s, SqlCreditLedger& ledger
                                  const std::string& userId, const json::ObjectPtr& invoice,
                                  const std::optional<SubscriptionRow>& subscription);
 
+/// The price of the invoice's first line that is not a proration ("" when every line is one).
+/// On a `subscription_update` invoice such a line bills a whole new period: Stripe starts one
+/// when a change moves to another interval (monthly <-> annual), so that invoice grants the new
+/// period's first month like a first invoice does.
+std::string newPeriodPriceOf(const json::ObjectPtr& invoice);
+
 /// "upgrade:<invoice id>"
 std::string upgradeReference(const std::string& invoiceId);
 

@@ -237,13 +237,22 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
   if (!plan) plan = plans_.byPriceId(invoice.priceId);
 
   // Credits come with the invoice of a period (first or renewal). A proration invoice from a
-  // mid-period plan change does not start a new month of credits.
+  // mid-period plan change does not start a new month of credits, unless the change moved to
+  // another interval: Stripe then starts and bills a whole new period on that invoice, whose
+  // line names the new price (our row may not know the new plan yet).
+  const Plan* periodPlan = plan;
+  bool startsPeriod = invoice.billingReason != "subscription_update";
+  if (!startsPeriod)
+    if (const Plan* next = plans_.byPriceId(newPeriodPriceOf(w.object))) {
+      periodPlan = next;
+      startsPeriod = true;
+    }
   std::int64_t granted = 0;
   const std::string reference = "invoice:" + invoice.id;
-  if (plan && plan->creditsPerMonth > 0 && invoice.billingReason != "subscription_update" &&
-      ledger_.grant(s, *userId, plan->creditsPerMonth, reference, plan->name + " credits (invoice " + invoice.id + ")",
-                    invoice.subscriptionId))
-    granted = plan->creditsPerMonth;
+  if (startsPeriod && periodPlan && periodPlan->creditsPerMonth > 0 &&
+      ledger_.grant(s, *userId, periodPlan->creditsPerMonth, reference,
+                    periodPlan->name + " credits (invoice " + invoice.id + ")", invoice.subscriptionId))
+    granted = periodPlan->creditsPerMonth;
   // A paid mid-period upgrade adds the new plan's extra credits for the rest of the month,
   // keyed "upgrade:<invoice id>" (upgrade_credits.hpp; the preview computes the same).
   const std::int64_t upgrade = grantUpgradeCredits(s, ledger_, plans_, *userId, w.object, subscription);
@@ -253,7 +262,7 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
   paid->set("invoiceId", invoice.id);
   paid->set("amount", invoice.amountPaid);
   paid->set("currency", invoice.currency.empty() ? std::string("usd") : invoice.currency);
-  paid->set("plan", plan ? plan->id : std::string());
+  paid->set("plan", periodPlan ? periodPlan->id : std::string());
   w.publications.push_back({topics::kPaymentSucceeded.name, paid});
   if (granted > 0) {
     auto credits = json::object();
@@ -270,7 +279,7 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
     w.publications.push_back({topics::kCreditsGranted.name, credits});
   }
   queueMail(s, *userId, [&](const std::string& to) {
-    return mail::paymentSucceeded(to, w.eventId, invoice.amountPaid, invoice.currency, plan, granted + upgrade);
+    return mail::paymentSucceeded(to, w.eventId, invoice.amountPaid, invoice.currency, periodPlan, granted + upgrade);
   });
 }
 

@@ -244,6 +244,27 @@ TEST_P(ChangePreview, InvoicePaidBeforeTheSubscriptionUpdateStillGrantsTheRightA
   EXPECT_EQ(ledgerRows(), 1);
 }
 
+TEST_P(ChangePreview, IntervalChangeInvoiceGrantsTheNewPeriodsFirstMonthOnce) {
+  subscribe("startup_monthly");
+  // Monthly to annual in the Billing Portal: Stripe starts a new (annual) period at once and
+  // bills it in full on the subscription_update invoice; our row still says startup_monthly.
+  changeAtStripe("price_enterprise_annual");
+  std::string paid = invoicePaid("evt_interval" + n);
+  auto first = b->webhook(paid);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(jsonField(first.body, "outcome"), "applied");
+  EXPECT_EQ(balance(), 1200);  // enterprise_annual's month, not startup_monthly's 300
+  EXPECT_EQ(ledgerRows("invoice:" + lastInvoiceId()), 1);
+  EXPECT_EQ(ledgerRows("upgrade:"), 0);  // no proration pair: nothing on top
+
+  EXPECT_EQ(jsonField(b->webhook(paid).body, "outcome"), "duplicate");
+  ASSERT_EQ(b->webhook(invoicePaid("evt_interval_succeeded" + n, "invoice.payment_succeeded")).status, 200);
+  subscriptionUpdated("evt_interval_update" + n);
+  EXPECT_EQ(b->value("SELECT plan FROM \"Subscription\" WHERE id = '" + subscriptionId + "'"), "enterprise_annual");
+  EXPECT_EQ(balance(), 1200);
+  EXPECT_EQ(ledgerRows(), 1);
+}
+
 TEST_P(ChangePreview, ConcurrentDeliveriesToTwoHostsGrantOnce) {
   subscribe("startup_monthly");
   changeAtStripe("price_enterprise_monthly");

@@ -42,7 +42,9 @@ class SelfService : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     stripe_ = new FakeStripeServer;
-    billing_ = new BillingHost(billingConfig(*stripe_, ", portal_return_url: '" + kReturnUrl + "'"));
+    // With the audit plugin: every self-service route is on the audit trail.
+    billing_ = new BillingHost(billingConfig(*stripe_, ", portal_return_url: '" + kReturnUrl + "'"), nullptr, "",
+                               cc::test::bundledPlugin("audit"));
     ASSERT_TRUE(billing_->host.start()) << billing_->host.output();
   }
   static void TearDownTestSuite() {
@@ -65,6 +67,17 @@ class SelfService : public ::testing::Test {
   }
   cc::test::HttpResult invoices(const std::string& query = "") {
     return billing_->host.get("/api/subscriptions/invoices" + query, token);
+  }
+
+  /// This user's audit rows of `action`, as "severity:resourceType:metadata", oldest first.
+  std::vector<std::string> audited(const std::string& action) {
+    const std::string rows = "FROM \"AuditLog\" WHERE action = '" + action + "' AND \"userId\" = '" + user + "'";
+    std::vector<std::string> out;
+    int n = billing_->count("SELECT 1 " + rows);
+    for (int i = 0; i < n; ++i)
+      out.push_back(billing_->value("SELECT severity || ':' || \"resourceType\" || ':' || metadata " + rows +
+                                    " ORDER BY id LIMIT 1 OFFSET " + std::to_string(i)));
+    return out;
   }
 
   static FakeStripeServer* stripe_;
@@ -293,6 +306,35 @@ TEST_F(SelfService, InvoiceListFailuresAreMappedLikeTheOtherRoutes) {
   auto unknown = invoices("?cursor=in_gone123");
   EXPECT_EQ(unknown.status, 502) << unknown.body;
   EXPECT_NE(jsonField(unknown.body, "error").find("resource_missing"), std::string::npos) << unknown.body;
+}
+
+TEST_F(SelfService, EverySelfServiceCallIsAuditedWithoutThePortalUrl) {
+  // Before any customer exists: the invoice list (empty, Stripe not asked) and the ledger.
+  ASSERT_EQ(invoices().status, 200);
+  ASSERT_EQ(billing_->host.get("/api/credits", token).status, 200);
+  subscribe();
+  auto p = portal();
+  ASSERT_EQ(p.status, 200) << p.body;
+  std::string url = jsonField(p.body, "url");
+  ASSERT_FALSE(url.empty());
+  stripe_->addInvoice(invoiceJson("in_audit" + std::to_string(nextId()), billing_->value(
+      "SELECT \"customerId\" FROM \"StripeCustomer\" WHERE \"userId\" = '" + user + "'"), 1700000000, 4900));
+  ASSERT_EQ(invoices().status, 200);
+  // A refused call (bad limit) is no read: nothing is recorded for it.
+  ASSERT_EQ(billing_->host.get("/api/credits?limit=0", token).status, 400);
+
+  ASSERT_TRUE(waitUntil([&] {
+    return audited("billing.portal_session_created").size() == 1 && audited("billing.invoices_listed").size() == 2 &&
+           audited("billing.credits_listed").size() == 1;
+  })) << billing_->host.output();
+  auto portalRow = audited("billing.portal_session_created")[0];
+  EXPECT_EQ(portalRow.rfind("info:payment:", 0), 0u) << portalRow;
+  EXPECT_EQ(portalRow.find(url), std::string::npos) << "the portal URL is a login link: " << portalRow;
+  EXPECT_EQ(billing_->count("SELECT 1 FROM \"AuditLog\" WHERE metadata LIKE '%billing.stripe.com%'"), 0);
+  auto lists = audited("billing.invoices_listed");
+  EXPECT_NE(lists[0].find("\"count\":0"), std::string::npos) << lists[0];
+  EXPECT_NE(lists[1].find("\"count\":1"), std::string::npos) << lists[1];
+  EXPECT_EQ(audited("billing.credits_listed")[0].rfind("info:payment:", 0), 0u);
 }
 
 TEST(SelfServiceUnconfigured, PortalAndInvoicesAnswer503WithoutASecretKey) {

@@ -67,6 +67,26 @@ inline const TopicSpec kChangePreviewed{
     "a user previewed a plan change (POST /api/subscriptions/preview-change); nothing changed",
     Severity::Info, EventResource{"subscription", "subscriptionId"}};
 
+// Self-service (docs/billing.md): every route a user calls about their own billing is on the
+// audit trail, the reads too (who looked at which invoices, and when).
+inline const TopicSpec kPortalSessionCreated{
+    "billing.portal_session_created",
+    {{"userId", FieldType::String, true}},
+    "a Stripe Billing Portal session was created for the user (POST /api/subscriptions/portal)",
+    Severity::Info, EventResource{"payment", ""}};
+
+inline const TopicSpec kInvoicesListed{
+    "billing.invoices_listed",
+    {{"userId", FieldType::String, true}, {"count", FieldType::Integer, true}},
+    "a user read a page of their Stripe invoices (GET /api/subscriptions/invoices)",
+    Severity::Info, EventResource{"payment", ""}};
+
+inline const TopicSpec kCreditsListed{
+    "billing.credits_listed",
+    {{"userId", FieldType::String, true}, {"count", FieldType::Integer, true}},
+    "a user read a page of their credit ledger (GET /api/credits)",
+    Severity::Info, EventResource{"payment", ""}};
+
 inline const TopicSpec kCreditPacksListed{
     "billing.credit_packs_listed",
     {{"userId", FieldType::String, true}, {"count", FieldType::Integer, true}},
@@ -100,7 +120,8 @@ inline const std::vector<TopicSpec>& all() {
   static const std::vector<TopicSpec> topics{kSubscriptionCreated, kSubscriptionUpdated, kSubscriptionCanceled,
                                              kPaymentSucceeded,    kPaymentFailed,       kCreditsGranted,
                                              kReconcileStopped,    kChangePreviewed,     kCreditPacksListed,
-                                             kCreditPackCheckoutCreated, kPaymentActionRequired, kSubscriptionLapsed};
+                                             kCreditPackCheckoutCreated, kPaymentActionRequired, kSubscriptionLapsed,
+                                             kPortalSessionCreated, kInvoicesListed,       kCreditsListed};
   return topics;
 }
 
