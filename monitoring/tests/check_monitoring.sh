@@ -62,6 +62,8 @@ declare -A expected=(
   [LatencySLOBudgetBurn]="slack-warnings|severity=warning slo=latency"
   [StripeWebhookFailing]="slack-critical|severity=critical page=false"
   [StripeWebhookRefused]="slack-warnings|severity=warning"
+  [StripeWebhookLagging]="slack-warnings|severity=warning"
+  [BillingReconcileDriftFound]="slack-warnings|severity=warning"
   [BackupRestoreDrillFailing]="slack-critical|severity=critical page=false"
 )
 

@@ -1,6 +1,7 @@
 // The billing plugin: Stripe subscriptions, signed webhooks, the credit ledger and billing
 // mail. This file only wires the parts in src/ to the host.
 #include "annual_grants.hpp"
+#include "billing_metrics.hpp"
 #include "billing_config.hpp"
 #include "billing_service.hpp"
 #include "billing_store.hpp"
@@ -36,7 +37,8 @@ struct Runtime {
         ledger(std::make_shared<SqlCreditLedger>(ctx.db())),
         processor(ctx.db(), store, *ledger, ctx.mailer(), ctx.events(), config.plans, config.livemode,
                   ctx.logger()),
-        webhook(config, processor, ctx.logger()),
+        metrics(ctx.metrics()),
+        webhook(config, processor, ctx.logger(), &metrics),
         grants(ctx.db(), store, *ledger, config.plans, &ctx.events(), ctx.logger()) {
     if (config.apiConfigured()) {
       StripeClientOptions options;
@@ -74,6 +76,7 @@ struct Runtime {
   std::shared_ptr<SqlCreditLedger> ledger;
   std::shared_ptr<StripeClient> client;
   WebhookProcessor processor;
+  BillingMetrics metrics;
   WebhookRoute webhook;
   AnnualGrants grants;
   std::unique_ptr<SubscriptionRoutes> routes;
@@ -143,7 +146,7 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
     // reconciler exists exactly when the API is configured (Runtime).
     if (config.apiConfigured() && config.reconcileIntervalSeconds > 0)
       d.scheduler().every("reconcile_subscriptions", std::chrono::seconds(config.reconcileIntervalSeconds),
-                          [this](const cc::JobRun&) { runtime_->reconciler->run(); });
+                          [this](const cc::JobRun&) { runtime_->metrics.reconcileRun(runtime_->reconciler->run()); });
   }
 
   void start(cc::Context& ctx, const BillingConfig& config) override {
