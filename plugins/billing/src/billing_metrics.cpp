@@ -22,12 +22,20 @@ BillingMetrics::BillingMetrics(prometheus::Registry& registry)
                           .Help("Subscriptions whose Stripe state differed from ours and that reconciliation applied "
                                 "(a webhook was lost or never sent)")
                           .Register(registry)
-                          .Add({})) {}
+                          .Add({})),
+      creditGrantFailures_(prometheus::BuildCounter()
+                               .Name("billing_credit_grant_failures_total")
+                               .Help("Runs of billing.annual_credits that failed (the due monthly credit grants wait "
+                                     "for the next run)")
+                               .Register(registry)
+                               .Add({})) {}
 
 void BillingMetrics::webhookHandled(std::int64_t createdUnix, std::int64_t nowUnix) {
   if (createdUnix <= 0) return;
   webhookLag_.Observe(static_cast<double>(std::max<std::int64_t>(0, nowUnix - createdUnix)));
 }
+
+void BillingMetrics::creditGrantRunFailed() { creditGrantFailures_.Increment(); }
 
 void BillingMetrics::reconcileRun(const ReconcileReport& report) {
   if (report.applied > 0) reconcileDrift_.Increment(report.applied);

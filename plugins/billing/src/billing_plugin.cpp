@@ -132,7 +132,14 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
              [this](cc::Request& q, cc::Response& r) { runtime_->webhook.handle(q, r); }, {cc::Access::Public});
 
     d.scheduler().every("annual_credits", std::chrono::seconds(config.annualGrantIntervalSeconds),
-                        [this](const cc::JobRun&) { runtime_->grants.run(static_cast<std::int64_t>(std::time(nullptr))); });
+                        [this](const cc::JobRun&) {
+                          try {
+                            runtime_->grants.run(static_cast<std::int64_t>(std::time(nullptr)));
+                          } catch (...) {
+                            runtime_->metrics.creditGrantRunFailed();  // the scheduler logs the error
+                            throw;
+                          }
+                        });
 
     // Parked webhook events whose customer never got linked: checked at least hourly, and
     // often enough that none outlives its time by more than the time itself.

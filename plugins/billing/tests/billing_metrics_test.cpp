@@ -2,7 +2,8 @@
 // billing and metrics plugins, on SQLite and (with CC_TEST_POSTGRES_URL) on PostgreSQL:
 // stripe_webhook_lag_seconds observes every handled delivery and nothing refused, exactly
 // under concurrent deliveries; billing_reconcile_drift_total counts the subscriptions whose
-// lost webhook the reconciliation job applied, once.
+// lost webhook the reconciliation job applied, once; billing_credit_grant_failures_total counts
+// failed runs of the annual-credits job and stops once the grants go through.
 #include "support/billing_host.hpp"
 
 #include "src/stripe_objects.hpp"
@@ -39,6 +40,7 @@ double seriesValue(const std::string& exposition, const std::string& series) {
 const std::string kLagCount = "stripe_webhook_lag_seconds_count";
 std::string lagBucket(const std::string& le) { return "stripe_webhook_lag_seconds_bucket{le=\"" + le + "\"}"; }
 const std::string kDrift = "billing_reconcile_drift_total";
+const std::string kGrantFailures = "billing_credit_grant_failures_total";
 
 /// A Stripe subscription object as GET /v1/subscriptions/:id answers it, with extra integer fields.
 std::string stripeSubscription(const SubscriptionFixture& f, const std::map<std::string, std::int64_t>& extra = {}) {
@@ -101,10 +103,10 @@ class BillingMetricsSeries : public ::testing::TestWithParam<std::string> {
 
   /// Waits until a whole run of the reconcile job started and finished after this call (the
   /// scheduler records each run in scheduled_job_runs).
-  void waitForAnotherRun() {
+  void waitForAnotherRun(const std::string& job = "billing.reconcile_subscriptions") {
     const std::string since = b->value("SELECT " + e->nowSql);
     ASSERT_TRUE(waitUntil([&] {
-      return b->count("SELECT slot FROM scheduled_job_runs WHERE job = 'billing.reconcile_subscriptions'"
+      return b->count("SELECT slot FROM scheduled_job_runs WHERE job = '" + job + "'"
                       " AND \"startedAt\" > '" + since + "' AND \"finishedAt\" IS NOT NULL") >= 1;
     })) << b->host.output();
   }
@@ -195,6 +197,45 @@ TEST_P(BillingMetricsSeries, ReconcileDriftCountsTheLostWebhookItAppliedOnce) {
   waitForAnotherRun();
   EXPECT_EQ(seriesValue(scrape(), kDrift), drift0 + 1);
   EXPECT_EQ(e->stripe.requests("GET", "/v1/subscriptions/" + sub.id).size(), fetches) << "not fetched again";
+}
+
+TEST_P(BillingMetricsSeries, CreditGrantFailuresCountFailedRunsUntilTheGrantsGoThrough) {
+  const double failures0 = seriesValue(scrape(), kGrantFailures);
+  ASSERT_GE(failures0, 0) << "exported from the start";
+  // The ledger cannot be written (its table is away) while an annual subscription has three
+  // monthly grants due: every run of billing.annual_credits (every second here) fails.
+  const std::string url = b->host.databaseUrl();
+  cc::test::execute(url, "ALTER TABLE \"Transaction\" RENAME TO \"Transaction_away\"");
+  struct PutBack {
+    std::string url;
+    bool done = false;
+    void operator()() {
+      if (!done) cc::test::execute(url, "ALTER TABLE \"Transaction_away\" RENAME TO \"Transaction\"");
+      done = true;
+    }
+    ~PutBack() { (*this)(); }
+  } putBack{url};
+  std::string user = newUser();
+  auto sub = paidSubscription(user, -(3 * 31 + 1) * kDay, (365 - 3 * 31 - 1) * kDay);
+  sub.priceId = "price_startup_annual";
+  ASSERT_EQ(b->webhook(subscriptionEvent("evt_m_annual_" + sub.id, "customer.subscription.created", nowUnix(), sub))
+                .status,
+            200);
+  ASSERT_TRUE(waitUntil([&] { return seriesValue(scrape(), kGrantFailures) >= failures0 + 2; },
+                        std::chrono::seconds(20)))
+      << scrape() << b->host.output();
+
+  // Back: the next run grants the three months, and runs stop failing.
+  putBack();
+  auto grants = [&] {
+    return b->count("SELECT 1 FROM \"Transaction\" WHERE reference LIKE 'annual:" + sub.id + ":%'");
+  };
+  ASSERT_TRUE(waitUntil([&] { return grants() == 3; }, std::chrono::seconds(20))) << b->host.output();
+  const double failures1 = seriesValue(scrape(), kGrantFailures);
+  waitForAnotherRun("billing.annual_credits");
+  waitForAnotherRun("billing.annual_credits");
+  EXPECT_EQ(seriesValue(scrape(), kGrantFailures), failures1);
+  EXPECT_EQ(grants(), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, BillingMetricsSeries, ::testing::Values("sqlite", "postgresql"));
