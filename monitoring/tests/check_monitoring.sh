@@ -64,6 +64,7 @@ declare -A expected=(
   [StripeWebhookRefused]="slack-warnings|severity=warning"
   [StripeWebhookLagging]="slack-warnings|severity=warning"
   [BillingReconcileDriftFound]="slack-warnings|severity=warning"
+  [CreditGrantsFailing]="slack-critical|severity=critical page=false"
   [BackupRestoreDrillFailing]="slack-critical|severity=critical page=false"
 )
 
