@@ -54,16 +54,42 @@ declare -A expected=(
   [DatabasePoolSlowWaits]="slack-warnings|severity=warning"
   [PasswordGuessing]="slack-warnings|severity=warning"
   [SignupFlood]="slack-warnings|severity=warning"
+  [AvailabilitySLOFastBurn]="critical-pager|severity=critical slo=availability"
+  [AvailabilitySLOSlowBurn]="critical-pager|severity=critical slo=availability"
+  [AvailabilitySLOBudgetBurn]="slack-warnings|severity=warning slo=availability"
+  [LatencySLOFastBurn]="critical-pager|severity=critical slo=latency"
+  [LatencySLOSlowBurn]="critical-pager|severity=critical slo=latency"
+  [LatencySLOBudgetBurn]="slack-warnings|severity=warning slo=latency"
+  [StripeWebhookFailing]="slack-critical|severity=critical page=false"
+  [StripeWebhookRefused]="slack-warnings|severity=warning"
+  [StripeWebhookLagging]="slack-warnings|severity=warning"
+  [BillingReconcileDriftFound]="slack-warnings|severity=warning"
+  [CreditGrantsFailing]="slack-critical|severity=critical page=false"
+  [BackupRestoreDrillFailing]="slack-critical|severity=critical page=false"
 )
 
-step "every alert has a severity, a summary and a runbook, and a routing expectation here"
+# The sections of docs/runbooks.md, as the anchors GitHub gives their headings (lower case,
+# punctuation dropped, spaces to '-'), outside code fences.
+runbooks=../docs/runbooks.md
+[ -f "$runbooks" ] || bad "docs/runbooks.md is missing"
+mapfile -t runbook_anchors < <(awk '/^```/ {fence=!fence; next} !fence && /^#+ / {sub(/^#+ /, ""); print}' "$runbooks" 2>/dev/null \
+  | tr 'A-Z ' 'a-z-' | tr -cd 'a-z0-9_\n-')
+
+step "every alert has a severity, a summary and a runbook_url whose section exists, and a routing expectation here"
 mapfile -t alerts < <(sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' alert_rules.yml)
 [ ${#alerts[@]} -ge 8 ] || bad "expected at least 8 alerts, found ${#alerts[@]}"
 for a in "${alerts[@]}"; do
   block=$(awk -v a="$a" '$0 ~ "- alert: "a"$" {on=1; print; next} on && /- alert:/ {exit} on {print}' alert_rules.yml)
   grep -q 'severity: \(critical\|warning\)$' <<<"$block" || bad "$a has no severity label"
   grep -q 'summary:' <<<"$block" || bad "$a has no summary annotation"
-  grep -q 'runbook:' <<<"$block" || bad "$a has no runbook annotation"
+  # runbook_url: docs/runbooks.md#<the alert's name in lower case>, a heading of that file.
+  url=$(sed -n 's/^ *runbook_url: *"\(.*\)"$/\1/p' <<<"$block")
+  lower=$(tr 'A-Z' 'a-z' <<<"$a")
+  if [ "$url" != "docs/runbooks.md#$lower" ]; then
+    bad "$a: runbook_url is '${url:-missing}', expected docs/runbooks.md#$lower"
+  elif ! printf '%s\n' "${runbook_anchors[@]}" | grep -qx "$lower"; then
+    bad "$a: docs/runbooks.md has no section #$lower"
+  fi
   [ -n "${expected[$a]:-}" ] || bad "$a is not in this script's routing table"
   # The severity written in the rule must be the one the routing expectation assumes.
   sev=$(sed -n 's/^ *severity: *\([a-z]*\)$/\1/p' <<<"$block" | head -1)

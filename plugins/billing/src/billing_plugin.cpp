@@ -1,6 +1,7 @@
 // The billing plugin: Stripe subscriptions, signed webhooks, the credit ledger and billing
 // mail. This file only wires the parts in src/ to the host.
 #include "annual_grants.hpp"
+#include "billing_metrics.hpp"
 #include "billing_config.hpp"
 #include "billing_service.hpp"
 #include "billing_store.hpp"
@@ -38,7 +39,8 @@ struct Runtime {
         ledger(std::make_shared<SqlCreditLedger>(ctx.db())),
         processor(ctx.db(), store, *ledger, ctx.mailer(), ctx.events(), config.plans, config.livemode,
                   ctx.logger(), config.packs),
-        webhook(config, processor, ctx.logger()),
+        metrics(ctx.metrics()),
+        webhook(config, processor, ctx.logger(), &metrics),
         grants(ctx.db(), store, *ledger, config.plans, &ctx.events(), ctx.logger()) {
     processor.setBillingPageUrl(config.portalReturnUrl);  // dunning mails link the app's billing page
     if (config.apiConfigured()) {
@@ -80,6 +82,7 @@ struct Runtime {
   std::shared_ptr<SqlCreditLedger> ledger;
   std::shared_ptr<StripeClient> client;
   WebhookProcessor processor;
+  BillingMetrics metrics;
   WebhookRoute webhook;
   AnnualGrants grants;
   std::unique_ptr<SubscriptionRoutes> routes;
@@ -145,7 +148,14 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
              [this](cc::Request& q, cc::Response& r) { runtime_->webhook.handle(q, r); }, {cc::Access::Public});
 
     d.scheduler().every("annual_credits", std::chrono::seconds(config.annualGrantIntervalSeconds),
-                        [this](const cc::JobRun&) { runtime_->grants.run(static_cast<std::int64_t>(std::time(nullptr))); });
+                        [this](const cc::JobRun&) {
+                          try {
+                            runtime_->grants.run(static_cast<std::int64_t>(std::time(nullptr)));
+                          } catch (...) {
+                            runtime_->metrics.creditGrantRunFailed();  // the scheduler logs the error
+                            throw;
+                          }
+                        });
 
     // Parked webhook events whose customer never got linked: checked at least hourly, and
     // often enough that none outlives its time by more than the time itself.
@@ -159,7 +169,7 @@ class BillingPlugin : public cc::ConfiguredPlugin<BillingConfig> {
     // reconciler exists exactly when the API is configured (Runtime).
     if (config.apiConfigured() && config.reconcileIntervalSeconds > 0)
       d.scheduler().every("reconcile_subscriptions", std::chrono::seconds(config.reconcileIntervalSeconds),
-                          [this](const cc::JobRun&) { runtime_->reconciler->run(); });
+                          [this](const cc::JobRun&) { runtime_->metrics.reconcileRun(runtime_->reconciler->run()); });
   }
 
   void start(cc::Context& ctx, const BillingConfig& config) override {

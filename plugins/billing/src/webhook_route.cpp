@@ -1,5 +1,6 @@
 #include "webhook_route.hpp"
 
+#include "stripe_objects.hpp"
 #include "webhook_signature.hpp"
 
 #include <ctime>
@@ -69,6 +70,7 @@ void WebhookRoute::handle(Request& req, Response& res) {
           .header("Retry-After", "1");
     throw HttpError(500, "webhook processing failed; it will be retried");
   }
+  if (metrics_) metrics_->webhookHandled(field::integer(event, "created"), static_cast<std::int64_t>(std::time(nullptr)));
   auto out = json::object();
   out->set("received", true);
   out->set("eventId", result.eventId);

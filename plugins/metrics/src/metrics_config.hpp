@@ -12,7 +12,7 @@ struct MetricsConfig {
   /// in development and test (requireTokenOutsideDevelopment).
   std::string bearerToken;
   /// Upper bounds of the http_request_duration_seconds buckets, ascending.
-  std::vector<double> latencyBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  std::vector<double> latencyBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 2.5, 5, 10};
   /// Known label values, exported at 0 from the first scrape. Anything else becomes "other".
   std::vector<std::string> plans{"startup_monthly", "startup_annual", "enterprise_monthly", "enterprise_annual"};
   std::vector<std::string> tiers{"free", "startup", "enterprise", "unlimited"};

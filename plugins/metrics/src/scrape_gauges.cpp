@@ -73,7 +73,10 @@ void addSubscriptions(std::vector<prometheus::MetricFamily>& out, const Subscrip
   auto snapshot = figures.get();
   if (!snapshot) return;  // billing is not running: no figure is better than a false zero
   using T = prometheus::MetricType;
-  addSingle(out, "subscription_count", "Subscriptions giving access (active or trialing)", T::Gauge,
+  // Not `subscription_count`, the name the guide's churn query uses: a gauge must not end in
+  // _count (promtool check metrics reserves it for histograms and summaries). Prometheus
+  // records the guide's name from this one (monitoring/alert_rules.yml).
+  addSingle(out, "subscriptions_active", "Subscriptions giving access (active or trialing)", T::Gauge,
             snapshot->active);
   auto mrr = family("subscription_mrr_amount",
                     "Monthly recurring revenue in cents (annual plans count 1/12), by the amount tier of the plan price",

@@ -1,5 +1,5 @@
 #pragma once
-// subscription_count and subscription_mrr_amount{amount_tier}, from the billing plugin's
+// subscriptions_active and subscription_mrr_amount{amount_tier}, from the billing plugin's
 // BillingService. Read by a job, never by the scrape itself, so /metrics (a public route)
 // cannot be used to put load on the database.
 #include <codecouncil/billing/contract.hpp>

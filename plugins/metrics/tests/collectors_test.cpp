@@ -250,7 +250,7 @@ TEST(ScrapeGauges, BuildInfoProcessAndOptionalFamilies) {
   EXPECT_EQ(valueOf(text, R"(build_info{version="9.9.9"})"), 1);
   EXPECT_GT(valueOf(text, "process_resident_memory_bytes"), 0);
   EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter"), std::string::npos) << text;
-  EXPECT_EQ(text.find("subscription_count"), std::string::npos) << "no billing, no figure";
+  EXPECT_EQ(text.find("subscriptions_active"), std::string::npos) << "no billing, no figure";
   EXPECT_EQ(text.find("event_handler_failures_total"), std::string::npos) << "no source, no figure";
   sources.eventHandlerFailures = [] { return std::uint64_t{7}; };
   text = renderExposition(empty, collectScrapeGauges(sources));
@@ -258,7 +258,7 @@ TEST(ScrapeGauges, BuildInfoProcessAndOptionalFamilies) {
   EXPECT_NE(text.find("# TYPE event_handler_failures_total counter"), std::string::npos) << text;
   subs.set(SubscriptionSnapshot{3, {{"under_100", 4900}}});
   text = renderExposition(empty, collectScrapeGauges(sources));
-  EXPECT_EQ(valueOf(text, "subscription_count"), 3);
+  EXPECT_EQ(valueOf(text, "subscriptions_active"), 3);
   EXPECT_EQ(valueOf(text, R"(subscription_mrr_amount{amount_tier="under_100"})"), 4900);
 }
 

@@ -174,7 +174,7 @@ TEST(MetricsPrometheus, GuideQueriesDashboardsAndRulesWorkAgainstALiveHost) {
   publish(host, "subscription_created", R"({"plan":"startup_monthly"})");
   publish(host, "subscription_canceled", R"({"plan":"startup_monthly"})");
   publish(host, "backup_succeeded", "{}");
-  ASSERT_TRUE(waitUntil([&] { return valueOf(scrape(host), "subscription_count") == 3; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(waitUntil([&] { return valueOf(scrape(host), "subscriptions_active") == 3; }, std::chrono::seconds(5)));
 
   // The fake exporters.
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
@@ -228,6 +228,16 @@ TEST(MetricsPrometheus, GuideQueriesDashboardsAndRulesWorkAgainstALiveHost) {
     EXPECT_EQ(answer->getValue<std::string>("status"), "success") << q << "\n" << show(answer);
     EXPECT_GT(resultCount(answer), 0u) << "no data for the guide's " << q << "\n" << show(answer);
   }
+  // The recording rules find their series in a live scrape: the latency SLI needs the bucket
+  // le="0.3" exactly as the plugin writes it, and the guide's subscription_count is recorded
+  // from subscriptions_active (the plugin no longer exports that name itself).
+  for (const char* recorded : {"job:slo_availability_errors:ratio_rate5m", "job:slo_availability_errors:ratio_rate3d",
+                               "job:slo_latency_errors:ratio_rate5m", "job:slo_latency_errors:ratio_rate3d",
+                               "subscription_count"}) {
+    bool found = waitUntil([&] { return resultCount(prometheus.query(recorded)) > 0; }, std::chrono::seconds(10));
+    EXPECT_TRUE(found) << "no data recorded for " << recorded << "\n" << show(prometheus.query(recorded));
+  }
+  EXPECT_EQ(resultCount(prometheus.query("subscription_count == 3")), 1u) << show(prometheus.query("subscription_count"));
   // The request rate really counts the route that was called.
   auto echo = prometheus.query("sum(rate(http_requests_total{route=\"/api/test/echo/:word\"}[5m])) > 0");
   EXPECT_EQ(resultCount(echo), 1u) << show(echo);
