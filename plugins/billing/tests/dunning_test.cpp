@@ -398,9 +398,15 @@ TEST_P(Dunning, ReconciliationAppliesALostLapseWithItsMail) {
 }
 
 TEST_P(Dunning, TwoHostsMailEachDunningEventOnce) {
-  if (GetParam() != "postgresql") GTEST_SKIP() << "several hosts share a PostgreSQL database";
-  BillingHost other(billingConfigFor(e->stripe), &e->smtp, b->host.databaseUrl(), cc::test::bundledPlugin("audit"));
-  ASSERT_TRUE(other.host.start()) << other.host.output();
+  // On PostgreSQL a second host on the same database takes half the deliveries, as behind a
+  // load balancer; SQLite is one host's file, so there the threads share one host.
+  std::unique_ptr<BillingHost> second;
+  if (GetParam() == "postgresql") {
+    second = std::make_unique<BillingHost>(billingConfigFor(e->stripe), &e->smtp, b->host.databaseUrl(),
+                                           cc::test::bundledPlugin("audit"));
+    ASSERT_TRUE(second->host.start()) << second->host.output();
+  }
+  BillingHost& other = second ? *second : *b;
   std::int64_t t = nowUnix();
   subscribe(t);
 
@@ -439,7 +445,7 @@ TEST_P(Dunning, TwoHostsMailEachDunningEventOnce) {
   }, std::chrono::seconds(20))) << b->host.output();
   for (auto& subject : {kFailedSubject, kConfirmSubject, kSuspendedSubject})
     EXPECT_EQ(delivered(subject, 1).size(), 1u) << subject;
-  other.host.stop();
+  if (second) second->host.stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Dunning, ::testing::Values("sqlite", "postgresql"),

@@ -249,9 +249,10 @@ TEST_P(TrialsAndPromotionCodes, ACreatedEventInOrderShowsTheTrialEnd) {
 }
 
 TEST_P(TrialsAndPromotionCodes, TwoHostsOnOneDatabaseApplyATrialEventOnce) {
-  if (GetParam() != "postgresql") GTEST_SKIP() << "two hosts share a database on PostgreSQL";
+  // On PostgreSQL a second host on the same database takes half the deliveries; SQLite is one
+  // host's file, so there the threads share one host.
   auto& d = deployment("elements");
-  if (!d.second) {
+  if (!d.second && GetParam() == "postgresql") {
     d.second = std::make_unique<BillingHost>(billingConfig(d.stripe, kTrialPlans), nullptr, d.billing->host.databaseUrl());
     ASSERT_TRUE(d.second->host.start()) << d.second->host.output();
   }
@@ -271,7 +272,7 @@ TEST_P(TrialsAndPromotionCodes, TwoHostsOnOneDatabaseApplyATrialEventOnce) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i)
       threads.emplace_back([&, i] {
-        BillingHost& host = i % 2 == 0 ? *d.billing : *d.second;
+        BillingHost& host = i % 2 == 0 || !d.second ? *d.billing : *d.second;
         if (host.webhook(*event).status == 200) ++ok;
       });
     for (auto& t : threads) t.join();
