@@ -14,6 +14,7 @@
 #include "signing_key.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,6 +277,28 @@ TEST_P(EncryptedBackup, DryRunOfAnUnencryptedBackupSaysSo) {
   EXPECT_EQ(dry.exitCode, 0) << dry.output;
   EXPECT_TRUE(contains(dry.output, "encrypted:   no")) << dry.output;
   EXPECT_EQ(targetState(), before);
+}
+
+TEST_P(EncryptedBackup, DecryptCommandWritesTheCheckedGzipDumpToANewPrivateFile) {
+  std::string out = scratch_.str() + "/dump.sql.gz";
+  auto wrong = run(target_->configPath(), {"backup-decrypt", backup_, out}, envWith(kOtherKey));
+  EXPECT_EQ(wrong.exitCode, 1) << wrong.output;
+  EXPECT_TRUE(contains(wrong.output, "encrypted with another key")) << wrong.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  auto r = run(target_->configPath(), {"backup-decrypt", backup_, out}, envWith(kKey));
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  struct stat st {};
+  ASSERT_EQ(::stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string sql;
+  cc::backup::gunzipFile(out, [&](const char* d, std::size_t n) { sql.append(d, n); });
+  EXPECT_TRUE(contains(sql, kSentinel));
+
+  auto again = run(target_->configPath(), {"backup-decrypt", backup_, out}, envWith(kKey));
+  EXPECT_EQ(again.exitCode, 1) << "never replaces a file: " << again.output;
+  auto usage = run(target_->configPath(), {"backup-decrypt", backup_}, envWith(kKey));
+  EXPECT_EQ(usage.exitCode, 2) << usage.output;
 }
 
 TEST(EncryptionKeyConfig, AMalformedKeyIsRefusedAtStartWithItsPlaceAndNeverEchoed) {
