@@ -3,8 +3,11 @@
 #   ./scripts/backup-db.sh [environment] [--verify] [--no-upload]
 # writes $BACKUP_DIR/codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz (+ .sha256,
 # .manifest.json and .sig, the manifest's HMAC under BACKUP_SIGNING_KEY, which production
-# requires). BACKUP_DIR defaults to /var/backups/codecouncil-ai; RETENTION_DAYS (30),
-# BACKUP_SIGNING_KEY, AWS_S3_BACKUP_BUCKET, AWS_REGION, AWS_ENDPOINT_URL and the AWS
+# requires). With BACKUP_ENCRYPTION_KEY (64 hex digits, openssl rand -hex 32) the dump is
+# AES-256-GCM encrypted by the binary before it is written and named ....sql.gz.enc
+# (openssl enc has no authenticated mode, so the scripts never encrypt themselves; the key
+# stays in the environment, never in argv). BACKUP_DIR defaults to
+# /var/backups/codecouncil-ai; RETENTION_DAYS (30), BACKUP_SIGNING_KEY, BACKUP_ENCRYPTION_KEY, AWS_S3_BACKUP_BUCKET, AWS_REGION, AWS_ENDPOINT_URL and the AWS
 # credentials are read by the backup plugin from the environment.
 #
 # This is a thin wrapper: the work is done by `codecouncil backup` (the backup plugin), the

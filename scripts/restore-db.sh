@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Restores a backup into an environment's database:
-#   ./scripts/restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned]
+#   ./scripts/restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned] [--dry-run]
 # The file may be a path or a bare name in $BACKUP_DIR (default /var/backups/codecouncil-ai).
+# An encrypted backup (.sql.gz.enc) needs BACKUP_ENCRYPTION_KEY, the key it was made with
+# (from the environment, never argv); it is decrypted and authenticated in full before
+# anything changes, and a wrong key, a cut or an altered file is refused.
+# --dry-run prints what would be restored (engine, tables and rows from the manifest, age,
+# checksum, signature, encryption and key state) and changes nothing: exit 0 when a restore
+# would run, 1 with the reason when it would be refused.
 # Before anything changes, the file is checked (its .sha256, a complete gzip stream, the
 # manifest, the dump's closing line, and the .sig: an HMAC of the manifest under
 # BACKUP_SIGNING_KEY); then it asks for confirmation unless --yes is given, replaces every
@@ -28,17 +34,18 @@ for arg in "$@"; do
   case "$arg" in
     --yes|-y) flags+=(--yes) ;;
     --force-unsigned) flags+=(--force-unsigned) ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --dry-run) flags+=(--dry-run) ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "restore-db.sh: unknown option $arg" >&2; exit 2 ;;
     *) positional+=("$arg") ;;
   esac
 done
 export BACKUP_DIR="${BACKUP_DIR:-/var/backups/codecouncil-ai}"
 if [ ${#positional[@]} -lt 1 ] || [ ${#positional[@]} -gt 2 ]; then
-  echo "usage: restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned]" >&2
+  echo "usage: restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned] [--dry-run]" >&2
   if [ -d "$BACKUP_DIR" ]; then
     echo "backups in $BACKUP_DIR:" >&2
-    ls -1t "$BACKUP_DIR" 2>/dev/null | grep -E '^codecouncil-ai_.*\.sql\.gz$' | head -20 >&2 || true
+    ls -1t "$BACKUP_DIR" 2>/dev/null | grep -E '^codecouncil-ai_.*\.sql\.gz(\.enc)?$' | head -20 >&2 || true
   fi
   exit 2
 fi

@@ -9,21 +9,27 @@ namespace cc::backup {
 namespace {
 const std::string kPrefix = "codecouncil-ai_";
 const std::string kSuffix = ".sql.gz";
+// An encrypted dump is not a gzip file: the extra suffix keeps `gunzip -t` and file
+// managers from mistaking it for one, and the guide's name stays its prefix.
+const std::string kEncryptedSuffix = ".sql.gz.enc";
 }  // namespace
 
-std::string backupFileName(const std::string& environment, std::time_t when) {
+std::string backupFileName(const std::string& environment, std::time_t when, bool encrypted) {
   std::tm tm{};
   gmtime_r(&when, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &tm);
-  return kPrefix + environment + "_" + stamp + kSuffix;
+  return kPrefix + environment + "_" + stamp + (encrypted ? kEncryptedSuffix : kSuffix);
 }
 
 std::optional<std::time_t> backupTimeFromName(const std::string& name, const std::string& environment) {
   std::string head = kPrefix + environment + "_";
-  if (name.size() != head.size() + 15 + kSuffix.size()) return std::nullopt;
+  auto endsWith = [&](const std::string& suffix) {
+    return name.size() == head.size() + 15 + suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (!endsWith(kSuffix) && !endsWith(kEncryptedSuffix)) return std::nullopt;
   if (name.compare(0, head.size(), head) != 0) return std::nullopt;
-  if (name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) return std::nullopt;
   std::string stamp = name.substr(head.size(), 15);
   for (std::size_t i = 0; i < stamp.size(); ++i)
     if (i == 8 ? stamp[i] != '_' : !std::isdigit(static_cast<unsigned char>(stamp[i]))) return std::nullopt;

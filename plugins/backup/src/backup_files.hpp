@@ -1,6 +1,8 @@
 #pragma once
 // Names of backup files and their sidecars, and the listing of a backup folder.
 //   codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz   the dump (UTC time)
+//   codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz.enc   the same, encrypted
+//                              (backup_encryption.hpp); its sidecars are named after it
 //   ....sql.gz.sha256          "<hex>  <name>" (sha256sum -c compatible)
 //   ....sql.gz.manifest.json   engine, versions, per-table row counts and checksums
 //   ....sql.gz.sig             HMAC-SHA-256 of the manifest (backup_signature.hpp)
@@ -12,7 +14,7 @@
 
 namespace cc::backup {
 
-std::string backupFileName(const std::string& environment, std::time_t when);
+std::string backupFileName(const std::string& environment, std::time_t when, bool encrypted = false);
 /// The UTC time in a backup file name of `environment`, or nullopt when the name is not one.
 std::optional<std::time_t> backupTimeFromName(const std::string& name, const std::string& environment);
 

@@ -6,6 +6,8 @@
 #include "backup_settings.hpp"
 #include "database_target.hpp"
 #include "live_database_guard.hpp"
+#include "private_files.hpp"
+#include "restore_preview.hpp"
 #include "restore_runner.hpp"
 #include "run_journal.hpp"
 #include "signing_key.hpp"
@@ -22,8 +24,10 @@ namespace cc::backup {
 namespace {
 
 constexpr const char* kBackupUsage = "usage: codecouncil backup [--verify | --no-verify] [--no-upload]";
-constexpr const char* kRestoreUsage = "usage: codecouncil restore <backup-file> [--yes] [--force-unsigned]";
+constexpr const char* kRestoreUsage =
+    "usage: codecouncil restore <backup-file> [--yes] [--force-unsigned] [--dry-run]";
 constexpr const char* kVerifyUsage = "usage: codecouncil backup-verify <backup-file> [--force-unsigned]";
+constexpr const char* kDecryptUsage = "usage: codecouncil backup-decrypt <backup-file.sql.gz.enc> <output.sql.gz>";
 
 // backup_last_success_timestamp_seconds belongs to the metrics plugin (from backup_succeeded
 // events); registering it here too would expose the family twice.
@@ -114,9 +118,11 @@ int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
   BackupSettings settings = settingsOf(ctx);
   bool yes = false;
   bool forceUnsigned = false;
+  bool dryRun = false;
   std::string file;
   for (auto& a : args) {
     if (a == "--yes" || a == "-y") yes = true;
+    else if (a == "--dry-run") dryRun = true;
     else if (a == "--force-unsigned") forceUnsigned = true;
     else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "codecouncil restore: unknown option '%s'\n%s\n", a.c_str(), kRestoreUsage);
@@ -133,13 +139,17 @@ int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
   }
   std::string path = resolveBackupPath(file, settings);
   DatabaseTarget target = currentDatabase(ctx);
+  if (dryRun) return previewRestore(path, settings, target, ctx.host().environment);
   std::printf("checking %s\n", path.c_str());
   std::fflush(stdout);
-  CheckedBackup backup = checkBackupFile(path);  // throws: exit 1 with the reason
+  // Throws (exit 1 with the reason) before the database is touched; an encrypted file is
+  // decrypted and authenticated in full here, so a wrong key or a cut file stops now.
+  CheckedBackup backup = checkBackupFile(path, settings.encryption);
   std::string forcedPast = requireSignature(backup, settings.signing, forceUnsigned);  // throws unless forced
   if (!forcedPast.empty()) warnForcedUnsigned(ctx, "restore", path, forcedPast);
-  std::printf("ok: %s, sha256 matches, gzip stream complete, %s dump of %zu tables from %s\n",
+  std::printf("ok: %s, sha256 matches, %sgzip stream complete, %s dump of %zu tables from %s\n",
               forcedPast.empty() ? ("signed with key " + settings.signing.id).c_str() : "NOT SIGNED by this key",
+              backup.encrypted ? ("decrypted with key " + backup.encryptionKeyId + ", ").c_str() : "",
               backup.manifest.engine.c_str(), backup.manifest.tables.size(), backup.manifest.createdAt.c_str());
   if (!yes && !confirmRestore(path, target, ctx.host().environment)) {
     std::fprintf(stderr, "codecouncil restore: cancelled, nothing changed\n");
@@ -184,6 +194,33 @@ int verifyCommand(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+// For an operator who wants the dump itself (zcat, another tool): the gzip stream of an
+// encrypted backup, checked like a restore checks it, written to a new 0600 file. The key
+// comes from the environment/config, never from argv.
+int decryptCommand(Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() != 2 || args[0].empty() || args[0][0] == '-' || args[1].empty() || args[1][0] == '-') {
+    std::fprintf(stderr, "%s\n", kDecryptUsage);
+    return 2;
+  }
+  BackupSettings settings = settingsOf(ctx);
+  std::string path = resolveBackupPath(args[0], settings);
+  if (!settings.encrypted()) {
+    std::fprintf(stderr, "codecouncil backup-decrypt: BACKUP_ENCRYPTION_KEY (encryption_key) is not set\n");
+    return 1;
+  }
+  // The same checks as a restore (checksum, every chunk's tag, gzip stream, signature).
+  CheckedBackup backup = checkBackupFile(path, settings.encryption);
+  if (!backup.encrypted) {
+    std::fprintf(stderr, "codecouncil backup-decrypt: %s is not encrypted\n", path.c_str());
+    return 1;
+  }
+  requireSignature(backup, settings.signing, false);
+  copyToNewPrivateFile(backup.readPath(), args[1]);
+  std::printf("decrypted %s into %s (gzip, %llu bytes of SQL)\n", path.c_str(), args[1].c_str(),
+              static_cast<unsigned long long>(backup.sqlBytes));
+  return 0;
+}
+
 class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
  public:
   std::string name() const override { return "backup"; }
@@ -193,8 +230,13 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
   void declare(Declarations& d, const BackupSettings& configured) override {
     d.commands().add("backup", "back up the database to BACKUP_DIR (--verify, --no-upload)", backupCommand);
     d.commands().add("restore",
-                     "restore a signed backup into this environment's database (<file> [--yes] [--force-unsigned])",
+                     "restore a signed backup into this environment's database (<file> [--yes] [--force-unsigned] "
+                     "[--dry-run])",
                      restoreCommand);
+    d.commands().add("backup-decrypt",
+                     "write the gzip dump of an encrypted backup to a new file (<file> <output.sql.gz>; key from "
+                     "BACKUP_ENCRYPTION_KEY)",
+                     decryptCommand);
     d.commands().add("backup-verify",
                      "restore a signed backup into a scratch database and compare with its manifest ([--force-unsigned])",
                      verifyCommand);

@@ -1,6 +1,7 @@
 #include "backup_runner.hpp"
 
 #include "atomic_file.hpp"
+#include "backup_encryption.hpp"
 #include "backup_files.hpp"
 #include "backup_signature.hpp"
 #include "digest.hpp"
@@ -100,7 +101,7 @@ void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
   // Before the first byte: a full disk refuses the run instead of failing half-way.
   refuseWithoutFreeSpace();
   auto now = std::chrono::system_clock::now();
-  std::string name = backupFileName(environment_, std::chrono::system_clock::to_time_t(now));
+  std::string name = backupFileName(environment_, std::chrono::system_clock::to_time_t(now), settings_.encrypted());
   std::string finalPath = (std::filesystem::path(settings_.backupDir) / name).string();
   if (std::filesystem::exists(finalPath)) throw std::runtime_error(finalPath + " already exists");
   std::string temp = temporaryPathFor(settings_.backupDir, name);
@@ -117,7 +118,8 @@ void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
   DumpResult dump;
   std::uint64_t sqlBytes = 0;
   {
-    GzipWriter out(temp, 9);
+    // Encrypted on the way to the file: with a key, no plaintext byte reaches the disk.
+    GzipWriter out(temp, 9, settings_.encrypted() ? &settings_.encryption : nullptr);
     dump = database_.engine == Engine::SQLite ? dumpSqlite(database_.sqlitePath, settings_.backupDir, out)
                                               : dumpPostgres(database_, settings_.pgDump, out);
     // An empty or cut-off dump must never become a backup (django-pgclone #38).
@@ -131,7 +133,11 @@ void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
     out.finish();
   }
   // Read it back before trusting it: a complete gzip stream of the size we wrote.
-  if (gunzipFile(temp, [](const char*, std::size_t) {}) != sqlBytes)
+  // Encrypted: every chunk is authenticated on the way, so this also proves the key opens it.
+  auto discard = [](const char*, std::size_t) {};
+  std::uint64_t readBack = settings_.encrypted() ? gunzipEncryptedFile(temp, settings_.encryption, discard)
+                                                 : gunzipFile(temp, discard);
+  if (readBack != sqlBytes)
     throw std::runtime_error("the compressed dump does not read back to its original size");
 
   Manifest m;
@@ -147,6 +153,8 @@ void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
   m.sqlBytes = sqlBytes;
   m.sha256 = sha256FileHex(temp);
   m.tables = dump.tables;
+  m.encrypted = settings_.encrypted();
+  if (m.encrypted) m.encryptionKeyId = settings_.encryption.id;
 
   // Sidecars first, the dump last: a backup under its final name always has all three.
   // The signature covers the manifest's exact bytes, and through its sha256 the dump.
@@ -166,7 +174,8 @@ void BackupRunner::upload(BackupOutcome& outcome) {
   S3Client s3(settings_.s3, credentialsFromEnvironment());
   std::string name = std::filesystem::path(outcome.file).filename().string();
   std::string key = settings_.s3.prefix + name;
-  s3.putFile(key, outcome.file, "application/gzip");
+  // Encrypted files leave the host as they are on disk: ciphertext only.
+  s3.putFile(key, outcome.file, isEncryptedBackup(outcome.file) ? "application/octet-stream" : "application/gzip");
   s3.putFile(key + ".manifest.json", manifestPath(outcome.file), "application/json");
   s3.putFile(key + ".sig", signaturePath(outcome.file), "text/plain");
   // Trust, but check: the object exists with our size and storage class.

@@ -83,6 +83,7 @@ void BackupSettings::describe(ConfigReader& r, BackupSettings& s) {
       .string("psql", s.psql)
       .integer("publish_interval_seconds", 1, 3600, s.publishIntervalSeconds)
       .string("signing_key", s.signing.secret)
+      .string("encryption_key", s.encryptionKeyText)
       .section("s3", s.s3);
 }
 
@@ -92,6 +93,9 @@ void BackupSettings::finish(BackupSettings& s) {
   if (s.psql.empty()) s.psql = "psql";
   if (!s.signing.secret.empty()) s.signing = signingKeyFrom(s.signing.secret, "signing_key");
   else if (!env("BACKUP_SIGNING_KEY").empty()) s.signing = signingKeyFrom(env("BACKUP_SIGNING_KEY"), "BACKUP_SIGNING_KEY");
+  // Absent or empty key: $BACKUP_ENCRYPTION_KEY (the scripts pass it through the environment).
+  if (s.encryptionKeyText.empty()) s.encryptionKeyText = env("BACKUP_ENCRYPTION_KEY");
+  if (auto key = parseEncryptionKey(s.encryptionKeyText)) s.encryption = *key;
 }
 
 void BackupSettings::check(const BackupSettings& s, const ConfigNode& config, ConfigErrors& errors) {
@@ -113,6 +117,14 @@ void BackupSettings::check(const BackupSettings& s, const ConfigNode& config, Co
                        "); e.g. openssl rand -hex 32";
     if (s.signing.origin == "signing_key") errors.add(config["signing_key"], rule);
     else errors.addRaw("BACKUP_SIGNING_KEY: " + rule);
+  }
+  // Like the signing key: only the length is ever shown, never the text.
+  if (!s.encryptionKeyText.empty() && s.encryption.empty()) {
+    std::string rule = std::string(kEncryptionKeyRule) + "; got " + std::to_string(s.encryptionKeyText.size()) +
+                       " characters that are not one";
+    if (config.has("encryption_key") && !config["encryption_key"].asString().empty())
+      errors.add(config["encryption_key"], rule);
+    else errors.addRaw("BACKUP_ENCRYPTION_KEY: " + rule);
   }
   const std::string& url = s.verifyDatabaseUrl;
   if (!url.empty() && url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)

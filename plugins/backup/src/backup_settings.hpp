@@ -1,6 +1,8 @@
 #pragma once
 // The backup plugin's settings: its `config:` map, with the environment variables the
 // guide names (BACKUP_DIR, RETENTION_DAYS, AWS_*) as fallbacks when a key is absent.
+#include "backup_encryption.hpp"
+
 #include <codecouncil/sdk/config_reader.hpp>
 
 #include <cstdint>
@@ -53,9 +55,14 @@ struct BackupSettings {
   S3Settings s3;
   /// `signing_key` / $BACKUP_SIGNING_KEY as configured; resolveSigningKey() completes it.
   SigningKey signing;
+  /// `encryption_key` / $BACKUP_ENCRYPTION_KEY as given (64 hex digits); empty: backups are
+  /// not encrypted. Never logged; check() refuses anything else than 64 hex digits.
+  std::string encryptionKeyText;
+  EncryptionKey encryption;            ///< parsed from encryptionKeyText by finish()
+  bool encrypted() const { return !encryption.empty(); }
 
   /// The plugin's config keys, with BACKUP_DIR, RETENTION_DAYS, BACKUP_MIN_FREE_BYTES and
-  /// BACKUP_SIGNING_KEY as fallbacks when a key is absent.
+  /// BACKUP_SIGNING_KEY, BACKUP_ENCRYPTION_KEY as fallbacks when a key is absent.
   static void describe(ConfigReader& r, BackupSettings& s);
   static void finish(BackupSettings& s);
   static void check(const BackupSettings& s, const ConfigNode& config, ConfigErrors& errors);

@@ -3,14 +3,20 @@
 // bad CRC instead of returning a short stream (the equivalent of `gzip -t`).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace cc::backup {
 
+struct EncryptionKey;
+class EncryptingWriter;
+
 class GzipWriter {
  public:
   /// Creates `path` (must not exist; mode 0600) and compresses into it at `level` (1-9).
-  GzipWriter(const std::string& path, int level = 9);
+  /// With a non-empty `key` the gzip stream is encrypted before it reaches the file
+  /// (backup_encryption.hpp), so no plaintext byte is ever written.
+  GzipWriter(const std::string& path, int level = 9, const EncryptionKey* key = nullptr);
   ~GzipWriter();
   GzipWriter(const GzipWriter&) = delete;
   GzipWriter& operator=(const GzipWriter&) = delete;
@@ -29,6 +35,7 @@ class GzipWriter {
   std::string path_;
   int fd_ = -1;
   void* stream_ = nullptr;
+  std::unique_ptr<EncryptingWriter> encrypt_;
   std::uint64_t uncompressed_ = 0;
   std::string tail_;
   bool finished_ = false;
@@ -38,5 +45,10 @@ class GzipWriter {
 /// ("... is truncated" / "... is corrupt") when the file is not one complete gzip stream.
 /// Returns the number of uncompressed bytes.
 std::uint64_t gunzipFile(const std::string& path, const std::function<void(const char*, std::size_t)>& sink);
+
+/// The same for an encrypted backup: decrypted (and authenticated) chunk by chunk, then
+/// gunzipped. Throws for a wrong key, a truncated or altered file, or a bad gzip stream.
+std::uint64_t gunzipEncryptedFile(const std::string& path, const EncryptionKey& key,
+                                  const std::function<void(const char*, std::size_t)>& sink);
 
 }  // namespace cc::backup

@@ -23,6 +23,8 @@ std::string Manifest::toJson() const {
   o->set("bytes", static_cast<Poco::UInt64>(bytes));
   o->set("sqlBytes", static_cast<Poco::UInt64>(sqlBytes));
   o->set("sha256", sha256);
+  o->set("encrypted", encrypted);
+  if (encrypted) o->set("encryptionKeyId", encryptionKeyId);
   auto list = json::array();
   for (auto& t : tables) {
     auto row = json::object();
@@ -54,6 +56,8 @@ Manifest Manifest::fromJson(const std::string& text) {
     m.bytes = o->optValue<Poco::UInt64>("bytes", 0);
     m.sqlBytes = o->optValue<Poco::UInt64>("sqlBytes", 0);
     m.sha256 = o->optValue<std::string>("sha256", "");
+    m.encrypted = o->optValue<bool>("encrypted", false);
+    m.encryptionKeyId = o->optValue<std::string>("encryptionKeyId", "");
     auto list = o->getArray("tables");
     if (!list) throw std::runtime_error("no tables");
     for (std::size_t i = 0; i < list->size(); ++i) {

@@ -23,9 +23,11 @@ struct Manifest {
   std::string codecouncilVersion;
   std::string createdAt;           ///< ISO-8601 UTC
   double durationSeconds = 0;
-  std::uint64_t bytes = 0;         ///< size of the .sql.gz
+  std::uint64_t bytes = 0;         ///< size of the file on disk (.sql.gz or .sql.gz.enc)
   std::uint64_t sqlBytes = 0;      ///< uncompressed size
-  std::string sha256;              ///< of the .sql.gz
+  std::string sha256;              ///< of the file on disk, as it is (encrypted or not)
+  bool encrypted = false;          ///< the file is AES-256-GCM encrypted (backup_encryption.hpp)
+  std::string encryptionKeyId;     ///< the key's public id when encrypted; never the key
   std::vector<TableStats> tables;
 
   std::string toJson() const;

@@ -1,6 +1,7 @@
 #include "restore_runner.hpp"
 
 #include "atomic_file.hpp"
+#include "backup_encryption.hpp"
 #include "backup_files.hpp"
 #include "backup_signature.hpp"
 #include "digest.hpp"
@@ -46,7 +47,7 @@ std::string isoNow() {
 
 }  // namespace
 
-CheckedBackup checkBackupFile(const std::string& path) {
+CheckedBackup checkBackupFile(const std::string& path, const EncryptionKey& key) {
   if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("backup file " + path + " not found");
   CheckedBackup c;
   c.path = path;
@@ -68,6 +69,23 @@ CheckedBackup checkBackupFile(const std::string& path) {
   c.manifest = Manifest::fromJson(c.manifestText);
   if (!c.manifest.sha256.empty() && c.manifest.sha256 != actual)
     throw std::runtime_error("the manifest of " + path + " describes another file (sha256 " + c.manifest.sha256 + ")");
+  c.encrypted = isEncryptedBackup(c.readPath());
+  if (c.encrypted != c.manifest.encrypted)
+    throw std::runtime_error("the manifest of " + path + " says the file is " +
+                             (c.manifest.encrypted ? "encrypted" : "not encrypted") + ", but it is " +
+                             (c.encrypted ? "encrypted" : "not encrypted"));
+  if (c.encrypted) {
+    try {
+      c.encryptionKeyId = encryptedKeyId(c.readPath());
+      if (key.empty())
+        throw std::runtime_error(path + " is encrypted (key id " + c.encryptionKeyId +
+                                 ") and BACKUP_ENCRYPTION_KEY (encryption_key) is not set: set the key it was made "
+                                 "with");
+      c.decrypted = std::make_shared<DecryptedCopy>(path, c.readPath(), key);
+    } catch (const std::exception& e) {
+      rethrowNamed(c, e);
+    }
+  }
   std::string marker = c.manifest.engine == "sqlite" ? kSqliteDumpComplete : kPostgresDumpComplete;
   std::string tail;
   try {
@@ -120,7 +138,7 @@ Verification verifyBackup(const std::string& path, const DatabaseTarget& source,
                           bool forceUnsigned) {
   Verification v;
   try {
-    auto backup = checkBackupFile(path);
+    auto backup = checkBackupFile(path, settings.encryption);
     v.forcedPast = requireSignature(backup, settings.signing, forceUnsigned);
     std::vector<TableStats> restored;
     if (source.engine == Engine::SQLite) {

@@ -3,6 +3,7 @@
 // scratch database whose row counts and checksums must equal the manifest's.
 #include "backup_settings.hpp"
 #include "database_target.hpp"
+#include "decrypted_copy.hpp"
 #include "held_file.hpp"
 #include "manifest.hpp"
 
@@ -20,14 +21,20 @@ struct CheckedBackup {
   std::optional<std::string> signatureText; ///< the .sig file; nullopt when there is none
   Manifest manifest;
   std::uint64_t sqlBytes = 0;
-  /// Where the engines read the dump: the checked inode, whatever the name points to now.
-  std::string readPath() const { return file ? file->readPath() : path; }
+  bool encrypted = false;                   ///< the file on disk is AES-256-GCM encrypted
+  std::string encryptionKeyId;              ///< from the file's header when encrypted
+  std::shared_ptr<DecryptedCopy> decrypted; ///< an encrypted backup's authenticated content
+  /// Where the engines read the dump: the checked inode (or its decrypted copy), whatever
+  /// the name points to now.
+  std::string readPath() const { return decrypted ? decrypted->readPath() : file ? file->readPath() : path; }
 };
 
 /// The equivalent of `sha256sum -c` and `gzip -t`, plus the manifest and the dump's closing
 /// line. Throws std::runtime_error naming the first problem. Says nothing about who made
-/// the file: see requireSignature().
-CheckedBackup checkBackupFile(const std::string& path);
+/// the file: see requireSignature(). An encrypted backup is decrypted with `key` (every chunk
+/// authenticated) into a nameless copy first; without a key, or with another one, it is
+/// refused here, before any database is touched.
+CheckedBackup checkBackupFile(const std::string& path, const EncryptionKey& key = EncryptionKey{});
 
 /// Refuses a backup whose signature is missing, malformed, from another key or wrong, or
 /// whose signed manifest names another file (a backup under another backup's name). With
