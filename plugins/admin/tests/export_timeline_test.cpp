@@ -8,6 +8,8 @@
 #include <Poco/Base64Encoder.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -230,6 +232,46 @@ TEST_P(ExportAndTimeline, ExportHasEveryMatchingRowSafeForSpreadsheets) {
     }
     return found;
   })) << host->output();
+}
+
+TEST_P(ExportAndTimeline, ExportUnderConcurrentSignupsHasNoRepeatedRow) {
+  auto host = startHost();
+  std::string admin = makeAdmin(*host, "busy-exporter@admin.test");
+  execute(host->databaseUrl(),
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3500) "
+          "INSERT INTO \"User\" (id, email, \"passwordHash\", tier, \"createdAt\", \"updatedAt\") "
+          "SELECT 'old-' || (10000 + i), 'o' || (10000 + i) || '@busy.test', 'x', 'free', "
+          "'2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z' FROM n");
+  // Newer accounts that match the filter keep arriving while the export pages by offset.
+  std::atomic<bool> done{false};
+  std::atomic<int> inserted{0};
+  std::thread writer([&] {
+    while (!done) {
+      int i = inserted++;
+      execute(host->databaseUrl(), "INSERT INTO \"User\" (id, email, \"passwordHash\", tier, \"createdAt\", "
+                                   "\"updatedAt\") VALUES ('new-" + std::to_string(i) + "', 'n" + std::to_string(i) +
+                                       "@busy.test', 'x', 'free', " + sqlNow(host->databaseUrl()) + ", " +
+                                       sqlNow(host->databaseUrl()) + ")");
+    }
+  });
+  std::vector<std::vector<std::vector<std::string>>> exports;
+  for (int round = 0; round < 4; ++round) {
+    auto r = host->get("/api/admin/users/export?search=busy.test", admin);
+    EXPECT_EQ(r.status, 200) << r.body.substr(0, 200);
+    exports.push_back(parseCsv(r.body));
+  }
+  done = true;
+  writer.join();
+  EXPECT_GT(inserted.load(), 4);
+  for (auto& rows : exports) {
+    std::set<std::string> ids;
+    int old = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      EXPECT_TRUE(ids.insert(rows[i][0]).second) << "repeated row " << rows[i][0];
+      old += rows[i][0].rfind("old-", 0) == 0;
+    }
+    EXPECT_EQ(old, 3500) << "every account that existed throughout is in the export";
+  }
 }
 
 TEST_P(ExportAndTimeline, ExportLargerThanTheConfiguredCapIsRefused) {
