@@ -10,7 +10,7 @@
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormatter.h>
 
-#include <tuple>
+#include <unordered_set>
 
 namespace cc::admin {
 
@@ -18,6 +18,8 @@ namespace {
 
 // The user service's largest page: the fewest queries per export.
 constexpr int kExportBatch = Users::kMaxPageSize;
+// Each batch starts this many rows before the end of the previous one (see exportUsers).
+constexpr int kBatchOverlap = 100;
 
 const std::vector<std::string> kExportColumns = {"id",          "email",           "name",        "tier",
                                                  "isAdmin",     "suspended",       "suspendedReason",
@@ -39,9 +41,6 @@ std::string describe(const UserFilter& f) {
   return out;
 }
 
-// Newest-first position of an account: signup time, then id (the user service's order).
-using UserKey = std::tuple<std::string, std::string>;
-UserKey keyOf(const UserRow& u) { return {u.createdAt, u.id}; }
 
 }  // namespace
 
@@ -53,24 +52,28 @@ void AdminApi::exportUsers(Request& req, Response& res) {
 
   std::string csv = csvRow(kExportColumns);
   std::int64_t rows = 0;
-  std::optional<UserKey> last;
-  for (filter.offset = 0;; filter.offset += kExportBatch) {
+  std::unordered_set<std::string> written;  // ids; at most max_export_rows of them
+  // Batches are taken by offset, newest first (cc::Users pages by offset only), and the
+  // accounts move while the export runs. One that signs up moves later rows down: the next
+  // batch starts with rows already written, which are skipped by id (not by comparing keys:
+  // PostgreSQL may order ids by a locale's collation). One that leaves the filter
+  // (suspended during an export of active accounts) moves later rows up, past the start of
+  // the next batch: each batch starts kBatchOverlap rows early, so that up to that many such
+  // changes between two batches lose nothing.
+  for (filter.offset = 0;;) {
     UserPage page = users_.list(filter);
     if (filter.offset == 0 && page.total > settings_.maxExportRows)
       throw HttpError(400, "the filter matches " + std::to_string(page.total) + " users, more than one export holds (" +
                                std::to_string(settings_.maxExportRows) + "): narrow the filter");
     for (auto& u : page.items) {
-      // Pages are taken by offset, newest first: an account that signs up meanwhile moves the
-      // later pages down by one, which would repeat a row. Only rows strictly after the last
-      // one written are taken, so nothing is written twice.
-      if (last && !(keyOf(u) < *last)) continue;
       if (rows >= settings_.maxExportRows) break;
-      last = keyOf(u);
+      if (!written.insert(u.id).second) continue;
       ++rows;
       csv += csvRow({u.id, u.email, u.name, u.tier, flag(u.isAdmin), flag(u.suspended), u.suspendedReason,
                      u.suspendedAt, u.createdAt, u.updatedAt});
     }
     if (static_cast<int>(page.items.size()) < kExportBatch || rows >= settings_.maxExportRows) break;
+    filter.offset += kExportBatch - kBatchOverlap;
   }
 
   auto payload = json::object();

@@ -274,6 +274,47 @@ TEST_P(ExportAndTimeline, ExportUnderConcurrentSignupsHasNoRepeatedRow) {
   }
 }
 
+TEST_P(ExportAndTimeline, ExportWhileAccountsLeaveTheFilterMissesNoOtherRow) {
+  auto host = startHost();
+  std::string admin = makeAdmin(*host, "steady-exporter@admin.test");
+  // 3,500 accounts that stay as they are, and 400 newer ones (first in the export) that are
+  // suspended one by one while an export of active accounts runs: each moves later rows up.
+  execute(host->databaseUrl(),
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3500) "
+          "INSERT INTO \"User\" (id, email, \"passwordHash\", tier, \"createdAt\", \"updatedAt\") "
+          "SELECT 'stay-' || (10000 + i), 's' || (10000 + i) || '@steady.test', 'x', 'free', "
+          "'2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z' FROM n");
+  execute(host->databaseUrl(),
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) "
+          "INSERT INTO \"User\" (id, email, \"passwordHash\", tier, \"createdAt\", \"updatedAt\") "
+          "SELECT 'leave-' || (10000 + i), 'l' || (10000 + i) || '@steady.test', 'x', 'free', "
+          "'2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z' FROM n");
+  std::atomic<bool> done{false};
+  std::atomic<int> suspended{0};
+  std::thread writer([&] {
+    for (int i = 400; i >= 1 && !done; --i) {
+      execute(host->databaseUrl(), "UPDATE \"User\" SET suspended = true WHERE id = 'leave-" +
+                                       std::to_string(10000 + i) + "'");
+      ++suspended;
+    }
+  });
+  std::vector<std::vector<std::vector<std::string>>> exports;
+  for (int round = 0; round < 4 && suspended < 400; ++round) {
+    auto r = host->get("/api/admin/users/export?search=steady.test&suspended=false", admin);
+    EXPECT_EQ(r.status, 200) << r.body.substr(0, 200);
+    exports.push_back(parseCsv(r.body));
+  }
+  done = true;
+  writer.join();
+  EXPECT_GT(suspended.load(), 4);
+  for (auto& rows : exports) {
+    std::set<std::string> stay;
+    for (std::size_t i = 1; i < rows.size(); ++i)
+      if (rows[i][0].rfind("stay-", 0) == 0) EXPECT_TRUE(stay.insert(rows[i][0]).second) << "repeated " << rows[i][0];
+    EXPECT_EQ(stay.size(), 3500u) << "an account that stayed in the filter is missing";
+  }
+}
+
 TEST_P(ExportAndTimeline, ExportLargerThanTheConfiguredCapIsRefused) {
   auto host = startHost(", max_export_rows: 3");
   std::string admin = makeAdmin(*host, "capped@admin.test");
