@@ -232,8 +232,10 @@ std::vector<TimelineItem> collectItems(const FetchBatch& fetch, int startOffset,
   std::vector<TimelineItem> kept;
   std::set<std::pair<std::string, std::int64_t>> seen;  // offsets move when rows are added meanwhile
   auto newestFirst = [](const TimelineItem& a, const TimelineItem& b) { return shownBefore(a.key, b.key); };
-  for (int offset = startOffset;; offset += batch) {
+  for (int offset = startOffset;;) {
     SourceBatch got = fetch(offset, batch);
+    // A source may return fewer rows than asked (the audit service caps its page size).
+    offset += static_cast<int>(got.items.size());
     std::string oldestRead;
     for (auto& item : got.items) {
       if (item.key.time.empty()) continue;  // a timestamp nobody can place

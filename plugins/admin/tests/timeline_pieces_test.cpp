@@ -76,6 +76,12 @@ TEST(TimelineCollect, KeepsTimelineOrderWhenTheSourceOrderDiffersWithinTheSlack)
   EXPECT_EQ(next[0].key.id, 3);
   EXPECT_EQ(next[1].key.id, 2);
 
+  // A source that returns fewer rows than asked (a capped page size) is read on from where
+  // it stopped, not from offset + batch.
+  FetchBatch capped = [&](int offset, int count) { return fetch(offset, std::min(count, 2)); };
+  auto all = collectItems(capped, 0, 10, std::nullopt, 10, 1000);
+  EXPECT_EQ(all.size(), 5u);
+
   std::vector<std::string> times = {"2025-05", "2025-04", "2025-03", "2025-02", "2025-01"};
   auto timeAt = [&](int offset) -> std::optional<std::string> {
     if (offset >= static_cast<int>(times.size())) return std::nullopt;
