@@ -36,6 +36,10 @@ class AdminApi {
   void userDetail(Request& req, Response& res);
   void suspend(Request& req, Response& res);
   void reactivate(Request& req, Response& res);
+  // user_export.cpp
+  void exportUsers(Request& req, Response& res);
+  // timeline_handler.cpp
+  void userTimeline(Request& req, Response& res);
 
   /// Adds every /api/admin route; the handlers keep `api` alive.
   /// `api` is the plugin's member, set in start() and reset in stop(): the handlers keep a

@@ -10,7 +10,8 @@ void AdminSettings::describe(ConfigReader& r, AdminSettings& s) {
       .integer("series_days", 1, 366, s.seriesDays)
       .integer("top_users", 1, 100, s.topUsers)
       .integer("max_page_size", 1, 500, s.maxPageSize)
-      .integer("counters_flush_seconds", 1, 3600, s.flushSeconds);
+      .integer("counters_flush_seconds", 1, 3600, s.flushSeconds)
+      .integer("max_export_rows", 1, 1000000, s.maxExportRows);
 }
 
 void AdminSettings::check(const AdminSettings& s, const ConfigNode& config, ConfigErrors& errors) {

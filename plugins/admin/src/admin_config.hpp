@@ -15,6 +15,9 @@ struct AdminSettings {
   int topUsers = 10;       ///< rows in each top-users list
   int maxPageSize = 100;   ///< upper bound of limit on /api/admin/users
   int flushSeconds = 5;    ///< how often event counters are written to the database
+  /// Most rows in one CSV export of the user list: the response is built in memory (about
+  /// 200 bytes a row), so this bounds what one request may hold.
+  int maxExportRows = 100000;
 
   static void describe(ConfigReader& r, AdminSettings& s);
   static void check(const AdminSettings& s, const ConfigNode& config, ConfigErrors& errors);

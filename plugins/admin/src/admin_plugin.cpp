@@ -23,6 +23,7 @@ class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
   void declare(Declarations& d, const AdminSettings& settings) override {
     d.topic(topics::kUserSuspended);
     d.topic(topics::kUserReactivated);
+    d.topic(topics::kUsersExported);
     d.subscribe("*", [this](const Event& e) { counters_->observe(e); });
     d.scheduler().every(
         "flush_counters", std::chrono::seconds(settings.flushSeconds),

@@ -24,7 +24,9 @@ void AdminApi::registerRoutes(Routes& routes, const std::shared_ptr<AdminApi>& a
   add("GET", "/api/admin/analytics", &AdminApi::analytics);
   add("GET", "/api/admin/audit-logs", &AdminApi::auditLogs);
   add("GET", "/api/admin/users", &AdminApi::listUsers);
+  add("GET", "/api/admin/users/export", &AdminApi::exportUsers);  // a literal segment wins over :userId
   add("GET", "/api/admin/users/:userId", &AdminApi::userDetail);
+  add("GET", "/api/admin/users/:userId/timeline", &AdminApi::userTimeline);
   // A reason is a sentence, not a document.
   add("POST", "/api/admin/users/:userId/suspend", &AdminApi::suspend, 4096);
   add("POST", "/api/admin/users/:userId/reactivate", &AdminApi::reactivate, 4096);

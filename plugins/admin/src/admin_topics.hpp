@@ -17,4 +17,12 @@ inline const TopicSpec kUserReactivated{
     "an admin reactivated a suspended user",
     Severity::Info, EventResource{"admin", "userId"}};
 
+/// userId is the exporting admin (so the audit log finds the export in the admin's history);
+/// filters is the export's filter as a query string, rows the number of rows sent.
+inline const TopicSpec kUsersExported{
+    "users_exported",
+    {{"userId", FieldType::String, true}, {"filters", FieldType::String, true}, {"rows", FieldType::Integer, true}},
+    "an admin downloaded the user list as CSV (GET /api/admin/users/export)",
+    Severity::Info, EventResource{"admin", ""}};
+
 }  // namespace cc::admin::topics

@@ -3,6 +3,7 @@
 #include "admin_topics.hpp"
 #include "audit_views.hpp"
 #include "json_views.hpp"
+#include "user_list_params.hpp"
 
 #include <codecouncil/sdk/query_params.hpp>
 
@@ -31,17 +32,7 @@ std::string userIdParam(const Request& req) {
 }  // namespace
 
 void AdminApi::listUsers(Request& req, Response& res) {
-  UserFilter filter;
-  filter.search = textQueryParam(req, "search", 254);
-  if (filter.search) filter.search = trim(*filter.search);
-  if (filter.search && filter.search->empty()) filter.search.reset();
-  filter.tier = textQueryParam(req, "tier", 32);
-  if (filter.tier && filter.tier->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-    throw HttpError(400, "tier may contain only a-z, 0-9 and _");
-  if (auto status = choiceQueryParam(req, "status", {"active", "none"}))
-    filter.plan = *status == "active" ? PlanFilter::Paid : PlanFilter::Free;
-  filter.suspended = boolQueryParam(req, "suspended");
-  filter.admin = boolQueryParam(req, "admin");
+  UserFilter filter = userFilterFromRequest(req);
   filter.limit = std::min(intQueryParam(req, "limit", 25, 1, 1000000), settings_.maxPageSize);
   filter.offset = intQueryParam(req, "offset", 0, 0, 999999999);
 

@@ -2,6 +2,8 @@
 // with empty figures and a note that says why.
 #include "admin_test_support.hpp"
 
+#include <algorithm>
+
 using namespace cc::admin::test;
 
 namespace {
@@ -58,6 +60,18 @@ TEST(AdminWithoutProviders, EverySectionDegradesWithANote) {
   EXPECT_EQ(a->getArray("signupsPerDay")->size(), 30u);
   EXPECT_EQ(a->getArray("revenueByPlan")->size(), 0u);
   EXPECT_TRUE(mentions(notes(a), "credit ledger"));
+
+  // A timeline without either source is empty and says why; the export needs neither.
+  auto timeline = host.get("/api/admin/users/" + other + "/timeline", token);
+  ASSERT_EQ(timeline.status, 200) << timeline.body;
+  auto t = parse(timeline.body);
+  EXPECT_EQ(t->getArray("items")->size(), 0u);
+  EXPECT_TRUE(t->isNull("nextCursor"));
+  EXPECT_TRUE(mentions(notes(t), "audit plugin is not running"));
+  EXPECT_TRUE(mentions(notes(t), "credit ledger"));
+  auto csv = host.get("/api/admin/users/export", token);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 3);
 
   // Suspension needs neither provider.
   EXPECT_EQ(host.post("/api/admin/users/" + other + "/suspend", R"({"reason":"spam"})", token).status, 200);

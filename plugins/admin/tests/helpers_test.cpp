@@ -57,3 +57,15 @@ TEST(DaySeries, FillsMissingDaysWithZero) {
   EXPECT_EQ(series->getObject(1)->getValue<std::string>("date"), "2025-01-02");
 }
 
+TEST(AdminConfig, ExportRowCapIsBounded) {
+  cc::ConfigErrors errors;
+  cc::admin::validateConfig(yaml("{ max_export_rows: 0 }"), errors);
+  EXPECT_EQ(errors.list().size(), 1u) << errors.joined();
+  EXPECT_NE(errors.joined().find("max_export_rows"), std::string::npos);
+  cc::ConfigErrors big;
+  cc::admin::validateConfig(yaml("{ max_export_rows: 1000001 }"), big);
+  EXPECT_EQ(big.list().size(), 1u) << big.joined();
+  cc::ConfigErrors ok;
+  cc::admin::validateConfig(yaml("{ max_export_rows: 5 }"), ok);
+  EXPECT_TRUE(ok.empty()) << ok.joined();
+}

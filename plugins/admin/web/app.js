@@ -309,7 +309,8 @@
       go('#/users', { search: search.value.trim(), status: status.value, tier: tier.value, suspended: suspended.value });
     } },
       el('label', {}, 'Search', search), el('label', {}, 'Subscription', status), el('label', {}, 'Tier', tier),
-      el('label', {}, 'Account', suspended), el('button', { type: 'submit', class: 'primary', text: 'Search' }));
+      el('label', {}, 'Account', suspended), el('button', { type: 'submit', class: 'primary', text: 'Search' }),
+      el('button', { id: 'export-csv', type: 'button', text: 'Export CSV', onclick: (e) => exportUsers(e.target, params) }));
 
     const rows = result.users.map((u) =>
       el('tr', { 'data-user-id': u.id },
@@ -326,6 +327,35 @@
       panel(null, form),
       panel(null, table(['Email', 'Signed up', 'Tier', 'Subscription', 'Account', ''], rows, 'No users match these filters.'),
         pager(result, (newOffset) => go('#/users', { ...Object.fromEntries(params), offset: String(newOffset) }))));
+  }
+
+  // The export of the filters in the URL (what the list shows), every matching row. A link
+  // cannot carry the bearer token, so the file is fetched and handed to the browser as a blob.
+  async function exportUsers(button, params) {
+    const query = new URLSearchParams({ format: 'csv' });
+    for (const key of ['search', 'status', 'tier', 'suspended']) if (params.get(key)) query.set(key, params.get(key));
+    button.disabled = true;
+    try {
+      const response = await fetch('/api/admin/users/export?' + query, {
+        headers: { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) } });
+      if (!response.ok) {
+        let message = `The server answered ${response.status}.`;
+        try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
+        throw new ApiError(response.status, message, null);
+      }
+      const name = /filename="([\w.-]+)"/.exec(response.headers.get('Content-Disposition') || '');
+      const url = URL.createObjectURL(await response.blob());
+      const link = el('a', { href: url, download: name ? name[1] : 'users.csv', hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      showBanner('The export is downloading.', true);
+    } catch (err) {
+      showError(err instanceof ApiError ? err : new ApiError(0, 'The server cannot be reached. Check your connection and try again.'));
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function select(name, current, options) {
@@ -409,7 +439,9 @@
         el('td', { class: 'ellipsis', text: t.description || t.reference })));
 
     page.replaceChildren(
-      el('div', { class: 'page-head' }, el('h2', { text: u.email }), el('a', { href: '#/users', text: '‹ All users' })),
+      el('div', { class: 'page-head' }, el('h2', { text: u.email }),
+        el('a', { id: 'timeline-link', href: '#/users/' + encodeURIComponent(u.id) + '/timeline', text: 'Timeline ›' }),
+        el('a', { href: '#/users', text: '‹ All users' })),
       el('div', { class: 'grid-3' },
         panel('Profile', profile, action),
         panel('Subscription', subscription),
@@ -421,6 +453,33 @@
         data.auditLogsTotal > data.auditLogs.length
           ? el('p', {}, el('a', { href: '#/audit?userId=' + encodeURIComponent(u.id), text: 'See all in the audit log ›' }))
           : null));
+  }
+
+  // One user's subscription changes, payments, credits, refusals and audit entries, newest
+  // first. "Older" follows the server's cursor; the cursor lives in the URL, so Back works.
+  async function timelinePage(page, id, params) {
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (params.get('cursor')) query.set('cursor', params.get('cursor'));
+    const [data, result] = await Promise.all([api('GET', '/api/admin/users/' + encodeURIComponent(id)),
+      api('GET', '/api/admin/users/' + encodeURIComponent(id) + '/timeline?' + query)]);
+    showNotes(result.notes);
+    const kindBadge = { subscription: 'ok', payment: 'info', credit: 'startup', rate_limit: 'warning', audit: '' };
+    const rows = result.items.map((item) =>
+      el('tr', { 'data-kind': item.kind, 'data-key': item.kind + ':' + item.details.id },
+        el('td', { class: 'mono', title: item.time, text: when(item.time) }),
+        el('td', {}, badge(item.kind.replace('_', ' '), kindBadge[item.kind])),
+        el('td', { class: 'summary', text: item.summary }),
+        el('td', { class: 'details', title: JSON.stringify(item.details),
+          text: item.details.source === 'audit' ? details(item.details.metadata) : (item.details.reference || '') })));
+    const self = '#/users/' + encodeURIComponent(id) + '/timeline';
+    page.replaceChildren(
+      el('div', { class: 'page-head' }, el('h2', { text: 'Timeline of ' + data.user.email }),
+        el('a', { href: '#/users/' + encodeURIComponent(id), text: '‹ User' })),
+      panel(null, table(['Time', 'Kind', 'What happened', 'Details'], rows, 'Nothing recorded for this user.'),
+        el('div', { class: 'pager' },
+          el('button', { type: 'button', text: '‹ Newest', disabled: !params.get('cursor'), onclick: () => go(self, {}) }),
+          el('button', { id: 'timeline-older', type: 'button', text: 'Older ›', disabled: !result.nextCursor,
+            onclick: () => go(self, { cursor: result.nextCursor }) }))));
   }
 
   async function auditPage(page, params) {
@@ -478,7 +537,8 @@
     const page = $('page');
     page.replaceChildren(el('p', { class: 'muted', text: 'Loading…' }));
     try {
-      if (section === 'users' && parts[1]) await userPage(page, decodeURIComponent(parts[1]));
+      if (section === 'users' && parts[1] && parts[2] === 'timeline') await timelinePage(page, decodeURIComponent(parts[1]), params);
+      else if (section === 'users' && parts[1]) await userPage(page, decodeURIComponent(parts[1]));
       else if (section === 'users') await usersPage(page, params);
       else if (section === 'audit') await auditPage(page, params);
       else await overviewPage(page);

@@ -1,6 +1,6 @@
 // Drives the admin dashboard in Debian's headless Chromium against the real host: see a
 // throttled sign-in, sign in as an admin, see the user list, suspend a user, see the audit
-// entry appear.
+// entry appear, export the user list as CSV, page through a user's timeline.
 // Screenshots go to <out>/*.png. Exit status 0 when every step passed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -121,6 +121,16 @@ async function main() {
         method: 'POST', body: JSON.stringify({ topic: 'analysis_completed', payload: { userId: targetId, tier: 'startup' } }),
       });
 
+    // A timeline longer than one dashboard page (25): a payment, ledger rows and analysis runs.
+    const post = (route, body) => fetch(base + route, { method: 'POST', body: JSON.stringify(body) });
+    // Older analysis runs first, so page 1 (newest) holds the payment, the ledger rows and the suspension.
+    for (let i = 0; i < 25; i++)
+      await post('/api/test/admin-fakes/publish', { topic: 'analysis_completed', payload: { userId: targetId, tier: 'startup' } });
+    await post('/api/test/admin-fakes/publish', { topic: 'payment_succeeded',
+      payload: { userId: targetId, invoiceId: 'in_browser', amount: 4900, currency: 'usd' } });
+    await post('/api/test/admin-fakes/ledger', { userId: targetId, amount: 300, type: 'grant' });
+    await post('/api/test/admin-fakes/ledger', { userId: targetId, amount: -5, type: 'debit' });
+
     const promote = spawnSync(HOST, ['users', 'promote', '--email', ADMIN, '--config', config], { encoding: 'utf8' });
     if (promote.status !== 0) throw new Error('users promote failed: ' + promote.stdout + promote.stderr);
     log('host up on ' + base + ', admin promoted');
@@ -131,7 +141,7 @@ async function main() {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
         '--disable-component-update', '--disable-sync'],
     });
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     const problems = [];
     // Every failed request is checked by status below; other console errors (script errors,
     // CSP violations) fail the test.
@@ -232,6 +242,40 @@ async function main() {
     await page.click('form.filters button[type="submit"]');
     await page.waitForFunction(() => location.hash.includes('severity=info'));
     await page.waitForSelector('tbody tr');
+
+    // 6. Export the filtered list as CSV: the button downloads every matching row.
+    await page.goto(`${base}/admin#/users?search=example.com`);
+    await page.waitForSelector(`tr:has-text("${TARGET}")`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    if (!/^users-\d{8}-\d{6}\.csv$/.test(download.suggestedFilename()))
+      throw new Error('unexpected export file name ' + download.suggestedFilename());
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    const lines = csv.split('\r\n').filter(Boolean);
+    if (!lines[0].startsWith('id,email,name,tier,')) throw new Error('unexpected CSV header ' + lines[0]);
+    if (lines.length !== 8 || !csv.includes(TARGET)) throw new Error(`export has ${lines.length - 1} rows, expected 7`);
+    await page.waitForSelector('#banner:has-text("The export is downloading")');
+    log('CSV export downloaded');
+
+    // 7. The user's timeline, from the user page: every kind in one list, paged by cursor.
+    await page.goto(`${base}/admin#/users/${encodeURIComponent(targetId)}`);
+    await page.click('#timeline-link');
+    await page.waitForSelector('tr[data-kind="payment"]:has-text("Invoice in_browser paid: 49.00 USD")');
+    await page.waitForSelector('tr[data-kind="credit"]:has-text("+300 credits (grant)")');
+    await page.waitForSelector('tr[data-kind="audit"]:has-text("user_suspended")');
+    const rowKeys = () => page.$$eval('tbody tr[data-key]', (rows) => rows.map((r) => r.dataset.key));
+    const firstPage = await rowKeys();
+    if (firstPage.length !== 25) throw new Error(`timeline page 1 shows ${firstPage.length} rows, expected 25`);
+    await page.screenshot({ path: path.join(OUT, 'timeline.png'), fullPage: true });
+    await page.click('#timeline-older');
+    await page.waitForFunction(() => location.hash.includes('cursor='));
+    await page.waitForSelector('tr[data-kind="audit"]:has-text("analysis_completed")');
+    const secondPage = await rowKeys();
+    if (!secondPage.length || secondPage.some((row) => firstPage.includes(row)))
+      throw new Error('timeline page 2 is empty or repeats page 1');
+    await page.goBack();
+    await page.waitForFunction(() => !location.hash.includes('cursor='));
+    await page.waitForSelector('tr[data-kind="payment"]');
+    log(`timeline shown: ${firstPage.length} + ${secondPage.length} items over two pages`);
 
     if (problems.length) throw new Error('browser reported problems:\n  ' + problems.join('\n  '));
     log('PASS: screenshots in ' + OUT);
