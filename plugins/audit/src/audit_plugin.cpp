@@ -7,6 +7,7 @@
 #include "audit_service.hpp"
 #include "audit_store.hpp"
 #include "audit_writer.hpp"
+#include "checkpoint_service.hpp"
 #include "checkpointer.hpp"
 #include "event_mapping.hpp"
 #include "retention.hpp"
@@ -71,6 +72,7 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
                      "check one offline; purge --before <time>: delete older rows",
                      auditCommand);
     d.provides<AuditLog>();
+    d.provides<AuditCheckpoints>();
     d.subscribe("*", [this](const Event& event) {
       if (auto entry = mapping_->toEntry(event)) service_->record(*entry);
     });
@@ -126,6 +128,7 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
 
     service_ = std::make_shared<AuditService>(ctx.db(), *writer_, settings.maxPageSize);
     ctx.services().provide<AuditLog>(service_);
+    ctx.services().provide<AuditCheckpoints>(std::make_shared<CheckpointService>(checkpointer_.get()));
 
     writer_->start();
     ctx.logger().information("audit log ready (retention: %s, page size up to %d)",

@@ -1,6 +1,7 @@
 #include "checkpoint_files.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -119,7 +120,9 @@ void writeCheckpointFile(const std::string& dir, const Checkpoint& c) {
   }
   std::string finalPath = (fs::path(dir) / fileName(c.number)).string();
   if (fs::exists(finalPath, ec)) return;
-  std::string temporary = finalPath + ".tmp";
+  // Unique per writer: two threads (or hosts sharing the folder) may write the same checkpoint.
+  static std::atomic<unsigned> serial{0};
+  std::string temporary = finalPath + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + temporary + ": " + std::strerror(errno));
   try {

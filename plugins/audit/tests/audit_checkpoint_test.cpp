@@ -291,10 +291,30 @@ TEST_P(AuditCheckpointSchedule, WrittenOnScheduleAndAtShutdown) {
   EXPECT_NE(r.output.find("signed checkpoints chain together"), std::string::npos) << r.output;
 }
 
+// What the backup plugin calls to put a checkpoint into its manifest (a declared service).
+TEST_P(AuditCheckpointSchedule, ServiceWritesACheckpointForAnotherPlugin) {
+  HostProcess host(auditPlugins(checkpointConfig(86400)), "", url());
+  ASSERT_TRUE(host.start({{"AUDIT_CHECKPOINT_KEY", kKey}})) << host.output();
+  for (int i = 0; i < 3; ++i) record(host, R"({"action":"for_backup","severity":"info","resourceType":"system"})");
+  ASSERT_TRUE(waitForTotal(host, 3));
+  auto r = host.post("/api/test/audit/checkpoint", "{}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto checkpoint = parse(r.body);
+  EXPECT_EQ(checkpoint->getValue<std::int64_t>("number"), 1);
+  EXPECT_EQ(checkpoint->getValue<std::int64_t>("seq"), 3);
+  EXPECT_EQ(r.body.find(kKey), std::string::npos);
+  EXPECT_EQ(readText(checkpointFile(host, 1)), r.body + "\n");
+  host.stop();
+  auto verify = audit(host, {"verify"});
+  EXPECT_EQ(verify.exitCode, 0) << verify.output;
+  EXPECT_NE(verify.output.find("OK, 2 signed checkpoints chain together"), std::string::npos) << verify.output;
+}
+
 TEST_P(AuditCheckpointSchedule, OffWithoutAKeySaidOnce) {
   HostProcess host(auditPlugins(checkpointConfig(1)), "", url());
   ASSERT_TRUE(host.start({{"AUDIT_CHECKPOINT_KEY", ""}})) << host.output();
   ASSERT_TRUE(host.waitForOutput("audit checkpoints off: checkpoint_key is empty"));
+  EXPECT_EQ(host.post("/api/test/audit/checkpoint", "{}").status, 204);
   host.stop();
   EXPECT_FALSE(fs::exists(checkpointDir(host)));
   auto r = audit(host, {"verify"}, "");
