@@ -82,8 +82,7 @@ std::vector<Checkpoint> CheckpointStore::recordedAfter(std::int64_t after) {
 ChainFacts CheckpointStore::facts() {
   Poco::Data::Session s = db_.session();
   Poco::Data::Statement st(s);
-  st << "SELECT \"lastId\", \"lastHash\", \"anchorId\", \"anchorHash\", "
-        "(SELECT COALESCE(MAX(number), 0) FROM \"AuditCheckpoint\") FROM \"AuditChain\" WHERE id = 1";
+  st << "SELECT \"lastId\", \"lastHash\", \"anchorId\", \"anchorHash\" FROM \"AuditChain\" WHERE id = 1";
   st.execute();
   Poco::Data::RecordSet rs(st);
   if (rs.rowCount() != 1) throw std::runtime_error("the audit chain head row (\"AuditChain\" id 1) is missing");
@@ -92,7 +91,6 @@ ChainFacts CheckpointStore::facts() {
   f.lastHash = rs.value(1, 0).toString();
   f.anchorId = rs.value(2, 0).convert<std::int64_t>();
   f.anchorHash = rs.value(3, 0).toString();
-  f.latestCheckpoint = rs.value(4, 0).convert<std::int64_t>();
   return f;
 }
 

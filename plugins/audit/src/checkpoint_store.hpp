@@ -21,7 +21,6 @@ struct ChainFacts {
   std::string lastHash;
   std::int64_t anchorId = 0;
   std::string anchorHash;
-  std::int64_t latestCheckpoint = 0;  ///< highest "AuditCheckpoint".number (0: none)
 };
 
 class CheckpointStore {
