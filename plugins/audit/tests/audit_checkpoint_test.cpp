@@ -291,6 +291,22 @@ TEST_P(AuditCheckpointSchedule, WrittenOnScheduleAndAtShutdown) {
   EXPECT_NE(r.output.find("signed checkpoints chain together"), std::string::npos) << r.output;
 }
 
+// `codecouncil jobs run audit.checkpoint` writes one now (and, as the plugins stop, one more).
+TEST_P(AuditCheckpointSchedule, JobsRunWritesOneNow) {
+  HostProcess host(auditPlugins(checkpointConfig(86400)), "", url());
+  auto listed = runHost({"--config", host.configPath(), "jobs"}, {{"AUDIT_CHECKPOINT_KEY", kKey}});
+  EXPECT_NE(listed.output.find("audit.checkpoint"), std::string::npos) << listed.output;
+  auto r = runHost({"--config", host.configPath(), "jobs", "run", "audit.checkpoint"}, {{"AUDIT_CHECKPOINT_KEY", kKey}});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("audit checkpoint #1 (scheduled)"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(kKey), std::string::npos);
+  EXPECT_EQ(fileCount(host), 2);
+  EXPECT_EQ(audit(host, {"verify"}).exitCode, 0);
+  // Without a key there is no such job.
+  auto none = runHost({"--config", host.configPath(), "jobs"}, {{"AUDIT_CHECKPOINT_KEY", ""}});
+  EXPECT_EQ(none.output.find("audit.checkpoint"), std::string::npos) << none.output;
+}
+
 // What the backup plugin calls to put a checkpoint into its manifest (a declared service).
 TEST_P(AuditCheckpointSchedule, ServiceWritesACheckpointForAnotherPlugin) {
   HostProcess host(auditPlugins(checkpointConfig(86400)), "", url());
