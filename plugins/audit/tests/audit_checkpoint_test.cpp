@@ -206,6 +206,24 @@ TEST_P(AuditCheckpoints, ForgedCheckpointRowInTheDatabaseIsCaught) {
   expectTampered("TAMPERED at row 15 (forged)");
 }
 
+TEST_P(AuditCheckpoints, RetentionPurgeKeepsCheckpointsVerifiable) {
+  std::string pivot = one("SELECT MIN(\"createdAt\") FROM \"AuditLog\" WHERE action = 'round_1'");
+  auto purge = audit(*host_, {"purge", "--before", pivot});
+  ASSERT_EQ(purge.exitCode, 0) << purge.output;
+  ASSERT_EQ(one("SELECT \"anchorId\" FROM \"AuditChain\""), "10");
+  // Checkpoint #1 covered exactly the purged rows: it is checked against the anchor.
+  auto r = audit(*host_, {"verify"});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("OK, 2 signed checkpoints chain together"), std::string::npos) << r.output;
+  auto gone = audit(*host_, {"prove", "5"});
+  EXPECT_EQ(gone.exitCode, 1) << gone.output;
+  EXPECT_NE(gone.output.find("purged by retention"), std::string::npos) << gone.output;
+  EXPECT_EQ(audit(*host_, {"prove", "15"}).exitCode, 0);
+  // A cut tail is still caught after a purge.
+  truncateTo(17);
+  expectTampered("TAMPERED at row 18 (truncated)");
+}
+
 TEST_P(AuditCheckpoints, WrongKeyIsNamed) {
   expectTampered("(wrong key): no checkpoint's signature matches AUDIT_CHECKPOINT_KEY", kOtherKey);
 }
