@@ -15,6 +15,8 @@ struct AuditSettings {
   int maxPageSize = 500;
   int queueCapacity = 10000;
   int batchSize = 200;
+  std::string checkpointKey;             ///< HMAC key for signed checkpoints ("": checkpoints off)
+  int checkpointIntervalSeconds = 3600;  ///< how often the job "audit.checkpoint" writes one
   std::map<std::string, RuleOverride> topicOverrides;  ///< `events:`, over each declaration's severity/resource
   TopicRule unknownTopics = kUnknownTopicDefault;
 

@@ -1,11 +1,14 @@
 // The audit plugin: records every event on the bus and every direct write in a hash-chained
 // "AuditLog" table, serves the query the admin API uses, purges by age, counts severities for
 // Prometheus, and adds `codecouncil audit verify`.
+#include "audit_commands.hpp"
 #include "audit_config.hpp"
 #include "audit_query.hpp"
 #include "audit_service.hpp"
 #include "audit_store.hpp"
 #include "audit_writer.hpp"
+#include "checkpoint_service.hpp"
+#include "checkpointer.hpp"
 #include "event_mapping.hpp"
 #include "retention.hpp"
 
@@ -13,6 +16,7 @@
 
 #include <prometheus/counter.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -22,20 +26,9 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: codecouncil audit verify\n"
+    "       codecouncil audit prove <entry id>\n"
+    "       codecouncil audit check-proof <proof file>\n"
     "       codecouncil audit purge --before <ISO-8601 time>\n";
-
-int verify(AuditStore& store) {
-  VerifyResult result = store.verify();
-  if (result.ok) {
-    std::printf("audit verify: OK, %lld rows checked, the chain is intact\n",
-                static_cast<long long>(result.rowsChecked));
-    return 0;
-  }
-  std::printf("audit verify: TAMPERED at row %lld (%s): %s\n", static_cast<long long>(result.firstBadId),
-              result.problem.c_str(), result.message.c_str());
-  std::printf("audit verify: the %lld rows before it are intact\n", static_cast<long long>(result.rowsChecked));
-  return 1;
-}
 
 int purge(AuditStore& store, const std::string& before) {
   std::string cutoff;
@@ -51,10 +44,14 @@ int purge(AuditStore& store, const std::string& before) {
   return 0;
 }
 
-// `codecouncil audit verify` and `codecouncil audit purge --before <time>`.
+// `codecouncil audit verify | prove <id> | check-proof FILE | purge --before <time>`.
 int auditCommand(Context& ctx, const std::vector<std::string>& args) {
+  const std::string key = readSettings(ctx.config()).checkpointKey;
+  // check-proof runs offline: it reads the file and the key, never the database.
+  if (args.size() == 2 && args[0] == "check-proof") return checkProofCommand(args[1], key);
   AuditStore store(ctx.db());
-  if (args.size() == 1 && args[0] == "verify") return verify(store);
+  if (args.size() == 1 && args[0] == "verify") return verifyCommand(ctx, store, key);
+  if (args.size() == 2 && args[0] == "prove") return proveCommand(ctx, args[1], key);
   if (args.size() == 3 && args[0] == "purge" && args[1] == "--before") return purge(store, args[2]);
   if (args.size() == 2 && args[0] == "purge" && args[1].rfind("--before=", 0) == 0)
     return purge(store, args[1].substr(9));
@@ -70,13 +67,19 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
   // Handlers capture `this`: they run only between start() and stop() (context.hpp).
   void declare(Declarations& d, const AuditSettings& settings) override {
     d.commands().add("audit",
-                     "verify: check the audit log's hash chain and name the first tampered row; "
-                     "purge --before <time>: delete older rows",
+                     "verify: check the audit log's hash chain and signed checkpoints and name the first "
+                     "tampered row; prove <id>: print a proof that an entry is in the log; check-proof FILE: "
+                     "check one offline; purge --before <time>: delete older rows",
                      auditCommand);
     d.provides<AuditLog>();
+    d.provides<AuditCheckpoints>();
     d.subscribe("*", [this](const Event& event) {
       if (auto entry = mapping_->toEntry(event)) service_->record(*entry);
     });
+    // Exclusive (the default): once per interval across every host sharing the database.
+    if (!settings.checkpointKey.empty())
+      d.scheduler().every("checkpoint", std::chrono::seconds(settings.checkpointIntervalSeconds),
+                          [this](const JobRun&) { checkpointer_->write("scheduled"); });
     if (settings.retentionDays > 0) {
       int days = settings.retentionDays;
       d.scheduler().cron("retention", settings.retentionSchedule, [this, days](const JobRun& run) {
@@ -89,6 +92,11 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
 
   void start(Context& ctx, const AuditSettings& settings) override {
     log_ = &ctx.logger();
+    if (settings.checkpointKey.empty())
+      ctx.logger().warning("audit checkpoints off: checkpoint_key is empty (set AUDIT_CHECKPOINT_KEY); the hash "
+                           "chain alone cannot show that its newest entries were cut off");
+    else
+      checkpointer_ = std::make_unique<Checkpointer>(ctx.db(), ctx.host().dataDir, settings.checkpointKey, ctx.logger());
     mapping_ = std::make_unique<EventMapping>(settings.mapping());
     store_ = std::make_unique<AuditStore>(ctx.db());
 
@@ -120,6 +128,7 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
 
     service_ = std::make_shared<AuditService>(ctx.db(), *writer_, settings.maxPageSize);
     ctx.services().provide<AuditLog>(service_);
+    ctx.services().provide<AuditCheckpoints>(std::make_shared<CheckpointService>(checkpointer_.get()));
 
     writer_->start();
     ctx.logger().information("audit log ready (retention: %s, page size up to %d)",
@@ -132,6 +141,15 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
     // Whatever is queued is written before the state goes. Dependents stopped before this,
     // so nobody calls the service any more (the registry drops it right after).
     if (writer_) writer_->stop();
+    // After the last queued entry is written, so the final checkpoint covers it.
+    if (checkpointer_) {
+      try {
+        checkpointer_->write("shutdown");
+      } catch (const std::exception& e) {
+        log_->error("audit checkpoint at shutdown failed: %s", std::string(e.what()));
+      }
+    }
+    checkpointer_.reset();
     service_.reset();
     writer_.reset();
     store_.reset();
@@ -144,6 +162,7 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
   std::unique_ptr<AuditStore> store_;
   std::unique_ptr<AuditWriter> writer_;
   std::shared_ptr<AuditService> service_;
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace

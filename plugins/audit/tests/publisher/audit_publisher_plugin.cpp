@@ -8,9 +8,12 @@
 //        (+ "hex": {"userAgent": "ff41", ...}: fields given as hex bytes, for bytes JSON cannot carry)
 //   GET  /api/test/audit/logs?... (the admin route's parameters)      -> AuditLog::query as JSON
 //        (through the admin plugin's own view, audit_views.hpp, so these tests cover what admin serves)
+//   POST /api/test/audit/checkpoint                                   -> AuditCheckpoints::checkpointNow
+//        (200 with the checkpoint's JSON, 204 when checkpoints are off), as the backup plugin would call it
 //   GET  /api/test/audit/metrics                                      -> the shared registry, Prometheus text
 #include "audit_views.hpp"
 
+#include <codecouncil/audit/checkpoints.hpp>
 #include <codecouncil/audit/contract.hpp>
 #include <codecouncil/sdk/sdk.hpp>
 
@@ -99,6 +102,17 @@ class AuditPublisherPlugin : public cc::Plugin {
       } catch (const std::invalid_argument& e) {
         throw cc::HttpError(400, e.what());
       }
+    }, {cc::Access::Public});
+
+    auto checkpoints = ctx.services().get<cc::audit::AuditCheckpoints>();
+    if (!checkpoints) throw std::runtime_error("the audit checkpoint service is missing");
+    ctx.http().add("POST", "/api/test/audit/checkpoint", [checkpoints](cc::Request&, cc::Response& res) {
+      std::optional<std::string> json = checkpoints->checkpointNow();
+      if (!json) {
+        res.text(204, "");
+        return;
+      }
+      res.text(200, *json, "application/json");
     }, {cc::Access::Public});
 
     prometheus::Registry* registry = &ctx.metrics();
