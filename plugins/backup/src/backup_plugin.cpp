@@ -2,6 +2,7 @@
 // the scheduled backup, and the publisher that turns recorded runs into events and metrics.
 #include "backup_files.hpp"
 #include "backup_runner.hpp"
+#include <codecouncil/audit/checkpoints.hpp>
 #include <codecouncil/backup/events.hpp>
 #include "backup_settings.hpp"
 #include "database_target.hpp"
@@ -225,6 +226,8 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
  public:
   std::string name() const override { return "backup"; }
   std::string version() const override { return "1.0.0"; }
+  /// With audit, every scheduled backup's manifest carries the audit log's signed checkpoint.
+  std::vector<std::string> optionalDependencies() const override { return {"audit"}; }
 
   // Handlers capture `this`: they run only between start() and stop() (context.hpp).
   void declare(Declarations& d, const BackupSettings& configured) override {
@@ -273,7 +276,10 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
  private:
   void scheduledBackup() {
     BackupRunner runner(settings_, currentDatabase(*ctx_), ctx_->host().environment, ctx_->host().version, *logger_);
-    BackupOutcome outcome = runner.run({settings_.verifyAfterBackup, true});
+    BackupOptions options{settings_.verifyAfterBackup, true, {}};
+    if (auto checkpoints = ctx_->services().get<cc::audit::AuditCheckpoints>())
+      options.auditCheckpoint = [checkpoints] { return checkpoints->checkpointNow(); };
+    BackupOutcome outcome = runner.run(options);
     RunRecord record = recordOf(outcome);
     try {
       record.id = RunJournal(*db_).record(outcome, "scheduled", ctx_->host().environment, true);

@@ -48,7 +48,8 @@ BackupOutcome BackupRunner::run(const BackupOptions& options) {
   auto steady = std::chrono::steady_clock::now();
   outcome.startedAt = isoTimestamp(started);
   try {
-    dumpAndPublish(outcome);
+    // Before the dump, so the backup holds every entry the checkpoint covers.
+    dumpAndPublish(outcome, takeAuditCheckpoint(options));
     if (options.verify) {
       auto v = verifyBackup(outcome.file, database_, settings_);
       if (!v.ok) {
@@ -95,7 +96,17 @@ void BackupRunner::refuseWithoutFreeSpace() const {
   if (!decision.ok) throw std::runtime_error(decision.reason);
 }
 
-void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
+std::string BackupRunner::takeAuditCheckpoint(const BackupOptions& options) {
+  if (!options.auditCheckpoint) return "";
+  try {
+    return options.auditCheckpoint().value_or("");
+  } catch (const std::exception& e) {
+    logger_.warning("backup goes on without an audit checkpoint in its manifest: %s", std::string(e.what()));
+    return "";
+  }
+}
+
+void BackupRunner::dumpAndPublish(BackupOutcome& outcome, const std::string& auditCheckpoint) {
   if (std::string warning = ensurePrivateDirectory(settings_.backupDir); !warning.empty())
     logger_.warning("backup_dir: %s", warning);
   // Before the first byte: a full disk refuses the run instead of failing half-way.
@@ -155,6 +166,7 @@ void BackupRunner::dumpAndPublish(BackupOutcome& outcome) {
   m.tables = dump.tables;
   m.encrypted = settings_.encrypted();
   if (m.encrypted) m.encryptionKeyId = settings_.encryption.id;
+  m.auditCheckpoint = auditCheckpoint;
 
   // Sidecars first, the dump last: a backup under its final name always has all three.
   // The signature covers the manifest's exact bytes, and through its sha256 the dump.

@@ -9,6 +9,8 @@
 #include <Poco/Logger.h>
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,9 @@ namespace cc::backup {
 struct BackupOptions {
   bool verify = false;
   bool upload = true;
+  /// Takes the audit log's signed checkpoint for the manifest (AuditCheckpoints::checkpointNow);
+  /// unset, or nullopt from it, leaves the manifest without one.
+  std::function<std::optional<std::string>()> auditCheckpoint;
 };
 
 struct BackupOutcome {
@@ -40,7 +45,10 @@ class BackupRunner {
   BackupOutcome run(const BackupOptions& options);
 
  private:
-  void dumpAndPublish(BackupOutcome& outcome);
+  void dumpAndPublish(BackupOutcome& outcome, const std::string& auditCheckpoint);
+  /// The checkpoint for the manifest, "" when there is none. A failure is logged, not fatal:
+  /// the backup matters more than its copy of the checkpoint.
+  std::string takeAuditCheckpoint(const BackupOptions& options);
   /// Bytes backup_dir must hold at the peak of a run (an upper bound).
   std::uint64_t estimatedPeakBytes() const;
   /// Throws "not enough free space in <dir>: ..." when the estimate does not fit.

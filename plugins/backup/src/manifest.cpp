@@ -25,6 +25,7 @@ std::string Manifest::toJson() const {
   o->set("sha256", sha256);
   o->set("encrypted", encrypted);
   if (encrypted) o->set("encryptionKeyId", encryptionKeyId);
+  if (!auditCheckpoint.empty()) o->set("auditCheckpoint", json::parseObject(auditCheckpoint));
   auto list = json::array();
   for (auto& t : tables) {
     auto row = json::object();
@@ -58,6 +59,7 @@ Manifest Manifest::fromJson(const std::string& text) {
     m.sha256 = o->optValue<std::string>("sha256", "");
     m.encrypted = o->optValue<bool>("encrypted", false);
     m.encryptionKeyId = o->optValue<std::string>("encryptionKeyId", "");
+    if (auto checkpoint = o->getObject("auditCheckpoint")) m.auditCheckpoint = json::stringify(checkpoint);
     auto list = o->getArray("tables");
     if (!list) throw std::runtime_error("no tables");
     for (std::size_t i = 0; i < list->size(); ++i) {

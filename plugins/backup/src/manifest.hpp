@@ -28,6 +28,10 @@ struct Manifest {
   std::string sha256;              ///< of the file on disk, as it is (encrypted or not)
   bool encrypted = false;          ///< the file is AES-256-GCM encrypted (backup_encryption.hpp)
   std::string encryptionKeyId;     ///< the key's public id when encrypted; never the key
+  /// The audit log's signed checkpoint taken just before the dump (a JSON object as text, see
+  /// docs/audit-log.md "Signed checkpoints"); empty without the audit plugin or its key. A copy
+  /// off the database host that whoever can write the database cannot rewrite.
+  std::string auditCheckpoint;
   std::vector<TableStats> tables;
 
   std::string toJson() const;

@@ -3,6 +3,7 @@
 #include "backup_test_support.hpp"
 #include "manifest.hpp"
 
+#include <codecouncil/sdk/json.hpp>
 
 #include <atomic>
 #include <sys/wait.h>
@@ -240,4 +241,28 @@ TEST(BackupSchedule, RunsOncePerSlotAcrossTwoInstances) {
             std::vector<std::string>{"succeeded/scheduled/1"});
   EXPECT_EQ(cc::test::queryStrings(a.databaseUrl(), "SELECT COUNT(*) FROM scheduled_job_runs WHERE job = 'backup.run'"),
             std::vector<std::string>{"1"});
+}
+
+TEST(BackupSchedule, ScheduledBackupManifestCarriesTheAuditCheckpoint) {
+  cc::test::TempDir backups;
+  const std::string key = "backup-test-checkpoint-key-0123456789abcdef";
+  cc::test::HostProcess host(cc::test::bundledPlugin("audit", "{ checkpoint_key: \"" + key + "\" }") +
+                             pluginYaml(backups.str(), "schedule: \"* * * * *\", publish_interval_seconds: 1"));
+  ASSERT_TRUE(host.start()) << host.output();
+  std::vector<std::string> manifests;
+  for (int i = 0; i < 80 * 10 && manifests.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    manifests = filesEndingWith(backups.str(), ".manifest.json");
+  }
+  ASSERT_EQ(manifests.size(), 1u) << host.output();
+  auto manifest = cc::backup::Manifest::load(manifests[0]);
+  ASSERT_FALSE(manifest.auditCheckpoint.empty()) << cc::test::readFile(manifests[0]);
+  auto checkpoint = cc::json::parseObject(manifest.auditCheckpoint);
+  // The very checkpoint the audit plugin signed and keeps: same number and signature.
+  std::string number = std::to_string(checkpoint->getValue<long long>("number"));
+  EXPECT_EQ(cc::test::queryStrings(host.databaseUrl(),
+                                   "SELECT signature FROM \"AuditCheckpoint\" WHERE number = " + number),
+            std::vector<std::string>{checkpoint->getValue<std::string>("signature")});
+  EXPECT_FALSE(checkpoint->getValue<std::string>("headHash").empty());
+  EXPECT_EQ(cc::test::readFile(manifests[0]).find(key), std::string::npos) << "the key never leaves the config";
 }
