@@ -1,5 +1,7 @@
 #include "audit_store.hpp"
 
+#include "chain_rows.hpp"
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
@@ -18,12 +20,6 @@ namespace {
 using NullableText = Poco::Nullable<std::string>;
 
 NullableText nullable(const std::optional<std::string>& v) { return v ? NullableText(*v) : NullableText(); }
-
-std::optional<std::string> optionalText(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
-  Poco::Dynamic::Var v = rs.value(col, row);
-  if (v.isEmpty()) return std::nullopt;
-  return v.toString();
-}
 
 struct LockedHead {
   std::int64_t lastId = 0;
@@ -51,24 +47,6 @@ LockedHead lockHead(Database& db, Poco::Data::Session& s) {
   return head;
 }
 
-ChainRow rowAt(const Poco::Data::RecordSet& rs, std::size_t i) {
-  ChainRow r;
-  r.id = rs.value(0, i).convert<std::int64_t>();
-  r.createdAt = rs.value(1, i).toString();
-  r.userId = optionalText(rs, 2, i);
-  r.action = rs.value(3, i).toString();
-  r.severity = rs.value(4, i).toString();
-  r.resourceType = rs.value(5, i).toString();
-  r.resourceId = optionalText(rs, 6, i);
-  r.metadata = rs.value(7, i).toString();
-  r.ip = optionalText(rs, 8, i);
-  r.userAgent = optionalText(rs, 9, i);
-  r.requestId = optionalText(rs, 10, i);
-  r.prevHash = rs.value(11, i).toString();
-  r.hash = rs.value(12, i).toString();
-  return r;
-}
-
 using CountKey = std::tuple<std::string, std::string, std::string>;  // action, severity, resourceType
 
 void changeCount(Database& db, Poco::Data::Session& s, const CountKey& key, std::int64_t delta) {
@@ -84,10 +62,6 @@ void addToCounts(Database& db, Poco::Data::Session& s, const std::vector<AuditEn
   for (auto& e : entries) ++added[{e.action, e.severity, e.resourceType}];
   for (auto& [key, n] : added) changeCount(db, s, key, n);
 }
-
-constexpr const char* kChainColumns =
-    "id, \"createdAt\", \"userId\", action, severity, \"resourceType\", \"resourceId\", metadata, ip, "
-    "\"userAgent\", \"requestId\", \"prevHash\", hash";
 
 }  // namespace
 
@@ -153,7 +127,7 @@ VerifyResult AuditStore::verify() {
       Poco::Data::RecordSet rs(st);
       more = rs.rowCount() > 0;
       for (std::size_t i = 0; i < rs.rowCount() && more; ++i) {
-        ChainRow row = rowAt(rs, i);
+        ChainRow row = chainRowAt(rs, i);
         after = row.id;
         if (!verifier.feed(row)) more = false;
       }

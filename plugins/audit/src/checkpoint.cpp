@@ -1,5 +1,7 @@
 #include "checkpoint.hpp"
 
+#include "hash_chain.hpp"
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
@@ -13,13 +15,6 @@
 namespace cc::audit {
 
 namespace {
-
-void put(std::string& out, const std::string& value) {
-  out += std::to_string(value.size());
-  out += ':';
-  out += value;
-  out += ';';
-}
 
 bool isHex64(const std::string& s) {
   if (s.size() != 64) return false;
@@ -37,7 +32,7 @@ std::int64_t integerField(const Poco::JSON::Object::Ptr& o, const std::string& k
   return n;
 }
 
-std::string textField(const Poco::JSON::Object::Ptr& o, const std::string& key) {
+std::string requiredTextField(const Poco::JSON::Object::Ptr& o, const std::string& key) {
   if (!o->has(key)) throw std::invalid_argument("field '" + key + "' is missing");
   Poco::Dynamic::Var v = o->get(key);
   if (!v.isString()) throw std::invalid_argument("field '" + key + "' is not a string");
@@ -48,12 +43,12 @@ std::string textField(const Poco::JSON::Object::Ptr& o, const std::string& key) 
 
 std::string signedText(const Checkpoint& c) {
   std::string out = "audit-checkpoint-v1;";
-  put(out, std::to_string(c.number));
-  put(out, std::to_string(c.seq));
-  put(out, std::to_string(c.count));
-  put(out, c.headHash);
-  put(out, c.time);
-  put(out, c.previousSignature);
+  appendField(out, std::to_string(c.number));
+  appendField(out, std::to_string(c.seq));
+  appendField(out, std::to_string(c.count));
+  appendField(out, c.headHash);
+  appendField(out, c.time);
+  appendField(out, c.previousSignature);
   return out;
 }
 
@@ -111,10 +106,10 @@ Checkpoint checkpointFromJson(const std::string& json) {
   c.number = integerField(o, "number");
   c.seq = integerField(o, "seq");
   c.count = integerField(o, "count");
-  c.headHash = textField(o, "headHash");
-  c.time = textField(o, "time");
-  c.previousSignature = textField(o, "previousSignature");
-  c.signature = textField(o, "signature");
+  c.headHash = requiredTextField(o, "headHash");
+  c.time = requiredTextField(o, "time");
+  c.previousSignature = requiredTextField(o, "previousSignature");
+  c.signature = requiredTextField(o, "signature");
   if (!isHex64(c.headHash)) throw std::invalid_argument("field 'headHash' is not 64 lower-case hex digits");
   if (!isHex64(c.signature)) throw std::invalid_argument("field 'signature' is not 64 lower-case hex digits");
   if (!c.previousSignature.empty() && !isHex64(c.previousSignature))

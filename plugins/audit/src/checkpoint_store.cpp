@@ -1,5 +1,7 @@
 #include "checkpoint_store.hpp"
 
+#include "chain_rows.hpp"
+
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 
@@ -24,12 +26,6 @@ Checkpoint checkpointAt(const Poco::Data::RecordSet& rs, std::size_t i) {
   c.previousSignature = rs.value(5, i).toString();
   c.signature = rs.value(6, i).toString();
   return c;
-}
-
-std::optional<std::string> optionalText(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
-  Poco::Dynamic::Var v = rs.value(col, row);
-  if (v.isEmpty()) return std::nullopt;
-  return v.toString();
 }
 
 }  // namespace
@@ -106,29 +102,12 @@ std::vector<ChainRow> CheckpointStore::rows(std::int64_t from, std::int64_t to) 
   Poco::Data::Session s = db_.session();
   Poco::Data::Statement st(s);
   st << db_.sql(
-            "SELECT id, \"createdAt\", \"userId\", action, severity, \"resourceType\", \"resourceId\", metadata, ip, "
-            "\"userAgent\", \"requestId\", \"prevHash\", hash FROM \"AuditLog\" WHERE id >= ? AND id <= ? ORDER BY id"),
+            std::string("SELECT ") + kChainColumns + " FROM \"AuditLog\" WHERE id >= ? AND id <= ? ORDER BY id"),
       use(from), use(to);
   st.execute();
   Poco::Data::RecordSet rs(st);
   std::vector<ChainRow> out;
-  for (std::size_t i = 0; i < rs.rowCount(); ++i) {
-    ChainRow r;
-    r.id = rs.value(0, i).convert<std::int64_t>();
-    r.createdAt = rs.value(1, i).toString();
-    r.userId = optionalText(rs, 2, i);
-    r.action = rs.value(3, i).toString();
-    r.severity = rs.value(4, i).toString();
-    r.resourceType = rs.value(5, i).toString();
-    r.resourceId = optionalText(rs, 6, i);
-    r.metadata = rs.value(7, i).toString();
-    r.ip = optionalText(rs, 8, i);
-    r.userAgent = optionalText(rs, 9, i);
-    r.requestId = optionalText(rs, 10, i);
-    r.prevHash = rs.value(11, i).toString();
-    r.hash = rs.value(12, i).toString();
-    out.push_back(std::move(r));
-  }
+  for (std::size_t i = 0; i < rs.rowCount(); ++i) out.push_back(chainRowAt(rs, i));
   return out;
 }
 

@@ -7,14 +7,8 @@ namespace cc::audit {
 
 namespace {
 
-// Length-prefixed fields ("5:hello;") and "~;" for NULL: no two different rows serialise to
-// the same bytes, whatever the values contain.
-void put(std::string& out, const std::string& value) {
-  out += std::to_string(value.size());
-  out += ':';
-  out += value;
-  out += ';';
-}
+// Fields as appendField writes them and "~;" for NULL, so NULL and '' differ.
+void put(std::string& out, const std::string& value) { appendField(out, value); }
 void put(std::string& out, const std::optional<std::string>& value) {
   if (value) put(out, *value);
   else out += "~;";
@@ -25,6 +19,13 @@ std::optional<std::string> nullIfEmpty(const std::string& s) {
 }
 
 }  // namespace
+
+void appendField(std::string& out, const std::string& value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+  out += ';';
+}
 
 std::string computeRowHash(const ChainRow& row) {
   std::string canonical = "audit-v1;";

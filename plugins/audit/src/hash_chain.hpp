@@ -30,6 +30,11 @@ struct ChainRow {
   std::string hash;
 };
 
+/// Appends `value` as one length-prefixed field ("5:hello;"): no two different lists of fields
+/// serialise to the same bytes, whatever the values contain. Rows and checkpoints both hash
+/// and sign this encoding.
+void appendField(std::string& out, const std::string& value);
+
 /// Lower-case hex SHA-256 of the row's fields (everything except `hash` itself).
 std::string computeRowHash(const ChainRow& row);
 

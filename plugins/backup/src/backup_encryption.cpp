@@ -1,6 +1,7 @@
 #include "backup_encryption.hpp"
 
 #include "digest.hpp"
+#include "fd_io.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -82,18 +83,6 @@ bool gcm(bool encrypt, const std::string& key, const std::string& nonce, const s
   if (encrypt && EVP_CIPHER_CTX_ctrl(c.ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag) != 1)
     throw std::runtime_error("AES-256-GCM tag failed (OpenSSL)");
   return true;
-}
-
-void writeAll(int fd, const unsigned char* data, std::size_t size, const std::string& path) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
 }
 
 // Reads up to `size` bytes (fewer only at the end of the file).

@@ -1,6 +1,7 @@
 #include "gzip_io.hpp"
 
 #include "backup_encryption.hpp"
+#include "fd_io.hpp"
 
 #include <zlib.h>
 
@@ -17,18 +18,6 @@ namespace {
 
 constexpr std::size_t kChunk = 1 << 16;
 constexpr std::size_t kTail = 4096;
-
-void writeAll(int fd, const unsigned char* data, std::size_t size, const std::string& path) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    }
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
 
 }  // namespace
 

@@ -106,15 +106,9 @@ bool WebhookProcessor::noticeLapse(Poco::Data::Session& s, Work& w, const std::s
 
 void WebhookProcessor::onPaymentActionRequired(Poco::Data::Session& s, Work& w) {
   StripeInvoice invoice = parseInvoice(w.object);
-  auto subscription = invoice.subscriptionId.empty() ? std::nullopt
-                                                     : store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
-  auto userId = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
-  if (!userId && !invoice.id.empty() && park(s, w)) return;
-  if (!userId || invoice.id.empty()) {
-    log_.warning("stripe event %s: invoice of customer %s belongs to no user; ignored", w.eventId, invoice.customerId);
-    w.outcome = "unknown_customer";
-    return;
-  }
+  std::optional<SubscriptionRow> subscription;
+  std::string userId;
+  if (!invoiceOwner(s, w, invoice, subscription, userId)) return;
   // As for a failed payment: during the very first payment the customer is in the payment
   // form, which runs the authentication itself.
   const bool firstPayment =
@@ -133,13 +127,13 @@ void WebhookProcessor::onPaymentActionRequired(Poco::Data::Session& s, Work& w) 
                  w.eventId, invoice.id,
                  std::string(url.empty() ? "missing" : "not an https link to a host (" + std::to_string(url.size()) + " bytes)"));
   } else {
-    queueMail(s, *userId, [&](const std::string& to) {
+    queueMail(s, userId, [&](const std::string& to) {
       return mail::paymentActionRequired(to, w.eventId, invoice.amountDue, invoice.currency, url);
     });
     mailed = true;
   }
   auto payload = json::object();
-  payload->set("userId", *userId);
+  payload->set("userId", userId);
   payload->set("invoiceId", invoice.id);
   payload->set("amount", invoice.amountDue);
   payload->set("mailed", mailed);

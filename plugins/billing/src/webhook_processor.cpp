@@ -222,17 +222,25 @@ void WebhookProcessor::onSubscription(Poco::Data::Session& s, Work& w) {
   }
 }
 
-void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
-  StripeInvoice invoice = parseInvoice(w.object);
-  auto subscription = invoice.subscriptionId.empty() ? std::nullopt
-                                                     : store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
-  auto userId = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
-  if (!userId && !invoice.id.empty() && park(s, w)) return;
-  if (!userId || invoice.id.empty()) {
+bool WebhookProcessor::invoiceOwner(Poco::Data::Session& s, Work& w, const StripeInvoice& invoice,
+                                    std::optional<SubscriptionRow>& subscription, std::string& userId) {
+  if (!invoice.subscriptionId.empty()) subscription = store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
+  auto user = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
+  if (!user && !invoice.id.empty() && park(s, w)) return false;
+  if (!user || invoice.id.empty()) {
     log_.warning("stripe event %s: invoice of customer %s belongs to no user; ignored", w.eventId, invoice.customerId);
     w.outcome = "unknown_customer";
-    return;
+    return false;
   }
+  userId = *user;
+  return true;
+}
+
+void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
+  StripeInvoice invoice = parseInvoice(w.object);
+  std::optional<SubscriptionRow> subscription;
+  std::string userId;
+  if (!invoiceOwner(s, w, invoice, subscription, userId)) return;
   const Plan* plan = subscription ? plans_.byId(subscription->plan) : nullptr;
   if (!plan) plan = plans_.byPriceId(invoice.priceId);
 
@@ -250,15 +258,15 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
   std::int64_t granted = 0;
   const std::string reference = "invoice:" + invoice.id;
   if (startsPeriod && periodPlan && periodPlan->creditsPerMonth > 0 &&
-      ledger_.grant(s, *userId, periodPlan->creditsPerMonth, reference,
+      ledger_.grant(s, userId, periodPlan->creditsPerMonth, reference,
                     periodPlan->name + " credits (invoice " + invoice.id + ")", invoice.subscriptionId))
     granted = periodPlan->creditsPerMonth;
   // A paid mid-period upgrade adds the new plan's extra credits for the rest of the month,
   // keyed "upgrade:<invoice id>" (upgrade_credits.hpp; the preview computes the same).
-  const std::int64_t upgrade = grantUpgradeCredits(s, ledger_, plans_, *userId, w.object, subscription);
+  const std::int64_t upgrade = grantUpgradeCredits(s, ledger_, plans_, userId, w.object, subscription);
 
   auto paid = json::object();
-  paid->set("userId", *userId);
+  paid->set("userId", userId);
   paid->set("invoiceId", invoice.id);
   paid->set("amount", invoice.amountPaid);
   paid->set("currency", invoice.currency.empty() ? std::string("usd") : invoice.currency);
@@ -266,37 +274,31 @@ void WebhookProcessor::onInvoicePaid(Poco::Data::Session& s, Work& w) {
   w.publications.push_back({topics::kPaymentSucceeded.name, paid});
   if (granted > 0) {
     auto credits = json::object();
-    credits->set("userId", *userId);
+    credits->set("userId", userId);
     credits->set("amount", granted);
     credits->set("reference", reference);
     w.publications.push_back({topics::kCreditsGranted.name, credits});
   }
   if (upgrade > 0) {
     auto credits = json::object();
-    credits->set("userId", *userId);
+    credits->set("userId", userId);
     credits->set("amount", upgrade);
     credits->set("reference", upgradeReference(invoice.id));
     w.publications.push_back({topics::kCreditsGranted.name, credits});
   }
-  queueMail(s, *userId, [&](const std::string& to) {
+  queueMail(s, userId, [&](const std::string& to) {
     return mail::paymentSucceeded(to, w.eventId, invoice.amountPaid, invoice.currency, periodPlan, granted + upgrade);
   });
 }
 
 void WebhookProcessor::onInvoiceFailed(Poco::Data::Session& s, Work& w) {
   StripeInvoice invoice = parseInvoice(w.object);
-  auto subscription = invoice.subscriptionId.empty() ? std::nullopt
-                                                     : store_.findSubscriptionForUpdate(s, invoice.subscriptionId);
-  auto userId = subscription ? std::optional<std::string>(subscription->userId) : resolveUser(s, invoice.customerId, "");
-  if (!userId && !invoice.id.empty() && park(s, w)) return;
-  if (!userId || invoice.id.empty()) {
-    log_.warning("stripe event %s: invoice of customer %s belongs to no user; ignored", w.eventId, invoice.customerId);
-    w.outcome = "unknown_customer";
-    return;
-  }
+  std::optional<SubscriptionRow> subscription;
+  std::string userId;
+  if (!invoiceOwner(s, w, invoice, subscription, userId)) return;
   std::string errorCode = invoice.errorCode.empty() ? "payment_failed" : invoice.errorCode;
   auto failed = json::object();
-  failed->set("userId", *userId);
+  failed->set("userId", userId);
   failed->set("invoiceId", invoice.id);
   failed->set("amount", invoice.amountDue);
   failed->set("errorCode", errorCode);
@@ -305,7 +307,7 @@ void WebhookProcessor::onInvoiceFailed(Poco::Data::Session& s, Work& w) {
   // and sees the failure there; a mail on top would only confuse (Pay does the same).
   bool firstPayment = invoice.billingReason == "subscription_create" || (subscription && subscription->status == "incomplete");
   if (firstPayment) return;
-  queueMail(s, *userId, [&](const std::string& to) {
+  queueMail(s, userId, [&](const std::string& to) {
     return mail::paymentFailed(to, w.eventId, invoice.amountDue, invoice.currency, errorCode, billingPageUrl_);
   });
 }

@@ -19,6 +19,7 @@
 #include "credit_ledger.hpp"
 #include "credit_packs.hpp"
 #include "plans.hpp"
+#include "stripe_objects.hpp"
 
 #include <codecouncil/sdk/events.hpp>
 #include <codecouncil/sdk/json.hpp>
@@ -88,6 +89,11 @@ class WebhookProcessor {
   std::vector<Work> applyParked(Poco::Data::Session& s, const std::string& customerId);
   void publishAndLog(const Work& w, const char* how);
   void onSubscription(Poco::Data::Session& s, Work& w);
+  /// Who an invoice event is for: its subscription row (locked for update, when the invoice has
+  /// one) and its user. False when nobody: the event was parked for its customer or ignored,
+  /// and w.outcome says which.
+  bool invoiceOwner(Poco::Data::Session& s, Work& w, const StripeInvoice& invoice,
+                    std::optional<SubscriptionRow>& subscription, std::string& userId);
   void onInvoicePaid(Poco::Data::Session& s, Work& w);
   void onInvoiceFailed(Poco::Data::Session& s, Work& w);
   void onCheckoutCompleted(Poco::Data::Session& s, Work& w);
