@@ -56,7 +56,7 @@ void AdminApi::exportUsers(Request& req, Response& res) {
   // Batches are taken by offset, newest first (cc::Users pages by offset only), and the
   // accounts move while the export runs. One that signs up moves later rows down: the next
   // batch starts with rows already written, which are skipped by id (not by comparing keys:
-  // PostgreSQL may order ids by a locale's collation). One that leaves the filter
+  // a database may order text ids by a locale's collation). One that leaves the filter
   // (suspended during an export of active accounts) moves later rows up, past the start of
   // the next batch: each batch starts kBatchOverlap rows early, so that up to that many such
   // changes between two batches lose nothing.
