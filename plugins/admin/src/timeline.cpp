@@ -3,6 +3,8 @@
 #include "audit_views.hpp"
 #include "json_views.hpp"
 
+#include <codecouncil/billing/events.hpp>
+#include <codecouncil/ratelimit/events.hpp>
 #include <codecouncil/sdk/http_error.hpp>
 
 #include <Poco/Base64Decoder.h>
@@ -74,30 +76,30 @@ std::string money(std::int64_t cents, const std::string& currency) {
 
 std::string auditSummary(const audit::AuditRecord& r, const json::ObjectPtr& m) {
   const std::string& a = r.action;
-  if (a == "subscription_created")
+  if (a == billing::topics::kSubscriptionCreated.name)
     return "Subscription created: plan " + text(m, "plan") + " (status " + text(m, "status") + ")";
-  if (a == "subscription_updated") {
+  if (a == billing::topics::kSubscriptionUpdated.name) {
     std::string was = text(m, "previousPlan");
     return "Subscription updated: plan " + text(m, "plan") + (was.empty() || was == text(m, "plan") ? "" : " (was " + was + ")") +
            ", status " + text(m, "status");
   }
-  if (a == "subscription_canceled")
+  if (a == billing::topics::kSubscriptionCanceled.name)
     return "Subscription canceled: plan " + text(m, "plan") +
            (text(m, "atPeriodEnd") == "true" ? ", at the end of the period" : ", at once");
-  if (a == "billing.subscription_lapsed")
+  if (a == billing::topics::kSubscriptionLapsed.name)
     return "Subscription lapsed after failed payments: plan " + text(m, "plan") + " (status " + text(m, "status") + ")";
-  if (a == "payment_succeeded")
+  if (a == billing::topics::kPaymentSucceeded.name)
     return "Invoice " + text(m, "invoiceId") + " paid: " + money(number(m, "amount"), text(m, "currency"));
-  if (a == "payment_failed")
+  if (a == billing::topics::kPaymentFailed.name)
     return "Payment of invoice " + text(m, "invoiceId") + " failed: " + money(number(m, "amount"), "") + " (" +
            text(m, "errorCode") + ")";
-  if (a == "billing.payment_action_required")
+  if (a == billing::topics::kPaymentActionRequired.name)
     return "Invoice " + text(m, "invoiceId") + " (" + money(number(m, "amount"), "") +
            ") waits for the customer to authenticate the payment";
-  if (a == "rate_limit_exceeded")
+  if (a == ratelimit::topics::kRateLimitExceeded.name)
     return "Request refused with 429: " + text(m, "limitType") + " limit of " + text(m, "limit") + " on the " +
            text(m, "tier") + " tier";
-  if (a == "credits_granted")
+  if (a == billing::topics::kCreditsGranted.name)
     return "Credits granted: " + text(m, "amount") + " (" + text(m, "reference") + ")";
   std::string s = a + " (" + r.severity + ", " + r.resourceType;
   if (!r.resourceId.empty()) s += " " + r.resourceId;
@@ -192,12 +194,12 @@ TimelineKey decodeCursor(const std::string& userId, const std::string& cursor) {
 
 std::string kindOfAction(const std::string& action) {
   using namespace timeline_kind;
-  if (action == "subscription_created" || action == "subscription_updated" || action == "subscription_canceled" ||
-      action == "billing.subscription_lapsed")
+  if (action == billing::topics::kSubscriptionCreated.name || action == billing::topics::kSubscriptionUpdated.name || action == billing::topics::kSubscriptionCanceled.name ||
+      action == billing::topics::kSubscriptionLapsed.name)
     return kSubscription;
-  if (action == "payment_succeeded" || action == "payment_failed" || action == "billing.payment_action_required")
+  if (action == billing::topics::kPaymentSucceeded.name || action == billing::topics::kPaymentFailed.name || action == billing::topics::kPaymentActionRequired.name)
     return kPayment;
-  if (action == "rate_limit_exceeded") return kRateLimit;
+  if (action == ratelimit::topics::kRateLimitExceeded.name) return kRateLimit;
   return kAudit;
 }
 
