@@ -6,8 +6,11 @@
 namespace cc::ratelimit {
 
 std::vector<Database::SqlValue> CountArguments::params() const {
+  const std::string q = std::to_string(requests);
   const std::string r = std::to_string(runs);
   return {userId,
+          q,
+          q,
           r,
           r,
           std::to_string(requestsPerDay),

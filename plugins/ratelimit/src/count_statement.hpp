@@ -12,7 +12,8 @@ namespace cc::ratelimit {
 /// The upsert's placeholders, in order.
 struct CountArguments {
   std::string userId;
-  std::int64_t runs = 0;  ///< analysis runs to add (bound twice: first row, update)
+  std::int64_t requests = 1;  ///< requests to add at once (bound twice: day, month)
+  std::int64_t runs = 0;      ///< analysis runs to add (bound twice: day, month)
   std::int64_t requestsPerDay = 0, requestsPerMonth = 0, runsPerDay = 0, runsPerMonth = 0;
 
   std::vector<Database::SqlValue> params() const;

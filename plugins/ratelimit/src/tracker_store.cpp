@@ -1,5 +1,6 @@
 #include "tracker_store.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -37,7 +38,9 @@ std::string carried(const char* column, const char* windowColumn) {
 
 // Never read-then-write: the limits are checked in the upsert's WHERE, against the row as the
 // database has it under the row's lock (or the database's write lock). A declined
-// update returns no row through RETURNING. The VALUES row is what a first request writes.
+// update returns no row through RETURNING. The VALUES row is what a first request writes, and
+// what one statement adds: k requests (and k analysis runs, or none) of one combined batch.
+// The first row's INSERT checks no limit: k is never above the smallest limit (tryCount).
 std::string countSql(const Database& db) {
   const std::string reqDay = carried("requestsToday", "dayStart");
   const std::string reqMonth = carried("requestsThisMonth", "monthStart");
@@ -46,17 +49,19 @@ std::string countSql(const Database& db) {
   return std::string(
       "INSERT INTO \"RateLimitTracker\" (\"userId\", \"requestsToday\", \"requestsThisMonth\", "
       "\"analysisRunsToday\", \"analysisRunsThisMonth\", \"dayStart\", \"monthStart\", \"updatedAt\") "
-      "SELECT ?, 1, 1, CAST(? AS BIGINT), CAST(? AS BIGINT), w.day, w.month, w.now FROM " +
+      "SELECT ?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), w.day, w.month, "
+      "w.now FROM " +
       windowsSubquery(db) +
       " w WHERE true "  // a WHERE keeps ON CONFLICT from parsing as a join constraint
       "ON CONFLICT (\"userId\") DO UPDATE SET "
-      "\"requestsToday\" = " + reqDay + " + 1, "
-      "\"requestsThisMonth\" = " + reqMonth + " + 1, "
+      "\"requestsToday\" = " + reqDay + " + excluded.\"requestsToday\", "
+      "\"requestsThisMonth\" = " + reqMonth + " + excluded.\"requestsThisMonth\", "
       "\"analysisRunsToday\" = " + runDay + " + excluded.\"analysisRunsToday\", "
       "\"analysisRunsThisMonth\" = " + runMonth + " + excluded.\"analysisRunsThisMonth\", "
       "\"dayStart\" = excluded.\"dayStart\", \"monthStart\" = excluded.\"monthStart\", "
       "\"updatedAt\" = excluded.\"updatedAt\" "
-      "WHERE " + reqDay + " + 1 <= CAST(? AS BIGINT) AND " + reqMonth + " + 1 <= CAST(? AS BIGINT) AND " +
+      "WHERE " + reqDay + " + excluded.\"requestsToday\" <= CAST(? AS BIGINT) AND " + reqMonth +
+      " + excluded.\"requestsThisMonth\" <= CAST(? AS BIGINT) AND " +
       runDay + " + excluded.\"analysisRunsToday\" <= CAST(? AS BIGINT) AND " + runMonth +
       " + excluded.\"analysisRunsThisMonth\" <= CAST(? AS BIGINT) "
       "RETURNING \"requestsToday\", \"requestsThisMonth\", \"analysisRunsToday\", \"analysisRunsThisMonth\", "
@@ -81,19 +86,40 @@ TrackerStore::TrackerStore(Database& db)
       currentSql_(currentSql(db)),
       counts_(db.batchedWriter("ratelimit.tracker", {.maxBatch = 0, .singleStatementWrites = true})) {}
 
-std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, bool analysisRun,
-                                                  const TierLimits& limits) {
-  CountArguments count;
-  count.userId = userId;
-  count.runs = analysisRun ? 1 : 0;
-  count.requestsPerDay = limits.requestsPerDay.value_or(kNoLimit);
-  count.requestsPerMonth = limits.requestsPerMonth.value_or(kNoLimit);
-  // A plain request adds nothing to the analysis counters, so their limits must not refuse it,
-  // even when a downgrade left those counters above the new limit.
-  count.runsPerDay = analysisRun ? limits.analysisRunsPerDay.value_or(kNoLimit) : kNoLimit;
-  count.runsPerMonth = analysisRun ? limits.analysisRunsPerMonth.value_or(kNoLimit) : kNoLimit;
-  const auto params = count.params();
+namespace {
 
+// The smallest limit among a request's windows: a batch never adds more, so a first row (whose
+// INSERT checks no limit) stays within every limit, and a batch that could never fit is not tried.
+std::int64_t largestBatch(const CountArguments& one) {
+  return std::min({one.requestsPerDay, one.requestsPerMonth, one.runsPerDay, one.runsPerMonth});
+}
+
+// Requests combine when one statement can count them all: same user, same kind, same limits.
+std::string combineKey(const CountArguments& one) {
+  std::string key = one.userId;
+  for (std::int64_t v : {one.runs, one.requestsPerDay, one.requestsPerMonth, one.runsPerDay, one.runsPerMonth}) {
+    key += '\0';
+    key += std::to_string(v);
+  }
+  return key;
+}
+
+// The counters as the request `countedAfter` places before the end of its batch saw them.
+WindowUsage positioned(WindowUsage afterBatch, std::int64_t countedAfter, std::int64_t runsPerRequest) {
+  afterBatch.requestsToday -= countedAfter;
+  afterBatch.requestsThisMonth -= countedAfter;
+  afterBatch.analysisRunsToday -= countedAfter * runsPerRequest;
+  afterBatch.analysisRunsThisMonth -= countedAfter * runsPerRequest;
+  return afterBatch;
+}
+
+}  // namespace
+
+std::optional<WindowUsage> TrackerStore::countMany(const CountArguments& one, std::int64_t k) {
+  CountArguments batch = one;
+  batch.requests = k;
+  batch.runs = one.runs * k;
+  const auto params = batch.params();
   // Prepared once per pooled connection (queryPrepared): compiling this upsert cost more than
   // running it.
   std::vector<Database::SqlRow> rows;
@@ -102,6 +128,27 @@ std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, boo
   const auto& r = rows[0];
   return WindowUsage{integerColumn(r, 0), integerColumn(r, 1), integerColumn(r, 2), integerColumn(r, 3),
                      textColumn(r, 4),    textColumn(r, 5),    ""};
+}
+
+std::optional<WindowUsage> TrackerStore::tryCount(const std::string& userId, bool analysisRun,
+                                                  const TierLimits& limits) {
+  CountArguments one;
+  one.userId = userId;
+  one.runs = analysisRun ? 1 : 0;
+  one.requestsPerDay = limits.requestsPerDay.value_or(kNoLimit);
+  one.requestsPerMonth = limits.requestsPerMonth.value_or(kNoLimit);
+  // A plain request adds nothing to the analysis counters, so their limits must not refuse it,
+  // even when a downgrade left those counters above the new limit.
+  one.runsPerDay = analysisRun ? limits.analysisRunsPerDay.value_or(kNoLimit) : kNoLimit;
+  one.runsPerMonth = analysisRun ? limits.analysisRunsPerMonth.value_or(kNoLimit) : kNoLimit;
+
+  const auto share = combiner_.count(combineKey(one), largestBatch(one),
+                                     [&](std::int64_t k) { return countMany(one, k); });
+  if (share.afterBatch) return positioned(*share.afterBatch, share.countedAfterThis, one.runs);
+  // A batch that did not fit whole: near a limit, each of its requests asks alone, so exactly
+  // as many are admitted as there is room for.
+  if (share.batchSize > 1) return countMany(one, 1);
+  return std::nullopt;
 }
 
 WindowUsage TrackerStore::current(const std::string& userId) {

@@ -1,6 +1,7 @@
 #pragma once
 // The "RateLimitTracker" table: one row per user with the counters of the current UTC day and
 // month, and the start of the day and month they belong to (from the database clock).
+#include "count_combiner.hpp"
 #include "count_statement.hpp"
 #include "tier_limits.hpp"
 
@@ -34,12 +35,18 @@ class TrackerStore {
   /// of the database clock, in one conditional upsert: either every window has room and all
   /// counters move, or nothing is written. Returns the counters after counting, or nullopt when
   /// refused. Every limit must be at least 1 (a zero limit refuses without asking the database).
+  /// Concurrent requests of one user and kind are counted together in one statement
+  /// (count_combiner.hpp), each with its exact position.
   std::optional<WindowUsage> tryCount(const std::string& userId, bool analysisRun, const TierLimits& limits);
 
   /// The user's counters in the current windows (zeros when the user has no row yet).
   WindowUsage current(const std::string& userId);
 
  private:
+  /// Adds k requests like `one` in one statement; the counters after them, or nullopt when the
+  /// k did not all fit.
+  std::optional<WindowUsage> countMany(const CountArguments& one, std::int64_t k);
+
   Database& db_;
   // Built once: the engine (placeholder style, clock expression) never changes.
   const std::string countSql_;
@@ -48,6 +55,7 @@ class TrackerStore {
   // at a time they are committed in groups (a handover of the write lock per request cost more
   // than the upsert); elsewhere each commits on its own at once.
   const std::shared_ptr<BatchedWriter> counts_;
+  CountCombiner<WindowUsage> combiner_;
 };
 
 }  // namespace cc::ratelimit
