@@ -28,15 +28,6 @@ std::vector<std::string> columnById(const std::string& url, const std::string& c
   return queryStrings(url, "SELECT COALESCE(CAST(" + column + " AS TEXT), '') FROM \"AuditLog\" ORDER BY id");
 }
 
-/// A sample's value in the host's Prometheus text ("<absent>" when it is not there).
-std::string metric(const HostProcess& host, const std::string& sample) {
-  std::string text = host.get("/api/test/audit/metrics").body;
-  auto at = text.find("\n" + sample + " ");
-  if (at == std::string::npos) return "<absent>";
-  auto start = at + sample.size() + 2;
-  return text.substr(start, text.find('\n', start) - start);
-}
-
 bool waitForMetric(const HostProcess& host, const std::string& sample, const std::string& value, int timeoutMs = 15000) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   while (std::chrono::steady_clock::now() < deadline) {
