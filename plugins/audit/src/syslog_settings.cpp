@@ -85,8 +85,9 @@ void SyslogSettings::describe(ConfigReader& r, SyslogSettings& s) {
              })
       .value("hostname",
              [&s](const ConfigNode& n, ConfigErrors& errors) {
-               std::string v = n.asString();
-               if (!isPrintUsAscii(v, 255)) errors.add(n, "must be 1 to 255 printable ASCII characters without spaces");
+               std::string v = n.asString();  // "": the machine's name
+               if (!v.empty() && !isPrintUsAscii(v, 255))
+                 errors.add(n, "must be 1 to 255 printable ASCII characters without spaces, or empty for the machine's name");
                else s.hostname = v;
              })
       .integer("queue_max", 1, 1000000, s.queueMax)

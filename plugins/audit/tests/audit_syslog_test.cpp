@@ -227,6 +227,7 @@ TEST(AuditSyslog, BadSettingsStopTheHostWithTheKeyAndLine) {
       {"{ syslog: { enabled: true, transport: unix, address: 'relative/log' } }", "syslog.address", "absolute"},
       {"{ syslog: { enabled: true, address: 'h:514', facility: local9 } }", "syslog.facility", "local7"},
       {"{ syslog: { enabled: true, address: 'h:514', app_name: 'has space' } }", "syslog.app_name", "printable"},
+      {"{ syslog: { enabled: true, address: 'h:514', hostname: 'a b' } }", "syslog.hostname", "printable"},
       {"{ syslog: { enabled: true } }", "syslog.enabled", "needs syslog.address"},
       {"{ syslog: { enabled: true, address: 'h:514', queue_max: 0 } }", "syslog.queue_max", "between"},
       {"{ syslog: { enabled: true, address: 'h:514', adress: 'x' } }", "syslog.adress", ""},
