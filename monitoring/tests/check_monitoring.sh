@@ -49,6 +49,7 @@ declare -A expected=(
   [CriticalAuditEvents]="slack-critical|severity=critical page=false"
   [BillingReconcileStopped]="slack-critical|severity=critical page=false"
   [AuditEntriesLost]="slack-critical|severity=critical page=false"
+  [AuditSyslogDropping]="slack-warnings|severity=warning"
   [EventHandlerFailures]="slack-warnings|severity=warning"
   [DatabasePoolWaitTimeouts]="critical-pager|severity=critical"
   [DatabasePoolSlowWaits]="slack-warnings|severity=warning"

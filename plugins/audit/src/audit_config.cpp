@@ -20,7 +20,8 @@ void AuditSettings::describe(ConfigReader& r, AuditSettings& s) {
           errors.add(n, "must be at least " + std::to_string(kMinCheckpointKeyLength) +
                             " characters (e.g. openssl rand -hex 32), or empty to turn checkpoints off");
         else s.checkpointKey = key;
-      });
+      })
+      .section("syslog", s.syslog);
   EventMapping::describe(r, s.topicOverrides, s.unknownTopics);
 }
 

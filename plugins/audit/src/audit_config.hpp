@@ -1,6 +1,7 @@
 #pragma once
 // The plugin's config keys, their checks and defaults (documented in docs/audit-log.md).
 #include "event_mapping.hpp"
+#include "syslog_settings.hpp"
 
 #include <codecouncil/sdk/config_reader.hpp>
 
@@ -19,6 +20,7 @@ struct AuditSettings {
   int checkpointIntervalSeconds = 3600;  ///< how often the job "audit.checkpoint" writes one
   std::map<std::string, RuleOverride> topicOverrides;  ///< `events:`, over each declaration's severity/resource
   TopicRule unknownTopics = kUnknownTopicDefault;
+  SyslogSettings syslog;  ///< `syslog:`, forwarding new entries to a collector (off by default)
 
   static void describe(ConfigReader& r, AuditSettings& s);
   /// The event-to-entry mapping these settings describe.

@@ -11,6 +11,7 @@
 #include "checkpointer.hpp"
 #include "event_mapping.hpp"
 #include "retention.hpp"
+#include "syslog_forwarder.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
 
@@ -99,6 +100,7 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
       checkpointer_ = std::make_unique<Checkpointer>(ctx.db(), ctx.host().dataDir, settings.checkpointKey, ctx.logger());
     mapping_ = std::make_unique<EventMapping>(settings.mapping());
     store_ = std::make_unique<AuditStore>(ctx.db());
+    if (settings.syslog.enabled) startSyslog(ctx, settings.syslog);
 
     // Every severity exists from the first scrape, so rate() and alerts work at once.
     auto& events = prometheus::BuildCounter()
@@ -141,6 +143,7 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
     // Whatever is queued is written before the state goes. Dependents stopped before this,
     // so nobody calls the service any more (the registry drops it right after).
     if (writer_) writer_->stop();
+    if (syslog_) syslog_->stop();  // after the writer, so its last entries are forwarded too
     // After the last queued entry is written, so the final checkpoint covers it.
     if (checkpointer_) {
       try {
@@ -153,11 +156,22 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
     service_.reset();
     writer_.reset();
     store_.reset();
+    syslog_.reset();
     mapping_.reset();
   }
 
  private:
+  // Every committed row, from the writer and from retention, goes to the forwarder's queue.
+  void startSyslog(Context& ctx, const SyslogSettings& settings) {
+    syslog_ = std::make_unique<SyslogForwarder>(settings, syslogOrigin(settings), ctx.metrics(), ctx.logger());
+    store_->onCommitted([forwarder = syslog_.get()](const std::vector<ChainRow>& rows) { forwarder->enqueue(rows); });
+    syslog_->start();
+    ctx.logger().information("audit syslog forwarding to %s %s (facility %s, queue up to %d)", settings.transport,
+                             settings.address, settings.facility, settings.queueMax);
+  }
+
   Poco::Logger* log_ = nullptr;
+  std::unique_ptr<SyslogForwarder> syslog_;
   std::unique_ptr<EventMapping> mapping_;
   std::unique_ptr<AuditStore> store_;
   std::unique_ptr<AuditWriter> writer_;

@@ -67,7 +67,9 @@ void addToCounts(Database& db, Poco::Data::Session& s, const std::vector<AuditEn
 
 void AuditStore::append(const std::vector<AuditEntry>& entries) {
   if (entries.empty()) return;
+  std::vector<ChainRow> written;
   db_.transaction([&](Poco::Data::Session& s) {
+    written.clear();  // in case the transaction is run again
     LockedHead head = lockHead(db_, s);
     // Never go back in time, even if the database clock does: id order stays createdAt order,
     // which is what "newest first" and prefix-only retention rely on.
@@ -86,11 +88,18 @@ void AuditStore::append(const std::vector<AuditEntry>& entries) {
           use(row.resourceType), use(resourceId), use(row.metadata), use(ip), use(userAgent), use(requestId),
           use(row.prevHash), use(row.hash), now;
       prev = row.hash;
+      if (committed_) written.push_back(std::move(row));
     }
     s << db_.sql("UPDATE \"AuditChain\" SET \"lastId\" = ?, \"lastHash\" = ?, \"lastCreatedAt\" = ? WHERE id = 1"),
         use(id), use(prev), use(createdAt), now;
     addToCounts(db_, s, entries);
   });
+  if (!committed_) return;
+  // The rows are committed: an exception from here would make the writer append them again.
+  try {
+    committed_(written);
+  } catch (...) {
+  }
 }
 
 void AuditStore::probe() {

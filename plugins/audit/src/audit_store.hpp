@@ -7,6 +7,7 @@
 #include <codecouncil/audit/contract.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ class AuditStore {
   /// Entries must already be normalised. Throws on a database error (nothing is written).
   void append(const std::vector<AuditEntry>& entries);
 
+  /// Called by append() with the rows it wrote, in id order, after their transaction committed
+  /// (the syslog forwarder). Set before the first append; must not throw.
+  void onCommitted(std::function<void(const std::vector<ChainRow>&)> observer) { committed_ = std::move(observer); }
+
   /// Takes and releases the chain lock in a write transaction, appending nothing. Throws when
   /// the database cannot take an append now (unreachable, locked by another process), so the
   /// writer can tell that from an entry the database refuses.
@@ -41,6 +46,7 @@ class AuditStore {
 
  private:
   Database& db_;
+  std::function<void(const std::vector<ChainRow>&)> committed_;
 };
 
 }  // namespace cc::audit

@@ -55,14 +55,6 @@ void expectEveryRowClean(const std::string& url) {
     EXPECT_TRUE(cc::text::isValidUtf8(v)) << cc::text::escapeControls(v);
 }
 
-std::string metric(const HostProcess& host, const std::string& name) {
-  std::string text = host.get("/api/test/audit/metrics").body;
-  auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return "<absent>";
-  auto start = at + name.size() + 2;
-  return text.substr(start, text.find('\n', start) - start);
-}
-
 class AuditHostileText : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {

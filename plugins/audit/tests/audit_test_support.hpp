@@ -40,6 +40,16 @@ inline std::int64_t total(const HostProcess& host, const std::string& query = ""
   return page->has("total") ? page->getValue<std::int64_t>("total") : -1;
 }
 
+/// A sample's value in the host's Prometheus text, e.g. metric(host, "x_total{reason=\"y\"}");
+/// "<absent>" when it is not there.
+inline std::string metric(const HostProcess& host, const std::string& sample) {
+  std::string text = host.get("/api/test/audit/metrics").body;
+  auto at = text.find("\n" + sample + " ");
+  if (at == std::string::npos) return "<absent>";
+  auto start = at + sample.size() + 2;
+  return text.substr(start, text.find('\n', start) - start);
+}
+
 /// The writer is asynchronous: wait until the query's total reaches `expected`.
 inline bool waitForTotal(const HostProcess& host, std::int64_t expected, const std::string& query = "",
                          int timeoutMs = 15000) {
