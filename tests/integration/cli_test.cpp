@@ -212,7 +212,8 @@ TEST(Cli, PluginsListingOpensNoDatabaseAndStartsNoPlugin) {
   for (const char* owner : {"(core)", "(admin)", "(analysis)", "(billing)", "(metrics)", "(ratelimit)"})
     EXPECT_TRUE(owners.count(owner)) << owner << " routes missing:\n" << r.output;
   auto jobs = section(r.output, "jobs");
-  for (const char* job : {"audit.retention  0 3 * * *", "backup.run  0 2 * * *", "backup.publish", "metrics.refresh",
+  for (const char* job : {"audit.retention  0 3 * * *", "backup.run  0 2 * * *", "backup.publish",
+                          "backup.restore_drill  0 4 * * *", "metrics.refresh",
                           "billing.reconcile_subscriptions", "analysis.recover_stale_runs", "admin.flush_counters"}) {
     bool found = false;
     for (auto& line : jobs) found = found || line.rfind(job, 0) == 0;
@@ -246,8 +247,9 @@ TEST(Cli, JobsListOpensNoDatabaseAndStartsNoPlugin) {
       auto r = runHost(args);
       ASSERT_EQ(r.exitCode, 0) << r.output;
       auto jobs = section(r.output, "jobs");
-      EXPECT_EQ(jobs.size(), 9u) << r.output;  // audit 1, backup 2, billing 3, metrics, analysis, admin
-      for (const char* job : {"audit.retention  ", "backup.run  ", "backup.publish  ", "metrics.refresh  ",
+      EXPECT_EQ(jobs.size(), 10u) << r.output;  // audit 1, backup 3, billing 3, metrics, analysis, admin
+      for (const char* job : {"audit.retention  ", "backup.run  ", "backup.publish  ", "backup.restore_drill  ",
+                              "metrics.refresh  ",
                               "billing.reconcile_subscriptions  ", "analysis.recover_stale_runs  ",
                               "admin.flush_counters  "}) {
         bool found = false;
@@ -370,5 +372,5 @@ TEST(Cli, PluginsListingMatchesTheServedHost) {
   for (auto& line : section(jobsList.output, "jobs")) jobsListed.insert(line.substr(0, line.find(' ')));
   EXPECT_EQ(listedJobs, servedJobs) << r.output << "\n" << served.output;
   EXPECT_EQ(jobsListed, servedJobs) << jobsList.output << "\n" << served.output;
-  EXPECT_EQ(listedJobs.size(), 9u) << r.output;  // audit 1, backup 2, billing 3, metrics, analysis, admin
+  EXPECT_EQ(listedJobs.size(), 10u) << r.output;  // audit 1, backup 3, billing 3, metrics, analysis, admin
 }

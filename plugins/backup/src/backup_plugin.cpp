@@ -1,13 +1,17 @@
 // The backup plugin: `codecouncil backup`, `codecouncil restore`, `codecouncil backup-verify`,
-// the scheduled backup, and the publisher that turns recorded runs into events and metrics.
+// the scheduled backup and restore drill, and the publisher that turns recorded runs into
+// events and metrics.
 #include "backup_files.hpp"
 #include "backup_runner.hpp"
+#include "backup_sentinel.hpp"
+#include "drill_journal.hpp"
 #include <codecouncil/audit/checkpoints.hpp>
 #include <codecouncil/backup/events.hpp>
 #include "backup_settings.hpp"
 #include "database_target.hpp"
 #include "live_database_guard.hpp"
 #include "private_files.hpp"
+#include "restore_drill.hpp"
 #include "restore_preview.hpp"
 #include "restore_runner.hpp"
 #include "run_journal.hpp"
@@ -35,7 +39,20 @@ constexpr const char* kDecryptUsage = "usage: codecouncil backup-decrypt <backup
 struct Gauges {
   prometheus::Gauge* duration = nullptr;
   prometheus::Gauge* size = nullptr;
+  // Series added at the first drill (success) or first passed drill (timestamp): absent
+  // until then, so a host that never drilled does not look like one whose drills fail.
+  prometheus::Family<prometheus::Gauge>* drillSuccess = nullptr;
+  prometheus::Family<prometheus::Gauge>* drillTimestamp = nullptr;
 };
+
+/// Every backup, CLI or scheduled, writes the sentinel row naming it just before its dump.
+BackupOptions::SentinelWriter sentinelWriter(Context& ctx) {
+  Database* db = &ctx.db();
+  std::string environment = ctx.host().environment;
+  return [db, environment](const std::string& file, const std::string& createdAt) {
+    writeBackupSentinel(*db, file, createdAt, environment);
+  };
+}
 
 // Every command and start() begin here, so a dangerous configuration stops them all before
 // anything runs, located like any other config error.
@@ -78,7 +95,7 @@ void printStats(const std::vector<TableStats>& stats) {
 
 int backupCommand(Context& ctx, const std::vector<std::string>& args) {
   BackupSettings settings = settingsOf(ctx);
-  BackupOptions options{settings.verifyAfterBackup, true};
+  BackupOptions options{settings.verifyAfterBackup, true, {}, sentinelWriter(ctx)};
   for (auto& a : args) {
     if (a == "--verify") options.verify = true;
     else if (a == "--no-verify") options.verify = false;
@@ -245,10 +262,16 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
                      verifyCommand);
     d.topic(topics::kBackupSucceeded);
     d.topic(topics::kBackupFailed);
+    d.topic(topics::kRestoreDrillSucceeded);
+    d.topic(topics::kRestoreDrillFailed);
     if (!configured.schedule.empty() && configured.schedule != "off") {
       // Exclusive (the default): one instance per slot, whatever the number of instances.
       d.scheduler().cron("run", configured.schedule, [this](const JobRun&) { scheduledBackup(); });
     }
+    // Exclusive too: one drill per slot across every instance on the database. Also run by
+    // `codecouncil jobs run backup.restore_drill`.
+    if (configured.restoreDrill.scheduled())
+      d.scheduler().cron("restore_drill", configured.restoreDrill.schedule, [this](const JobRun&) { restoreDrill(); });
     // Every instance polls; the claim in the table decides who publishes each run.
     d.scheduler().every("publish", std::chrono::seconds(configured.publishIntervalSeconds),
                         [this](const JobRun&) { publishPending(); }, {.exclusive = false});
@@ -270,13 +293,24 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
                         .Help("Size of the last successful database backup (.sql.gz)")
                         .Register(ctx.metrics())
                         .Add({});
+    gauges_.drillSuccess = &prometheus::BuildGauge()
+                                .Name("backup_last_restore_drill_success")
+                                .Help("1 if the last restore drill (newest backup restored into the scratch database, "
+                                      "row counts, checksums and sentinel compared with its manifest) passed, 0 if it "
+                                      "failed")
+                                .Register(ctx.metrics());
+    gauges_.drillTimestamp = &prometheus::BuildGauge()
+                                  .Name("backup_last_restore_drill_timestamp_seconds")
+                                  .Help("Unix time of the last SUCCESSFUL restore drill (a last-success timestamp: a "
+                                        "failed drill leaves it unchanged)")
+                                  .Register(ctx.metrics());
     refreshGauges();
   }
 
  private:
   void scheduledBackup() {
     BackupRunner runner(settings_, currentDatabase(*ctx_), ctx_->host().environment, ctx_->host().version, *logger_);
-    BackupOptions options{settings_.verifyAfterBackup, true, {}};
+    BackupOptions options{settings_.verifyAfterBackup, true, {}, sentinelWriter(*ctx_)};
     if (auto checkpoints = ctx_->services().get<cc::audit::AuditCheckpoints>())
       options.auditCheckpoint = [checkpoints] { return checkpoints->checkpointNow(); };
     BackupOutcome outcome = runner.run(options);
@@ -289,6 +323,32 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
     events_->publish(eventTopic(record), eventPayload(record));
     refreshGauges();
     if (!outcome.ok) throw std::runtime_error("backup failed: " + outcome.error);
+  }
+
+  void restoreDrill() {
+    const std::string& environment = ctx_->host().environment;
+    DrillOutcome outcome = runRestoreDrill(settings_, currentDatabase(*ctx_), environment);
+    std::string name = outcome.file.empty() ? "" : std::filesystem::path(outcome.file).filename().string();
+    if (outcome.ok)
+      logger_->information("restore drill passed: %s restored into the scratch database; row counts, checksums and "
+                           "sentinel match its manifest (%.1f s)",
+                           name, outcome.durationSeconds);
+    else
+      logger_->error("restore drill FAILED for %s: %s", name.empty() ? std::string("(no backup)") : name,
+                     outcome.summary());
+    try {
+      DrillJournal(*db_).record(outcome, "scheduled", environment);
+    } catch (const std::exception& e) {
+      logger_->error("cannot record the restore drill: %s", std::string(e.what()));
+    }
+    auto payload = json::object();
+    payload->set("file", name);
+    if (outcome.ok) payload->set("durationSeconds", outcome.durationSeconds);
+    else payload->set("error", outcome.summary());
+    events_->publish(outcome.ok ? topics::kRestoreDrillSucceeded.name : topics::kRestoreDrillFailed.name, payload);
+    refreshGauges();
+    if (!outcome.ok) throw std::runtime_error("restore drill of " + (name.empty() ? "(no backup)" : name) +
+                                              " failed: " + outcome.summary());
   }
 
   void publishPending() {
@@ -305,6 +365,13 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
       }
     } catch (const std::exception& e) {
       logger_->warning("cannot read backup_runs: %s", std::string(e.what()));
+    }
+    try {
+      DrillState drill = DrillJournal(*db_).state();
+      if (drill.lastSucceeded) gauges_.drillSuccess->Add({}).Set(*drill.lastSucceeded ? 1 : 0);
+      if (drill.lastSuccessSeconds) gauges_.drillTimestamp->Add({}).Set(*drill.lastSuccessSeconds);
+    } catch (const std::exception& e) {
+      logger_->warning("cannot read backup_restore_drills: %s", std::string(e.what()));
     }
   }
 

@@ -49,7 +49,7 @@ BackupOutcome BackupRunner::run(const BackupOptions& options) {
   outcome.startedAt = isoTimestamp(started);
   try {
     // Before the dump, so the backup holds every entry the checkpoint covers.
-    dumpAndPublish(outcome, takeAuditCheckpoint(options));
+    dumpAndPublish(outcome, options, takeAuditCheckpoint(options));
     if (options.verify) {
       auto v = verifyBackup(outcome.file, database_, settings_);
       if (!v.ok) {
@@ -106,7 +106,8 @@ std::string BackupRunner::takeAuditCheckpoint(const BackupOptions& options) {
   }
 }
 
-void BackupRunner::dumpAndPublish(BackupOutcome& outcome, const std::string& auditCheckpoint) {
+void BackupRunner::dumpAndPublish(BackupOutcome& outcome, const BackupOptions& options,
+                                  const std::string& auditCheckpoint) {
   if (std::string warning = ensurePrivateDirectory(settings_.backupDir); !warning.empty())
     logger_.warning("backup_dir: %s", warning);
   // Before the first byte: a full disk refuses the run instead of failing half-way.
@@ -125,6 +126,8 @@ void BackupRunner::dumpAndPublish(BackupOutcome& outcome, const std::string& aud
     }
   } guard{temp};
 
+  // The last write before the snapshot: the dump then holds the row that names it.
+  if (options.writeSentinel) options.writeSentinel(name, isoTimestamp(now));
   auto steady = std::chrono::steady_clock::now();
   DumpResult dump;
   std::uint64_t sqlBytes = 0;

@@ -22,6 +22,12 @@ struct BackupOptions {
   /// Takes the audit log's signed checkpoint for the manifest (AuditCheckpoints::checkpointNow);
   /// unset, or nullopt from it, leaves the manifest without one.
   std::function<std::optional<std::string>()> auditCheckpoint;
+  /// Writes the backup_sentinel row naming this backup (file name, manifest createdAt) into
+  /// the live database just before the dump (backup_sentinel.hpp); a failure fails the run,
+  /// since a restore drill of that backup could not prove whose data it restored. Unset: no
+  /// sentinel (tests that dump a bare database).
+  using SentinelWriter = std::function<void(const std::string& file, const std::string& createdAt)>;
+  SentinelWriter writeSentinel;
 };
 
 struct BackupOutcome {
@@ -45,7 +51,7 @@ class BackupRunner {
   BackupOutcome run(const BackupOptions& options);
 
  private:
-  void dumpAndPublish(BackupOutcome& outcome, const std::string& auditCheckpoint);
+  void dumpAndPublish(BackupOutcome& outcome, const BackupOptions& options, const std::string& auditCheckpoint);
   /// The checkpoint for the manifest, "" when there is none. A failure is logged, not fatal:
   /// the backup matters more than its copy of the checkpoint.
   std::string takeAuditCheckpoint(const BackupOptions& options);

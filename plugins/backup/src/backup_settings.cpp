@@ -49,6 +49,10 @@ void S3Settings::describe(ConfigReader& r, S3Settings& s) {
       });
 }
 
+void RestoreDrillSettings::describe(ConfigReader& r, RestoreDrillSettings& s) {
+  r.boolean("enabled", s.enabled).string("schedule", s.schedule);
+}
+
 namespace {
 
 // An environment variable read as a whole integer; nullopt when unset or not one.
@@ -84,7 +88,8 @@ void BackupSettings::describe(ConfigReader& r, BackupSettings& s) {
       .integer("publish_interval_seconds", 1, 3600, s.publishIntervalSeconds)
       .string("signing_key", s.signing.secret)
       .string("encryption_key", s.encryptionKeyText)
-      .section("s3", s.s3);
+      .section("s3", s.s3)
+      .section("restore_drill", s.restoreDrill);
 }
 
 void BackupSettings::finish(BackupSettings& s) {

@@ -29,6 +29,16 @@ struct S3Settings {
   static void describe(ConfigReader& r, S3Settings& s);
 };
 
+/// The `restore_drill:` keys: the scheduled restore drill (restore_drill.hpp).
+struct RestoreDrillSettings {
+  bool enabled = true;
+  /// Cron in UTC; daily, two hours after the default backup. "off" (or empty) disables it too.
+  std::string schedule = "0 4 * * *";
+  bool scheduled() const { return enabled && !schedule.empty() && schedule != "off"; }
+
+  static void describe(ConfigReader& r, RestoreDrillSettings& s);
+};
+
 /// See signing_key.hpp.
 struct SigningKey {
   std::string secret;  ///< never logged
@@ -53,6 +63,7 @@ struct BackupSettings {
   std::string psql = "psql";
   int publishIntervalSeconds = 30;
   S3Settings s3;
+  RestoreDrillSettings restoreDrill;
   /// `signing_key` / $BACKUP_SIGNING_KEY as configured; resolveSigningKey() completes it.
   SigningKey signing;
   /// `encryption_key` / $BACKUP_ENCRYPTION_KEY as given (64 hex digits); empty: backups are

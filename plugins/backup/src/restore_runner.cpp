@@ -135,12 +135,18 @@ std::vector<TableStats> tableStats(const DatabaseTarget& target) {
 }
 
 Verification verifyBackup(const std::string& path, const DatabaseTarget& source, const BackupSettings& settings,
-                          bool forceUnsigned) {
+                          bool forceUnsigned, const VerifyExtras& extras) {
   Verification v;
   try {
     auto backup = checkBackupFile(path, settings.encryption);
     v.forcedPast = requireSignature(backup, settings.signing, forceUnsigned);
     std::vector<TableStats> restored;
+    std::vector<std::string> extra;
+    // While the scratch copy exists: its statistics and the caller's own checks.
+    auto inspect = [&](const DatabaseTarget& scratch, bool markerStays) {
+      restored = markerStays ? withoutScratchMarker(tableStats(scratch)) : tableStats(scratch);
+      if (extras.alsoCheck) extra = extras.alsoCheck(scratch, backup.manifest);
+    };
     if (source.engine == Engine::SQLite) {
       DatabaseTarget scratch;
       scratch.engine = Engine::SQLite;
@@ -153,19 +159,31 @@ Verification verifyBackup(const std::string& path, const DatabaseTarget& source,
         }
       } cleanup{scratch.sqlitePath};
       restoreBackup(backup, scratch, settings);
-      restored = tableStats(scratch);
+      inspect(scratch, false);
     } else if (!settings.verifyDatabaseUrl.empty()) {
       auto scratch = parseDatabaseUrl(settings.verifyDatabaseUrl, "/");
       if (namesSameDatabase(scratch, source))  // validation refuses this too; never drop the live database
         throw std::runtime_error("verify_database_url names the live database " + source.describe());
       VerifyScratchLease lease(scratch, source);
+      // Declared after the lease, so it runs while the lease still holds the database.
+      struct Emptier {
+        const DatabaseTarget* scratch;
+        ~Emptier() {
+          if (!scratch) return;
+          try {
+            emptyScratchDatabase(*scratch);
+          } catch (...) {
+            // the next verification replaces the content anyway
+          }
+        }
+      } emptier{extras.emptyScratchAfter ? &scratch : nullptr};
       restoreBackup(backup, scratch, settings, true);
-      restored = withoutScratchMarker(tableStats(scratch));
+      inspect(scratch, true);
     } else {
       auto scratch = createScratchDatabase(source);
       try {
         restoreBackup(backup, scratch, settings);
-        restored = tableStats(scratch);
+        inspect(scratch, false);
       } catch (...) {
         try {
           dropDatabase(source, scratch.database);
@@ -176,6 +194,7 @@ Verification verifyBackup(const std::string& path, const DatabaseTarget& source,
       dropDatabase(source, scratch.database);
     }
     v.differences = compareTables(backup.manifest.tables, restored);
+    v.differences.insert(v.differences.end(), extra.begin(), extra.end());
     v.ok = v.differences.empty();
     if (v.ok)
       writeFileAtomically(verifiedPath(path), "{\"verifiedAt\":\"" + isoNow() + "\",\"tables\":" +

@@ -7,6 +7,7 @@
 #include "held_file.hpp"
 #include "manifest.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,12 +57,23 @@ struct Verification {
   std::string forcedPast;                ///< the signature problem --force-unsigned overrode
 };
 
+/// What a caller checks in the restored scratch copy besides row counts and checksums (the
+/// restore drill: the sentinel); one line per problem, empty when fine.
+using ScratchCheck = std::function<std::vector<std::string>(const DatabaseTarget& scratch, const Manifest& manifest)>;
+
+struct VerifyExtras {
+  ScratchCheck alsoCheck;
+  /// Empty the verify_database_url scratch database afterwards (its marker stays): a drill
+  /// leaves no copy of the data behind. The temporary database or file is always removed.
+  bool emptyScratchAfter = false;
+};
+
 /// Restores into a scratch database (a temp SQLite file; for PostgreSQL verify_database_url,
 /// held by a VerifyScratchLease, or a temporary database on the source's server), compares
 /// with the manifest and, when equal, writes the ".verified" marker beside the backup.
 /// The signature is required like for a restore (the scratch restore runs the dump too),
 /// unless `forceUnsigned`.
 Verification verifyBackup(const std::string& path, const DatabaseTarget& source, const BackupSettings& settings,
-                          bool forceUnsigned = false);
+                          bool forceUnsigned = false, const VerifyExtras& extras = {});
 
 }  // namespace cc::backup

@@ -9,17 +9,14 @@
 using namespace Poco::Data::Keywords;
 
 namespace cc::backup {
-namespace {
 
-std::string newId() {
+std::string newJournalId(const char* prefix) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "bkp_%016llx%08llx", static_cast<unsigned long long>(rng()),
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s_%016llx%08llx", prefix, static_cast<unsigned long long>(rng()),
                 static_cast<unsigned long long>(rng() & 0xffffffffULL));
   return buf;
 }
-
-}  // namespace
 
 double isoToUnixSeconds(const std::string& iso) {
   int y, mo, d, h, mi;
@@ -50,7 +47,7 @@ RunRecord recordOf(const BackupOutcome& outcome) {
 std::string RunJournal::record(const BackupOutcome& outcome, const std::string& triggeredBy,
                                const std::string& environment, bool published) {
   RunRecord r = recordOf(outcome);
-  std::string id = newId(), startedAt = outcome.startedAt, trigger = triggeredBy, env = environment;
+  std::string id = newJournalId("bkp"), startedAt = outcome.startedAt, trigger = triggeredBy, env = environment;
   std::string s3Key = outcome.s3Key;
   int verified = outcome.verified ? 1 : 0;
   std::string publishedSql = published ? db_.nowSql() : "NULL";

@@ -54,6 +54,8 @@ json::ObjectPtr eventPayload(const RunRecord& run);
 inline std::string eventTopic(const RunRecord& run) {
   return run.status == "succeeded" ? topics::kBackupSucceeded.name : topics::kBackupFailed.name;
 }
+/// A random row id, "<prefix>_<24 hex digits>" (backup_runs: "bkp", backup_restore_drills: "drl").
+std::string newJournalId(const char* prefix);
 /// Unix seconds of an ISO-8601 UTC timestamp ("2025-01-15T02:00:00.000Z"); 0 when malformed.
 double isoToUnixSeconds(const std::string& iso);
 

@@ -65,6 +65,13 @@ VerifyScratchLease::~VerifyScratchLease() {
   }
 }
 
+void emptyScratchDatabase(const DatabaseTarget& scratch) {
+  auto s = openPostgres(scratch);
+  s.begin();
+  for (auto& d : dropStatements(s, true)) s << d.statement, now;
+  s.commit();
+}
+
 std::vector<TableStats> withoutScratchMarker(std::vector<TableStats> stats) {
   stats.erase(std::remove_if(stats.begin(), stats.end(), [](const TableStats& t) { return t.name == kVerifyScratchMarker; }),
               stats.end());

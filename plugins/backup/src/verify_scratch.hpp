@@ -29,6 +29,9 @@ class VerifyScratchLease {
   Poco::Data::Session session_;  ///< holds the advisory lock until the lease ends
 };
 
+/// Drops everything in the scratch database but its marker (call while holding the lease).
+void emptyScratchDatabase(const DatabaseTarget& scratch);
+
 /// `stats` without the marker table (it is not part of any backup).
 std::vector<TableStats> withoutScratchMarker(std::vector<TableStats> stats);
 

@@ -24,7 +24,9 @@ inline std::string pluginYaml(const std::string& backupDir, const std::string& e
   // (A repeated key in a plugin's config map is not reported: yaml-cpp keeps the first.)
   std::string minimum = extra.find("min_dump_bytes") == std::string::npos ? ", min_dump_bytes: 100" : "";
   std::string schedule = extra.find("schedule:") == std::string::npos ? ", schedule: \"off\"" : "";
-  return cc::test::bundledPlugin("backup", "{ backup_dir: \"" + backupDir + "\"" + schedule + minimum +
+  // The daily restore drill too, unless the test configures it.
+  std::string drill = extra.find("restore_drill:") == std::string::npos ? ", restore_drill: { enabled: false }" : "";
+  return cc::test::bundledPlugin("backup", "{ backup_dir: \"" + backupDir + "\"" + schedule + drill + minimum +
                                                (extra.empty() ? "" : ", " + extra) + " }");
 }
 

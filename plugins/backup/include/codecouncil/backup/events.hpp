@@ -21,4 +21,17 @@ inline const TopicSpec kBackupFailed{
     "a backup run failed",
     Severity::Critical, EventResource{"backup", ""}};
 
+inline const TopicSpec kRestoreDrillSucceeded{
+    "backup_restore_drill_succeeded",
+    {{"file", FieldType::String, true}, {"durationSeconds", FieldType::Number, true}},
+    "the restore drill restored the newest backup into the scratch database and it matched its manifest and sentinel",
+    Severity::Info, EventResource{"backup", "file"}};
+
+inline const TopicSpec kRestoreDrillFailed{
+    "backup_restore_drill_failed",
+    {{"file", FieldType::String, true}, {"error", FieldType::String, true}},
+    "the restore drill could not restore the newest backup, or the restored copy differs from its manifest or "
+    "sentinel (file is empty when there was no backup)",
+    Severity::Critical, EventResource{"backup", "file"}};
+
 }  // namespace cc::backup::topics
