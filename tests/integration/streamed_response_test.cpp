@@ -3,20 +3,18 @@
 // stops the writer, never the server), a throwing writer truncates the body, HEAD and HTTP/1.0,
 // TLS, and no writer outliving the plugin at shutdown. The routes are tests/plugins/tp_stream's.
 #include "support/host_process.hpp"
+#include "support/test_certificates.hpp"
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -24,6 +22,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace cc::test;
 using Clock = std::chrono::steady_clock;
@@ -52,45 +51,44 @@ std::string expectedLines(long from, long to) {
 // mid-body and see the chunk framing, which an HTTP client library hides.
 class Wire {
  public:
-  explicit Wire(int port, int receiveBuffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ >= 0 && receiveBuffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) hangUp();
+  explicit Wire(int port, int receiveBuffer = 0) : socket_(Poco::Net::SocketAddress::IPv4) {
+    try {
+      if (receiveBuffer > 0) socket_.setReceiveBufferSize(receiveBuffer);  // before connecting: the window
+      socket_.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+      connected_ = true;
+    } catch (const Poco::Exception&) {
+    }
   }
-  ~Wire() { hangUp(); }
   Wire(const Wire&) = delete;
   Wire& operator=(const Wire&) = delete;
 
   bool send(const std::string& bytes) {
-    return fd_ >= 0 && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    return connected_ && socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size())) == static_cast<int>(bytes.size());
   }
   /// Appends to `got` until `enough(got)`, the peer closes (closed() is then true) or the timeout.
   void read(std::string& got, int timeoutMs, const std::function<bool(const std::string&)>& enough = {}) {
     auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (fd_ >= 0 && !closed_ && !(enough && enough(got)) && Clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      char buffer[65536];
-      ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    std::vector<char> buffer(65536);
+    while (connected_ && !closed_ && !(enough && enough(got)) && Clock::now() < deadline) {
+      if (!socket_.poll(Poco::Timespan(0, 50000), Poco::Net::Socket::SELECT_READ)) continue;
+      int n = 0;
+      try {
+        n = socket_.receiveBytes(buffer.data(), static_cast<int>(buffer.size()));
+      } catch (const Poco::Exception&) {
+        n = 0;  // reset by the host
+      }
       if (n <= 0) {
         closed_ = true;
         break;
       }
-      got.append(buffer, static_cast<std::size_t>(n));
+      got.append(buffer.data(), static_cast<std::size_t>(n));
     }
   }
   bool closed() const { return closed_; }
-  void hangUp() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
 
  private:
-  int fd_ = -1;
+  Poco::Net::StreamSocket socket_;
+  bool connected_ = false;
   bool closed_ = false;
 };
 
@@ -319,18 +317,13 @@ TEST_F(StreamedResponse, Http10GetsTheBodyUntilClose) {
 
 // Over TLS, read by an HTTP client library that decodes the chunks itself.
 TEST(StreamedResponseTls, StreamsOverHttps) {
-  HostProcess host(streamPlugin());
-  auto cert = host.dir().path() / "cert.pem";
-  auto key = host.dir().path() / "key.pem";
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + key.string() +
-                    " -out " + cert.string() + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  int tlsPort = freePort();
-  std::string config = readFile(host.configPath());
-  config.replace(config.find("  shutdown_grace_seconds: 5\n"), 27,
-                 "  shutdown_grace_seconds: 5\n  tls:\n    enabled: true\n    port: " + std::to_string(tlsPort) +
-                     "\n    certificate: " + cert.string() + "\n    private_key: " + key.string() + "\n");
-  writeFile(host.configPath(), config);
+  TempDir certificates;
+  auto certificate = makeLoopbackCertificate(certificates.path(), "host");
+  ASSERT_TRUE(certificate) << "the openssl tool made no certificate";
+  const int tlsPort = freePort();
+  HostProcess host(streamPlugin(), "server:\n  tls:\n    enabled: true\n    port: " + std::to_string(tlsPort) +
+                                       "\n    certificate: " + certificate->certificateFile +
+                                       "\n    private_key: " + certificate->privateKeyFile + "\n");
   ASSERT_TRUE(host.start()) << host.output();
 
   Poco::Net::Context::Ptr ctx = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",

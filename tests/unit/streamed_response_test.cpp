@@ -109,10 +109,7 @@ TEST(ResponseStream, MiddlewareSeesTheStreamAndAnErrorAfterItReplacesIt) {
     next();
     sawWriter = static_cast<bool>(res.bodyWriter);
   }});
-  Request req;
-  req.method = "GET";
-  req.path = "/s";
-  req.requestId = "rid";
+  Request req{"GET", "/s"};
   Response res;
   f.pipeline.handle(req, res);
   EXPECT_TRUE(sawWriter);
