@@ -71,11 +71,22 @@ struct Request {
   }
 };
 
+/// Produces a streamed body piece by piece (see Response::stream). Appends the next piece to
+/// `piece` (passed in empty) and returns true to be called again, or false when that piece was
+/// the last (it may be empty). It may block (a database page read): it runs on a handler thread,
+/// once per piece, only after the previous piece reached the client's socket, so a slow client
+/// costs no memory. Throwing ends the response without its last chunk: the client sees a
+/// truncated body, never a wrong status. Destroyed when the response ends, however it ends.
+using BodyWriter = std::function<bool(std::string& piece)>;
+
 struct Response {
   int status = 200;
   std::string body;
   std::string contentType = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Set by stream(): the body comes from this writer, after the handler and the middleware
+  /// returned, instead of from `body`. The host never calls it for HEAD or a bodyless status.
+  BodyWriter bodyWriter;
 
   void setHeader(const std::string& name, const std::string& value) {
     std::string key = lowerAscii(name);
@@ -96,6 +107,7 @@ struct Response {
     status = code;
     contentType = "application/json";
     body = json::stringify(value);
+    bodyWriter = nullptr;  // a response has one body: this one replaces a stream
   }
   void error(int code, const std::string& message) {
     json::ObjectPtr o = json::object();
@@ -106,6 +118,16 @@ struct Response {
     status = code;
     contentType = std::move(type);
     body = std::move(content);
+    bodyWriter = nullptr;
+  }
+  /// Answers `code` with a body produced piece by piece by `writer` (see BodyWriter), sent
+  /// chunked to HTTP/1.1 clients and until close to HTTP/1.0 ones, in constant memory
+  /// whatever its size. Headers set before or after still go out; `body` is cleared.
+  void stream(int code, std::string type, BodyWriter writer) {
+    status = code;
+    contentType = std::move(type);
+    body.clear();
+    bodyWriter = std::move(writer);
   }
 };
 
