@@ -5,10 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <Poco/Base64Encoder.h>
-
 #include <random>
-#include <sstream>
 
 namespace {
 
@@ -19,19 +16,24 @@ using cc::OpaqueCursor;
 const OpaqueCursor kTimeline({"t1", {CursorField::Text, CursorField::Text, CursorField::Number}});
 const OpaqueCursor kPadded({"c1", {CursorField::Number}, ':', 18, 28});
 
-std::string base64url(const std::string& raw) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-  enc.rdbuf()->setLineLength(0);
-  enc << raw;
-  enc.close();
-  return out.str();
+/// base64url of `raw` ("version|field|..."), made by a format whose fields are all text: any
+/// clean line a client could send. The first test pins encode() to an independent encoding.
+std::string anyLine(const std::string& raw) {
+  std::vector<std::string> parts(1);
+  for (char c : raw) {
+    if (c == '|') parts.emplace_back();
+    else parts.back() += c;
+  }
+  std::vector<CursorField> kinds(parts.size() - 1, CursorField::Text);
+  std::vector<CursorValue> values(parts.begin() + 1, parts.end());
+  return OpaqueCursor({parts[0], kinds}).encode(values);
 }
 
 TEST(OpaqueCursor, RoundTripsAndKeepsTheTextFormatsPluginsAlreadyHandedOut) {
   std::vector<CursorValue> key = {std::string("2025-01-15T10:00:00.000Z"), std::string("audit"), std::int64_t{42}};
   std::string cursor = kTimeline.encode(key, "user-1");
-  EXPECT_EQ(cursor, base64url("t1|user-1|2025-01-15T10:00:00.000Z|audit|42"));
+  // base64url of "t1|user-1|2025-01-15T10:00:00.000Z|audit|42", as admin's timeline made it.
+  EXPECT_EQ(cursor, "dDF8dXNlci0xfDIwMjUtMDEtMTVUMTA6MDA6MDAuMDAwWnxhdWRpdHw0Mg");
   EXPECT_EQ(cursor.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
             std::string::npos);
   auto back = kTimeline.decode(cursor, "user-1");
@@ -47,7 +49,7 @@ TEST(OpaqueCursor, RoundTripsAndKeepsTheTextFormatsPluginsAlreadyHandedOut) {
 
 TEST(OpaqueCursor, RefusesWhatItDidNotMake) {
   const std::string good = "t1|user-1|2025-01-15T10:00:00.000Z|audit|42";
-  ASSERT_TRUE(kTimeline.decode(base64url(good), "user-1"));
+  ASSERT_TRUE(kTimeline.decode(anyLine(good), "user-1"));
   for (const std::string& raw : {
            std::string("t2|user-1|2025-01-15T10:00:00.000Z|audit|42"),   // another version
            std::string("t1|user-1|2025-01-15T10:00:00.000Z|audit"),      // a field missing
@@ -57,17 +59,19 @@ TEST(OpaqueCursor, RefusesWhatItDidNotMake) {
            std::string("t1|user-1|2025-01-15T10:00:00.000Z|audit|4x"),   // not a number
            std::string("t1|user-1|2025-01-15T10:00:00.000Z|audit|"),     // an empty number
            std::string("t1|user-1|2025-01-15T10:00:00.000Z|audit|1000000000000000000"),  // 19 digits
-           std::string("t1|user-1|2025-01-15\x01T10|audit|42"),          // a control character
-           std::string("t1|user-1|2025-01-15\xff|audit|42"),             // not UTF-8
        }) {
-    EXPECT_FALSE(kTimeline.decode(base64url(raw), "user-1")) << raw;
+    EXPECT_FALSE(kTimeline.decode(anyLine(raw), "user-1")) << raw;
   }
+  // Bytes encode() never writes: "t1|user-1|2025-01-15<byte>|audit|42" with a control
+  // character, and with a byte that is not UTF-8.
+  EXPECT_FALSE(kTimeline.decode("dDF8dXNlci0xfDIwMjUtMDEtMTUBVDEwfGF1ZGl0fDQy", "user-1"));
+  EXPECT_FALSE(kTimeline.decode("dDF8dXNlci0xfDIwMjUtMDEtMTX_fGF1ZGl0fDQy", "user-1"));
   // Another scope, no scope, and the scope where none was bound.
-  EXPECT_FALSE(kTimeline.decode(base64url(good), "user-2"));
-  EXPECT_FALSE(kTimeline.decode(base64url(good)));
-  EXPECT_FALSE(kTimeline.decode(base64url("t1|2025-01-15T10:00:00.000Z|audit|42"), "user-1"));
+  EXPECT_FALSE(kTimeline.decode(anyLine(good), "user-2"));
+  EXPECT_FALSE(kTimeline.decode(anyLine(good)));
+  EXPECT_FALSE(kTimeline.decode(anyLine("t1|2025-01-15T10:00:00.000Z|audit|42"), "user-1"));
   // Not base64url: padding, the standard alphabet, an impossible length, empty, oversized.
-  for (const std::string& text : {base64url(good) + "=", std::string("YzE6+/"), std::string("abcde"), std::string(),
+  for (const std::string& text : {anyLine(good) + "=", std::string("YzE6+/"), std::string("abcde"), std::string(),
                                   std::string(513, 'A'), std::string("a b"), std::string("%41")})
     EXPECT_FALSE(kTimeline.decode(text, "user-1")) << text;
   // The same bytes with a spare bit set in the last character: not the text encode() makes.
