@@ -309,6 +309,11 @@ class AttackHost {
       "auth:\n  login_failures_per_account: 1000000\n  login_window_seconds: 86400\n"
       "  signup_window_seconds: 86400\n";
 
+  /// One credit pack on sale, so POST /api/credits/purchase reaches Stripe for a real pack id
+  /// and every attack on it is refused for its own flaw, not for an empty catalog.
+  static constexpr const char* kCreditPackId = "small";
+  static constexpr const char* kCreditPacks = ", credit_packs: { small: { price_id: price_pack_small, credits: 100 } }";
+
   /// A token signed with the host's own key for any subject and expiry.
   std::string validTokenFor(const std::string& sub, std::int64_t exp) const {
     return forgeToken(kHs256Header, claims(sub, exp), jwtSecret);
@@ -323,7 +328,7 @@ class AttackHost {
         "analysis_runs_per_month: unlimited }";
     return cc::test::bundledPlugin("audit") + cc::test::bundledPlugin("metrics") +
            cc::test::bundledPlugin("ratelimit", "{ tiers: { free: " + unlimited + " } }") +
-           cc::test::bundledPlugin("billing", cc::billing::test::billingConfig(stripe)) +
+           cc::test::bundledPlugin("billing", cc::billing::test::billingConfig(stripe, kCreditPacks)) +
            cc::test::bundledPlugin("analysis", "{ analyzer: builtin }") +
            cc::test::bundledPlugin("admin", "{ web_root: '" + webRoot + "' }") +
            cc::test::bundledPlugin("backup", "{ schedule: 'off' }");
@@ -469,7 +474,8 @@ class AttackRunner {
   explicit AttackRunner(AttackHost& h) : h_(h), snapshotter_(h.url(), kUnsnapshottedTables) {}
 
   /// Sends every attack; after each: the expected status and JSON error, every table unchanged,
-  /// the rate-limit counters moved by exactly what the request counts for. After the batch:
+  /// the rate-limit counters moved by exactly what the request counts for, no call to Stripe
+  /// (a refused request must not create a customer or a checkout session). After the batch:
   /// the host is alive and the audit log got exactly the expected entries.
   void run(const std::vector<Attack>& attacks) {
     const long auditMark = lastAuditId();
@@ -477,6 +483,7 @@ class AttackRunner {
     Fingerprint before = snapshotter_.take();
     auto trackerBefore = tracker();
     auto throttleBefore = throttleCounts();
+    std::size_t stripeCallsBefore = h_.stripe.requests().size();
     for (const auto& a : attacks) {
       SCOPED_TRACE("attack: " + a.name + " (" + a.method + " " + a.path.substr(0, 120) + ")");
       HttpResult r;
@@ -504,6 +511,11 @@ class AttackRunner {
       auto throttleAfter = throttleCounts();
       expectThrottleDelta(a, r, throttleBefore, throttleAfter);
       throttleBefore = std::move(throttleAfter);
+
+      const auto stripeCalls = h_.stripe.requests();
+      EXPECT_EQ(stripeCalls.size(), stripeCallsBefore)
+          << "the request called Stripe: " << (stripeCalls.empty() ? "" : stripeCalls.back().method + " " + stripeCalls.back().path);
+      stripeCallsBefore = stripeCalls.size();
     }
     ASSERT_EQ(cc::test::http(h_.host.port(), "GET", "/healthz").status, 200) << "host died: " << h_.host.output();
     expectAuditEntriesSince(auditMark, expectedLoginFailures);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 
 using namespace cc::badinput;
 using cc::test::HttpResult;
@@ -94,6 +95,11 @@ std::vector<BodyEndpoint> bodyEndpoints(const AttackHost& h) {
       {"POST", "/api/subscriptions/cancel", Who::User, {{"atPeriodEnd", FieldType::Boolean, "true"}}},  // none: 404
       {"POST", "/api/subscriptions/change-plan", Who::User, {{"newPlanId", FieldType::String, "\"startup_annual\""}}},
       {"POST", "/api/subscriptions/preview-change", Who::User, {{"planId", FieldType::String, "\"startup_annual\""}}},
+      // Never subscribed: 409 before Stripe is asked. The route reads no body at all, so every
+      // body attack must end in that same refusal.
+      {"POST", "/api/subscriptions/portal", Who::User, {}, 16 * 1024},
+      // A well-formed id that is not on sale: 400 before a customer or checkout session exists.
+      {"POST", "/api/credits/purchase", Who::User, {{"pack", FieldType::String, "\"no_such_pack\""}}, 16 * 1024},
       {"POST", "/api/admin/users/no-such-user/suspend", Who::Admin, {{"reason", FieldType::String, "\"fraud\""}}},
       {"POST", "/api/admin/users/no-such-user/reactivate", Who::Admin, {}},
   };
@@ -280,6 +286,11 @@ const std::vector<AuthRoute> kAuthRoutes = {
     {"POST", "/api/subscriptions/cancel", false},
     {"POST", "/api/subscriptions/change-plan", false},
     {"POST", "/api/subscriptions/preview-change", false},
+    {"POST", "/api/subscriptions/portal", false},
+    {"GET", "/api/subscriptions/invoices", false},
+    {"GET", "/api/credits", false},
+    {"GET", "/api/credits/packs", false},
+    {"POST", "/api/credits/purchase", false},
     {"GET", "/api/rate-limit/usage", false},
     {"POST", "/api/gemini/analyze", false},
     {"GET", "/api/analyses", false},
@@ -288,12 +299,157 @@ const std::vector<AuthRoute> kAuthRoutes = {
     {"GET", "/api/admin/analytics", true},
     {"GET", "/api/admin/audit-logs", true},
     {"GET", "/api/admin/users", true},
+    {"GET", "/api/admin/users/export", true},
     {"GET", "/api/admin/users/some-id", true},
+    {"GET", "/api/admin/users/some-id/timeline", true},
     {"POST", "/api/admin/users/some-id/suspend", true},
     {"POST", "/api/admin/users/some-id/reactivate", true},
 };
 
+/// Routes no token is needed for, so kAuthRoutes has no place for them, and where each one's
+/// input is attacked. Signup and login are bodyEndpoints; the GET routes here read no input
+/// but the token, which must change nothing (PublicRoutesAnswerForgedTokensAsAnonymousCalls).
+const std::map<std::string, std::string> kPublicRoutes = {
+    {"POST /api/auth/signup", "bodyEndpoints"},
+    {"POST /api/auth/login", "bodyEndpoints"},
+    {"POST /api/billing/stripe/webhook", "bad_input_webhook_test.cpp"},
+    {"GET /admin/*path", "bad_input_static_test.cpp"},
+    {"GET /healthz", "kPublicReads"},
+    {"GET /readyz", "kPublicReads"},
+    {"GET /api/openapi.yaml", "kPublicReads"},
+    {"GET /api/subscriptions/plans", "kPublicReads"},
+    {"GET /metrics", "kPublicReads"},
+};
+const std::vector<std::string> kPublicReads = {"/healthz", "/readyz", "/api/openapi.yaml", "/api/subscriptions/plans",
+                                               "/metrics"};
+
+// ---- the host's own route list ---------------------------------------------------------------
+
+struct RegisteredRoute {
+  std::string method, pattern;
+  std::string key() const { return method + " " + pattern; }
+};
+
+std::vector<std::string> pathSegments(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream in(path.substr(0, path.find('?')));
+  for (std::string seg; std::getline(in, seg, '/');)
+    if (!seg.empty()) out.push_back(seg);
+  return out;
+}
+
+/// What `codecouncil plugins` lists under "routes:" ("  GET /api/x/:id  (owner)" lines).
+std::vector<RegisteredRoute> registeredRoutes(const std::string& configPath, std::string& output) {
+  auto listing = cc::test::runHost({"plugins", "--config", configPath});
+  output = listing.output;
+  std::vector<RegisteredRoute> routes;
+  if (listing.exitCode != 0) return routes;
+  std::istringstream in(listing.output);
+  bool inRoutes = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "routes:" || line == "jobs:") {
+      inRoutes = line == "routes:";
+      continue;
+    }
+    std::istringstream row(line);
+    RegisteredRoute r;
+    if (inRoutes && line.rfind("  ", 0) == 0 && row >> r.method >> r.pattern) routes.push_back(r);
+  }
+  return routes;
+}
+
+/// The route the router picks for `method path`: of the patterns that match, the one with the
+/// most literal segments (docs/sdk-reference.md, Routes); nullptr when none matches.
+const RegisteredRoute* routeFor(const std::vector<RegisteredRoute>& routes, const std::string& method,
+                                const std::string& path) {
+  const auto segments = pathSegments(path);
+  const RegisteredRoute* best = nullptr;
+  long bestLiterals = -1;
+  for (const auto& r : routes) {
+    if (r.method != method) continue;
+    const auto pattern = pathSegments(r.pattern);
+    bool matches = true;
+    long literals = 0;
+    for (std::size_t i = 0; matches && i < pattern.size(); ++i) {
+      if (pattern[i][0] == '*') break;  // the rest of the path, however long
+      if (i >= segments.size()) {
+        matches = false;
+      } else if (pattern[i][0] != ':') {
+        matches = pattern[i] == segments[i];
+        ++literals;
+      }
+    }
+    const bool wildcard = !pattern.empty() && pattern.back()[0] == '*';
+    if (!wildcard && pattern.size() != segments.size()) matches = false;
+    if (matches && literals > bestLiterals) {
+      best = &r;
+      bestLiterals = literals;
+    }
+  }
+  return best;
+}
+
 // ---- tests ---------------------------------------------------------------------------------------
+
+TEST_P(BadInput, EveryRouteOfTheBundledPluginsIsInTheSuitesTables) {
+  // The host's own list of what it serves: a route a plugin adds later fails here until the
+  // suite attacks it (kAuthRoutes, bodyEndpoints) or names where it is attacked (kPublicRoutes).
+  std::string output;
+  auto routes = registeredRoutes(h->host.configPath(), output);
+  ASSERT_GT(routes.size(), 20u) << "codecouncil plugins listed too few routes:\n" << output;
+  std::set<std::string> covered;
+  auto cover = [&](const std::string& method, const std::string& path, const std::string& table) {
+    const RegisteredRoute* r = routeFor(routes, method, path);
+    EXPECT_TRUE(r) << table << " has " << method << " " << path << ", which no route serves";
+    if (r) covered.insert(r->key());
+  };
+  for (const auto& route : kAuthRoutes) cover(route.method, route.path, "kAuthRoutes");
+  for (const auto& e : bodyEndpoints(*h)) cover(e.method, e.path, "bodyEndpoints");
+  for (const auto& path : kPublicReads) cover("GET", path, "kPublicReads");
+  for (const auto& [key, where] : kPublicRoutes) {
+    const bool listed = std::any_of(routes.begin(), routes.end(), [&](const auto& r) { return r.key() == key; });
+    EXPECT_TRUE(listed) << "kPublicRoutes names " << key << " (attacked in " << where << "), which no plugin registers";
+    covered.insert(key);
+  }
+  for (const auto& r : routes)
+    EXPECT_TRUE(covered.count(r.key())) << r.key() << " is served but not attacked: add it to kAuthRoutes (and "
+                                        << "bodyEndpoints when it reads a body), or to kPublicRoutes";
+}
+
+TEST_P(BadInput, PublicRoutesAnswerForgedTokensAsAnonymousCalls) {
+  // A forged or broken token on a route that needs none is ignored: the same status as no
+  // token at all, nothing written, and no admin detail (/readyz shows versions and errors to
+  // an admin's token only).
+  std::vector<Attack> attacks;
+  for (const auto& path : kPublicReads) {
+    const int anonymous = h->host.get(path).status;
+    ASSERT_EQ(anonymous, 200) << path;
+    for (const auto& t : tokenCases(*h)) {
+      if (t.status != 401) continue;  // a suspended user's token is a real one, not a forgery
+      Attack a;
+      a.name = "public route with " + t.name;
+      a.path = path;
+      if (!t.authorization.empty()) a.headers["Authorization"] = t.authorization;
+      a.statuses = {anonymous};
+      a.jsonError = false;
+      if (path == "/readyz")
+        a.check = [](const HttpResult& r) { EXPECT_EQ(r.body.find("\"version\""), std::string::npos) << r.body.substr(0, 300); };
+      attacks.push_back(a);
+    }
+  }
+  runner->run(attacks);
+}
+
+TEST_P(BadInput, PurchaseOfAPackOnSaleCallsStripeSoTheNoCallCheckCanFail) {
+  // The control for the Stripe check in AttackRunner: the fake records the checkout session a
+  // valid purchase creates, so a refused attack that had called Stripe would be seen.
+  const auto before = h->stripe.requests("POST", "/v1/checkout/sessions").size();
+  auto r = cc::test::http(h->host.port(), "POST", "/api/credits/purchase",
+                          std::string("{\"pack\":\"") + AttackHost::kCreditPackId + "\"}",
+                          {{"Authorization", "Bearer " + h->userToken}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(h->stripe.requests("POST", "/v1/checkout/sessions").size(), before + 1);
+}
 
 TEST_P(BadInput, ForgedTokenWithTheHostsKeyIsAcceptedSoTheForgeriesFailForTheirFlaw) {
   // The control for the token table: the forging helper makes tokens the host accepts, so each
@@ -421,6 +577,16 @@ TEST_P(BadInput, HostileQueryAndPathParametersAre4xxOrFindNothing) {
       add(Who::Admin, "/api/admin/audit-logs?" + std::string(p) + "=" + v, {200, 400}, totalIsZero);
     for (const auto& p : {"severity", "from", "to"}) add(Who::Admin, "/api/admin/audit-logs?" + std::string(p) + "=" + v, {400});
     add(Who::Admin, "/api/admin/analytics?days=" + v, {400});
+    // The paged lists added since: their limits and opaque cursors are checked before anything
+    // is read (or Stripe is asked, for invoices).
+    for (const auto& p : {"limit", "cursor"}) {
+      add(Who::User, "/api/credits?" + std::string(p) + "=" + v, {400});
+      add(Who::User, "/api/subscriptions/invoices?" + std::string(p) + "=" + v, {400});
+      add(Who::Admin, "/api/admin/users/" + h->userId + "/timeline?" + std::string(p) + "=" + v, {400});
+    }
+    add(Who::Admin, "/api/admin/users/" + v + "/timeline", {400, 404});
+    for (const auto& p : {"format", "status", "suspended", "admin"})
+      add(Who::Admin, "/api/admin/users/export?" + std::string(p) + "=" + v, {400});
     // The host's own 404 and 405 messages quote the path: they must still be valid JSON.
     add(Who::User, "/api/no-such-route/" + v, {400, 404});  // 400: not UTF-8
     Attack wrongMethod;

@@ -5,10 +5,9 @@
 
 #include <codecouncil/billing/events.hpp>
 #include <codecouncil/ratelimit/events.hpp>
+#include <codecouncil/sdk/cursor.hpp>
 #include <codecouncil/sdk/http_error.hpp>
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -18,7 +17,6 @@
 #include <algorithm>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <tuple>
 
 namespace cc::admin {
@@ -26,8 +24,8 @@ namespace cc::admin {
 namespace {
 
 constexpr const char* kTimeFormat = "%Y-%m-%dT%H:%M:%S.%iZ";
-constexpr std::size_t kMaxCursorBytes = 512;
-const char* const kCursorVersion = "t1";
+// "t1|<userId>|<time>|<kind>|<id>" in base64url: the user is the cursor's scope.
+const OpaqueCursor kCursor({"t1", {CursorField::Text, CursorField::Text, CursorField::Number}});
 
 // The form, and a real date and time (no 30 February, no 25:00).
 bool isCanonical(const std::string& t) {
@@ -106,26 +104,6 @@ std::string auditSummary(const audit::AuditRecord& r, const json::ObjectPtr& m) 
   return s + ")";
 }
 
-std::string base64url(const std::string& raw) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-  enc.rdbuf()->setLineLength(0);
-  enc << raw;
-  enc.close();
-  return out.str();
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i)
-    if (i == s.size() || s[i] == sep) {
-      parts.push_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  return parts;
-}
-
 }  // namespace
 
 bool shownBefore(const TimelineKey& a, const TimelineKey& b) {
@@ -163,32 +141,14 @@ std::string shiftedTime(const std::string& time, std::int64_t millis) {
 }
 
 std::string encodeCursor(const std::string& userId, const TimelineKey& key) {
-  return base64url(std::string(kCursorVersion) + "|" + userId + "|" + key.time + "|" + key.kind + "|" +
-                   std::to_string(key.id));
+  return kCursor.encode({key.time, key.kind, key.id}, userId);
 }
 
 TimelineKey decodeCursor(const std::string& userId, const std::string& cursor) {
-  const HttpError bad(400, "cursor is not valid: use the nextCursor of a previous page of this timeline");
-  if (cursor.size() > kMaxCursorBytes ||
-      cursor.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
-    throw bad;
-  std::string raw;
-  try {
-    std::istringstream in(cursor);
-    Poco::Base64Decoder dec(in, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-    raw.assign(std::istreambuf_iterator<char>(dec), std::istreambuf_iterator<char>());
-  } catch (const std::exception&) {
-    throw bad;
-  }
-  auto parts = split(raw, '|');
-  if (parts.size() != 5 || parts[0] != kCursorVersion) throw bad;
-  if (parts[1] != userId) throw HttpError(400, "cursor belongs to another user's timeline");
-  TimelineKey key{parts[2], parts[3], 0};
-  const std::string& id = parts[4];
-  if (!isCanonical(key.time) || canonicalTime(key.time) != key.time || !isKind(key.kind) || id.empty() ||
-      id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
-    throw bad;
-  key.id = std::stoll(id);
+  const std::string invalid = "cursor is not valid: use the nextCursor of a previous page of this timeline";
+  auto values = kCursor.decodeOr400(cursor, userId, invalid, "another user's timeline");
+  TimelineKey key{std::get<std::string>(values[0]), std::get<std::string>(values[1]), std::get<std::int64_t>(values[2])};
+  if (!isCanonical(key.time) || canonicalTime(key.time) != key.time || !isKind(key.kind)) throw HttpError(400, invalid);
   return key;
 }
 

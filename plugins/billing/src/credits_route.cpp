@@ -1,27 +1,19 @@
 #include "credits_route.hpp"
 
 #include <codecouncil/billing/events.hpp>
+#include <codecouncil/sdk/cursor.hpp>
 #include <codecouncil/sdk/json.hpp>
 #include <codecouncil/sdk/query_params.hpp>
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
-#include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
-
-#include <cstdio>
-#include <sstream>
 
 namespace cc::billing {
 namespace {
 
 constexpr int kDefaultPage = 20;
 constexpr int kMaxPage = 100;
-// "c1:" and the id in 18 digits: 21 bytes, a multiple of 3, so base64 needs no '=' padding
-// (which a client would have to percent-encode in a query string).
-constexpr const char* kCursorVersion = "c1:";
-constexpr std::size_t kIdDigits = 18;
-constexpr std::size_t kCursorChars = (3 + kIdDigits) / 3 * 4;
+// "c1:" and the id in 18 digits: 21 bytes, so every cursor has the same 28 characters.
+const OpaqueCursor kCreditCursor({"c1", {CursorField::Number}, ':', 18, 28});
 
 json::ObjectPtr rowJson(const CreditHistoryRow& row) {
   auto o = json::object();
@@ -37,36 +29,12 @@ json::ObjectPtr rowJson(const CreditHistoryRow& row) {
 
 }  // namespace
 
-std::string encodeCreditCursor(std::int64_t lastId) {
-  char digits[32];
-  std::snprintf(digits, sizeof digits, "%0*lld", static_cast<int>(kIdDigits), static_cast<long long>(lastId));
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << kCursorVersion << digits;
-  encoder.close();
-  return out.str();
-}
+std::string encodeCreditCursor(std::int64_t lastId) { return kCreditCursor.encode({lastId}); }
 
 std::optional<std::int64_t> decodeCreditCursor(const std::string& cursor) {
-  if (cursor.size() != kCursorChars) return std::nullopt;
-  for (char c : cursor) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!ok) return std::nullopt;
-  }
-  std::string text;
-  try {
-    std::istringstream in(cursor);
-    Poco::Base64Decoder decoder(in, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
-    text.assign(std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>());
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-  const std::string prefix = kCursorVersion;
-  if (text.size() != prefix.size() + kIdDigits || text.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
-  std::string digits = text.substr(prefix.size());
-  if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  std::int64_t id = std::stoll(digits);  // 18 digits always fit
+  auto values = kCreditCursor.decode(cursor);
+  if (!values) return std::nullopt;
+  std::int64_t id = std::get<std::int64_t>(values->front());
   if (id <= 0) return std::nullopt;
   return id;
 }

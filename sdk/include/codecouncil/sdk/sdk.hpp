@@ -6,6 +6,7 @@
 #include <codecouncil/sdk/configured_plugin.hpp>
 #include <codecouncil/sdk/context.hpp>
 #include <codecouncil/sdk/core_topics.hpp>
+#include <codecouncil/sdk/cursor.hpp>
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/sdk/declarations.hpp>
 #include <codecouncil/sdk/event_fields.hpp>
