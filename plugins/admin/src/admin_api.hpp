@@ -38,6 +38,8 @@ class AdminApi {
   void reactivate(Request& req, Response& res);
   // user_export.cpp
   void exportUsers(Request& req, Response& res);
+  // audit_export_handler.cpp
+  void exportAuditLogs(Request& req, Response& res);
   // timeline_handler.cpp
   void userTimeline(Request& req, Response& res);
 
