@@ -24,6 +24,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <Poco/Exception.h>
+
 #include <vector>
 #include <atomic>
 #include <chrono>
@@ -61,6 +63,8 @@ struct ServerShared {
   /// Around each request handler, which may block its thread (see loop_threads.hpp).
   virtual void handlerStarts() = 0;
   virtual void handlerEnds() = 0;
+  /// The server's error log (a streamed body's writer threw).
+  virtual void logError(const std::string& message) = 0;
   ServerShared(const Exchange& e, ServerLimits l, std::atomic<int>& n) : exchange(e), limits(l), inFlight(n) {}
   virtual ~ServerShared() = default;
 };
@@ -245,9 +249,10 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     write(std::move(res), requestId, 11, false);
   }
 
-  void write(Response res, const std::string& requestId, unsigned version, bool keep) {
-    response_.emplace();
-    auto& out = *response_;
+  // The status line and header fields every answer carries; returns `keep` unless the
+  // response asked for Connection: close.
+  template <class Message>
+  bool fillHead(Message& out, const Response& res, const std::string& requestId, unsigned version, bool keep) {
     out.version(version);
     out.result(static_cast<unsigned>(res.status));
     out.set(bhttp::field::server, "codecouncil");
@@ -258,10 +263,21 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
         if (beast::iequals(value, "close")) keep = false;
         continue;
       }
+      // The framing is the connection's: a handler's own length or coding would lie.
+      if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding")) continue;
       out.set(name, value);
     }
     out.set("X-Request-Id", requestId);
+    return keep;
+  }
+
+  void write(Response res, const std::string& requestId, unsigned version, bool keep) {
     const bool bodyless = res.status / 100 == 1 || res.status == 204 || res.status == 304;
+    if (res.bodyWriter && !bodyless) return writeStreamHead(std::move(res.bodyWriter), res, requestId, version, keep);
+    res.bodyWriter = nullptr;  // bodyless: never called
+    response_.emplace();
+    auto& out = *response_;
+    keep = fillHead(out, res, requestId, version, keep);
     if (!bodyless) out.content_length(res.body.size());
     out.body() = std::move(res.body);
     if (shared_.stopping.load()) keep = false;
@@ -275,8 +291,105 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     });
   }
 
+  // A streamed body (Response::bodyWriter): the head first, then one piece at a time, each
+  // asked of the writer only once the previous one reached the socket, so a slow client holds
+  // one piece of memory and no thread. HTTP/1.1 gets one chunk per piece and the last chunk
+  // after the writer's last piece; HTTP/1.0 has no chunks: the body ends when the connection
+  // closes. Each write must finish within the write timeout; the writer's own time is not the
+  // client's (no deadline while it runs, like a handler's).
+  void writeStreamHead(BodyWriter writer, const Response& res, const std::string& requestId, unsigned version,
+                       bool keep) {
+    writer_ = std::move(writer);
+    streamRequestId_ = requestId;
+    streamedBytes_ = 0;
+    streamHead_.emplace();
+    auto& out = *streamHead_;
+    keep = fillHead(out, res, requestId, version, keep);
+    chunked_ = version >= 11;
+    if (chunked_)
+      out.chunked(true);
+    else
+      keep = false;
+    if (shared_.stopping.load()) keep = false;
+    out.keep_alive(keep);
+    streamKeep_ = keep;
+    headSerializer_.emplace(out);
+    setDeadline(shared_.limits.writeTimeout);
+    bhttp::async_write_header(stream_, *headSerializer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->abandon();
+      self->nextPiece();
+    });
+  }
+
+  void nextPiece() {
+    // Closed meanwhile (shutdown, deadline) after a write had already completed.
+    if (closed_ || !writer_) return abandon();
+    clearDeadline();
+    piece_.clear();
+    bool more = false;
+    std::string failure;
+    shared_.handlerStarts();
+    try {
+      more = writer_(piece_);
+    } catch (const Poco::Exception& e) {
+      failure = e.displayText();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    } catch (...) {
+      failure = "a non-standard exception";
+    }
+    shared_.handlerEnds();
+    if (!failure.empty()) {
+      // The status went out long ago: the client sees a body without its end, never a wrong
+      // status, and the connection closes (nothing else could tell it the body is cut).
+      auto& head = parser_->get();  // the request stays parsed until the next one is read
+      shared_.logError("request " + streamRequestId_ + " " + std::string(head.method_string()) + " " +
+                       std::string(head.target()) + ": streaming the body failed after " +
+                       std::to_string(streamedBytes_) + " bytes: " + failure);
+      return abandon();
+    }
+    if (piece_.empty()) {
+      if (more) {
+        // Nothing to send (a zero-length chunk would end the body): ask again, after
+        // whatever else waits on this thread.
+        net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->nextPiece(); });
+        return;
+      }
+      return endStream();
+    }
+    streamedBytes_ += piece_.size();
+    auto written = [self = this->shared_from_this(), more](beast::error_code ec, std::size_t) {
+      if (ec) return self->abandon();
+      if (more) return self->nextPiece();
+      self->endStream();
+    };
+    setDeadline(shared_.limits.writeTimeout);
+    if (chunked_)
+      net::async_write(stream_, bhttp::make_chunk(net::buffer(piece_)), std::move(written));
+    else
+      net::async_write(stream_, net::buffer(piece_), std::move(written));
+  }
+
+  void endStream() {
+    writer_ = nullptr;  // done: destroyed now, not when the connection goes
+    const bool keep = streamKeep_;
+    auto ended = [self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
+      self->finishRequest();
+      if (ec) return self->closeSocket();
+      if (keep) return self->readHeader();
+      self->lingeringClose();
+    };
+    if (!chunked_) return ended({}, 0);  // HTTP/1.0: closing ends the body
+    setDeadline(shared_.limits.writeTimeout);
+    net::async_write(stream_, bhttp::make_chunk_last(), std::move(ended));
+  }
+
   void finishRequest() {
     response_.reset();
+    headSerializer_.reset();
+    streamHead_.reset();
+    writer_ = nullptr;
+    std::string().swap(piece_);
     continue_.reset();
     bodyTooLarge_ = false;
     if (inRequest_) {
@@ -323,6 +436,9 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
       inRequest_ = false;
       --shared_.inFlight;
     }
+    // However a stream ends (client gone, deadline, shutdown), its writer goes with it.
+    // Never while it runs: both happen on this connection's strand.
+    writer_ = nullptr;
     beast::error_code ignored;
     clearDeadline();
     lowest().shutdown(tcp::socket::shutdown_both, ignored);
@@ -336,6 +452,15 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
+  // Only while a streamed body is written (writeStreamHead .. finishRequest).
+  std::optional<bhttp::response<bhttp::empty_body>> streamHead_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> headSerializer_;
+  BodyWriter writer_;
+  std::string piece_;
+  std::string streamRequestId_;
+  std::uint64_t streamedBytes_ = 0;
+  bool chunked_ = false;
+  bool streamKeep_ = false;
   std::vector<char> scratch_;  // only while lingering
   std::size_t lingered_ = 0;
   unsigned served_ = 0;

@@ -72,7 +72,12 @@ Response Exchange::run(IncomingRequest& in, std::string& requestId) const {
     std::string message = json::parseObject(res.body)->getValue<std::string>("error");
     pipeline_.reject(req, res, res.status, message);
   }
-  if (req.method == "HEAD") res.body.clear();
+  // HEAD: the head only. A streamed body's writer is dropped uncalled (destroyed here, on
+  // this handler thread, while the plugin that made it is certainly loaded).
+  if (req.method == "HEAD") {
+    res.body.clear();
+    res.bodyWriter = nullptr;
+  }
   log(req, res, started);
   requestId = req.requestId;
   return res;
@@ -165,7 +170,11 @@ void Exchange::log(const Request& req, const Response& res, std::chrono::steady_
   text += ' ';
   text += std::to_string(res.status);
   text += ' ';
-  text += std::to_string(res.body.size());
+  // A streamed body is written after this line (its size is not known yet): "-".
+  if (res.bodyWriter)
+    text += '-';
+  else
+    text += std::to_string(res.body.size());
   text += ' ';
   text += std::to_string(micros / 1000);
   text += '.';

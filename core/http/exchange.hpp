@@ -34,7 +34,8 @@ class Exchange {
            LogSink& sink = LogSink::standardError())
       : pipeline_(pipeline), accessLog_(accessLog), accessLogEnabled_(accessLogEnabled), sink_(sink) {}
 
-  /// Runs `in` through the pipeline; never throws. HEAD answers carry no body.
+  /// Runs `in` through the pipeline; never throws. HEAD answers carry no body (and no body
+  /// writer). A streamed answer (Response::bodyWriter) is logged with "-" for its size.
   Response run(IncomingRequest& in, std::string& requestId) const;
 
   /// An answer the connection gives without the pipeline (malformed HTTP, headers too large):

@@ -114,6 +114,7 @@ class HttpServer::Impl : public ServerShared {
   }
   void handlerStarts() override { loop_.enterRequest(); }
   void handlerEnds() override { loop_.leaveRequest(); }
+  void logError(const std::string& message) override { log_.error("%s", message); }
   int openCount() {
     std::lock_guard lock(mutex_);
     return static_cast<int>(open_.size());
@@ -325,6 +326,9 @@ void HttpServer::stop() {
   while (impl_->openCount() > 0 && std::chrono::steady_clock::now() < settle)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->stopThreads();
+  // Destroys every connection left (queued handlers hold them) and with them every streamed
+  // body's writer: none may outlive this call, since a writer's code may live in a plugin's
+  // library, which the host unloads after stop() (Host::shutdown).
   impl_.reset();
 }
 
