@@ -22,16 +22,9 @@ void AdminApi::exportAuditLogs(Request& req, Response& res) {
   if (!providers_.audit)
     throw HttpError(503, std::string(kNoAudit) + ": the audit log cannot be exported").header("Retry-After", "30");
 
-  std::shared_ptr<audit::AuditExport> out;
-  try {
-    out = providers_.audit->exportLog(filters, format == "csv" ? audit::ExportFormat::Csv : audit::ExportFormat::Ndjson);
-  } catch (const std::invalid_argument& e) {
-    throw HttpError(400, e.what());
-  } catch (const std::exception& e) {
-    if (!db_.isUnavailable(e)) throw;
-    log_.warning("audit export failed, the database is unavailable: %s", std::string(e.what()));
-    throw HttpError(503, "the audit log cannot be read right now; try again shortly").header("Retry-After", "1");
-  }
+  std::shared_ptr<audit::AuditExport> out = fromAudit("export", [&] {
+    return providers_.audit->exportLog(filters, format == "csv" ? audit::ExportFormat::Csv : audit::ExportFormat::Ndjson);
+  });
 
   // Who exported what, not the rows: the export is the copy of them.
   auto payload = json::object();
