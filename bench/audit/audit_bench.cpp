@@ -1,10 +1,14 @@
 // Audit query benchmark: loads N (default 1,000,000) hash-chained rows into a fresh SQLite
 // file and, when CC_TEST_POSTGRES_URL is set, a fresh PostgreSQL database; then times the
-// query service (the code behind GET /api/admin/audit-logs) on typical filtered pages.
+// query service (the code behind GET /api/admin/audit-logs) on typical filtered pages, and the
+// export (GET /api/admin/audit-logs/export, `codecouncil audit export`) of every row in both
+// formats against a reference export of a tenth of them: time, bytes and the process's peak
+// memory during each (a memory ratio near 1.0 is constant memory).
 // Exit status 1 when a page's median time is over the budget (default 50 ms); 77 (skipped) when
 // PostgreSQL was not measured, or 1 under the test command's skip policy (CC_TEST_STRICT_SKIPS=1).
 //
 //   build-x/bin/audit_bench [--rows N] [--budget-ms 50] [--runs 15]
+#include "audit_export.hpp"
 #include "audit_query.hpp"
 #include "audit_store.hpp"
 #include "hash_chain.hpp"
@@ -22,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
@@ -182,6 +187,67 @@ bool runCases(cc::Database& db, const Options& o) {
   return ok;
 }
 
+// The process's resident memory (VmRSS) or its peak (VmHWM) in kB, from /proc/self/status.
+long statusKb(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
+  return -1;
+}
+
+// Starts a new peak: Linux resets VmHWM to the current RSS when "5" is written to clear_refs.
+void resetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+struct ExportRun {
+  double seconds = 0;
+  std::int64_t rows = 0, bytes = 0;
+  long peakGrowthKb = 0;  // peak RSS during the export over RSS before it
+  long peakKb = 0;        // the process's peak RSS during the export
+};
+
+// Exports like the route does: each piece goes to the sink (here: counted, then dropped).
+ExportRun exportOnce(cc::Database& db, const AuditQuery& q, ExportFormat format) {
+  ExportRun run;
+  resetPeak();
+  long before = statusKb("VmRSS:");
+  auto t = Clock::now();
+  auto out = openExport(db, q, format);
+  std::string piece;
+  for (bool more = true; more;) {
+    piece.clear();
+    more = out->next(piece);
+    run.bytes += static_cast<std::int64_t>(piece.size());
+  }
+  run.seconds = msSince(t) / 1000;
+  run.rows = out->rows();
+  run.peakKb = statusKb("VmHWM:");
+  run.peakGrowthKb = run.peakKb - before;
+  return run;
+}
+
+// Every row, and the oldest tenth of them (rows are 30 s apart from 2024-01-01), per format.
+void runExports(cc::Database& db, const Options& o) {
+  AuditQuery tenth;
+  std::time_t cut = 1704067200 + (o.rows / 10) * 30 + 15;
+  char to[32];
+  std::strftime(to, sizeof to, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&cut));
+  tenth.to = to;
+  std::printf("  %-30s %9s %9s %8s %9s %12s %12s\n", "export", "rows", "MB", "s", "MB/s", "peak RSS kB",
+              "peak +RSS kB");
+  for (auto [format, name] : {std::pair{ExportFormat::Ndjson, "ndjson"}, std::pair{ExportFormat::Csv, "csv"}}) {
+    exportOnce(db, tenth, format);  // warm-up: the pool's connections and their caches
+    ExportRun small = exportOnce(db, tenth, format);
+    ExportRun all = exportOnce(db, AuditQuery{}, format);
+    for (auto& [label, r] : {std::pair{std::string(name) + ", a tenth (reference)", small},
+                             std::pair{std::string(name) + ", every row", all}})
+      std::printf("  %-30s %9lld %9.1f %8.2f %9.1f %12ld %12ld\n", label.c_str(), static_cast<long long>(r.rows),
+                  r.bytes / 1e6, r.seconds, r.bytes / 1e6 / r.seconds, r.peakKb, r.peakGrowthKb);
+    std::printf("  %s: 10x the rows took %.1fx the time and %.2fx the peak memory\n", name, all.seconds / small.seconds,
+                static_cast<double>(all.peakKb) / static_cast<double>(std::max(small.peakKb, 1L)));
+  }
+}
+
 bool benchOne(const std::string& label, const std::string& url, const Options& o) {
   std::printf("%s: %ld rows\n", label.c_str(), o.rows);
   cc::core::DatabaseConfig config;
@@ -195,6 +261,7 @@ bool benchOne(const std::string& label, const std::string& url, const Options& o
                             log);
   load(*db, o.rows);
   bool ok = runCases(*db, o);
+  runExports(*db, o);
   auto t = Clock::now();
   VerifyResult v = AuditStore(*db).verify();
   std::printf("  audit verify: %s, %lld rows in %.1f s\n", v.ok ? "OK" : v.message.c_str(),

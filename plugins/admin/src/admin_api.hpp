@@ -15,6 +15,8 @@
 #include <Poco/Logger.h>
 
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 namespace cc::admin {
 
@@ -38,6 +40,8 @@ class AdminApi {
   void reactivate(Request& req, Response& res);
   // user_export.cpp
   void exportUsers(Request& req, Response& res);
+  // audit_export_handler.cpp
+  void exportAuditLogs(Request& req, Response& res);
   // timeline_handler.cpp
   void userTimeline(Request& req, Response& res);
 
@@ -47,6 +51,23 @@ class AdminApi {
   static void registerRoutes(Routes& routes, const std::shared_ptr<AdminApi>& api);
 
  private:
+  /// Runs a call of the audit service: its std::invalid_argument (a bad filter) is a 400, a
+  /// database that is away (pool exhausted, connection lost, server restarting) a 503 with
+  /// Retry-After, like the host's own 503s; anything else is a fault, which the host answers
+  /// 500 and logs with the request id.
+  template <class Call>
+  auto fromAudit(const char* what, Call call) {
+    try {
+      return call();
+    } catch (const std::invalid_argument& e) {
+      throw HttpError(400, e.what());
+    } catch (const std::exception& e) {
+      if (!db_.isUnavailable(e)) throw;
+      log_.warning("audit %s failed, the database is unavailable: %s", std::string(what), std::string(e.what()));
+      throw HttpError(503, "the audit log cannot be read right now; try again shortly").header("Retry-After", "1");
+    }
+  }
+
   json::ArrayPtr usersWithEmails(const std::vector<std::pair<std::string, std::int64_t>>& ranking,
                                  const char* figure);
 

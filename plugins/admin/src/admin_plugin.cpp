@@ -24,6 +24,7 @@ class AdminPlugin : public ConfiguredPlugin<AdminSettings> {
     d.topic(topics::kUserSuspended);
     d.topic(topics::kUserReactivated);
     d.topic(topics::kUsersExported);
+    d.topic(topics::kAuditLogsExported);
     d.subscribe("*", [this](const Event& e) { counters_->observe(e); });
     d.scheduler().every(
         "flush_counters", std::chrono::seconds(settings.flushSeconds),

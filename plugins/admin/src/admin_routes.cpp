@@ -23,6 +23,7 @@ void AdminApi::registerRoutes(Routes& routes, const std::shared_ptr<AdminApi>& a
   add("GET", "/api/admin/stats", &AdminApi::stats);
   add("GET", "/api/admin/analytics", &AdminApi::analytics);
   add("GET", "/api/admin/audit-logs", &AdminApi::auditLogs);
+  add("GET", "/api/admin/audit-logs/export", &AdminApi::exportAuditLogs);
   add("GET", "/api/admin/users", &AdminApi::listUsers);
   add("GET", "/api/admin/users/export", &AdminApi::exportUsers);  // a literal segment wins over :userId
   add("GET", "/api/admin/users/:userId", &AdminApi::userDetail);

@@ -25,4 +25,13 @@ inline const TopicSpec kUsersExported{
     "an admin downloaded the user list as CSV (GET /api/admin/users/export)",
     Severity::Info, EventResource{"admin", ""}};
 
+/// userId is the exporting admin; format ndjson or csv; filters the export's filter as a query
+/// string (as understood, never the raw request). Published when the export starts: the rows
+/// are not in the entry (the export is the copy of them).
+inline const TopicSpec kAuditLogsExported{
+    "audit_logs_exported",
+    {{"userId", FieldType::String, true}, {"format", FieldType::String, true}, {"filters", FieldType::String, true}},
+    "an admin downloaded the audit log (GET /api/admin/audit-logs/export)",
+    Severity::Warning, EventResource{"admin", ""}};
+
 }  // namespace cc::admin::topics

@@ -13,6 +13,12 @@ namespace cc::admin {
 /// whole numbers (400 otherwise). Value checks (allowed severities, dates, ranges) are the
 /// audit service's: it throws std::invalid_argument, which the route answers with a 400.
 audit::AuditQuery auditQueryFromRequest(const Request& req);
+/// The filters only (userId, action, severity, resourceType, from, to), as the list reads them:
+/// what the export takes. limit and offset stay at their defaults.
+audit::AuditQuery auditFiltersFromRequest(const Request& req);
+/// The filters that are set, as a query string in a fixed order ("severity=error&from=..."),
+/// for an audit entry that says what was exported.
+std::string describeAuditFilters(const audit::AuditQuery& query);
 
 json::ObjectPtr auditRecordJson(const audit::AuditRecord& record);
 /// {"logs": [...], "total": N, "limit": L, "offset": O}

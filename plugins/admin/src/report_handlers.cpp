@@ -110,18 +110,7 @@ void AdminApi::auditLogs(Request& req, Response& res) {
     notes.add(kNoAudit);
     o = auditPageJson(audit::AuditPage{{}, 0, q.limit, q.offset});
   } else {
-    try {
-      o = auditPageJson(providers_.audit->query(q));
-    } catch (const std::invalid_argument& e) {
-      throw HttpError(400, e.what());
-    } catch (const std::exception& e) {
-      // A database that is away (pool exhausted, connection lost, server restarting) is worth
-      // retrying, and says when: 503 + Retry-After, like the host's own 503s. Anything else
-      // is a fault, which the host answers 500 and logs with the request id.
-      if (!db_.isUnavailable(e)) throw;
-      log_.warning("audit query failed, the database is unavailable: %s", std::string(e.what()));
-      throw HttpError(503, "the audit log cannot be read right now; try again shortly").header("Retry-After", "1");
-    }
+    o = auditPageJson(fromAudit("query", [&] { return providers_.audit->query(q); }));
   }
   o->set("notes", notes.toJson());
   res.json(200, o);

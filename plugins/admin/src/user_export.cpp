@@ -2,7 +2,7 @@
 // one CSV download. The list's own parser reads the filters (user_list_params.hpp).
 #include "admin_api.hpp"
 #include "admin_topics.hpp"
-#include "csv_text.hpp"
+#include <codecouncil/sdk/csv.hpp>
 #include "user_list_params.hpp"
 
 #include <codecouncil/sdk/query_params.hpp>
@@ -50,7 +50,7 @@ void AdminApi::exportUsers(Request& req, Response& res) {
   UserFilter filter = userFilterFromRequest(req);
   filter.limit = kExportBatch;
 
-  std::string csv = csvRow(kExportColumns);
+  std::string csv = csv::row(kExportColumns);
   std::int64_t rows = 0;
   std::unordered_set<std::string> written;  // ids; at most max_export_rows of them
   // Batches are taken by offset, newest first (cc::Users pages by offset only), and the
@@ -69,7 +69,7 @@ void AdminApi::exportUsers(Request& req, Response& res) {
       if (rows >= settings_.maxExportRows) break;
       if (!written.insert(u.id).second) continue;
       ++rows;
-      csv += csvRow({u.id, u.email, u.name, u.tier, flag(u.isAdmin), flag(u.suspended), u.suspendedReason,
+      csv += csv::row({u.id, u.email, u.name, u.tier, flag(u.isAdmin), flag(u.suspended), u.suspendedReason,
                      u.suspendedAt, u.createdAt, u.updatedAt});
     }
     if (static_cast<int>(page.items.size()) < kExportBatch || rows >= settings_.maxExportRows) break;

@@ -1,5 +1,4 @@
-// Pure pieces of the export and the timeline: CSV cells, cursors, the merge of a source.
-#include "csv_text.hpp"
+// Pure pieces of the timeline: cursors, the merge of a source (CSV cells: tests/unit/csv_test.cpp).
 #include "timeline.hpp"
 
 #include <codecouncil/sdk/http_error.hpp>
@@ -7,19 +6,6 @@
 #include <gtest/gtest.h>
 
 using namespace cc::admin;
-
-TEST(CsvText, QuotesPerRfc4180AndDefusesFormulas) {
-  EXPECT_EQ(csvCell("plain"), "plain");
-  EXPECT_EQ(csvCell("a,b"), "\"a,b\"");
-  EXPECT_EQ(csvCell("say \"hi\""), "\"say \"\"hi\"\"\"");
-  EXPECT_EQ(csvCell("two\nlines"), "\"two\nlines\"");
-  for (const char* formula : {"=1+1", "+1", "-1", "@A1", "\tx"}) EXPECT_EQ(csvCell(formula), "'" + std::string(formula));
-  EXPECT_EQ(csvCell("\rx"), "\"'\rx\"");
-  EXPECT_EQ(csvCell("=HYPERLINK(\"u\",\"x\")"), "\"'=HYPERLINK(\"\"u\"\",\"\"x\"\")\"");
-  EXPECT_EQ(csvCell("a=b"), "a=b");
-  EXPECT_EQ(csvCell("bad \xff byte"), "bad \xEF\xBF\xBD byte");
-  EXPECT_EQ(csvRow({"a", "b,c", ""}), "a,\"b,c\",\r\n");
-}
 
 TEST(TimelineCursor, RoundTripsAndRefusesAnythingElse) {
   TimelineKey key{"2025-01-15T10:00:00.123Z", "payment", 42};

@@ -1,6 +1,6 @@
 // The audit plugin: records every event on the bus and every direct write in a hash-chained
 // "AuditLog" table, serves the query the admin API uses, purges by age, counts severities for
-// Prometheus, and adds `codecouncil audit verify`.
+// Prometheus, and adds `codecouncil audit verify | prove | check-proof | purge | export`.
 #include "audit_commands.hpp"
 #include "audit_config.hpp"
 #include "audit_query.hpp"
@@ -10,6 +10,7 @@
 #include "checkpoint_service.hpp"
 #include "checkpointer.hpp"
 #include "event_mapping.hpp"
+#include "export_command.hpp"
 #include "retention.hpp"
 #include "syslog_forwarder.hpp"
 
@@ -29,7 +30,9 @@ constexpr const char* kUsage =
     "usage: codecouncil audit verify\n"
     "       codecouncil audit prove <entry id>\n"
     "       codecouncil audit check-proof <proof file>\n"
-    "       codecouncil audit purge --before <ISO-8601 time>\n";
+    "       codecouncil audit purge --before <ISO-8601 time>\n"
+    "       codecouncil audit export [--format ndjson|csv] [--user-id ID] [--action A] [--severity S]\n"
+    "                                [--resource-type T] [--from TIME] [--to TIME] [--output FILE]\n";
 
 int purge(AuditStore& store, const std::string& before) {
   std::string cutoff;
@@ -45,11 +48,13 @@ int purge(AuditStore& store, const std::string& before) {
   return 0;
 }
 
-// `codecouncil audit verify | prove <id> | check-proof FILE | purge --before <time>`.
+// `codecouncil audit verify | prove <id> | check-proof FILE | purge --before <time> | export ...`.
 int auditCommand(Context& ctx, const std::vector<std::string>& args) {
   const std::string key = readSettings(ctx.config()).checkpointKey;
   // check-proof runs offline: it reads the file and the key, never the database.
   if (args.size() == 2 && args[0] == "check-proof") return checkProofCommand(args[1], key);
+  if (!args.empty() && args[0] == "export")
+    return exportCommand(ctx.db(), std::vector<std::string>(args.begin() + 1, args.end()));
   AuditStore store(ctx.db());
   if (args.size() == 1 && args[0] == "verify") return verifyCommand(ctx, store, key);
   if (args.size() == 2 && args[0] == "prove") return proveCommand(ctx, args[1], key);
@@ -70,7 +75,8 @@ class AuditPlugin : public ConfiguredPlugin<AuditSettings> {
     d.commands().add("audit",
                      "verify: check the audit log's hash chain and signed checkpoints and name the first "
                      "tampered row; prove <id>: print a proof that an entry is in the log; check-proof FILE: "
-                     "check one offline; purge --before <time>: delete older rows",
+                     "check one offline; purge --before <time>: delete older rows; export [--format ndjson|csv] [filters] "
+                     "[--output FILE]: every matching entry, oldest first",
                      auditCommand);
     d.provides<AuditLog>();
     d.provides<AuditCheckpoints>();

@@ -127,9 +127,28 @@ std::string textOrEmpty(const Poco::Data::RecordSet& rs, std::size_t col, std::s
 
 }  // namespace
 
-namespace {
+std::vector<AuditRecord> readRecords(Poco::Data::Statement& select) {
+  std::vector<AuditRecord> records;
+  Poco::Data::RecordSet rs(select);
+  records.reserve(rs.rowCount());
+  for (std::size_t i = 0; i < rs.rowCount(); ++i) {
+    AuditRecord r;
+    r.id = rs.value(0, i).convert<std::int64_t>();
+    r.userId = textOrEmpty(rs, 1, i);
+    r.action = rs.value(2, i).toString();
+    r.severity = rs.value(3, i).toString();
+    r.resourceType = rs.value(4, i).toString();
+    r.resourceId = textOrEmpty(rs, 5, i);
+    r.metadata = rs.value(6, i).toString();
+    r.ip = textOrEmpty(rs, 7, i);
+    r.userAgent = textOrEmpty(rs, 8, i);
+    r.requestId = textOrEmpty(rs, 9, i);
+    r.createdAt = rs.value(10, i).toString();
+    records.push_back(std::move(r));
+  }
+  return records;
+}
 
-// The ids bounding [from, to), or nullopt when no row lies in the range.
 std::optional<IdBounds> resolveTimeRange(Database& db, Poco::Data::Session& s, const AuditQuery& q) {
   IdBounds ids;
   if (q.from) {
@@ -153,6 +172,8 @@ std::optional<IdBounds> resolveTimeRange(Database& db, Poco::Data::Session& s, c
   if (q.from && q.to && ids.first > ids.last) return std::nullopt;
   return ids;
 }
+
+namespace {
 
 std::int64_t countWith(Database& db, Poco::Data::Session& s, const std::string& sql, std::vector<std::string> params) {
   std::int64_t n = 0;
@@ -207,28 +228,12 @@ AuditPage runQuery(Database& db, const AuditQuery& q) {
   SqlFilter f = buildFilter(q, ids ? &*ids : nullptr, dimension);
   Poco::Data::Statement select(s);
   select << db.sql(
-      "SELECT id, \"userId\", action, severity, \"resourceType\", \"resourceId\", metadata, ip, \"userAgent\", "
-      "\"requestId\", \"createdAt\" FROM \"AuditLog\" WHERE id IN (SELECT id FROM \"AuditLog\"" +
+      std::string("SELECT ") + kRecordColumns + " FROM \"AuditLog\" WHERE id IN (SELECT id FROM \"AuditLog\"" +
       f.where + " ORDER BY id DESC LIMIT " + std::to_string(q.limit) + " OFFSET " + std::to_string(q.offset) +
       ") ORDER BY id DESC");
   for (auto& p : f.params) select, use(p);
   select.execute();
-  Poco::Data::RecordSet rs(select);
-  for (std::size_t i = 0; i < rs.rowCount(); ++i) {
-    AuditRecord r;
-    r.id = rs.value(0, i).convert<std::int64_t>();
-    r.userId = textOrEmpty(rs, 1, i);
-    r.action = rs.value(2, i).toString();
-    r.severity = rs.value(3, i).toString();
-    r.resourceType = rs.value(4, i).toString();
-    r.resourceId = textOrEmpty(rs, 5, i);
-    r.metadata = rs.value(6, i).toString();
-    r.ip = textOrEmpty(rs, 7, i);
-    r.userAgent = textOrEmpty(rs, 8, i);
-    r.requestId = textOrEmpty(rs, 9, i);
-    r.createdAt = rs.value(10, i).toString();
-    page.items.push_back(std::move(r));
-  }
+  page.items = readRecords(select);
   return page;
 }
 

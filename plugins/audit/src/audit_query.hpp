@@ -5,8 +5,12 @@
 #include <codecouncil/sdk/database.hpp>
 #include <codecouncil/audit/contract.hpp>
 
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +47,18 @@ using DimensionTerm = std::function<std::string(std::string_view column)>;
 /// where p' is p with its last character incremented (an index range, no LIKE wildcards).
 /// With `ids`, from/to are replaced by the id range.
 SqlFilter buildFilter(const AuditQuery& query, const IdBounds* ids = nullptr, const DimensionTerm& dimension = {});
+
+/// The ids bounding a validated query's [from, to) (only the bounds it has are set), or nullopt
+/// when no row lies in the range.
+std::optional<IdBounds> resolveTimeRange(Database& db, Poco::Data::Session& session, const AuditQuery& query);
+
+/// The columns readRecords() expects, in its order, for a SELECT list.
+inline constexpr const char* kRecordColumns =
+    "id, \"userId\", action, severity, \"resourceType\", \"resourceId\", metadata, ip, \"userAgent\", "
+    "\"requestId\", \"createdAt\"";
+
+/// The rows of an executed SELECT of kRecordColumns.
+std::vector<AuditRecord> readRecords(Poco::Data::Statement& select);
 
 /// Runs a validated query: the total and one page, newest first.
 AuditPage runQuery(Database& db, const AuditQuery& query);

@@ -1,5 +1,6 @@
 #include "audit_service.hpp"
 
+#include "audit_export.hpp"
 #include "audit_query.hpp"
 #include "entry_rules.hpp"
 
@@ -15,5 +16,9 @@ void AuditService::record(const AuditEntry& entry) {
 }
 
 AuditPage AuditService::query(const AuditQuery& query) { return runQuery(db_, validateQuery(query, maxPageSize_)); }
+
+std::unique_ptr<AuditExport> AuditService::exportLog(const AuditQuery& filters, ExportFormat format) {
+  return openExport(db_, filters, format);
+}
 
 }  // namespace cc::audit

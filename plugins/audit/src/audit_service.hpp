@@ -1,6 +1,6 @@
 #pragma once
 // cc::audit::AuditLog as other plugins see it: record() normalises and queues, query()
-// validates and reads.
+// validates and reads, exportLog() validates and starts an export (audit_export.hpp).
 #include "audit_writer.hpp"
 
 #include <codecouncil/sdk/database.hpp>
@@ -15,6 +15,7 @@ class AuditService : public AuditLog {
 
   void record(const AuditEntry& entry) override;
   AuditPage query(const AuditQuery& query) override;
+  std::unique_ptr<AuditExport> exportLog(const AuditQuery& filters, ExportFormat format) override;
 
  private:
   Database& db_;

@@ -1,5 +1,6 @@
 #pragma once
-// audit's contract: direct writes and the filtered query (the admin API's audit log view).
+// audit's contract: direct writes, the filtered query (the admin API's audit log view) and the
+// export (GET /api/admin/audit-logs/export, `codecouncil audit export`).
 //
 // Provider: the audit plugin (ctx.services().get<cc::audit::AuditLog>() in a plugin that lists
 // "audit" in dependencies() or optionalDependencies()). Owned by the audit plugin, not the SDK:
@@ -11,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,15 +59,44 @@ struct AuditPage {
   int offset = 0;
 };
 
+enum class ExportFormat {
+  Ndjson,  ///< one JSON object per line (record_json.hpp's fields), LF line ends
+  Csv,     ///< RFC 4180 with a header row (kExportColumns), CRLF, formula cells defused
+};
+
+/// The CSV export's columns, in order: the list's fields, metadata as its JSON text.
+inline constexpr std::array<const char*, 11> kExportColumns = {
+    "id", "userId", "action", "severity", "resourceType", "resourceId", "metadata", "ip", "userAgent", "requestId",
+    "createdAt"};
+
+/// One export in progress, read piece by piece (the contract of the SDK's BodyWriter, so a route
+/// can stream it as is). It covers the rows that matched when exportLog() was called, oldest
+/// first; rows written later are not in it. Each next() reads one page of rows on a pooled
+/// connection of its own and returns it, so an export holds no connection between pieces and its
+/// memory does not grow with the log.
+class AuditExport {
+ public:
+  virtual ~AuditExport() = default;
+  /// Appends the next piece (the CSV header, then a page of rows) to `out`; false when that was
+  /// the last piece. Throws on a database failure (a streamed body then ends early).
+  virtual bool next(std::string& out) = 0;
+  /// Rows appended so far.
+  virtual std::int64_t rows() const = 0;
+};
+
 class AuditLog {
  public:
   static constexpr const char* kServiceName = "audit";
-  static constexpr int kContractVersion = 1;
+  static constexpr int kContractVersion = 2;
   virtual ~AuditLog() = default;
   /// Never throws: a failure is logged and counted, and the caller carries on.
   virtual void record(const AuditEntry& entry) = 0;
   /// Throws std::invalid_argument for bad filter values (unknown severity, bad dates).
   virtual AuditPage query(const AuditQuery& query) = 0;
+  /// Every entry matching `filters` (validated exactly as query()'s; limit and offset are
+  /// ignored) in `format`. Throws std::invalid_argument for bad filter values, and database
+  /// errors while it takes its snapshot (the newest id); reading starts with the first next().
+  virtual std::unique_ptr<AuditExport> exportLog(const AuditQuery& filters, ExportFormat format) = 0;
 };
 
 }  // namespace cc::audit
