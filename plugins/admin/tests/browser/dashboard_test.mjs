@@ -289,7 +289,13 @@ async function main() {
     if (records.length !== listed || records.some((r) => r[column('action')] !== 'user_suspended' || r[column('severity')] !== 'warning'))
       throw new Error(`audit export has ${records.length} rows (list shows ${listed}): ${JSON.stringify(records)}`);
     await page.waitForSelector('#banner:has-text("The export is downloading")');
-    log(`audit log CSV export downloaded: ${records.length} row(s) of the filter`);
+    const [ndjsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-audit-ndjson')]);
+    if (!/^audit-logs-\d{4}-\d{2}-\d{2}\.ndjson$/.test(ndjsonDownload.suggestedFilename()))
+      throw new Error('unexpected audit export file name ' + ndjsonDownload.suggestedFilename());
+    const entries = fs.readFileSync(await ndjsonDownload.path(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    if (entries.length !== listed || entries.some((e) => e.action !== 'user_suspended' || e.severity !== 'warning'))
+      throw new Error(`audit NDJSON export has ${entries.length} entries (list shows ${listed})`);
+    log(`audit log CSV and NDJSON exports downloaded: ${records.length} row(s) of the filter`);
 
     // 6. Export the filtered list as CSV: the button downloads every matching row.
     await page.goto(`${base}/admin#/users?search=example.com`);
