@@ -6,6 +6,9 @@
   const TOKEN_KEY = 'codecouncil.admin.token';
   const EMAIL_KEY = 'codecouncil.admin.email';
   const PAGE_SIZE = 25;
+  // The URL's filters of each list, which its export takes too (never limit/offset).
+  const USER_FILTERS = ['search', 'status', 'tier', 'suspended'];
+  const AUDIT_FILTERS = ['userId', 'action', 'severity', 'resourceType', 'from', 'to'];
   const charts = [];
 
   // ---- small helpers -------------------------------------------------------------------
@@ -296,7 +299,7 @@
   async function usersPage(page, params) {
     const offset = Number(params.get('offset') || 0);
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) });
-    for (const key of ['search', 'status', 'tier', 'suspended']) if (params.get(key)) query.set(key, params.get(key));
+    for (const key of USER_FILTERS) if (params.get(key)) query.set(key, params.get(key));
     const result = await api('GET', '/api/admin/users?' + query);
     showNotes(result.notes);
 
@@ -310,7 +313,7 @@
     } },
       el('label', {}, 'Search', search), el('label', {}, 'Subscription', status), el('label', {}, 'Tier', tier),
       el('label', {}, 'Account', suspended), el('button', { type: 'submit', class: 'primary', text: 'Search' }),
-      el('button', { id: 'export-csv', type: 'button', text: 'Export CSV', onclick: (e) => exportUsers(e.target, params) }));
+      el('button', { id: 'export-csv', type: 'button', text: 'Export CSV', onclick: (e) => exportList(e.target, '/api/admin/users/export', 'csv', params, USER_FILTERS) }));
 
     const rows = result.users.map((u) =>
       el('tr', { 'data-user-id': u.id },
@@ -329,14 +332,14 @@
         pager(result, (newOffset) => go('#/users', { ...Object.fromEntries(params), offset: String(newOffset) }))));
   }
 
-  // The export of the filters in the URL (what the list shows), every matching row. A link
+  // A list's export of the filters in the URL (what the list shows), every matching row. A link
   // cannot carry the bearer token, so the file is fetched and handed to the browser as a blob.
-  async function exportUsers(button, params) {
-    const query = new URLSearchParams({ format: 'csv' });
-    for (const key of ['search', 'status', 'tier', 'suspended']) if (params.get(key)) query.set(key, params.get(key));
+  async function exportList(button, path, format, params, filterKeys) {
+    const query = new URLSearchParams({ format });
+    for (const key of filterKeys) if (params.get(key)) query.set(key, params.get(key));
     button.disabled = true;
     try {
-      const response = await fetch('/api/admin/users/export?' + query, {
+      const response = await fetch(path + '?' + query, {
         headers: { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) } });
       if (!response.ok) {
         let message = `The server answered ${response.status}.`;
@@ -345,7 +348,7 @@
       }
       const name = /filename="([\w.-]+)"/.exec(response.headers.get('Content-Disposition') || '');
       const url = URL.createObjectURL(await response.blob());
-      const link = el('a', { href: url, download: name ? name[1] : 'users.csv', hidden: true });
+      const link = el('a', { href: url, download: name ? name[1] : 'export.' + format, hidden: true });
       document.body.append(link);
       link.click();
       link.remove();
@@ -485,7 +488,7 @@
   async function auditPage(page, params) {
     const offset = Number(params.get('offset') || 0);
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) });
-    for (const key of ['userId', 'action', 'severity', 'resourceType', 'from', 'to']) if (params.get(key)) query.set(key, params.get(key));
+    for (const key of AUDIT_FILTERS) if (params.get(key)) query.set(key, params.get(key));
     const result = await api('GET', '/api/admin/audit-logs?' + query);
     showNotes(result.notes);
 
@@ -505,7 +508,10 @@
       el('label', {}, 'User', userId), el('label', {}, 'Action', action), el('label', {}, 'Severity', severity),
       el('label', {}, 'Resource', resourceType), el('label', {}, 'From', from), el('label', {}, 'To (before)', to),
       el('button', { type: 'submit', class: 'primary', text: 'Filter' }),
-      el('button', { type: 'button', text: 'Clear', onclick: () => go('#/audit', {}) }));
+      el('button', { type: 'button', text: 'Clear', onclick: () => go('#/audit', {}) }),
+      ['ndjson', 'csv'].map((format) => el('button', { id: 'export-audit-' + format, type: 'button',
+        text: 'Export ' + format.toUpperCase(),
+        onclick: (e) => exportList(e.target, '/api/admin/audit-logs/export', format, params, AUDIT_FILTERS) })));
 
     page.replaceChildren(
       el('div', { class: 'page-head' }, el('h2', { text: 'Audit log' }), el('span', { class: 'muted', text: plural(result.total, 'entry', 'entries') })),

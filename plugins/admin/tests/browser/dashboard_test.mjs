@@ -1,6 +1,7 @@
 // Drives the admin dashboard in Debian's headless Chromium against the real host: see a
 // throttled sign-in, sign in as an admin, see the user list, suspend a user, see the audit
-// entry appear, export the user list as CSV, page through a user's timeline.
+// entry appear, export the filtered audit log and the user list as CSV, page through a user's
+// timeline.
 // Screenshots go to <out>/*.png. Exit status 0 when every step passed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -87,6 +88,25 @@ async function waitForHealth(base, hostProcess) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the host did not answer /healthz within 30 s');
+}
+
+// RFC 4180 records (quoted fields may hold commas, quotes and line breaks), header row first.
+function parseCsv(text) {
+  const records = [];
+  let record = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') field += text[++i];
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { record.push(field); field = ''; }
+    else if (c === '\r' && text[i + 1] === '\n') { record.push(field); records.push(record); record = []; field = ''; i++; }
+    else field += c;
+  }
+  if (field || record.length) { record.push(field); records.push(record); }
+  return records;
 }
 
 async function signup(base, email) {
@@ -242,6 +262,40 @@ async function main() {
     await page.click('form.filters button[type="submit"]');
     await page.waitForFunction(() => location.hash.includes('severity=info'));
     await page.waitForSelector('tbody tr');
+
+    // 5b. Export the audit log as the view filters it: the CSV button downloads exactly the rows
+    //     the list shows (the one suspension, not the reactivation or the sign-ups).
+    await page.fill('input[name="action"]', 'user_suspended');
+    await page.selectOption('select[name="severity"]', 'warning');
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForFunction(() => location.hash.includes('action=user_suspended'));
+    await page.waitForSelector(`tbody tr:has-text("${REASON}")`);
+    const listed = await page.locator('tbody tr').count();
+    const [auditRequest, auditDownload] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/api/admin/audit-logs/export?')),
+      page.waitForEvent('download'),
+      page.click('#export-audit-csv'),
+    ]);
+    const sent = new URL(auditRequest.url()).searchParams;
+    if (sent.get('format') !== 'csv' || sent.get('action') !== 'user_suspended' || sent.get('severity') !== 'warning' ||
+        sent.has('limit') || sent.has('offset'))
+      throw new Error('the audit export asked for ' + auditRequest.url());
+    if (!/^audit-logs-\d{4}-\d{2}-\d{2}\.csv$/.test(auditDownload.suggestedFilename()))
+      throw new Error('unexpected audit export file name ' + auditDownload.suggestedFilename());
+    const [header, ...records] = parseCsv(fs.readFileSync(await auditDownload.path(), 'utf8'));
+    if (header.join(',') !== 'id,userId,action,severity,resourceType,resourceId,metadata,ip,userAgent,requestId,createdAt')
+      throw new Error('unexpected audit CSV header ' + header.join(','));
+    const column = (name) => header.indexOf(name);
+    if (records.length !== listed || records.some((r) => r[column('action')] !== 'user_suspended' || r[column('severity')] !== 'warning'))
+      throw new Error(`audit export has ${records.length} rows (list shows ${listed}): ${JSON.stringify(records)}`);
+    await page.waitForSelector('#banner:has-text("The export is downloading")');
+    const [ndjsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-audit-ndjson')]);
+    if (!/^audit-logs-\d{4}-\d{2}-\d{2}\.ndjson$/.test(ndjsonDownload.suggestedFilename()))
+      throw new Error('unexpected audit export file name ' + ndjsonDownload.suggestedFilename());
+    const entries = fs.readFileSync(await ndjsonDownload.path(), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    if (entries.length !== listed || entries.some((e) => e.action !== 'user_suspended' || e.severity !== 'warning'))
+      throw new Error(`audit NDJSON export has ${entries.length} entries (list shows ${listed})`);
+    log(`audit log CSV and NDJSON exports downloaded: ${records.length} row(s) of the filter`);
 
     // 6. Export the filtered list as CSV: the button downloads every matching row.
     await page.goto(`${base}/admin#/users?search=example.com`);
