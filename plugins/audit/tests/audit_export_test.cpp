@@ -207,7 +207,11 @@ class AuditExport : public ::testing::TestWithParam<std::string> {
 
   // Inserts `n` rows in one statement (no writer, no chain: the export does not read the
   // chain), after the writer's last row, and moves the chain's head past them.
+  // Rows written straight into the table, after the last id the host wrote. The host's own entries
+  // (the set-up's signups) are written asynchronously, so it waits for them first: one landing
+  // between reading MAX(id) and the insert would take an id the insert uses.
   void bulkInsert(int n, const std::string& userAgent, const std::string& userId) {
+    settle();
     std::int64_t base = std::stoll(queryStrings(host_->databaseUrl(), "SELECT MAX(id) FROM \"AuditLog\"").at(0));
     execute(host_->databaseUrl(),
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(n) +
