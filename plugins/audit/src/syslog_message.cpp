@@ -2,10 +2,9 @@
 
 #include "syslog_settings.hpp"
 
+#include <codecouncil/audit/record_json.hpp>
 #include <codecouncil/sdk/json.hpp>
 #include <codecouncil/sdk/text.hpp>
-
-#include <Poco/JSON/Parser.h>
 
 #include <regex>
 
@@ -57,35 +56,29 @@ void addParam(std::string& sd, const char* name, const std::optional<std::string
   sd += '"';
 }
 
-// The stored metadata is a JSON object (entry_rules.cpp); anything else is carried as text.
-Poco::Dynamic::Var metadataValue(const std::string& metadata) {
-  try {
-    Poco::JSON::Parser parser;
-    auto v = parser.parse(text::replaceInvalidUtf8(metadata));
-    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return text::withValidUtf8(v.extract<Poco::JSON::Object::Ptr>());
-  } catch (const std::exception&) {
-  }
-  return text::replaceInvalidUtf8(metadata);
+// The row as the export reads it ("" for a NULL column, which recordJson writes as null).
+AuditRecord recordOf(const ChainRow& row) {
+  AuditRecord r;
+  r.id = row.id;
+  r.userId = row.userId.value_or("");
+  r.action = row.action;
+  r.severity = row.severity;
+  r.resourceType = row.resourceType;
+  r.resourceId = row.resourceId.value_or("");
+  r.metadata = row.metadata;
+  r.ip = row.ip.value_or("");
+  r.userAgent = row.userAgent.value_or("");
+  r.requestId = row.requestId.value_or("");
+  r.createdAt = row.createdAt;
+  return r;
 }
 
-std::string entryJson(const ChainRow& row) {
-  auto o = json::object();
-  auto set = [&o](const char* key, const std::optional<std::string>& v) {
-    if (v) o->set(key, text::replaceInvalidUtf8(*v));
-  };
-  o->set("id", row.id);
-  set("createdAt", row.createdAt);
-  set("userId", row.userId);
-  set("action", row.action);
-  set("severity", row.severity);
-  set("resourceType", row.resourceType);
-  set("resourceId", row.resourceId);
-  o->set("metadata", metadataValue(row.metadata));
-  set("ip", row.ip);
-  set("userAgent", row.userAgent);
-  set("requestId", row.requestId);
-  set("hash", row.hash);
-  // Poco escapes controls in strings, so the JSON is one line.
+// The entry exactly as the export writes it (record_json.hpp: same fields, names, values, and
+// the same repair of ill-formed UTF-8), plus the row's hash so a SIEM can check it against
+// `codecouncil audit verify`. The JSON writer escapes controls, so it is one line.
+std::string messageJson(const ChainRow& row) {
+  json::ObjectPtr o = recordJson(recordOf(row));
+  o->set("hash", text::replaceInvalidUtf8(row.hash));
   return json::stringify(o);
 }
 
@@ -130,7 +123,7 @@ SyslogMessage formatSyslogMessage(const ChainRow& row, const SyslogOrigin& origi
   msg += kBom;
 
   SyslogMessage out;
-  std::string body = entryJson(row);
+  std::string body = messageJson(row);
   std::size_t room = maxBytes > msg.size() ? maxBytes - msg.size() : 0;
   if (body.size() > room) {
     body.resize(characterBoundary(body, room));

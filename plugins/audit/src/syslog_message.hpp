@@ -2,7 +2,9 @@
 // One committed audit row as an RFC 5424 syslog message (docs/audit-log.md "Forwarding to
 // syslog"):
 //
-//   <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [audit@32473 id="..." ...] BOM{...entry as JSON}
+//   <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [audit@32473 id="..." ...] BOM{...}
+//
+// where the JSON is the entry's export record (record_json.hpp) plus its hash.
 //
 // Every value comes from outside and is made safe here: header fields are PRINTUSASCII or "-",
 // PARAM-VALUEs are valid UTF-8 with '"', '\' and ']' escaped and control characters written as

@@ -1,6 +1,7 @@
 // Forwarding new audit entries to syslog for a SIEM (issue 19), against the real host: a
 // loopback TCP collector reading RFC 6587 octet-counted frames and a unix datagram collector
-// check every message with a strict RFC 5424 parser and against the stored rows; a collector
+// check every message with a strict RFC 5424 parser, against the stored rows and against the
+// export (a message's JSON is the entry's export record plus its hash); a collector
 // that is down costs no request and drops only what exceeds queue_max, counted on /metrics;
 // hostile bytes stay inside one well-formed frame; bad settings stop the host at start-up.
 #include "audit_test_support.hpp"
@@ -10,6 +11,7 @@
 #include <codecouncil/sdk/text.hpp>
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 
 #include <map>
 #include <sstream>
@@ -86,6 +88,55 @@ void expectMessagesAreTheRows(const std::vector<Rfc5424>& messages, const std::s
   }
 }
 
+// The host with the audit plugin (syslog on, `syslog`) and the admin plugin, which serves the
+// export route.
+std::string auditAndAdminPlugins(const std::string& syslog) {
+  return auditPlugins(syslog) + bundledPlugin("admin", "{ web_root: '" + sourceDir() + "/plugins/admin/web' }");
+}
+
+std::string canonical(const Poco::Dynamic::Var& v) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(v, out);
+  return out.str();
+}
+
+// Each record of GET /api/admin/audit-logs/export (NDJSON) by id, as canonical JSON text. Signs
+// up an admin for it, which writes entries of its own: call it after the messages are checked
+// against the rows.
+std::map<std::int64_t, std::string> exportedRecords(HostProcess& host) {
+  const std::string email = "syslog-admin@audit.test";
+  std::string token = host.signup(email);
+  execute(host.databaseUrl(), "UPDATE \"User\" SET \"isAdmin\" = true WHERE email = '" + email + "'");
+  auto r = host.get("/api/admin/audit-logs/export?format=ndjson", token);
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::map<std::int64_t, std::string> records;
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(cc::text::isValidUtf8(line)) << cc::text::escapeControls(line);
+    auto o = parse(line);
+    records[o->getValue<std::int64_t>("id")] = canonical(o);
+  }
+  return records;
+}
+
+// What a SIEM receives is what an operator exports: each message's JSON is the export's record
+// of that entry (same field names, nulls and values) plus the row's hash, and nothing else.
+void expectMessagesAreExportRecordsPlusHash(const std::vector<Rfc5424>& messages,
+                                            const std::map<std::int64_t, std::string>& exported) {
+  ASSERT_FALSE(messages.empty());
+  for (const Rfc5424& m : messages) {
+    SCOPED_TRACE("message id " + m.param("id").value_or("?"));
+    ASSERT_TRUE(cc::text::isValidUtf8(m.msg));
+    auto j = jsonOf(m);
+    auto record = exported.find(j->getValue<std::int64_t>("id"));
+    ASSERT_NE(record, exported.end()) << m.msg;
+    ASSERT_TRUE(j->has("hash")) << m.msg;
+    EXPECT_EQ(j->getValue<std::string>("hash"), m.param("hash").value_or(""));
+    j->remove("hash");
+    EXPECT_EQ(canonical(j), record->second);
+  }
+}
+
 void recordNumbered(const HostProcess& host, int from, int to) {
   for (int i = from; i < to; ++i)
     record(host, R"({"action":"syslog_test_)" + std::to_string(i) + R"(","severity":")" +
@@ -107,7 +158,8 @@ class AuditSyslogTcp : public ::testing::TestWithParam<std::string> {
 
 TEST_P(AuditSyslogTcp, EveryCommittedEntryArrivesOnceInOrderAsRfc5424) {
   TcpCollector collector;
-  HostProcess host(auditPlugins(syslogConfig("tcp", "127.0.0.1:" + std::to_string(collector.port()))), "", url_);
+  HostProcess host(auditAndAdminPlugins(syslogConfig("tcp", "127.0.0.1:" + std::to_string(collector.port()))), "",
+                   url_);
   ASSERT_TRUE(host.start()) << host.output();
   recordNumbered(host, 0, 120);
   ASSERT_TRUE(waitForTotal(host, 120));
@@ -119,6 +171,7 @@ TEST_P(AuditSyslogTcp, EveryCommittedEntryArrivesOnceInOrderAsRfc5424) {
   EXPECT_EQ(metric(host, "audit_syslog_forwarded_total"), "120");
   EXPECT_EQ(metric(host, "audit_syslog_dropped_total{reason=\"queue_full\"}"), "0");
   EXPECT_EQ(metric(host, "audit_syslog_queue_depth"), "0");
+  expectMessagesAreExportRecordsPlusHash(messages, exportedRecords(host));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuditSyslogTcp, ::testing::Values("sqlite", "postgresql"));
@@ -179,7 +232,7 @@ TEST(AuditSyslog, CollectorDownDropsOnlyBeyondQueueMaxAndLaterEntriesArrive) {
 
 TEST(AuditSyslog, HostileBytesStayOneWellFormedFrame) {
   TcpCollector collector;
-  HostProcess host(auditPlugins(syslogConfig("tcp", "127.0.0.1:" + std::to_string(collector.port()))));
+  HostProcess host(auditAndAdminPlugins(syslogConfig("tcp", "127.0.0.1:" + std::to_string(collector.port()))));
   ASSERT_TRUE(host.start()) << host.output();
   // quote, ], backslash, LF, CR, NUL, ESC, ill-formed UTF-8, a fake frame header and a fake
   // second message: as hex, so the bytes reach AuditLog::record unchanged.
@@ -214,6 +267,7 @@ TEST(AuditSyslog, HostileBytesStayOneWellFormedFrame) {
     sent->stringify(b);
     EXPECT_EQ(a.str(), b.str()) << k;
   }
+  expectMessagesAreExportRecordsPlusHash(messages, exportedRecords(host));
 }
 
 TEST(AuditSyslog, BadSettingsStopTheHostWithTheKeyAndLine) {

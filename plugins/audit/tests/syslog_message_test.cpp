@@ -106,6 +106,29 @@ TEST(SyslogMessage, AbsentFieldsAreLeftOutAndBadHeaderValuesBecomeNil) {
   EXPECT_EQ(parsed(formatSyslogMessage(row, origin(), 8192).text).msgId, std::string(32, 'a'));
 }
 
+// The JSON has the export's shape (record_json.hpp), not one of its own: every field of the
+// export, an absent one as null, metadata that is not a stored JSON object as its text, plus
+// hash and nothing else. audit_syslog_test compares it with the running host's export.
+TEST(SyslogMessage, JsonHasTheExportRecordsFieldsPlusHash) {
+  ChainRow row = sampleRow();
+  row.userId.reset();
+  row.ip.reset();
+  row.requestId.reset();
+  row.metadata = "{\"note\":\"a\xff\"}";  // edited by hand: ill-formed UTF-8, which no parser takes
+  auto j = msgJson(parsed(formatSyslogMessage(row, origin(), 8192).text));
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : *j) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"action", "createdAt", "hash", "id", "ip", "metadata", "requestId",
+                                            "resourceId", "resourceType", "severity", "userAgent", "userId"}));
+  EXPECT_TRUE(j->isNull("userId"));
+  EXPECT_TRUE(j->isNull("ip"));
+  EXPECT_TRUE(j->isNull("requestId"));
+  EXPECT_EQ(j->getValue<std::string>("resourceId"), "pay_9");
+  EXPECT_EQ(j->getValue<std::string>("createdAt"), "2026-01-02T03:04:05.678Z");
+  EXPECT_EQ(j->getValue<std::string>("metadata"), "{\"note\":\"a\xEF\xBF\xBD\"}");  // U+FFFD, as text
+  EXPECT_EQ(j->getValue<std::string>("hash"), std::string(64, 'b'));
+}
+
 TEST(SyslogMessage, HostileBytesStayInsideOneWellFormedMessage) {
   const std::string hostile = std::string("q\"uote ]close \\back\nnew\rret") + '\0' + "nul \xff\xfe bad \xc0\xaf end";
   ChainRow row = sampleRow();
