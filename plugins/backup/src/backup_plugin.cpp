@@ -363,6 +363,7 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
     const std::string& environment = ctx_->host().environment;
     DrillOutcome outcome = runRestoreDrill(settings_, currentDatabase(*ctx_), environment);
     std::string name = outcome.file.empty() ? "" : std::filesystem::path(outcome.file).filename().string();
+    for (auto& warning : outcome.warnings) logger_->warning("restore drill: %s", warning);
     if (outcome.fromS3)
       logger_->information("restore drill: %s is not in backup_dir; drilled the S3 copy %s (downloaded, then removed)",
                            name, outcome.file);

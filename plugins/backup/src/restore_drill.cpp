@@ -57,7 +57,18 @@ DrillOutcome runRestoreDrill(const BackupSettings& settings, const DatabaseTarge
     // journal's s3Key may name an object that is not there (and a restored database's journal
     // is older than the bucket).
     std::optional<RemoteBackup> remote;
-    if (settings.s3.enabled()) remote = newestBackupInS3(settings.s3, environment);
+    if (settings.s3.enabled()) {
+      try {
+        remote = newestBackupInS3(settings.s3, environment);
+      } catch (const std::exception& e) {
+        // Credentials allowed to upload but not to list (a write-only IAM policy) still have
+        // a local backup to drill: prove that one and say what S3 answered. Without one, the
+        // listing error is the reason the drill failed.
+        if (backups.empty()) throw;
+        outcome.warnings.push_back(std::string("cannot list the S3 copy, drilled the newest local backup: ") +
+                                   e.what());
+      }
+    }
     if (remote && (backups.empty() || remote->createdAt > backups.front().createdAt)) {
       // The newest backup exists only in S3 (this machine lost it, or never had it).
       outcome.file = remote->url;

@@ -18,6 +18,8 @@ struct DrillOutcome {
   bool ok = false;
   std::string file;                   ///< the backup drilled (its object URL when from S3); empty when none
   bool fromS3 = false;                ///< the local copy was missing: the S3 copy was downloaded
+  /// Said in the log as warnings, not failures (S3 could not be listed, the local copy was drilled).
+  std::vector<std::string> warnings;
   std::vector<std::string> problems;  ///< mismatches, or the error that stopped the drill
   std::string startedAt, finishedAt;  ///< ISO-8601 UTC
   double durationSeconds = 0;

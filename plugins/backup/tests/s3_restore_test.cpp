@@ -230,3 +230,27 @@ TEST_P(S3Restore, DrillProvesTheS3CopyWhenTheLocalOneIsGone) {
   EXPECT_TRUE(contains(bad.output, "checksum mismatch")) << bad.output;
   EXPECT_TRUE(namesIn(backups_.str()).empty()) << bad.output;
 }
+
+TEST_P(S3Restore, DrillWithCredentialsThatCannotListDrillsTheLocalCopyAndSaysSo) {
+  backUpAndLoseTheLocalCopy();
+  auto again = run(host_->configPath(), {"backup"}, env());  // a second backup, kept locally
+  ASSERT_EQ(again.exitCode, 0) << again.output;
+  auto dumps = filesEndingWith(backups_.str(), ".sql.gz");
+  ASSERT_EQ(dumps.size(), 1u);
+  std::string local = std::filesystem::path(dumps[0]).filename().string();
+  auto unknown = env();
+  unknown["AWS_ACCESS_KEY_ID"] = "UNKNOWNKEY";
+  auto r = run(host_->configPath(), {"jobs", "run", "backup.restore_drill"}, unknown);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "cannot list the S3 copy, drilled the newest local backup: S3 ListObjectsV2 " +
+                                     endpoint() + "/backups failed: HTTP 403 InvalidAccessKeyId"))
+      << r.output;
+  EXPECT_TRUE(contains(r.output, "restore drill passed: " + local)) << r.output;
+  EXPECT_FALSE(contains(r.output, "S3RVER-secret-value")) << r.output;
+
+  // With no local backup at all, the listing error is the drill's failure.
+  for (auto& e : std::filesystem::directory_iterator(backups_.str())) std::filesystem::remove_all(e.path());
+  auto none = run(host_->configPath(), {"jobs", "run", "backup.restore_drill"}, unknown);
+  EXPECT_EQ(none.exitCode, 1) << none.output;
+  EXPECT_TRUE(contains(none.output, "restore drill FAILED for (no backup): S3 ListObjectsV2")) << none.output;
+}
