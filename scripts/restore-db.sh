@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Restores a backup into an environment's database:
-#   ./scripts/restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned] [--dry-run]
+#   ./scripts/restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned] [--dry-run] [--from-s3]
 # The file may be a path or a bare name in $BACKUP_DIR (default /var/backups/codecouncil-ai).
+# --from-s3 fetches the named backup (a bare name) from the S3 copy into $BACKUP_DIR first,
+# with the AWS_* variables of backup-db.sh, and checks and restores it like a local one.
 # An encrypted backup (.sql.gz.enc) needs BACKUP_ENCRYPTION_KEY, the key it was made with
 # (from the environment, never argv); it is decrypted and authenticated in full before
 # anything changes, and a wrong key, a cut or an altered file is refused.
@@ -35,14 +37,15 @@ for arg in "$@"; do
     --yes|-y) flags+=(--yes) ;;
     --force-unsigned) flags+=(--force-unsigned) ;;
     --dry-run) flags+=(--dry-run) ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --from-s3) flags+=(--from-s3) ;;
+    -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "restore-db.sh: unknown option $arg" >&2; exit 2 ;;
     *) positional+=("$arg") ;;
   esac
 done
 export BACKUP_DIR="${BACKUP_DIR:-/var/backups/codecouncil-ai}"
 if [ ${#positional[@]} -lt 1 ] || [ ${#positional[@]} -gt 2 ]; then
-  echo "usage: restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned] [--dry-run]" >&2
+  echo "usage: restore-db.sh [backup-file] [environment] [--yes] [--force-unsigned] [--dry-run] [--from-s3]" >&2
   if [ -d "$BACKUP_DIR" ]; then
     echo "backups in $BACKUP_DIR:" >&2
     ls -1t "$BACKUP_DIR" 2>/dev/null | grep -E '^codecouncil-ai_.*\.sql\.gz(\.enc)?$' | head -20 >&2 || true

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace cc::backup {
 namespace {
@@ -22,8 +23,10 @@ std::string backupFileName(const std::string& environment, std::time_t when, boo
   return kPrefix + environment + "_" + stamp + (encrypted ? kEncryptedSuffix : kSuffix);
 }
 
+std::string backupNamePrefix(const std::string& environment) { return kPrefix + environment + "_"; }
+
 std::optional<std::time_t> backupTimeFromName(const std::string& name, const std::string& environment) {
-  std::string head = kPrefix + environment + "_";
+  std::string head = backupNamePrefix(environment);
   auto endsWith = [&](const std::string& suffix) {
     return name.size() == head.size() + 15 + suffix.size() &&
            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -41,6 +44,21 @@ std::optional<std::time_t> backupTimeFromName(const std::string& name, const std
   tm.tm_min = std::stoi(stamp.substr(11, 2));
   tm.tm_sec = std::stoi(stamp.substr(13, 2));
   return timegm(&tm);
+}
+
+bool isBackupFileName(const std::string& name) {
+  if (name.compare(0, kPrefix.size(), kPrefix) != 0) return false;
+  for (const auto* suffix : {&kSuffix, &kEncryptedSuffix}) {
+    // <prefix><environment>_<YYYYMMDD_HHMMSS><suffix>, the environment a non-empty [A-Za-z0-9_-]+.
+    if (name.size() < kPrefix.size() + 2 + 15 + suffix->size()) continue;
+    std::size_t envEnd = name.size() - suffix->size() - 16;
+    std::string environment = name.substr(kPrefix.size(), envEnd - kPrefix.size());
+    bool plain = std::all_of(environment.begin(), environment.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+    if (plain && backupTimeFromName(name, environment)) return true;
+  }
+  return false;
 }
 
 std::vector<BackupFile> listBackups(const std::string& dir, const std::string& environment) {

@@ -15,8 +15,13 @@
 namespace cc::backup {
 
 std::string backupFileName(const std::string& environment, std::time_t when, bool encrypted = false);
+/// "codecouncil-ai_<environment>_": what every backup file name of `environment` starts with.
+std::string backupNamePrefix(const std::string& environment);
 /// The UTC time in a backup file name of `environment`, or nullopt when the name is not one.
 std::optional<std::time_t> backupTimeFromName(const std::string& name, const std::string& environment);
+/// True for the name of a backup dump of any environment (names a caller passes on to S3 as
+/// a key must be one: no folders, no other objects of the bucket).
+bool isBackupFileName(const std::string& name);
 
 inline std::string checksumPath(const std::string& backup) { return backup + ".sha256"; }
 inline std::string manifestPath(const std::string& backup) { return backup + ".manifest.json"; }

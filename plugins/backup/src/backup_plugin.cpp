@@ -15,6 +15,8 @@
 #include "restore_preview.hpp"
 #include "restore_runner.hpp"
 #include "run_journal.hpp"
+#include "s3_backup_fetch.hpp"
+#include "s3_client.hpp"
 #include "signing_key.hpp"
 
 #include <codecouncil/sdk/sdk.hpp>
@@ -24,13 +26,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 namespace cc::backup {
 namespace {
 
 constexpr const char* kBackupUsage = "usage: codecouncil backup [--verify | --no-verify] [--no-upload]";
 constexpr const char* kRestoreUsage =
-    "usage: codecouncil restore <backup-file> [--yes] [--force-unsigned] [--dry-run]";
+    "usage: codecouncil restore <backup-file> [--yes] [--force-unsigned] [--dry-run] [--from-s3]";
 constexpr const char* kVerifyUsage = "usage: codecouncil backup-verify <backup-file> [--force-unsigned]";
 constexpr const char* kDecryptUsage = "usage: codecouncil backup-decrypt <backup-file.sql.gz.enc> <output.sql.gz>";
 
@@ -137,10 +140,12 @@ int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
   bool yes = false;
   bool forceUnsigned = false;
   bool dryRun = false;
+  bool fromS3 = false;
   std::string file;
   for (auto& a : args) {
     if (a == "--yes" || a == "-y") yes = true;
     else if (a == "--dry-run") dryRun = true;
+    else if (a == "--from-s3") fromS3 = true;
     else if (a == "--force-unsigned") forceUnsigned = true;
     else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "codecouncil restore: unknown option '%s'\n%s\n", a.c_str(), kRestoreUsage);
@@ -157,6 +162,31 @@ int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
   }
   std::string path = resolveBackupPath(file, settings);
   DatabaseTarget target = currentDatabase(ctx);
+  std::optional<FetchedBackup> fetched;
+  if (fromS3) {
+    if (!settings.s3.enabled()) {
+      std::fprintf(stderr, "codecouncil restore: --from-s3 needs S3 configured (s3.bucket or AWS_S3_BACKUP_BUCKET)\n");
+      return 2;
+    }
+    if (file.find('/') != std::string::npos || !isBackupFileName(file)) {
+      std::fprintf(stderr, "codecouncil restore: --from-s3 takes a backup file name "
+                           "(codecouncil-ai_<environment>_<YYYYMMDD_HHMMSS>.sql.gz[.enc]), not a path\n%s\n",
+                   kRestoreUsage);
+      return 2;
+    }
+    if (std::string warning = ensurePrivateDirectory(settings.backupDir); !warning.empty())
+      ctx.logger().warning("backup_dir: %s", warning);
+    std::printf("downloading %s from %s\n", file.c_str(), S3Client(settings.s3, {}).objectUrl(settings.s3.prefix + file).c_str());
+    std::fflush(stdout);
+    // Into backup_dir beside the local backups, then checked exactly like one of them; a
+    // download that fails a check (or a dry run) is removed again.
+    fetched.emplace(fetchBackupFromS3(settings.s3, file, settings.backupDir));
+    path = fetched->path();
+  } else if (!std::filesystem::exists(path) && settings.s3.enabled() && isBackupFileName(file)) {
+    std::fprintf(stderr, "codecouncil restore: backup file %s not found; to fetch the copy in S3, add --from-s3\n",
+                 path.c_str());
+    return 1;
+  }
   if (dryRun) return previewRestore(path, settings, target, ctx.host().environment);
   std::printf("checking %s\n", path.c_str());
   std::fflush(stdout);
@@ -164,6 +194,10 @@ int restoreCommand(Context& ctx, const std::vector<std::string>& args) {
   // decrypted and authenticated in full here, so a wrong key or a cut file stops now.
   CheckedBackup backup = checkBackupFile(path, settings.encryption);
   std::string forcedPast = requireSignature(backup, settings.signing, forceUnsigned);  // throws unless forced
+  if (fetched) {
+    fetched->keep();  // checked: from now on an ordinary local backup
+    std::printf("downloaded %s into %s\n", file.c_str(), settings.backupDir.c_str());
+  }
   if (!forcedPast.empty()) warnForcedUnsigned(ctx, "restore", path, forcedPast);
   std::printf("ok: %s, sha256 matches, %sgzip stream complete, %s dump of %zu tables from %s\n",
               forcedPast.empty() ? ("signed with key " + settings.signing.id).c_str() : "NOT SIGNED by this key",
@@ -251,7 +285,7 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
     d.commands().add("backup", "back up the database to BACKUP_DIR (--verify, --no-upload)", backupCommand);
     d.commands().add("restore",
                      "restore a signed backup into this environment's database (<file> [--yes] [--force-unsigned] "
-                     "[--dry-run])",
+                     "[--dry-run] [--from-s3])",
                      restoreCommand);
     d.commands().add("backup-decrypt",
                      "write the gzip dump of an encrypted backup to a new file (<file> <output.sql.gz>; key from "
@@ -329,6 +363,10 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
     const std::string& environment = ctx_->host().environment;
     DrillOutcome outcome = runRestoreDrill(settings_, currentDatabase(*ctx_), environment);
     std::string name = outcome.file.empty() ? "" : std::filesystem::path(outcome.file).filename().string();
+    for (auto& warning : outcome.warnings) logger_->warning("restore drill: %s", warning);
+    if (outcome.fromS3)
+      logger_->information("restore drill: %s is not in backup_dir; drilled the S3 copy %s (downloaded, then removed)",
+                           name, outcome.file);
     if (outcome.ok)
       logger_->information("restore drill passed: %s restored into the scratch database; row counts, checksums and "
                            "sentinel match its manifest (%.1f s)",

@@ -1,6 +1,8 @@
 #include "s3_client.hpp"
 
+#include "atomic_file.hpp"
 #include "digest.hpp"
+#include "fd_io.hpp"
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -11,8 +13,13 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -86,7 +93,7 @@ S3Client::Location S3Client::locate(const std::string& key) const {
   std::string encodedKey = uriEncode(key, false);
   if (settings_.pathStyle) {
     loc.host = baseHost;
-    loc.path = "/" + uriEncode(settings_.bucket, true) + "/" + encodedKey;
+    loc.path = "/" + uriEncode(settings_.bucket, true) + (key.empty() ? "" : "/" + encodedKey);
   } else {
     loc.host = settings_.bucket + "." + baseHost;
     loc.path = "/" + encodedKey;
@@ -103,7 +110,8 @@ std::string S3Client::objectUrl(const std::string& key) const {
 
 S3Client::Response S3Client::send(const std::string& method, const std::string& key, const Query& query,
                                      std::map<std::string, std::string> headers, const std::string& payloadHash,
-                                     std::uint64_t bodySize, const BodyWriter& writeBody) {
+                                     std::uint64_t bodySize, const BodyWriter& writeBody,
+                                     const BodyReader& readBody) {
   auto loc = locate(key);
   SigningRequest sr;
   sr.method = method;
@@ -133,9 +141,10 @@ S3Client::Response S3Client::send(const std::string& method, const std::string& 
   std::istream& in = session->receiveResponse(res);
   Response out;
   out.status = res.getStatus();
-  if (method != "HEAD") Poco::StreamCopier::copyToString(in, out.body);
-  out.etag = res.get("ETag", "");
   out.contentLength = res.getContentLength64();
+  if (readBody && out.status / 100 == 2) readBody(in, out.contentLength);
+  else if (method != "HEAD") Poco::StreamCopier::copyToString(in, out.body);
+  out.etag = res.get("ETag", "");
   out.storageClass = res.get("x-amz-storage-class", "STANDARD");
   return out;
 }
@@ -281,6 +290,7 @@ void S3Client::putMultipart(const std::string& key, const std::string& path, con
 S3ObjectInfo S3Client::head(const std::string& key) {
   static const std::string kEmptyHash = sha256Hex("");
   auto res = send("HEAD", key, {}, {}, kEmptyHash, 0, nullptr);
+  if (res.status == 404) throw S3NoSuchObject("S3 object " + objectUrl(key) + " does not exist (HeadObject: HTTP 404)");
   if (res.status != 200)
     throw std::runtime_error("S3 HeadObject " + objectUrl(key) + " failed: HTTP " + std::to_string(res.status));
   S3ObjectInfo info;
@@ -288,6 +298,130 @@ S3ObjectInfo S3Client::head(const std::string& key) {
   info.storageClass = res.storageClass;
   info.etag = res.etag;
   return info;
+}
+
+namespace {
+
+// The five predefined entities and numeric references S3 uses in ListObjectsV2 keys.
+std::string xmlUnescape(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '&') {
+      out += text[i];
+      continue;
+    }
+    auto end = text.find(';', i);
+    if (end == std::string::npos) throw std::runtime_error("malformed XML entity in an S3 listing");
+    std::string entity = text.substr(i + 1, end - i - 1);
+    if (entity == "amp") out += '&';
+    else if (entity == "lt") out += '<';
+    else if (entity == "gt") out += '>';
+    else if (entity == "quot") out += '"';
+    else if (entity == "apos") out += '\'';
+    else if (entity.size() > 1 && entity[0] == '#') {
+      unsigned long code = entity[1] == 'x' ? std::stoul(entity.substr(2), nullptr, 16) : std::stoul(entity.substr(1));
+      if (code == 0 || code > 0x7f) throw std::runtime_error("unsupported character reference in an S3 listing");
+      out += static_cast<char>(code);
+    } else {
+      throw std::runtime_error("unknown XML entity &" + entity + "; in an S3 listing");
+    }
+    i = end;
+  }
+  return out;
+}
+
+// A temporary download file: removed unless it was published under its final name.
+struct PartialDownload {
+  std::string path;
+  int fd = -1;
+  ~PartialDownload() {
+    if (fd >= 0) ::close(fd);
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+}  // namespace
+
+void S3Client::download(const std::string& key, const std::string& destination) {
+  static const std::string kEmptyHash = sha256Hex("");
+  const std::string url = objectUrl(key);
+  auto folder = std::filesystem::path(destination).parent_path();
+  std::string dir = folder.empty() ? "." : folder.string();
+  PartialDownload partial;
+  partial.path = temporaryPathFor(dir, std::filesystem::path(destination).filename().string());
+  partial.fd = ::open(partial.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (partial.fd < 0) {
+    std::string why = std::strerror(errno);
+    partial.path.clear();  // not ours to remove
+    throw std::runtime_error("cannot create a download file in " + dir + ": " + why);
+  }
+  if (::fchmod(partial.fd, 0600) != 0) throw std::runtime_error("cannot chmod " + partial.path + ": " + std::strerror(errno));
+
+  std::uint64_t received = 0;
+  Response res;
+  try {
+    res = send("GET", key, {}, {}, kEmptyHash, 0, nullptr, [&](std::istream& in, std::int64_t announced) {
+      std::vector<char> block(64 * 1024);
+      while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
+        writeAll(partial.fd, reinterpret_cast<const unsigned char*>(block.data()), static_cast<std::size_t>(in.gcount()),
+                 partial.path);
+        received += static_cast<std::uint64_t>(in.gcount());
+      }
+      if (announced >= 0 && received != static_cast<std::uint64_t>(announced))
+        throw std::runtime_error("the connection ended after " + std::to_string(received) + " of " +
+                                 std::to_string(announced) + " bytes");
+    });
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("S3 GetObject " + url + " failed: " + e.displayText());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("S3 GetObject " + url + " failed: " + e.what());
+  }
+  if (res.status == 404) {
+    std::string code = xmlElement(res.body, "Code");
+    throw S3NoSuchObject("S3 object " + url + " does not exist (GetObject: HTTP 404" +
+                             (code.empty() ? "" : " " + code) + ")");
+  }
+  if (res.status / 100 != 2) {
+    std::string failure = describeFailure("GetObject", url, res.status, res.body);
+    // An archived object (GLACIER, DEEP_ARCHIVE) must be restored in S3 before it can be read.
+    if (failure.find("InvalidObjectState") != std::string::npos)
+      failure += " (the object is archived: restore it in S3 first, e.g. aws s3api restore-object, then retry)";
+    throw std::runtime_error(failure);
+  }
+  if (::fsync(partial.fd) != 0) throw std::runtime_error("cannot write " + partial.path + ": " + std::strerror(errno));
+  int fd = partial.fd;
+  partial.fd = -1;
+  if (::close(fd) != 0) throw std::runtime_error("cannot write " + partial.path + ": " + std::strerror(errno));
+  if (::rename(partial.path.c_str(), destination.c_str()) != 0)
+    throw std::runtime_error("cannot create " + destination + ": " + std::strerror(errno));
+  partial.path.clear();
+  fsyncDirectory(dir);
+}
+
+std::vector<std::string> S3Client::listKeys(const std::string& prefix) {
+  static const std::string kEmptyHash = sha256Hex("");
+  std::vector<std::string> keys;
+  std::string token;
+  const std::string bucketUrl = objectUrl("");
+  for (int page = 0;; ++page) {
+    // A listing that never ends is a broken store: 10,000 pages are 10 million keys.
+    if (page >= 10000) throw std::runtime_error("S3 ListObjectsV2 " + bucketUrl + " returned more than 10000 pages");
+    Query query{{"list-type", "2"}, {"prefix", prefix}};
+    if (!token.empty()) query.emplace_back("continuation-token", token);
+    auto res = send("GET", "", query, {}, kEmptyHash, 0, nullptr);
+    if (res.status / 100 != 2 || res.body.find("<Error>") != std::string::npos)
+      throw std::runtime_error(describeFailure("ListObjectsV2", bucketUrl, res.status, res.body));
+    for (auto at = res.body.find("<Contents>"); at != std::string::npos; at = res.body.find("<Contents>", at + 1)) {
+      auto end = res.body.find("</Contents>", at);
+      if (end == std::string::npos) break;
+      std::string key = xmlUnescape(xmlElement(res.body.substr(at, end - at), "Key"));
+      if (!key.empty()) keys.push_back(key);
+    }
+    if (xmlElement(res.body, "IsTruncated") != "true") break;
+    token = xmlUnescape(xmlElement(res.body, "NextContinuationToken"));
+    if (token.empty()) throw std::runtime_error("S3 ListObjectsV2 " + bucketUrl + " is truncated without a continuation token");
+  }
+  return keys;
 }
 
 }  // namespace cc::backup
