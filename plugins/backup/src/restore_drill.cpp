@@ -25,12 +25,29 @@ std::string DrillOutcome::summary() const {
 
 namespace {
 
+constexpr const char* kDrillFolderPrefix = ".s3-drill.tmp-";
+
+// Download folders of drills that never finished (the process was killed or the machine went
+// down mid-drill) would otherwise stay in backup_dir for ever: retention sweeps files, not
+// folders. One untouched for a day cannot belong to a drill still running (drills are daily and
+// the scheduler runs one at a time across hosts), so each drill removes those.
+void sweepAbandonedDrillFolders(const std::string& backupDir) {
+  std::error_code ec;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24);
+  for (auto it = std::filesystem::directory_iterator(backupDir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    if (it->path().filename().string().rfind(kDrillFolderPrefix, 0) != 0 || !it->is_directory(ec)) continue;
+    auto modified = it->last_write_time(ec);
+    if (!ec && modified < cutoff) std::filesystem::remove_all(it->path(), ec);
+  }
+}
+
 // A private (0700) folder in backup_dir for a drill's download, removed with everything in it
 // (the dump, its sidecars, the scratch SQLite file and the .verified marker).
 struct DrillDownloadFolder {
   std::string path;
   explicit DrillDownloadFolder(const std::string& backupDir) {
-    std::string pattern = (std::filesystem::path(backupDir) / ".s3-drill.tmp-XXXXXX").string();
+    std::string pattern = (std::filesystem::path(backupDir) / (std::string(kDrillFolderPrefix) + "XXXXXX")).string();
     if (!::mkdtemp(pattern.data()))
       throw std::runtime_error("cannot create a download folder in " + backupDir + ": " + std::strerror(errno));
     path = pattern;
@@ -52,6 +69,7 @@ DrillOutcome runRestoreDrill(const BackupSettings& settings, const DatabaseTarge
                         true};
     // Newest first; a file under its final name always has its sidecars (the runner writes
     // them before the dump), so the newest is the one to prove, broken or not.
+    sweepAbandonedDrillFolders(settings.backupDir);
     auto backups = listBackups(settings.backupDir, environment);
     // What S3 holds is asked of S3 itself: a lifecycle rule or a failed upload means the
     // journal's s3Key may name an object that is not there (and a restored database's journal

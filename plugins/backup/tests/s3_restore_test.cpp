@@ -7,6 +7,7 @@
 #include "backup_test_support.hpp"
 #include "s3rver_support.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -229,6 +230,24 @@ TEST_P(S3Restore, DrillProvesTheS3CopyWhenTheLocalOneIsGone) {
   EXPECT_TRUE(contains(bad.output, "restore drill FAILED for " + name_)) << bad.output;
   EXPECT_TRUE(contains(bad.output, "checksum mismatch")) << bad.output;
   EXPECT_TRUE(namesIn(backups_.str()).empty()) << bad.output;
+}
+
+TEST_P(S3Restore, DrillRemovesDownloadFoldersThatAnInterruptedDrillLeftBehind) {
+  backUpAndLoseTheLocalCopy();
+  // A drill killed mid-download two days ago, and one that may still be running (just started).
+  auto abandoned = std::filesystem::path(backups_.str()) / ".s3-drill.tmp-abc123";
+  auto running = std::filesystem::path(backups_.str()) / ".s3-drill.tmp-def456";
+  for (const auto& folder : {abandoned, running}) {
+    std::filesystem::create_directory(folder);
+    cc::test::writeFile((folder / "partial.sql.gz").string(), "half a download");
+  }
+  std::filesystem::last_write_time(abandoned, std::filesystem::file_time_type::clock::now() - std::chrono::hours(48));
+  auto r = run(host_->configPath(), {"jobs", "run", "backup.restore_drill"}, env());
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "restore drill passed: " + name_)) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(abandoned)) << "an abandoned drill folder stayed in backup_dir";
+  EXPECT_TRUE(std::filesystem::exists(running / "partial.sql.gz")) << "a drill that may be running lost its folder";
+  EXPECT_EQ(namesIn(backups_.str()), (std::set<std::string>{".s3-drill.tmp-def456", "partial.sql.gz"}));
 }
 
 TEST_P(S3Restore, DrillWithCredentialsThatCannotListDrillsTheLocalCopyAndSaysSo) {
