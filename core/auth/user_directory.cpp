@@ -121,6 +121,11 @@ std::vector<UserProfile> readProfiles(Poco::Data::Statement& st) {
   return out;
 }
 
+void checkLimit(int limit) {
+  if (limit < 1 || limit > Users::kMaxPageSize)
+    throw std::invalid_argument("limit must be between 1 and " + std::to_string(Users::kMaxPageSize));
+}
+
 void checkTier(const std::string& tier) {
   if (tier.empty()) throw std::invalid_argument("tier must not be empty");
   checkedFilter(tier, "tier");
@@ -196,8 +201,7 @@ std::int64_t UserDirectory::count(const UserFilter& filter) {
 }
 
 UserPage UserDirectory::search(const UserFilter& filter, int limit, int offset) {
-  if (limit < 1 || limit > kMaxPageSize)
-    throw std::invalid_argument("limit must be between 1 and " + std::to_string(kMaxPageSize));
+  checkLimit(limit);
   if (offset < 0) throw std::invalid_argument("offset must not be negative");
   UserWhere w = buildWhere(filter, db_.engine());
   UserPage page;
@@ -230,6 +234,24 @@ UserPage UserDirectory::search(const UserFilter& filter, int limit, int offset) 
   else
     page.items = select(std::string("SELECT ") + kColumns + " FROM \"User\"" + w.sql + window, w.params);
   return page;
+}
+
+std::vector<UserProfile> UserDirectory::searchAfter(const UserFilter& filter, int limit,
+                                                    const std::optional<UserKey>& after) {
+  checkLimit(limit);
+  UserWhere w = buildWhere(filter, db_.engine());
+  if (after) {
+    // One row value, compared the way ORDER BY sorts (the same collation for id): both engines
+    // seek the ("createdAt" DESC, id DESC) index ("User_list_idx" on SQLite, which also holds
+    // the address a search tests; "User_createdAt_id_idx" on PostgreSQL) to the key and read
+    // on from there, so a page costs the same at any depth.
+    w.add("(\"createdAt\", id) < (?, ?)");
+    w.params.push_back(checkedFilter(after->createdAt, "after.createdAt"));
+    w.params.push_back(checkedFilter(after->id, "after.id"));
+  }
+  return select(std::string("SELECT ") + kColumns + " FROM \"User\"" + w.sql +
+                    " ORDER BY \"createdAt\" DESC, id DESC LIMIT " + std::to_string(limit),
+                w.params);
 }
 
 // SQLite: rowids (the covering index holds them; integers, so they go into the SQL text as

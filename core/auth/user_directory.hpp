@@ -18,6 +18,8 @@ class UserDirectory : public Users {
   std::optional<UserProfile> findByEmail(const std::string& email) override;
   std::map<std::string, UserProfile> findByIds(const std::vector<std::string>& ids) override;
   UserPage search(const UserFilter& filter, int limit, int offset) override;
+  std::vector<UserProfile> searchAfter(const UserFilter& filter, int limit,
+                                       const std::optional<UserKey>& after) override;
   std::int64_t count(const UserFilter& filter) override;
   std::map<std::string, std::int64_t> signupsPerDay(const std::string& fromDay, const std::string& beforeDay) override;
   bool setTier(const std::string& id, const std::string& tier) override;

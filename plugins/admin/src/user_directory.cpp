@@ -12,14 +12,29 @@ std::int64_t UserDirectory::countSuspended() {
 
 std::vector<UserRow> UserDirectory::newest(int limit) { return users_.search({}, limit, 0).items; }
 
-UserPage UserDirectory::list(const UserFilter& filter) {
+namespace {
+
+cc::UserFilter serviceFilter(const UserFilter& filter) {
   cc::UserFilter f;
   f.emailContains = filter.search;
   f.tier = filter.tier;
   if (filter.plan != PlanFilter::Any) f.paidTier = filter.plan == PlanFilter::Paid;
   f.suspended = filter.suspended;
   f.admin = filter.admin;
-  return users_.search(f, filter.limit, filter.offset);
+  return f;
+}
+
+}  // namespace
+
+UserPage UserDirectory::list(const UserFilter& filter) {
+  return users_.search(serviceFilter(filter), filter.limit, filter.offset);
+}
+
+std::int64_t UserDirectory::count(const UserFilter& filter) { return users_.count(serviceFilter(filter)); }
+
+std::vector<UserRow> UserDirectory::listAfter(const UserFilter& filter, int limit,
+                                              const std::optional<UserKey>& after) {
+  return users_.searchAfter(serviceFilter(filter), limit, after);
 }
 
 std::optional<UserRow> UserDirectory::find(const std::string& id) { return users_.findById(id); }

@@ -38,6 +38,11 @@ class UserDirectory {
   std::int64_t countSuspended();
   std::vector<UserRow> newest(int limit);
   UserPage list(const UserFilter& filter);
+  /// Accounts matching `filter` (its limit and offset aside).
+  std::int64_t count(const UserFilter& filter);
+  /// Up to `limit` accounts matching `filter` after `after` in the list's order (keyset pages;
+  /// cc::Users::searchAfter), from the newest when `after` is nullopt.
+  std::vector<UserRow> listAfter(const UserFilter& filter, int limit, const std::optional<UserKey>& after);
   std::optional<UserRow> find(const std::string& id);
   /// id -> e-mail for the ids that exist.
   std::map<std::string, std::string> emailsOf(const std::vector<std::string>& ids);

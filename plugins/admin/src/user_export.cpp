@@ -1,5 +1,6 @@
 // GET /api/admin/users/export?format=csv: every account matching the user list's filters, as
-// one CSV download. The list's own parser reads the filters (user_list_params.hpp).
+// one CSV download, streamed a page at a time. The list's own parser reads the filters
+// (user_list_params.hpp).
 #include "admin_api.hpp"
 #include "admin_topics.hpp"
 #include <codecouncil/sdk/csv.hpp>
@@ -10,16 +11,15 @@
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormatter.h>
 
-#include <unordered_set>
+#include <functional>
+#include <memory>
 
 namespace cc::admin {
 
 namespace {
 
-// The user service's largest page: the fewest queries per export.
+// The user service's largest page: the fewest queries per export, one page in memory.
 constexpr int kExportBatch = Users::kMaxPageSize;
-// Each batch starts this many rows before the end of the previous one (see exportUsers).
-constexpr int kBatchOverlap = 100;
 
 const std::vector<std::string> kExportColumns = {"id",          "email",           "name",        "tier",
                                                  "isAdmin",     "suspended",       "suspendedReason",
@@ -41,6 +41,45 @@ std::string describe(const UserFilter& f) {
   return out;
 }
 
+// One export in progress. Pages are keyset pages in the list's order (newest signup first):
+// each continues after the last account of the previous one, so an account that signs up
+// meanwhile sorts before the first page and is not in this export, and none that existed at
+// its start is repeated or skipped. The first page is read before the response starts, so
+// that page is the snapshot and a database error is still an error status.
+class UserCsvExport {
+ public:
+  UserCsvExport(UserDirectory& users, UserFilter filter, std::int64_t maxRows)
+      : users_(users), filter_(std::move(filter)), maxRows_(maxRows) {
+    page_ = users_.listAfter(filter_, kExportBatch, std::nullopt);
+  }
+
+  /// The header and the page read last, then the next page, until the last (a BodyWriter).
+  bool next(std::string& out) {
+    if (!headerWritten_) {
+      headerWritten_ = true;
+      csv::appendRow(out, kExportColumns);
+    } else {
+      page_ = users_.listAfter(filter_, kExportBatch, keyOf(page_.back()));
+    }
+    for (const UserRow& u : page_) {
+      if (rows_ >= maxRows_) return false;
+      ++rows_;
+      csv::appendRow(out, {u.id, u.email, u.name, u.tier, flag(u.isAdmin), flag(u.suspended), u.suspendedReason,
+                           u.suspendedAt, u.createdAt, u.updatedAt});
+    }
+    return static_cast<int>(page_.size()) == kExportBatch && rows_ < maxRows_;
+  }
+
+  std::int64_t rows() const { return rows_; }
+
+ private:
+  UserDirectory& users_;
+  UserFilter filter_;
+  std::int64_t maxRows_;
+  std::vector<UserRow> page_;
+  bool headerWritten_ = false;
+  std::int64_t rows_ = 0;
+};
 
 }  // namespace
 
@@ -48,47 +87,42 @@ void AdminApi::exportUsers(Request& req, Response& res) {
   const User& admin = req.requireUser();
   choiceQueryParam(req, "format", {"csv"});  // csv is the default and, for now, the only format
   UserFilter filter = userFilterFromRequest(req);
-  filter.limit = kExportBatch;
 
-  std::string csv = csv::row(kExportColumns);
-  std::int64_t rows = 0;
-  std::unordered_set<std::string> written;  // ids; at most max_export_rows of them
-  // Batches are taken by offset, newest first (cc::Users pages by offset only), and the
-  // accounts move while the export runs. One that signs up moves later rows down: the next
-  // batch starts with rows already written, which are skipped by id (not by comparing keys:
-  // a database may order text ids by a locale's collation). One that leaves the filter
-  // (suspended during an export of active accounts) moves later rows up, past the start of
-  // the next batch: each batch starts kBatchOverlap rows early, so that up to that many such
-  // changes between two batches lose nothing.
-  for (filter.offset = 0;;) {
-    UserPage page = users_.list(filter);
-    if (filter.offset == 0 && page.total > settings_.maxExportRows)
-      throw HttpError(400, "the filter matches " + std::to_string(page.total) + " users, more than one export holds (" +
-                               std::to_string(settings_.maxExportRows) + "): narrow the filter");
-    for (auto& u : page.items) {
-      if (rows >= settings_.maxExportRows) break;
-      if (!written.insert(u.id).second) continue;
-      ++rows;
-      csv += csv::row({u.id, u.email, u.name, u.tier, flag(u.isAdmin), flag(u.suspended), u.suspendedReason,
-                     u.suspendedAt, u.createdAt, u.updatedAt});
+  std::int64_t total = users_.count(filter);
+  if (total > settings_.maxExportRows)
+    throw HttpError(400, "the filter matches " + std::to_string(total) + " users, more than one export holds (" +
+                             std::to_string(settings_.maxExportRows) + "): narrow the filter");
+  auto out = std::make_shared<UserCsvExport>(users_, filter, settings_.maxExportRows);
+
+  // Published when the response ends (however it ends), with the rows that were written; the
+  // request is copied for its context (ip, user agent, request id), as it is gone by then.
+  struct Published {
+    std::shared_ptr<UserCsvExport> out;
+    std::function<void(std::int64_t)> publish;
+    ~Published() {
+      try {
+        publish(out->rows());
+      } catch (...) {  // a destructor must not throw; the bus logs its handlers' failures itself
+      }
     }
-    if (static_cast<int>(page.items.size()) < kExportBatch || rows >= settings_.maxExportRows) break;
-    filter.offset += kExportBatch - kBatchOverlap;
-  }
-
-  auto payload = json::object();
-  payload->set("userId", admin.id);
-  payload->set("filters", describe(filter));
-  payload->set("rows", rows);
-  events_.publish(topics::kUsersExported, payload, req);
-  log_.information("admin %s exported %s users", admin.id, std::to_string(rows));
+  };
+  auto published = std::make_shared<Published>();
+  published->out = out;
+  published->publish = [this, origin = req, adminId = admin.id, filters = describe(filter)](std::int64_t rows) {
+    auto payload = json::object();
+    payload->set("userId", adminId);
+    payload->set("filters", filters);
+    payload->set("rows", rows);
+    events_.publish(topics::kUsersExported, payload, origin);
+    log_.information("admin %s exported %s users", adminId, std::to_string(rows));
+  };
 
   // The name is built here from digits only: nothing from the request reaches the header.
   std::string name = "users-" + Poco::DateTimeFormatter::format(Poco::DateTime(), "%Y%m%d-%H%M%S") + ".csv";
-  res.text(200, std::move(csv), "text/csv; charset=utf-8");
   res.setHeader("Content-Disposition", "attachment; filename=\"" + name + "\"");
   // Personal data: no copy in a shared or browser cache.
   res.setHeader("Cache-Control", "no-store");
+  res.stream(200, "text/csv; charset=utf-8", [published](std::string& piece) { return published->out->next(piece); });
 }
 
 }  // namespace cc::admin

@@ -9,7 +9,7 @@
 // under the caller's locks, and no second connection is borrowed (see database.hpp).
 //
 // Methods throw std::invalid_argument for a bad argument (limit out of range, an over-long
-// filter) and std::runtime_error (or Poco's database exceptions) when the database fails.
+// filter or key) and std::runtime_error (or Poco's database exceptions) when the database fails.
 #include <Poco/Data/Session.h>
 
 #include <cstdint>
@@ -44,6 +44,15 @@ struct UserFilter {
   std::optional<bool> admin;
 };
 
+/// A position in the search order: the (createdAt, id) of an account, as searchAfter() takes it.
+struct UserKey {
+  std::string createdAt;
+  std::string id;
+};
+
+/// The key of `u`: pass the last account of one searchAfter() page to get the next.
+inline UserKey keyOf(const UserProfile& u) { return {u.createdAt, u.id}; }
+
 struct UserPage {
   std::vector<UserProfile> items;  ///< newest signup first (ties: id descending)
   std::int64_t total = 0;          ///< accounts matching the filter, ignoring limit and offset
@@ -75,6 +84,17 @@ class Users {
   /// [1, kMaxPageSize], `offset` >= 0. An e-mail search of 3 characters or more uses an index
   /// (docs/performance.md has the figures at 100,000 users).
   virtual UserPage search(const UserFilter& filter, int limit, int offset) = 0;
+  /// Keyset paging, for reading every match (an export): up to `limit` accounts matching
+  /// `filter` that come after `after` in search()'s order (newest signup first, ties by id
+  /// descending), or from the newest when `after` is nullopt. Continue with
+  /// `after = keyOf(page.back())`; a page shorter than `limit` is the last. Each page is one
+  /// indexed range read, however deep it is (an offset re-reads every row it skips), and no
+  /// account is repeated or skipped while others sign up: those sort before the first page,
+  /// so a walk started from nullopt holds the accounts that existed when its first page was
+  /// read (an account that changes to or from matching `filter` meanwhile is read as it is
+  /// when its page is). No total: count(filter) when you need one. `limit` in [1, kMaxPageSize].
+  virtual std::vector<UserProfile> searchAfter(const UserFilter& filter, int limit,
+                                               const std::optional<UserKey>& after) = 0;
   virtual std::int64_t count(const UserFilter& filter) = 0;
   /// Signups per UTC day ("YYYY-MM-DD" -> count) for days on or after `fromDay` and, unless
   /// `beforeDay` is empty, before `beforeDay`. Days without signups are absent.
