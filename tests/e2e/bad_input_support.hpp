@@ -326,12 +326,15 @@ class AttackHost {
     const std::string unlimited =
         "{ requests_per_day: unlimited, requests_per_month: unlimited, analysis_runs_per_day: unlimited, "
         "analysis_runs_per_month: unlimited }";
+    // The jobs on a wall clock are off (the backup and the restore drill; audit retention is off
+    // without retention_days): the suite diffs the whole database around each attack, and a run
+    // that fired at its hour (the drill's default is 04:00 UTC) wrote rows no request wrote.
     return cc::test::bundledPlugin("audit") + cc::test::bundledPlugin("metrics") +
            cc::test::bundledPlugin("ratelimit", "{ tiers: { free: " + unlimited + " } }") +
            cc::test::bundledPlugin("billing", cc::billing::test::billingConfig(stripe, kCreditPacks)) +
            cc::test::bundledPlugin("analysis", "{ analyzer: builtin }") +
            cc::test::bundledPlugin("admin", "{ web_root: '" + webRoot + "' }") +
-           cc::test::bundledPlugin("backup", "{ schedule: 'off' }");
+           cc::test::bundledPlugin("backup", "{ schedule: 'off', restore_drill: { schedule: 'off' } }");
   }
 
   /// The secret HostProcess wrote into the config, so wrong-key and expired tokens can be
