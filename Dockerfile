@@ -7,7 +7,7 @@
 FROM debian:bookworm AS build
 # dpkg-dev and file: cpack derives the package's library dependencies with dpkg-shlibdeps.
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev \
+      cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev libboost-context-dev libyaml-cpp-dev \
       prometheus-cpp-dev libsqlite3-dev libpq-dev libargon2-dev libssl-dev dpkg-dev file \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

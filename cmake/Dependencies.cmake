@@ -12,7 +12,8 @@ find_package(SQLite3 REQUIRED)
 
 find_package(Poco 1.11 REQUIRED COMPONENTS
   Foundation Net NetSSL Util JSON Crypto JWT Data DataSQLite DataPostgreSQL)
-find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
+# context: the request fibers (core/http/request_fiber.hpp).
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem context)
 find_package(yaml-cpp REQUIRED)
 find_package(prometheus-cpp REQUIRED)
 find_package(Threads REQUIRED)

@@ -9,7 +9,7 @@ JOBS="${JOBS:-2}"
 
 # Debian packages the host needs to build and run.
 BUILD_PACKAGES=(cmake ninja-build g++ pkg-config
-  libpoco-dev libboost-dev libboost-filesystem-dev libyaml-cpp-dev prometheus-cpp-dev
+  libpoco-dev libboost-dev libboost-filesystem-dev libboost-context-dev libyaml-cpp-dev prometheus-cpp-dev
   libsqlite3-dev sqlite3 libpq-dev libargon2-dev libssl-dev libgtest-dev libgmock-dev)
 # Only the test suite needs these (python3: bench/admin/run.sh, run by ctest, picks its port with it;
 # nginx-light: tests/integration/nginx_proxy_test.cpp runs deploy/nginx.conf in front of the host;
