@@ -14,14 +14,13 @@ void GroupCommitWriter::submit(const Write& write) {
   }
   for (;;) {
     if (!leadNow) {
-      mine->state.wait(kWaiting, std::memory_order_acquire);
-      const int state = mine->state.load(std::memory_order_acquire);
-      if (state == kWaiting) continue;  // woken for nothing: sleep again
+      // A request's fiber steps off its thread meanwhile (cc::Waiting); other callers sleep.
+      const int state = mine->state.waitWhile(waiting_, kWaiting);
       if (state == kDone) break;
-      mine->state.store(kWaiting, std::memory_order_relaxed);  // handed the lead (kLead)
+      mine->state.set(kWaiting);  // handed the lead (kLead)
     }
     lead(*mine);
-    if (mine->state.load(std::memory_order_acquire) == kDone) break;
+    if (mine->state.get() == kDone) break;
     leadNow = false;  // maxBatch left ours for a later batch, and the lead went on to its writes
   }
   if (mine->error) std::rethrow_exception(mine->error);
@@ -46,14 +45,8 @@ void GroupCommitWriter::lead(Pending& mine) {
     if (queued_.empty()) leading_ = false;
     else next = queued_.front();  // stays queued: it takes itself with its batch
   }
-  if (next) {  // first: the next batch starts while this one's threads are woken
-    next->state.store(kLead, std::memory_order_release);
-    next->state.notify_one();
-  }
-  for (const PendingPtr& p : batch) {
-    p->state.store(kDone, std::memory_order_release);
-    if (p.get() != &mine) p->state.notify_one();
-  }
+  if (next) next->state.set(kLead);  // first: the next batch starts while this one's callers are woken
+  for (const PendingPtr& p : batch) p->state.set(kDone);
 }
 
 void GroupCommitWriter::runBatch(const std::vector<PendingPtr>& batch) {

@@ -9,12 +9,12 @@
 // host's SQLite writer lock), in arrival order, commits once and wakes their threads. Writes
 // queued meanwhile form the next batch.
 //
-// Wake-ups are targeted: each waiting thread sleeps on its own word (std::atomic::wait, a futex
-// with no mutex behind it), the leader wakes exactly the threads of its batch and hands the
-// lead to the oldest write still queued. One condition variable woken with notify_all made
-// every waiter wake after every batch and fight for the mutex, most of them only to sleep
-// again (docs/performance.md, "Throughput as shipped": the writer's share of the host's
-// context switches under counted requests went from 11% to 9%).
+// Wake-ups are targeted: each waiting caller waits on its own slot (cc::WaitSlot), the leader
+// wakes exactly the callers of its batch and hands the lead to the oldest write still queued.
+// One condition variable woken with notify_all made every waiter wake after every batch and
+// fight for the mutex, most of them only to sleep again (docs/performance.md, "Throughput as
+// shipped"). A caller in a request waits as a suspended fiber, holding no thread
+// (core/fibers/request_fiber.hpp); others sleep until woken.
 //
 // Each write still sees the ones before it (same transaction, in order), so conditional upserts
 // decide exactly as they would one by one; submit() returns only after its batch has committed.
@@ -24,6 +24,7 @@
 // ImmediateWriter, for PostgreSQL: row locks let writers run side by side, so batching would
 // only make each write wait for strangers. Each write runs at once on the calling thread.
 #include <codecouncil/sdk/database.hpp>
+#include <codecouncil/sdk/waiting.hpp>
 
 #include <atomic>
 #include <deque>
@@ -37,8 +38,10 @@ namespace cc::core {
 
 class GroupCommitWriter : public BatchedWriter {
  public:
-  GroupCommitWriter(Database& db, std::string name, const BatchedWriterOptions& options)
-      : db_(db), name_(std::move(name)), options_(options) {}
+  /// `waiting`: how a caller waits for its batch (the host's fiberWaiting(): a request's fiber
+  /// steps off its thread; anything else blocks).
+  GroupCommitWriter(Database& db, std::string name, const BatchedWriterOptions& options, Waiting& waiting)
+      : db_(db), name_(std::move(name)), options_(options), waiting_(waiting) {}
 
   void submit(const Write& write) override;
   std::size_t waiting() const override {
@@ -55,7 +58,7 @@ class GroupCommitWriter : public BatchedWriter {
     explicit Pending(const Write* w) : write(w) {}
     const Write* write;
     std::exception_ptr error;  // written before state turns kDone
-    std::atomic<int> state{kWaiting};
+    WaitSlot state{kWaiting};
   };
   using PendingPtr = std::shared_ptr<Pending>;
   void lead(Pending& mine);
@@ -64,6 +67,7 @@ class GroupCommitWriter : public BatchedWriter {
   Database& db_;
   const std::string name_;
   const BatchedWriterOptions options_;
+  Waiting& waiting_;
   mutable std::mutex mutex_;      // guards queued_ and leading_; never held while writing
   std::deque<PendingPtr> queued_;
   bool leading_ = false;  // a thread is running a batch, or has been handed the lead

@@ -5,6 +5,7 @@
 #include "core/db/group_commit_writer.hpp"
 #include "core/db/lent_session.hpp"
 #include "core/db/wal_checkpointer.hpp"
+#include "core/fibers/fiber_waiting.hpp"
 #include "core/files/private_files.hpp"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -230,7 +231,7 @@ bool PooledDatabase::isUnavailable(const std::exception& e) const noexcept { ret
 
 std::shared_ptr<BatchedWriter> PooledDatabase::batchedWriter(const std::string& name,
                                                              const BatchedWriterOptions& options) {
-  if (url_.engine == Engine::SQLite) return std::make_shared<GroupCommitWriter>(*this, name, options);
+  if (url_.engine == Engine::SQLite) return std::make_shared<GroupCommitWriter>(*this, name, options, fiberWaiting());
   return std::make_shared<ImmediateWriter>(*this, name, options);
 }
 

@@ -12,8 +12,10 @@
 // Internal to core/http/http_server.cpp; templated on the stream so plain TCP and TLS
 // connections share every rule.
 #include "core/http/exchange.hpp"
+#include "core/fibers/request_fiber.hpp"
 #include "core/http/server_limits.hpp"
 
+#include <boost/asio/defer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
@@ -219,23 +221,43 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     closeSocket();
   }
 
-  // The request is complete (or refused for its size): run it and write the answer.
+  // The request is complete (or refused for its size): run it on a fiber of its own and
+  // write the answer. The fiber may suspend (cc::Waiting): then this thread goes back to the
+  // loop, and the wake posts the next step to this connection's strand.
   void respond() {
     auto& head = parser_->get();
-    IncomingRequest in;
-    in.method = std::string(head.method_string());
-    in.target = std::string(head.target());
-    in.headers.reserve(16);
-    for (auto& field : head) in.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    in.peerAddress = peer_;
-    in.bodyTooLarge = bodyTooLarge_;
-    if (!bodyTooLarge_) in.body = std::move(head.body());
-    std::string requestId;
+    incoming_ = IncomingRequest{};
+    incoming_.method = std::string(head.method_string());
+    incoming_.target = std::string(head.target());
+    incoming_.headers.reserve(16);
+    for (auto& field : head) incoming_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    incoming_.peerAddress = peer_;
+    incoming_.bodyTooLarge = bodyTooLarge_;
+    if (!bodyTooLarge_) incoming_.body = std::move(head.body());
+    // `this` in the work: the connection owns the fiber. The wake's copy of `self` keeps the
+    // connection alive while the request waits with no I/O of its own pending; the fiber is
+    // dropped when its work is done, and with it that reference.
+    requestFiber_ = RequestFiber::create(
+        [this] { answer_ = shared_.exchange.run(incoming_, requestId_); },  // never throws
+        [self = this->shared_from_this()] {
+          net::defer(self->stream_.get_executor(), [self] { self->stepRequest(); });
+        });
+    stepRequest();
+  }
+
+  void stepRequest() {
     shared_.handlerStarts();
-    Response res = shared_.exchange.run(in, requestId);  // never throws
+    const bool done = requestFiber_->step();
     shared_.handlerEnds();
+    if (!done) return;
+    requestFiber_.reset();
+    incoming_ = IncomingRequest{};  // an idle keep-alive connection keeps no request's strings
+    auto& head = parser_->get();
     bool keep = shared_.limits.keepAlive && head.keep_alive() && !bodyTooLarge_ &&
                 ++served_ < shared_.limits.maxKeepAliveRequests;
+    Response res = std::move(answer_);
+    answer_ = Response{};
+    std::string requestId = std::move(requestId_);
     write(std::move(res), requestId, head.version(), keep);
   }
 
@@ -448,6 +470,11 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   Stream stream_;
   ServerShared& shared_;
   std::string peer_;
+  // Only while a request runs (respond .. stepRequest's end).
+  IncomingRequest incoming_;
+  Response answer_;
+  std::string requestId_;
+  std::shared_ptr<RequestFiber> requestFiber_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;

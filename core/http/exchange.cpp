@@ -159,7 +159,9 @@ void appendTimestamp(std::string& out) {
 // The line the loggers would write ("<time> Information codecouncil.access: GET /x 200 15
 // 0.114ms id=... user=..."), built here and handed to the log writer: no Poco::Message, no
 // format-string parsing, no wake-up of a thread per line (docs/performance.md).
-void Exchange::log(const Request& req, const Response& res, std::chrono::steady_clock::time_point started) const {
+// Never inlined into run(): the request may have moved to another thread (a fiber that
+// suspended, core/fibers/request_fiber.hpp) since run() began, and this reads thread_locals.
+[[gnu::noinline]] void Exchange::log(const Request& req, const Response& res, std::chrono::steady_clock::time_point started) const {
   if (!accessLogEnabled_ || !accessLog_.information()) return;
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
   thread_local std::string text;

@@ -2,6 +2,7 @@
 // The cc::Context each plugin receives: host services seen through the plugin's name, so
 // every route, middleware, job, subscription and service is recorded against its owner.
 #include "core/events/event_bus.hpp"
+#include "core/fibers/fiber_waiting.hpp"
 #include "core/http/pipeline.hpp"
 #include "core/scheduler/job_scheduler.hpp"
 #include "core/plugins/registrations_closed.hpp"
@@ -61,6 +62,7 @@ class PluginContext : public Context {
   Poco::Logger& logger() override { return logger_; }
   prometheus::Registry& metrics() override { return *host_.metrics; }
   Users& users() override { return *host_.users; }
+  Waiting& waiting() override { return fiberWaiting(); }
 
   /// Removes everything this plugin registered (used on stop and on a failed start).
   void unregisterAll();

@@ -16,8 +16,9 @@
 // A batch either fits whole or is refused whole (the statement's limits check k at once); the
 // requests of a refused batch of more than one then count one by one (near a limit only), so
 // exactly as many are admitted as there is room for.
+#include <codecouncil/sdk/waiting.hpp>
+
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -46,6 +47,10 @@ class CountCombiner {
 
   /// Counts one request of `key`, alone or together with the key's other waiting requests (at
   /// most `maxBatch` per statement). Rethrows the statement's error to every request of its batch.
+  /// `waiting`: how a request waits for its batch (Context::waiting(); a BlockingWaiting by
+  /// default, for tests without a host). It must outlive the combiner.
+  explicit CountCombiner(cc::Waiting& waiting = blocking()) : waiting_(waiting) {}
+
   Share count(const std::string& key, std::int64_t maxBatch, const CountMany& countMany) {
     auto mine = std::make_shared<Waiter>();
     bool leadNow = false;
@@ -56,10 +61,11 @@ class CountCombiner {
       leadNow = created;  // no statement of this key in flight: ours goes now
     }
     while (!leadNow) {
-      mine->state.wait(kQueued, std::memory_order_acquire);
-      const int state = mine->state.load(std::memory_order_acquire);
+      // The request steps off its thread until the leader is done with its batch or hands it
+      // the lead (cc::Waiting: in a request, no thread sleeps for it).
+      const int state = mine->state.waitWhile(waiting_, kQueued);
       if (state == kDone) break;
-      leadNow = state == kLead;  // kQueued: woken for nothing, sleep again
+      leadNow = state == kLead;
     }
     // The leader is always the oldest queued request of its key, so its own batch holds it.
     if (leadNow) lead(key, maxBatch, countMany);
@@ -70,7 +76,7 @@ class CountCombiner {
  private:
   enum State : int { kQueued, kDone, kLead };
   struct Waiter {
-    std::atomic<int> state{kQueued};
+    cc::WaitSlot state{kQueued};
     Share share;               // written before state turns kDone
     std::exception_ptr error;  // likewise
   };
@@ -100,20 +106,22 @@ class CountCombiner {
       if (line->second.empty()) lines_.erase(line);  // nothing of the key is waiting: the next one leads at once
       else next = line->second.front();
     }
-    if (next) {  // first: the next statement starts while this batch's threads are woken
-      next->state.store(kLead, std::memory_order_release);
-      next->state.notify_one();
-    }
+    if (next) next->state.set(kLead);  // first: the next statement starts while this batch's requests are woken
     const auto k = static_cast<std::int64_t>(batch.size());
     for (std::int64_t i = 0; i < k; ++i) {
       Waiter& w = *batch[static_cast<std::size_t>(i)];
       w.share = Share{after, k, k - 1 - i};
       w.error = error;
-      w.state.store(kDone, std::memory_order_release);
-      w.state.notify_one();
+      w.state.set(kDone);
     }
   }
 
+  static cc::Waiting& blocking() {
+    static cc::BlockingWaiting waiting;
+    return waiting;
+  }
+
+  cc::Waiting& waiting_;
   std::mutex mutex_;  // guards lines_; never held while counting
   std::unordered_map<std::string, Line> lines_;
 };

@@ -47,8 +47,8 @@ Poco::Dynamic::Var remainingOrNull(const std::optional<std::int64_t>& limit, std
 
 }  // namespace
 
-RateLimiter::RateLimiter(Database& db, Events& events, Poco::Logger& log, LimiterOptions options)
-    : store_(db), events_(events), log_(log), options_(std::move(options)) {}
+RateLimiter::RateLimiter(Database& db, Waiting& waiting, Events& events, Poco::Logger& log, LimiterOptions options)
+    : store_(db, waiting), events_(events), log_(log), options_(std::move(options)) {}
 
 const TierLimits& RateLimiter::limitsFor(const std::string& tier) {
   if (!options_.tiers.knows(tier)) {

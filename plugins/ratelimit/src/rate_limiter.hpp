@@ -30,7 +30,7 @@ struct LimiterOptions {
 
 class RateLimiter {
  public:
-  RateLimiter(Database& db, Events& events, Poco::Logger& log, LimiterOptions options);
+  RateLimiter(Database& db, Waiting& waiting, Events& events, Poco::Logger& log, LimiterOptions options);
 
   void middleware(Request& req, Response& res, const Next& next);
   /// GET /api/rate-limit/usage

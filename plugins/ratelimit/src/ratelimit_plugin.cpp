@@ -27,7 +27,7 @@ class RateLimitPlugin : public cc::ConfiguredPlugin<cc::ratelimit::LimiterOption
   }
 
   void start(cc::Context& ctx, const cc::ratelimit::LimiterOptions& options) override {
-    limiter_ = std::make_unique<cc::ratelimit::RateLimiter>(ctx.db(), ctx.events(), ctx.logger(), options);
+    limiter_ = std::make_unique<cc::ratelimit::RateLimiter>(ctx.db(), ctx.waiting(), ctx.events(), ctx.logger(), options);
 
     for (const auto& [tier, limits] : options.tiers.all())
       ctx.logger().information("tier %s: %s requests/day, %s/month, %s analysis runs/day, %s/month", tier,

@@ -80,11 +80,12 @@ std::string currentSql(const Database& db) {
 
 }  // namespace
 
-TrackerStore::TrackerStore(Database& db)
+TrackerStore::TrackerStore(Database& db, Waiting& waiting)
     : db_(db),
       countSql_(countSql(db)),
       currentSql_(currentSql(db)),
-      counts_(db.batchedWriter("ratelimit.tracker", {.maxBatch = 0, .singleStatementWrites = true})) {}
+      counts_(db.batchedWriter("ratelimit.tracker", {.maxBatch = 0, .singleStatementWrites = true})),
+      combiner_(waiting) {}
 
 namespace {
 

@@ -29,7 +29,8 @@ struct WindowUsage {
 
 class TrackerStore {
  public:
-  explicit TrackerStore(Database& db);
+  /// `waiting`: how a request waits for the statement that counts it (Context::waiting()).
+  TrackerStore(Database& db, Waiting& waiting);
 
   /// Counts one request (and one analysis run when `analysisRun`) in the day and month windows
   /// of the database clock, in one conditional upsert: either every window has room and all

@@ -36,6 +36,7 @@
 #include <codecouncil/sdk/scheduler.hpp>
 #include <codecouncil/sdk/services.hpp>
 #include <codecouncil/sdk/users.hpp>
+#include <codecouncil/sdk/waiting.hpp>
 
 #include <Poco/Logger.h>
 #include <prometheus/registry.h>
@@ -81,6 +82,9 @@ class Context {
   virtual prometheus::Registry& metrics() = 0;
   /// The host's user accounts (SDK 2.0): the only way a plugin reads or changes "User".
   virtual Users& users() = 0;
+  /// Waiting for another thread's work without holding the request's thread (SDK 2.0,
+  /// waiting.hpp); outside a request it blocks the calling thread.
+  virtual Waiting& waiting() = 0;
 };
 
 }  // namespace cc

@@ -22,3 +22,4 @@
 #include <codecouncil/sdk/text.hpp>
 #include <codecouncil/sdk/users.hpp>
 #include <codecouncil/sdk/version.hpp>
+#include <codecouncil/sdk/waiting.hpp>
