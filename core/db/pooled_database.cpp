@@ -126,12 +126,14 @@ void PooledDatabase::lockWriter() {
                              "busy_timeout_ms");
   writerOwner_.store(std::this_thread::get_id());
   ++writerDepth_;
+  pinToThread();  // the lock belongs to this thread: a request must not step off it meanwhile
 }
 
 void PooledDatabase::unlockWriterIfHeld() noexcept {
   if (writerOwner_.load() != std::this_thread::get_id() || writerDepth_ == 0) return;
   if (--writerDepth_ == 0) writerOwner_.store(std::thread::id());
   sqliteWriter_.unlock();
+  unpinFromThread();
 }
 
 void PooledDatabase::commit(Poco::Data::Session& s) {

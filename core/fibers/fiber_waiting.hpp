@@ -20,4 +20,10 @@ class FiberWaiting : public Waiting {
 /// The host's one FiberWaiting (Context::waiting() of every plugin).
 Waiting& fiberWaiting();
 
+/// Code on this thread holds something that belongs to the thread (the SQLite writer lock,
+/// owned by a thread id): until as many unpins as pins, a request does not step off the thread
+/// and suspend() blocks instead. A plugin that waits inside a transaction then waits as before.
+void pinToThread() noexcept;
+void unpinFromThread() noexcept;
+
 }  // namespace cc::core

@@ -86,6 +86,7 @@ struct PooledStack {
 };
 
 thread_local RequestFiber* tCurrent = nullptr;
+thread_local int tPins = 0;
 
 }  // namespace
 
@@ -142,9 +143,13 @@ void RequestFiber::suspend(const std::function<void(Waiting::Wake)>& arm) {
 }
 
 void FiberWaiting::suspend(const std::function<void(Wake)>& arm) {
-  if (RequestFiber* fiber = RequestFiber::current()) return fiber->suspend(arm);
+  RequestFiber* fiber = RequestFiber::current();
+  if (fiber && tPins == 0) return fiber->suspend(arm);
   blocking_.suspend(arm);
 }
+
+void pinToThread() noexcept { ++tPins; }
+void unpinFromThread() noexcept { --tPins; }
 
 Waiting& fiberWaiting() {
   static FiberWaiting* waiting = new FiberWaiting();  // plugins may hold it until exit

@@ -35,6 +35,7 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 
 namespace cc::core::http_front {
 
@@ -51,6 +52,14 @@ using ConnectionExecutor = net::strand<net::io_context::executor_type>;
 using PlainSocket = net::basic_stream_socket<tcp, ConnectionExecutor>;
 using TlsSocket = beast::ssl_stream<PlainSocket>;
 
+/// The way in for the wakes of suspended requests (cc::Waiting): a wake may come from any
+/// thread at any time, even from a plugin after the server stopped. The server closes the gate
+/// before its io_context goes; a wake that finds it closed does nothing.
+struct WakeGate {
+  std::shared_mutex mutex;
+  bool open = true;
+};
+
 /// What every connection shares with the server: the exchange, the limits, the count of
 /// requests in flight (shutdown drains them) and the list of open connections.
 class ConnectionBase;
@@ -59,6 +68,7 @@ struct ServerShared {
   ServerLimits limits;
   std::atomic<int>& inFlight;
   std::atomic<bool> stopping{false};
+  const std::shared_ptr<WakeGate> wakeGate = std::make_shared<WakeGate>();
   /// Registry of open connections (added at start, removed in the destructor).
   virtual void opened(const std::shared_ptr<ConnectionBase>& c) = 0;
   virtual void closed(ConnectionBase* c) = 0;
@@ -234,22 +244,47 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     incoming_.peerAddress = peer_;
     incoming_.bodyTooLarge = bodyTooLarge_;
     if (!bodyTooLarge_) incoming_.body = std::move(head.body());
-    // `this` in the work: the connection owns the fiber. The wake's copy of `self` keeps the
-    // connection alive while the request waits with no I/O of its own pending; the fiber is
-    // dropped when its work is done, and with it that reference.
-    requestFiber_ = RequestFiber::create(
-        [this] { answer_ = shared_.exchange.run(incoming_, requestId_); },  // never throws
-        [self = this->shared_from_this()] {
-          net::defer(self->stream_.get_executor(), [self] { self->stepRequest(); });
-        });
+    // `this` in the work: the connection owns the fiber. While the request is suspended, with
+    // no I/O of its own pending, keepWhileSuspended_ keeps the connection alive; the wake only
+    // holds it weakly, so a wake a plugin keeps past the server's end holds nothing of it.
+    try {
+      requestFiber_ = RequestFiber::create(
+          [this] { answer_ = shared_.exchange.run(incoming_, requestId_); },  // never throws
+          [weak = this->weak_from_this(), gate = shared_.wakeGate] {
+            std::shared_lock lock(gate->mutex);
+            if (!gate->open) return;  // the server is gone: nothing left to continue
+            auto self = weak.lock();
+            if (!self) return;
+            // defer: when the waker is a request on a loop thread (a batch's leader), its
+            // wakes queue on that thread instead of waking an idle one for each.
+            net::defer(self->stream_.get_executor(), [self] { self->stepRequest(); });
+          });
+    } catch (const std::exception& e) {  // no memory for another stack
+      shared_.logError("request from " + peer_ + " refused: no stack for it: " + e.what());
+      return refuse(503, "the server is out of memory for new requests");
+    }
     stepRequest();
   }
 
   void stepRequest() {
+    keepWhileSuspended_.reset();  // the caller (a posted step, or respond()) holds a reference
     shared_.handlerStarts();
-    const bool done = requestFiber_->step();
+    bool done = false;
+    try {
+      done = requestFiber_->step();
+    } catch (const std::exception& e) {  // the exchange never throws; this is the last guard
+      shared_.handlerEnds();
+      requestFiber_.reset();
+      shared_.logError(std::string("a request failed outside the pipeline: ") + e.what());
+      return refuse(500, "internal server error");
+    }
     shared_.handlerEnds();
-    if (!done) return;
+    if (!done) {
+      // Suspended: a wake posts the next step. A request never woken keeps its connection
+      // until the process ends (the server's stop() does not wait for it).
+      keepWhileSuspended_ = this->shared_from_this();
+      return;
+    }
     requestFiber_.reset();
     incoming_ = IncomingRequest{};  // an idle keep-alive connection keeps no request's strings
     auto& head = parser_->get();
@@ -475,6 +510,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   Response answer_;
   std::string requestId_;
   std::shared_ptr<RequestFiber> requestFiber_;
+  std::shared_ptr<Connection> keepWhileSuspended_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;

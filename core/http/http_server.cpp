@@ -326,6 +326,11 @@ void HttpServer::stop() {
   while (impl_->openCount() > 0 && std::chrono::steady_clock::now() < settle)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   impl_->stopThreads();
+  {
+    // From here a wake of a request still suspended does nothing (the io_context goes next).
+    std::unique_lock lock(impl_->wakeGate->mutex);
+    impl_->wakeGate->open = false;
+  }
   // Destroys every connection left (queued handlers hold them) and with them every streamed
   // body's writer: none may outlive this call, since a writer's code may live in a plugin's
   // library, which the host unloads after stop() (Host::shutdown).

@@ -13,6 +13,10 @@
 // statement per key is in flight in a host; the database still orders the statements of several
 // hosts, so counts stay exact across hosts.
 //
+// The requests of a batch wait for their leader through cc::Waiting: in the host each is a
+// fiber that steps off its thread meanwhile (half of a counted request's context switches were
+// these waits on sleeping threads; docs/performance.md, "Requests that wait without a thread").
+//
 // A batch either fits whole or is refused whole (the statement's limits check k at once); the
 // requests of a refused batch of more than one then count one by one (near a limit only), so
 // exactly as many are admitted as there is room for.

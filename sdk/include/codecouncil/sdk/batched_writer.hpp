@@ -43,7 +43,9 @@ class BatchedWriter {
   using Write = std::function<void(Poco::Data::Session&)>;
 
   /// Runs `write` in a committed transaction, possibly on another thread, and returns when that
-  /// transaction has committed; rethrows the batch's error otherwise.
+  /// transaction has committed; rethrows the batch's error otherwise. A caller in a request
+  /// waits for its batch without holding its thread (waiting.hpp), so it may continue on
+  /// another thread: hold no std::mutex across the call.
   virtual void submit(const Write& write) = 0;
 
   /// Writes queued for the next batch (while a batch runs); 0 where writes are not batched.
