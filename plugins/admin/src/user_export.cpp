@@ -94,8 +94,9 @@ void AdminApi::exportUsers(Request& req, Response& res) {
                              std::to_string(settings_.maxExportRows) + "): narrow the filter");
   auto out = std::make_shared<UserCsvExport>(users_, filter, settings_.maxExportRows);
 
-  // Published when the response ends (however it ends), with the rows that were written; the
-  // request is copied for its context (ip, user agent, request id), as it is gone by then.
+  // Published when the response ends (however it ends, a HEAD too: 0 rows), with the rows that
+  // were written. The request is gone by then: its context for the event (user, ip, user
+  // agent, request id) is copied, not the request with all its headers.
   struct Published {
     std::shared_ptr<UserCsvExport> out;
     std::function<void(std::int64_t)> publish;
@@ -108,7 +109,12 @@ void AdminApi::exportUsers(Request& req, Response& res) {
   };
   auto published = std::make_shared<Published>();
   published->out = out;
-  published->publish = [this, origin = req, adminId = admin.id, filters = describe(filter)](std::int64_t rows) {
+  Request origin;
+  origin.user = req.user;
+  origin.remoteAddress = req.remoteAddress;
+  origin.requestId = req.requestId;
+  if (auto agent = req.headers.find("user-agent"); agent != req.headers.end()) origin.headers.insert(*agent);
+  published->publish = [this, origin = std::move(origin), adminId = admin.id, filters = describe(filter)](std::int64_t rows) {
     auto payload = json::object();
     payload->set("userId", adminId);
     payload->set("filters", filters);

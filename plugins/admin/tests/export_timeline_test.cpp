@@ -343,6 +343,37 @@ TEST_P(ExportAndTimeline, ExportLargerThanTheConfiguredCapIsRefused) {
   EXPECT_NE(jsonField(big.body, "error").find("more than one export holds (3)"), std::string::npos) << big.body;
 }
 
+// HEAD: the head of an export and no rows. The request is still on the audit trail (an admin
+// asked for the list), with 0 rows and the request's own context: its id, address and agent.
+TEST_P(ExportAndTimeline, HeadOfAnExportSendsNoRowsAndIsAuditedWithZeroRows) {
+  auto host = startHost();
+  std::string admin = makeAdmin(*host, "head-exporter@admin.test");
+  host->signup("someone@head.test");
+  auto r = http(host->port(), "HEAD", "/api/admin/users/export?search=head.test",
+                "", {{"Authorization", "Bearer " + admin}, {"User-Agent", "head-check/1.0"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.body.empty()) << r.body;
+  EXPECT_NE(r.header("content-disposition").find("attachment; filename=\"users-"), std::string::npos);
+  const std::string requestId = r.header("x-request-id");
+  ASSERT_FALSE(requestId.empty());
+  const std::string adminId = jsonField(host->get("/api/auth/me", admin).body, "user.id");
+  ASSERT_TRUE(eventually([&] {
+    auto page = parse(host->get("/api/admin/audit-logs?action=users_exported&userId=" + adminId, admin).body);
+    auto logs = page->getArray("logs");
+    for (std::size_t i = 0; i < logs->size(); ++i) {
+      auto entry = logs->getObject(i);
+      auto m = entry->getObject("metadata");
+      if (m->getValue<std::string>("filters") != "search=head.test") continue;
+      EXPECT_EQ(m->getValue<std::int64_t>("rows"), 0);
+      EXPECT_EQ(entry->getValue<std::string>("requestId"), requestId);
+      EXPECT_EQ(entry->getValue<std::string>("userAgent"), "head-check/1.0");
+      EXPECT_EQ(entry->getValue<std::string>("ip"), "127.0.0.1");
+      return true;
+    }
+    return false;
+  })) << host->output();
+}
+
 TEST_P(ExportAndTimeline, ExportStreamsTheListAsOfItsStartInFlatMemory) {
   auto host = startHost();
   std::string admin = makeAdmin(*host, "slow-exporter@admin.test");
