@@ -381,6 +381,8 @@ class BackupPlugin : public ConfiguredPlugin<BackupSettings> {
     }
     auto payload = json::object();
     payload->set("file", name);
+    // Which copy was proven: the one in backup_dir, or the S3 copy downloaded for the drill.
+    payload->set("source", std::string(outcome.fromS3 ? "s3" : "backup_dir"));
     if (outcome.ok) payload->set("durationSeconds", outcome.durationSeconds);
     else payload->set("error", outcome.summary());
     events_->publish(outcome.ok ? topics::kRestoreDrillSucceeded.name : topics::kRestoreDrillFailed.name, payload);

@@ -65,7 +65,9 @@ class S3Restore : public ::testing::TestWithParam<std::string> {
   /// machine that made it lost its disk.
   void backUpAndLoseTheLocalCopy() {
     host_ = std::make_unique<cc::test::HostProcess>(
-        cc::test::bundledPlugin("metrics") + pluginYaml(backups_.str(), "restore_drill: { enabled: true }"), "",
+        cc::test::bundledPlugin("metrics") + cc::test::bundledPlugin("audit") +
+            pluginYaml(backups_.str(), "restore_drill: { enabled: true }"),
+        "",
         databaseFor(GetParam(), "bk_s3rs"));
     ASSERT_TRUE(host_->start(env())) << host_->output();
     host_->signup("alice@example.com");
@@ -213,6 +215,11 @@ TEST_P(S3Restore, DrillProvesTheS3CopyWhenTheLocalOneIsGone) {
   EXPECT_TRUE(contains(r.output, "restore drill passed: " + name_)) << r.output;
   EXPECT_EQ(cc::test::queryStrings(host_->databaseUrl(), "SELECT status FROM backup_restore_drills"),
             std::vector<std::string>{"succeeded"});
+  // Its event says which copy it proved (the audit log keeps it).
+  auto drills = cc::test::queryStrings(
+      host_->databaseUrl(), "SELECT metadata FROM \"AuditLog\" WHERE action = 'backup_restore_drill_succeeded'");
+  ASSERT_EQ(drills.size(), 1u) << r.output;
+  EXPECT_TRUE(contains(drills[0], "\"source\":\"s3\"")) << drills[0];
   // The download, its sidecars and the scratch copy are gone; the live data is untouched.
   EXPECT_TRUE(namesIn(backups_.str()).empty()) << r.output;
   EXPECT_EQ(users().size(), 3u);
@@ -266,6 +273,10 @@ TEST_P(S3Restore, DrillWithCredentialsThatCannotListDrillsTheLocalCopyAndSaysSo)
       << r.output;
   EXPECT_TRUE(contains(r.output, "restore drill passed: " + local)) << r.output;
   EXPECT_FALSE(contains(r.output, "S3RVER-secret-value")) << r.output;
+  auto drills = cc::test::queryStrings(
+      host_->databaseUrl(), "SELECT metadata FROM \"AuditLog\" WHERE action = 'backup_restore_drill_succeeded'");
+  ASSERT_EQ(drills.size(), 1u) << r.output;
+  EXPECT_TRUE(contains(drills[0], "\"source\":\"backup_dir\"")) << drills[0];
 
   // With no local backup at all, the listing error is the drill's failure.
   for (auto& e : std::filesystem::directory_iterator(backups_.str())) std::filesystem::remove_all(e.path());

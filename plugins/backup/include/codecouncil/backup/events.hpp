@@ -23,13 +23,13 @@ inline const TopicSpec kBackupFailed{
 
 inline const TopicSpec kRestoreDrillSucceeded{
     "backup_restore_drill_succeeded",
-    {{"file", FieldType::String, true}, {"durationSeconds", FieldType::Number, true}},
+    {{"file", FieldType::String, true}, {"durationSeconds", FieldType::Number, true}, {"source", FieldType::String, true}},
     "the restore drill restored the newest backup into the scratch database and it matched its manifest and sentinel",
     Severity::Info, EventResource{"backup", "file"}};
 
 inline const TopicSpec kRestoreDrillFailed{
     "backup_restore_drill_failed",
-    {{"file", FieldType::String, true}, {"error", FieldType::String, true}},
+    {{"file", FieldType::String, true}, {"error", FieldType::String, true}, {"source", FieldType::String, true}},
     "the restore drill could not restore the newest backup, or the restored copy differs from its manifest or "
     "sentinel (file is empty when there was no backup)",
     Severity::Critical, EventResource{"backup", "file"}};
