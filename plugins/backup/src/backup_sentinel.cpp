@@ -64,11 +64,22 @@ std::optional<std::vector<std::vector<std::string>>> postgresSentinelRows(const 
 void writeBackupSentinel(Database& db, const std::string& file, const std::string& createdAt,
                          const std::string& environment) {
   std::string f = file, at = createdAt, env = environment;
-  auto s = db.session();
-  s << db.sql("INSERT INTO backup_sentinel (id, \"backupFile\", \"createdAt\", environment) VALUES (1, ?, ?, ?) "
-              "ON CONFLICT (id) DO UPDATE SET \"backupFile\" = excluded.\"backupFile\", "
-              "\"createdAt\" = excluded.\"createdAt\", environment = excluded.environment"),
-      use(f), use(at), use(env), now;
+  // SQLite's wait for its write lock is not fair: a process that writes without pause (a busy
+  // host) can hold it through a whole busy_timeout at every moment this one looks. A backup
+  // from cron should not fail for that, so the one write it needs is tried a few times.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto s = db.session();
+      s << db.sql("INSERT INTO backup_sentinel (id, \"backupFile\", \"createdAt\", environment) VALUES (1, ?, ?, ?) "
+                  "ON CONFLICT (id) DO UPDATE SET \"backupFile\" = excluded.\"backupFile\", "
+                  "\"createdAt\" = excluded.\"createdAt\", environment = excluded.environment"),
+          use(f), use(at), use(env), now;
+      return;
+    } catch (const std::exception& e) {
+      if (attempt >= kAttempts || !db.isUnavailable(e)) throw;
+    }
+  }
 }
 
 std::vector<std::string> sentinelProblems(const DatabaseTarget& restored, const Manifest& manifest) {

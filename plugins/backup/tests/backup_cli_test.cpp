@@ -266,3 +266,32 @@ TEST(BackupSchedule, ScheduledBackupManifestCarriesTheAuditCheckpoint) {
   EXPECT_FALSE(checkpoint->getValue<std::string>("headHash").empty());
   EXPECT_EQ(cc::test::readFile(manifests[0]).find(key), std::string::npos) << "the key never leaves the config";
 }
+
+// SQLite's wait for its write lock is not fair: another process that keeps the lock through
+// one whole busy_timeout_ms must not fail the backup, whose one write (the sentinel row) is
+// tried again. Here the lock is held for 700 ms with busy_timeout_ms 300: a single try that
+// starts within 400 ms of the command fails; three tries always outlast the lock.
+TEST(BackupCliSqlite, ABackupOutlastsAWriteLockHeldLongerThanOneBusyTimeout) {
+  cc::test::TempDir backups;
+  cc::test::HostProcess host(pluginYaml(backups.str()));
+  ASSERT_TRUE(host.start()) << host.output();
+  host.signup("alice@example.com");
+  host.stop();
+  std::string config = cc::test::readFile(host.configPath());
+  auto pos = config.find("  migrations_dir: ");
+  ASSERT_NE(pos, std::string::npos) << config;
+  config.insert(pos, "  busy_timeout_ms: 300\n");
+  cc::test::writeFile(host.configPath(), config);
+
+  auto db = cc::test::openTestDatabase(host.databaseUrl());
+  auto s = db->session();
+  db->begin(s);  // BEGIN IMMEDIATE: the write lock is this process's until the rollback
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    db->rollback(s);
+  });
+  auto r = run(host.configPath(), {"backup"});
+  release.join();
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(filesEndingWith(backups.str(), ".sql.gz").size(), 1u) << r.output;
+}
