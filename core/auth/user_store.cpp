@@ -1,10 +1,13 @@
 #include "core/auth/user_store.hpp"
+#include "core/fibers/fiber_waiting.hpp"
 
 #include <Poco/Data/DataException.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 
 using namespace Poco::Data::Keywords;
@@ -77,11 +80,39 @@ const char* kFindByIdSql =
     "SELECT id, email, CASE WHEN \"isAdmin\" THEN 1 ELSE 0 END, CASE WHEN suspended THEN 1 ELSE 0 END, tier "
     "FROM \"User\" WHERE id = ?";
 
+// The same columns for several ids: the statement ends in "id IN " and a subquery of the ids.
+const char* kFindManySelect =
+    "SELECT id, email, CASE WHEN \"isAdmin\" THEN 1 ELSE 0 END, CASE WHEN suspended THEN 1 ELSE 0 END, tier "
+    "FROM \"User\" WHERE id IN ";
+
 bool flag(const Database::SqlValue& v) { return v && *v == "1"; }
 
 }  // namespace
 
-std::optional<User> UserStore::findById(const std::string& id) {
+UserStore::UserStore(PooledDatabase& db)
+    : db_(db), lookups_([this](const std::vector<std::string>& ids) { return readUsers(ids); }, fiberWaiting()) {}
+
+std::optional<User> UserStore::findById(const std::string& id) { return lookups_.find(id); }
+
+// One batch's read: one statement for all of its users.
+std::vector<User> UserStore::readUsers(const std::vector<std::string>& ids) {
+  if (ids.size() == 1) {
+    std::vector<User> out;
+    if (auto user = readOne(ids[0])) out.push_back(std::move(*user));
+    return out;
+  }
+  try {
+    return findManyPrepared(ids);
+  } catch (const Poco::Data::SessionPoolExhaustedException&) {
+    throw;
+  } catch (const std::exception&) {
+    // As in readOne: a connection that died is gone from the pool now; ask once more on
+    // another. A second failure is the batch's error.
+  }
+  return findManyPrepared(ids);
+}
+
+std::optional<User> UserStore::readOne(const std::string& id) {
   try {
     return findByIdPrepared(id);
   } catch (const Poco::Data::SessionPoolExhaustedException&) {
@@ -106,6 +137,26 @@ std::optional<User> UserStore::findByIdPrepared(const std::string& id) {
   const auto& r = rows[0];
   if (r.size() != 5 || !r[0] || !r[1]) throw std::runtime_error("user lookup returned an unexpected row");
   return User{*r[0], *r[1], flag(r[2]), flag(r[3]), r[4].value_or("")};
+}
+
+// The ids travel as one JSON array parameter, so every batch size is the same prepared
+// statement on a connection.
+std::vector<User> UserStore::findManyPrepared(const std::vector<std::string>& ids) {
+  static const std::string sqliteSql = std::string(kFindManySelect) + "(SELECT value FROM json_each(?))";
+  static const std::string postgresSql =
+      std::string(kFindManySelect) + "(SELECT json_array_elements_text(CAST(? AS json)))";
+  Poco::JSON::Array array;
+  for (const std::string& id : ids) array.add(id);
+  std::ostringstream json;
+  array.stringify(json);
+  auto rows = db_.queryPrepared(db_.engine() == Engine::SQLite ? sqliteSql : postgresSql, {json.str()});
+  std::vector<User> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    if (r.size() != 5 || !r[0] || !r[1]) throw std::runtime_error("user lookup returned an unexpected row");
+    out.push_back(User{*r[0], *r[1], flag(r[2]), flag(r[3]), r[4].value_or("")});
+  }
+  return out;
 }
 
 bool UserStore::promote(const std::string& email) {

@@ -33,6 +33,11 @@ void registerConnectors() {
     // onto pooled connections. Only possible before SQLite's first use in the process;
     // otherwise (SQLITE_MISUSE) connections stay serialized, which is merely slower.
     sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    // No memory statistics: with them every sqlite3_malloc and sqlite3_free takes one global
+    // mutex, which the pool's threads fought over on each counted request (futex waits in the
+    // profile; docs/performance.md, "Batches that fill before they run"). Nothing here reads
+    // sqlite3_memory_used().
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::PostgreSQL::Connector::registerConnector();
   });

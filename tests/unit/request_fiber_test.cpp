@@ -5,6 +5,7 @@
 #include "core/fibers/request_fiber.hpp"
 
 #include "plugins/ratelimit/src/count_combiner.hpp"
+#include "support/posted_request.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,27 +26,11 @@
 using cc::Waiting;
 using cc::core::fiberWaiting;
 using cc::core::RequestFiber;
+using cc::test::PostedRequest;
+using cc::test::startPosted;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// What a connection does: a fiber whose wake posts its next step to an io_context.
-struct PostedRequest {
-  std::shared_ptr<RequestFiber> fiber;
-  std::atomic<bool> done{false};
-};
-
-std::shared_ptr<PostedRequest> startPosted(boost::asio::io_context& ioc, std::function<void()> work) {
-  auto r = std::make_shared<PostedRequest>();
-  std::weak_ptr<PostedRequest> weak = r;
-  auto step = [weak] {
-    auto self = weak.lock();
-    if (self && self->fiber->step()) self->done = true;
-  };
-  r->fiber = RequestFiber::create(std::move(work), [&ioc, step] { boost::asio::post(ioc, step); });
-  boost::asio::post(ioc, step);
-  return r;
-}
 
 template <class Predicate>
 bool waitFor(Predicate done, std::chrono::milliseconds limit) {
@@ -233,3 +218,29 @@ TEST(RequestFiber, TheCountCombinerCountsEveryRequestOnceWhenRequestsWaitAsFiber
   EXPECT_EQ(*distinct.rbegin(), kRequests);
   EXPECT_LT(statements.load(), kRequests / 4) << "requests were not counted together";
 }
+
+// A leader of the combiner yields its thread once before its statement (cc::Waiting::yield):
+// the requests already ready on the same loop thread join its batch. On one thread, where
+// nothing else can queue while a statement runs, 50 requests ready at once are one statement;
+// without the yield each would lead a statement of its own (50).
+TEST(RequestFiber, ACombinerLeaderLetsTheRequestsReadyOnItsThreadJoinItsBatch) {
+  boost::asio::io_context ioc;
+  cc::ratelimit::CountCombiner<std::int64_t> combiner(fiberWaiting());
+  std::int64_t row = 0;
+  std::vector<std::int64_t> batches;
+  constexpr int kRequests = 50;
+  std::vector<std::shared_ptr<PostedRequest>> requests;
+  for (int i = 0; i < kRequests; ++i)
+    requests.push_back(startPosted(ioc, [&] {
+      combiner.count("user-1", 1000, [&](std::int64_t k) -> std::optional<std::int64_t> {
+        batches.push_back(k);
+        row += k;
+        return row;
+      });
+    }));
+  ioc.run();
+  for (auto& r : requests) ASSERT_TRUE(r->done);
+  EXPECT_EQ(row, kRequests);
+  EXPECT_EQ(batches, std::vector<std::int64_t>{kRequests});
+}
+

@@ -37,6 +37,16 @@ class Waiting {
   /// finds it, or calls it at once when what the caller waits for already happened. A
   /// caller woken must check again what it waits for, as with a condition variable.
   virtual void suspend(const std::function<void(Wake)>& arm) = 0;
+
+  /// Lets the requests that are ready to run on the host's threads go first, then continues
+  /// (outside a request: returns at once). For a leader that is about to do one piece of work
+  /// for every request queued behind it: the requests that were already waiting for a thread
+  /// reach the queue first, so one statement serves all of them instead of a few. The rate
+  /// limiter's count combiner does this (docs/performance.md, "Batches that fill before they
+  /// run"). Same rules as suspend(): no lock, no open transaction across the call.
+  void yield() {
+    suspend([](Wake wake) { wake(); });
+  }
 };
 
 /// suspend() that blocks the calling thread: what the host does outside a request, and what a
