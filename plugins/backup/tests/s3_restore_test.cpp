@@ -2,7 +2,9 @@
 // fake (s3rver_support.hpp), on SQLite and PostgreSQL: a backup uploaded, its local copy
 // deleted, then `codecouncil restore <name> --from-s3` (and scripts/restore-db.sh ... --from-s3)
 // brings the data back; a tampered object is refused and changes nothing; a missing object is
-// a clear error naming its URL; the drill proves the S3 copy when the local one is gone.
+// a clear error naming its URL; the drill proves the S3 copy when the local one is gone; an
+// encrypted backup comes back from S3 with its key and is refused without it.
+#include "backup_encryption.hpp"
 #include "backup_files.hpp"
 #include "backup_test_support.hpp"
 #include "s3rver_support.hpp"
@@ -283,4 +285,60 @@ TEST_P(S3Restore, DrillWithCredentialsThatCannotListDrillsTheLocalCopyAndSaysSo)
   auto none = run(host_->configPath(), {"jobs", "run", "backup.restore_drill"}, unknown);
   EXPECT_EQ(none.exitCode, 1) << none.output;
   EXPECT_TRUE(contains(none.output, "restore drill FAILED for (no backup): S3 ListObjectsV2")) << none.output;
+}
+
+// The machine with the backups and the key lost its disk; the encrypted backup is only in S3.
+// With another key or none, the restore is refused by name before the database changes and
+// leaves no download behind; with the key it restores.
+TEST_P(S3Restore, AnEncryptedBackupOnlyInS3RestoresWithItsKeyAndIsRefusedWithoutIt) {
+  const std::string key = "5f0e1d2c3b4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  const std::string otherKey = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  auto keyId = [](const std::string& k) { return cc::backup::parseEncryptionKey(k)->id; };
+  auto envWithKey = [&](const std::string& k) {
+    auto e = env();
+    e["BACKUP_ENCRYPTION_KEY"] = k;
+    return e;
+  };
+  host_ = std::make_unique<cc::test::HostProcess>(
+      cc::test::bundledPlugin("audit") + pluginYaml(backups_.str(), "encryption_key: \"${BACKUP_ENCRYPTION_KEY:-}\""),
+      "", databaseFor(GetParam(), "bk_s3enc"));
+  ASSERT_TRUE(host_->start(envWithKey(key))) << host_->output();
+  host_->signup("alice@example.com");
+  host_->stop();
+  auto r = run(host_->configPath(), {"backup"}, envWithKey(key));
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  ASSERT_TRUE(contains(r.output, "uploaded to s3://backups/")) << r.output;
+  auto dumps = filesEndingWith(backups_.str(), ".sql.gz.enc");
+  ASSERT_EQ(dumps.size(), 1u) << r.output;
+  const std::string name = std::filesystem::path(dumps[0]).filename().string();
+  ASSERT_EQ(cc::test::readFile(stored(name)), cc::test::readFile(dumps[0])) << "S3 holds the encrypted file";
+  ASSERT_TRUE(host_->start(envWithKey(key))) << host_->output();
+  host_->signup("carol@example.com");
+  host_->stop();
+  for (auto& e : std::filesystem::directory_iterator(backups_.str())) std::filesystem::remove_all(e.path());
+
+  auto restoreWith = [&](const std::string& k) {
+    return run(host_->configPath(), {"restore", name, "--yes", "--from-s3"}, envWithKey(k));
+  };
+  auto wrong = restoreWith(otherKey);
+  EXPECT_EQ(wrong.exitCode, 1) << wrong.output;
+  EXPECT_TRUE(contains(wrong.output, "was encrypted with another key (key id " + keyId(key) +
+                                         "; BACKUP_ENCRYPTION_KEY has key id " + keyId(otherKey)))
+      << wrong.output;
+  EXPECT_FALSE(contains(wrong.output, key) || contains(wrong.output, otherKey)) << "a key reached the output";
+  EXPECT_EQ(users(), (std::vector<std::string>{"alice@example.com", "carol@example.com"}));
+  EXPECT_TRUE(namesIn(backups_.str()).empty()) << "a refused download stayed in backup_dir";
+
+  auto none = restoreWith("");
+  EXPECT_EQ(none.exitCode, 1) << none.output;
+  EXPECT_TRUE(contains(none.output, "is encrypted (key id " + keyId(key) + ") and BACKUP_ENCRYPTION_KEY")) << none.output;
+  EXPECT_EQ(users(), (std::vector<std::string>{"alice@example.com", "carol@example.com"}));
+  EXPECT_TRUE(namesIn(backups_.str()).empty()) << "a refused download stayed in backup_dir";
+
+  auto right = restoreWith(key);
+  ASSERT_EQ(right.exitCode, 0) << right.output;
+  EXPECT_TRUE(contains(right.output, "decrypted with key " + keyId(key))) << right.output;
+  EXPECT_TRUE(contains(right.output, "row counts and checksums match the manifest")) << right.output;
+  EXPECT_FALSE(contains(right.output, key)) << "the key itself is never printed";
+  EXPECT_EQ(users(), std::vector<std::string>{"alice@example.com"});
 }
