@@ -3,6 +3,7 @@
 #include <codecouncil/sdk/core_topics.hpp>
 
 #include "core/auth/password.hpp"
+#include "core/auth/user_json.hpp"
 
 namespace cc::core {
 namespace {
@@ -12,17 +13,6 @@ constexpr std::size_t kMinPassword = 8;
 constexpr std::size_t kMaxPassword = 1024;
 // RFC 5321 limits a forward path to 256 octets, so an address is at most 254.
 constexpr std::size_t kMaxEmail = 254;
-
-json::ObjectPtr userJson(const User& u, const std::string& createdAt = "") {
-  auto o = json::object();
-  o->set("id", u.id);
-  o->set("email", u.email);
-  o->set("isAdmin", u.isAdmin);
-  o->set("suspended", u.suspended);
-  o->set("tier", u.tier);
-  if (!createdAt.empty()) o->set("createdAt", createdAt);
-  return o;
-}
 
 std::string readPassword(const json::ObjectPtr& body) {
   std::string password = json::requireString(body, "password");
@@ -167,9 +157,7 @@ void registerAuthRoutes(Pipeline& pipeline, UserStore& users, const JwtService& 
   }, open});
 
   pipeline.router().add(Route{"GET", "/api/auth/me", "core", [&](Request& req, Response& res) {
-    auto o = json::object();
-    o->set("user", userJson(req.requireUser()));
-    res.json(200, o);
+    res.text(200, meResponseBody(req.requireUser()), "application/json");
   }, RouteOptions{Access::User}});
 }
 

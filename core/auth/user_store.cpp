@@ -2,12 +2,11 @@
 #include "core/fibers/fiber_waiting.hpp"
 
 #include <Poco/Data/DataException.h>
-#include <Poco/JSON/Array.h>
+#include <codecouncil/sdk/json.hpp>
 #include <Poco/Data/RecordSet.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
 using namespace Poco::Data::Keywords;
@@ -75,17 +74,28 @@ std::optional<UserRecord> UserStore::findByEmail(const std::string& email) {
 
 namespace {
 
-// Booleans as 0/1 on both engines, so the text result parses the same way.
-const char* kFindByIdSql =
-    "SELECT id, email, CASE WHEN \"isAdmin\" THEN 1 ELSE 0 END, CASE WHEN suspended THEN 1 ELSE 0 END, tier "
-    "FROM \"User\" WHERE id = ?";
+// The columns of a lookup, booleans as 0/1 on both engines so the text result parses the same
+// way; `u` is the "User" table in every lookup statement.
+const char* kLookupColumns =
+    "u.id, u.email, CASE WHEN u.\"isAdmin\" THEN 1 ELSE 0 END, CASE WHEN u.suspended THEN 1 ELSE 0 END, u.tier";
 
-// The same columns for several ids: the statement ends in "id IN " and a subquery of the ids.
-const char* kFindManySelect =
-    "SELECT id, email, CASE WHEN \"isAdmin\" THEN 1 ELSE 0 END, CASE WHEN suspended THEN 1 ELSE 0 END, tier "
-    "FROM \"User\" WHERE id IN ";
+const std::string kFindByIdSql = std::string("SELECT ") + kLookupColumns + " FROM \"User\" u WHERE u.id = ?";
+
+// Several ids travel as one JSON array parameter, so every batch size is the same prepared
+// statement on a connection. On SQLite the ids drive a join: `u.id IN (SELECT value FROM
+// json_each(?))` built a temporary index of the ids on every run (a page buffer allocated and
+// freed each time).
+const std::string kFindManySqlite =
+    std::string("SELECT ") + kLookupColumns + " FROM json_each(?) AS j CROSS JOIN \"User\" u ON u.id = j.value";
+const std::string kFindManyPostgres = std::string("SELECT ") + kLookupColumns +
+                                      " FROM \"User\" u WHERE u.id IN (SELECT json_array_elements_text(CAST(? AS json)))";
 
 bool flag(const Database::SqlValue& v) { return v && *v == "1"; }
+
+User userFromRow(const Database::SqlRow& r) {
+  if (r.size() != 5 || !r[0] || !r[1]) throw std::runtime_error("user lookup returned an unexpected row");
+  return User{*r[0], *r[1], flag(r[2]), flag(r[3]), r[4].value_or("")};
+}
 
 }  // namespace
 
@@ -134,28 +144,20 @@ std::optional<User> UserStore::readOne(const std::string& id) {
 std::optional<User> UserStore::findByIdPrepared(const std::string& id) {
   auto rows = db_.queryPrepared(kFindByIdSql, {id});
   if (rows.empty()) return std::nullopt;
-  const auto& r = rows[0];
-  if (r.size() != 5 || !r[0] || !r[1]) throw std::runtime_error("user lookup returned an unexpected row");
-  return User{*r[0], *r[1], flag(r[2]), flag(r[3]), r[4].value_or("")};
+  return userFromRow(rows[0]);
 }
 
-// The ids travel as one JSON array parameter, so every batch size is the same prepared
-// statement on a connection.
 std::vector<User> UserStore::findManyPrepared(const std::vector<std::string>& ids) {
-  static const std::string sqliteSql = std::string(kFindManySelect) + "(SELECT value FROM json_each(?))";
-  static const std::string postgresSql =
-      std::string(kFindManySelect) + "(SELECT json_array_elements_text(CAST(? AS json)))";
-  Poco::JSON::Array array;
-  for (const std::string& id : ids) array.add(id);
-  std::ostringstream json;
-  array.stringify(json);
-  auto rows = db_.queryPrepared(db_.engine() == Engine::SQLite ? sqliteSql : postgresSql, {json.str()});
+  std::string array = "[";
+  for (const std::string& id : ids) {
+    if (array.size() > 1) array += ',';
+    json::detail::appendString(array, id);
+  }
+  array += ']';
+  auto rows = db_.queryPrepared(db_.engine() == Engine::SQLite ? kFindManySqlite : kFindManyPostgres, {array});
   std::vector<User> out;
   out.reserve(rows.size());
-  for (const auto& r : rows) {
-    if (r.size() != 5 || !r[0] || !r[1]) throw std::runtime_error("user lookup returned an unexpected row");
-    out.push_back(User{*r[0], *r[1], flag(r[2]), flag(r[3]), r[4].value_or("")});
-  }
+  for (const auto& r : rows) out.push_back(userFromRow(r));
   return out;
 }
 

@@ -130,9 +130,13 @@ bool RequestFiber::step() {
   // Suspended: its stack is still now, so the wake can be handed out (and may come at once).
   const auto* arm = arm_;
   arm_ = nullptr;
-  auto once = std::make_shared<std::atomic<bool>>(false);
-  (*arm)([self = shared_from_this(), once] {
-    if (!once->exchange(true)) self->woken_();
+  // The wake of this suspension only, and only its first call: a wake kept from an earlier
+  // suspension finds another number (no allocation per suspension for a flag of its own).
+  const std::uint64_t suspension = ++suspensions_;
+  pendingWake_.store(suspension);
+  (*arm)([self = shared_from_this(), suspension] {
+    std::uint64_t expected = suspension;
+    if (self->pendingWake_.compare_exchange_strong(expected, 0)) self->woken_();
   });
   return false;
 }

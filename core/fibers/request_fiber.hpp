@@ -18,6 +18,8 @@
 
 #include <boost/context/fiber.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -54,6 +56,8 @@ class RequestFiber : public std::enable_shared_from_this<RequestFiber> {
   const std::function<void(Waiting::Wake)>* arm_ = nullptr;  // set while suspending
   std::exception_ptr failure_;
   bool finished_ = false;
+  std::uint64_t suspensions_ = 0;                // counted by step(), on the loop thread
+  std::atomic<std::uint64_t> pendingWake_{0};    // the suspension whose wake is still to come; 0: none
 };
 
 }  // namespace cc::core

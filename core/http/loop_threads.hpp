@@ -172,6 +172,14 @@ class LoopThreads {
     auto& slot = *slots_[static_cast<std::size_t>(index)];
     slot.tid.store(static_cast<pid_t>(::gettid()));
     currentSlot_ = &slot;
+    // The first `base` threads never park: they run the loop until it stops. Each return of
+    // run_for() and each of its handlers (run_one_until) starts Asio's per-thread state anew,
+    // and with it the cache from which Asio recycles its handlers' memory: one malloc and
+    // free per operation, another clock read and a timed wait.
+    if (index < base_) {
+      while (!stopping_.load()) ioc_.run();
+      return;
+    }
     while (!stopping_.load()) {
       if (index >= active_.load(std::memory_order_relaxed)) {
         std::unique_lock lock(slot.mutex);

@@ -5,7 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
 #include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 using namespace cc::test;
 
@@ -121,4 +126,49 @@ TEST_F(Auth, ConcurrentSignupsOfOneEmailCreateOneUser) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(created.load(), 1);
   EXPECT_EQ(conflicts.load(), 7);
+}
+
+// Concurrent authenticated requests of many users are read together (core/auth/
+// user_lookup_batch.hpp: one statement for the users of every request queued behind the
+// first): through the host's HTTP front, each must still be answered with its own user, flags
+// and tier, never a neighbour's in the batch.
+TEST_F(Auth, ConcurrentRequestsOfManyUsersAreEachAnsweredWithTheirOwnUser) {
+  constexpr int kUsers = 12;
+  struct Expected {
+    std::string token, email, tier, isAdmin;
+  };
+  std::vector<Expected> users;
+  for (int i = 0; i < kUsers; ++i) {
+    Expected e;
+    e.email = "many" + std::to_string(i) + "@example.com";
+    e.token = host_->signup(e.email);
+    ASSERT_FALSE(e.token.empty());
+    e.tier = i % 3 == 0 ? "pro" : i % 3 == 1 ? "enterprise" : "free";
+    e.isAdmin = i % 4 == 0 ? "true" : "false";
+    sqlite(*host_, "UPDATE \"User\" SET tier = '" + e.tier + "', \"isAdmin\" = " + e.isAdmin + " WHERE email = '" +
+                       e.email + "'");
+    users.push_back(e);
+  }
+  constexpr int kThreads = 24, kEach = 15;
+  std::atomic<int> right{0};
+  std::mutex mutex;
+  std::vector<std::string> wrong;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kEach; ++k) {
+        const Expected& e = users[static_cast<std::size_t>((t + k) % kUsers)];
+        auto r = host_->get("/api/auth/me", e.token);
+        if (r.status == 200 && jsonField(r.body, "user.email") == e.email && jsonField(r.body, "user.tier") == e.tier &&
+            jsonField(r.body, "user.isAdmin") == e.isAdmin && jsonField(r.body, "user.suspended") == "false") {
+          ++right;
+          continue;
+        }
+        std::lock_guard lock(mutex);
+        wrong.push_back(e.email + " got " + std::to_string(r.status) + " " + r.body);
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(right.load(), kThreads * kEach);
+  for (std::size_t i = 0; i < wrong.size() && i < 5; ++i) ADD_FAILURE() << wrong[i];
 }

@@ -78,6 +78,36 @@ TEST(RequestFiber, ASuspendedFiberGivesBackItsThreadAndContinuesWhereItStoppedWh
   EXPECT_EQ(trail, (std::vector<int>{1, 2, 3}));
 }
 
+// A wake belongs to one suspension: kept and called again after the fiber continued and
+// suspended anew, it must not continue the new suspension (whose own wake is still to come).
+TEST(RequestFiber, AWakeOfAnEarlierSuspensionDoesNotContinueALaterOne) {
+  std::vector<Waiting::Wake> wakes;
+  int woken = 0;
+  std::vector<int> trail;
+  auto fiber = RequestFiber::create(
+      [&] {
+        fiberWaiting().suspend([&](Waiting::Wake w) { wakes.push_back(std::move(w)); });
+        trail.push_back(1);
+        fiberWaiting().suspend([&](Waiting::Wake w) { wakes.push_back(std::move(w)); });
+        trail.push_back(2);
+      },
+      [&] { ++woken; });
+  EXPECT_FALSE(fiber->step());
+  ASSERT_EQ(wakes.size(), 1u);
+  wakes[0]();
+  EXPECT_EQ(woken, 1);
+  EXPECT_FALSE(fiber->step());  // continued, then suspended again
+  ASSERT_EQ(wakes.size(), 2u);
+  wakes[0]();  // the first suspension's wake, late
+  wakes[0]();
+  EXPECT_EQ(woken, 1) << "a wake of the first suspension continued the second";
+  wakes[1]();
+  wakes[1]();
+  EXPECT_EQ(woken, 2);
+  EXPECT_TRUE(fiber->step());
+  EXPECT_EQ(trail, (std::vector<int>{1, 2}));
+}
+
 TEST(RequestFiber, AWakeGivenInsideArmIsNotLost) {
   int woken = 0;
   bool after = false;

@@ -82,7 +82,7 @@ class CountCombiner {
       lead(key, maxBatch, countMany);
     }
     if (mine->error) std::rethrow_exception(mine->error);
-    return mine->share;
+    return std::move(mine->share);  // the leader wrote it before kDone and no longer reads it
   }
 
  private:

@@ -5,10 +5,13 @@
 
 namespace cc::ratelimit {
 
-std::vector<LimitType> windowsFor(bool analysisRun) {
-  if (analysisRun)
-    return {LimitType::DailyAnalysis, LimitType::MonthlyAnalysis, LimitType::DailyRequests, LimitType::MonthlyRequests};
-  return {LimitType::DailyRequests, LimitType::MonthlyRequests};
+std::span<const LimitType> windowsFor(bool analysisRun) {
+  // Constant lists: every counted request asks twice, and a vector allocated each time.
+  static constexpr LimitType kAnalysis[] = {LimitType::DailyAnalysis, LimitType::MonthlyAnalysis,
+                                            LimitType::DailyRequests, LimitType::MonthlyRequests};
+  static constexpr LimitType kRequests[] = {LimitType::DailyRequests, LimitType::MonthlyRequests};
+  if (analysisRun) return kAnalysis;
+  return kRequests;
 }
 
 std::string resetOf(LimitType type, const WindowUsage& usage) {

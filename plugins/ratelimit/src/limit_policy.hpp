@@ -7,13 +7,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <span>
 #include <vector>
 
 namespace cc::ratelimit {
 
 /// The windows a request is counted in: always the request windows, plus the analysis windows
 /// for an analysis run.
-std::vector<LimitType> windowsFor(bool analysisRun);
+std::span<const LimitType> windowsFor(bool analysisRun);
 
 /// When `type`'s current window ends, in the guide's header form ("2025-01-16T00:00:00Z").
 std::string resetOf(LimitType type, const WindowUsage& usage);

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,15 @@ struct User {
 inline std::string lowerAscii(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
+}
+
+/// Whether two header names are equal ignoring ASCII case, without copying either (responses
+/// compare every header set against the ones already there).
+inline bool sameIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
 }
 
 struct Request {
@@ -54,7 +64,7 @@ struct Request {
     return it == params.end() ? std::string() : it->second;
   }
   /// Whether the matched route declared `tag` (see RouteOptions::tags); false when none matched.
-  bool hasRouteTag(const std::string& tag) const {
+  bool hasRouteTag(std::string_view tag) const {  // a view: tags are constants, asked on every request
     return std::find(routeTags.begin(), routeTags.end(), tag) != routeTags.end();
   }
   std::optional<std::string> queryParam(const std::string& name) const {
@@ -89,18 +99,16 @@ struct Response {
   BodyWriter bodyWriter;
 
   void setHeader(const std::string& name, const std::string& value) {
-    std::string key = lowerAscii(name);
     for (auto& h : headers)
-      if (lowerAscii(h.first) == key) {
+      if (sameIgnoringAsciiCase(h.first, name)) {
         h.second = value;
         return;
       }
     headers.emplace_back(name, value);
   }
   std::string header(const std::string& name) const {
-    std::string key = lowerAscii(name);
     for (auto& h : headers)
-      if (lowerAscii(h.first) == key) return h.second;
+      if (sameIgnoringAsciiCase(h.first, name)) return h.second;
     return {};
   }
   void json(int code, const Poco::Dynamic::Var& value) {
