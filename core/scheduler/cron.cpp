@@ -1,5 +1,7 @@
 #include "core/scheduler/cron.hpp"
 
+#include <codecouncil/sdk/http.hpp>
+
 #include <array>
 #include <bit>
 #include <charconv>
@@ -68,15 +70,6 @@ std::string singleQuoted(std::string_view text) { return "'" + std::string(text)
 
 std::string range(int low, int high) { return std::to_string(low) + "-" + std::to_string(high); }
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool isAllDigits(std::string_view text) {
   if (text.empty()) return false;
   for (char c : text) {
@@ -121,7 +114,7 @@ int parseValue(std::string_view token, std::string_view item, const FieldSpec& s
   if (token.empty()) fieldError(spec, "missing value in " + singleQuoted(item));
   if (!isAllDigits(token)) {
     for (int i = 0; i < spec.nameCount; ++i) {
-      if (equalsIgnoreCase(token, spec.names[i])) return spec.firstNameValue + i;
+      if (sameIgnoringAsciiCase(token, spec.names[i])) return spec.firstNameValue + i;
     }
     std::string expected = spec.nameCount > 0 ? " is not a number or " + std::string(spec.nameKind) + " name"
                                               : " is not a number";
@@ -198,11 +191,11 @@ std::uint64_t parseField(std::string_view field, const FieldSpec& spec) {
 }
 
 std::string_view expandMacro(const std::vector<std::string_view>& words) {
-  if (equalsIgnoreCase(words[0], "@reboot")) {
+  if (sameIgnoringAsciiCase(words[0], "@reboot")) {
     throw SyntaxError{"'@reboot' is not supported: it has no time to schedule"};
   }
   for (const Macro& macro : kMacros) {
-    if (!equalsIgnoreCase(words[0], macro.name)) continue;
+    if (!sameIgnoringAsciiCase(words[0], macro.name)) continue;
     if (words.size() > 1) {
       throw SyntaxError{"unexpected " + singleQuoted(words[1]) + " after " + singleQuoted(words[0])};
     }

@@ -33,10 +33,12 @@ inline std::string lowerAscii(std::string s) {
 
 /// Whether two header names are equal ignoring ASCII case, without copying either (responses
 /// compare every header set against the ones already there).
+/// ASCII letters only, whatever the process's locale.
 inline bool sameIgnoringAsciiCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (lower(a[i]) != lower(b[i])) return false;
   return true;
 }
 
